@@ -1,0 +1,57 @@
+"""Bearer-token authentication for the API: the token names its tenant and acts as its Global admin."""
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from ..models import ApiToken
+from ..roles import Role, roles_allow
+from ..services import hash_token
+
+# last_used_at is written at most this often per token, to keep the hot path free of writes.
+_TOUCH_EVERY_SECONDS = 300
+
+
+class ApiPrincipal:
+    """The caller behind an API token: tenant-scoped, with the Global admin role of the app registration."""
+
+    is_authenticated = True
+    is_anonymous = False
+    roles = frozenset({Role.GLOBAL_ADMIN})
+
+    def __init__(self, token):
+        self.token = token
+        self.tenant = token.tenant
+        self.tenant_id = token.tenant_id
+        self.pk = None
+        self.audit_user = token.created_by
+        self.audit_label = f"API token '{token.name}'"
+
+    def can(self, capability):
+        return roles_allow(self.roles, capability)
+
+    def __str__(self):
+        return self.audit_label
+
+
+class BearerTokenAuthentication(BaseAuthentication):
+    keyword = b"bearer"
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+        raw = parts[1].decode("latin-1")
+        token = (ApiToken.objects.select_related("tenant", "created_by")
+                 .filter(token_hash=hash_token(raw), revoked_at__isnull=True).first())
+        if token is None:
+            raise exceptions.AuthenticationFailed("The access token is invalid or has been revoked.")
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > _TOUCH_EVERY_SECONDS:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        request.tenant = token.tenant
+        return ApiPrincipal(token), token
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'

@@ -1,0 +1,28 @@
+"""Home cards owned by accounts: the directory and the admin's own roles."""
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from .navigation import url_or_none
+from .roles import Cap
+
+
+def cards(request):
+    tenant = request.tenant
+    user = request.user
+    counts = tenant.users.aggregate(total=Count("id"), blocked=Count("id", filter=Q(sign_in_allowed=False)))
+    directory = {
+        "title": "Users",
+        "icon": "people",
+        "figures": [("Users", counts["total"]), ("Sign-in blocked", counts["blocked"])],
+        "links": [],
+    }
+    active_users = url_or_none("licensing:active_users")
+    if active_users and user.can(Cap.USERS_READ):
+        directory["links"].append(("Active users", active_users))
+    roles = {
+        "title": "Your roles",
+        "icon": "shield",
+        "lines": sorted(role.label for role in user.roles),
+        "links": [("Org settings", reverse("accounts:settings"))] if user.can(Cap.SETTINGS_MANAGE) else [],
+    }
+    return [directory, roles]

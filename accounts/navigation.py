@@ -1,0 +1,68 @@
+"""The admin centre's left navigation; items whose page is not installed yet are left out."""
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.urls import NoReverseMatch, reverse
+
+from .roles import Cap
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str | None = None
+    cap: str | None = None
+    icon: str = ""
+    children: tuple = field(default_factory=tuple)
+
+
+NAVIGATION = (
+    NavItem("Home", "accounts:home", icon="home"),
+    NavItem("Users", icon="people", children=(
+        NavItem("Active users", "licensing:active_users", Cap.USERS_READ),
+    )),
+    NavItem("Billing", icon="billing", children=(
+        NavItem("Your products", "licensing:products", Cap.BILLING_READ),
+        NavItem("Licenses", "licensing:licenses", Cap.LICENSES_MANAGE),
+        NavItem("Bills & payments", "invoices:bills", Cap.BILLING_READ),
+        NavItem("Payment methods", "billing:payment_methods", Cap.BILLING_READ),
+        NavItem("Billing notifications", "notifications:settings", Cap.NOTIFICATIONS_MANAGE),
+    )),
+    NavItem("Reports", icon="reports", children=(
+        NavItem("PSTN usage", "reporting:pstn_usage", Cap.REPORTS_READ),
+        NavItem("Communications Credits", "reporting:credits_dashboard", Cap.CREDITS_DASHBOARD),
+    )),
+    NavItem("Settings", icon="settings", children=(
+        NavItem("Org settings", "accounts:settings", Cap.SETTINGS_MANAGE),
+        NavItem("Audit log", "accounts:audit_log", Cap.SETTINGS_MANAGE),
+    )),
+)
+
+
+@cache
+def url_or_none(url_name):
+    """The URL of a page, or None while the app that serves it is not installed."""
+    try:
+        return reverse(url_name)
+    except NoReverseMatch:
+        return None
+
+
+def navigation_for(user, current_path):
+    """The items `user` may open, each with its URL and whether it holds the current page."""
+    items = []
+    for item in NAVIGATION:
+        children = []
+        for child in item.children:
+            url = url_or_none(child.url_name)
+            if url and (child.cap is None or user.can(child.cap)):
+                children.append({"label": child.label, "url": url, "active": current_path.startswith(url)})
+        url = url_or_none(item.url_name) if item.url_name else None
+        if item.children and not children:
+            continue
+        if not item.children and not url:
+            continue
+        active = any(c["active"] for c in children) or (url is not None and current_path == url)
+        items.append({"label": item.label, "url": url or children[0]["url"], "icon": item.icon,
+                      "children": children, "active": active})
+    return items

@@ -1,0 +1,1 @@
+"""Communications Credits: the ledger, lots, funding, payment methods and auto-recharge settings."""

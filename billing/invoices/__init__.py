@@ -1,0 +1,1 @@
+"""Invoices, monthly statements, their PDFs and the Bills & payments pages."""

@@ -1,0 +1,1 @@
+"""Billing notification settings, email templates, the email log and delivery tasks."""

@@ -1,0 +1,1 @@
+"""Rate decks, minute pools, real-time call authorization and call records."""

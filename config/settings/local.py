@@ -1,0 +1,5 @@
+"""Local development: SQLite file, filesystem Celery broker, emails written to var/mail."""
+from .base import *  # noqa: F401,F403
+from .env import env_bool
+
+DEBUG = env_bool("DEBUG", True)

@@ -1,0 +1,1 @@
+"""Product catalogue, subscriptions, licence assignment, Active users and the Graph users API."""

@@ -1,0 +1,72 @@
+"""Browser harness: Playwright for Python driving Debian's Chromium against pytest-django's live server."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it are
+# ordinary synchronous calls, so Django's async-safety guard does not apply to them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `apt-get install -y chromium` (make test does it).")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1366, "height": 860},
+                                  accept_downloads=True)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in(page, password):
+    """sign_in(user) goes through the real sign-in form and lands on Home."""
+
+    def go(user, pw=None):
+        page.goto("/signin/")
+        page.get_by_placeholder("someone@contoso.example").fill(user.upn)
+        page.get_by_placeholder("Password").fill(pw or password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("domcontentloaded")
+        return page
+
+    return go
+
+
+@pytest.fixture
+def screenshot(page):
+    """screenshot("name") keeps a full-page PNG under artifacts/screenshots for people to look at."""
+
+    def take(name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
