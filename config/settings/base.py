@@ -192,7 +192,12 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {}  # filled from each app's schedule.py (config/celery.py)
+# Payments and emails get queues of their own so a slow mail server never delays a recharge.
+CELERY_TASK_ROUTES = {
+    "billing.tasks.*": {"queue": "payments"},
+    "billing.notifications.tasks.*": {"queue": "emails"},
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
