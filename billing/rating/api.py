@@ -1,0 +1,78 @@
+"""GET /api/v1/rates?number=...: the rate row that prices calls to a number, with what the number is."""
+import datetime
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.errors import ApiError
+from accounts.permissions import HasCapability
+from accounts.roles import Cap
+
+from .lookup import rating_day
+from .numbers import InvalidNumber, parse_number
+from .selectors import rate_for
+
+
+def rate_json(match, number, at):
+    version = match.deck_version
+    return {
+        "prefix": match.prefix,
+        "destination": match.destination,
+        "country": match.country,
+        "numberType": match.number_type,
+        "pricePerMinute": str(match.price_per_minute.amount),
+        "connectionFee": str(match.connection_fee.amount),
+        "currency": match.currency,
+        "firstIncrement": match.first_increment,
+        "increment": match.increment,
+        "deckVersion": version.id,
+        "deckName": version.name,
+        "deckScope": "global" if version.tenant_id is None else "tenant",
+        "effectiveFrom": version.effective_from.isoformat(),
+        "ratedAt": at.isoformat().replace("+00:00", "Z"),
+        "number": number.as_json(),
+    }
+
+
+def _parse_at(raw):
+    if raw is None:
+        return timezone.now()
+    try:
+        at = datetime.datetime.fromisoformat(raw.strip().replace(" ", "+"))
+    except ValueError:
+        at = None
+    if at is None or timezone.is_naive(at):
+        raise ApiError(f"at: '{raw}' is not a date and time with a time zone, for example 2026-08-01T09:30:00Z.")
+    return at.astimezone(datetime.UTC)
+
+
+class RateLookupView(APIView):
+    permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
+
+    @extend_schema(
+        summary="The rate that prices calls to a number",
+        parameters=[
+            OpenApiParameter("number", OpenApiTypes.STR, required=True,
+                             description="The dialled number in E.164, for example +442079460000 (URL-encode the '+')"),
+            OpenApiParameter("at", OpenApiTypes.DATETIME,
+                             description="When the call starts (default: now); the deck versions in effect then apply"),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        raw = request.query_params.get("number", "")
+        if not raw.strip():
+            raise ApiError("number: give the number to rate, for example ?number=%2B442079460000.")
+        at = _parse_at(request.query_params.get("at"))
+        try:
+            number = parse_number(raw)
+        except InvalidNumber as exc:
+            raise ApiError(f"number: {exc.message}")
+        match = rate_for(tenant=request.user.tenant, number=number, at=at)
+        if match is None:
+            raise ApiError(f"No rate matches {number.e164} in the rate decks in effect on {rating_day(at):%Y-%m-%d}; "
+                           "calls to it can't be rated.", code="Request_ResourceNotFound", status_code=404)
+        return Response(rate_json(match, number, at))

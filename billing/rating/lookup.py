@@ -1,0 +1,174 @@
+"""Rate lookup held in memory: one PrefixTable per deck version, reloaded when any process imports a deck.
+
+Every import changes the token of the one `RateDeckGeneration` row in the same transaction. A `RateCache`
+reads that token (one primary-key query) and, while it is unchanged, answers from the `RateBook` it built
+before; when it changed, it reloads the list of versions and keeps the tables of the versions it already had.
+Callers that rate many calls at once take one `RateBook` and ask it directly: no query at all per call.
+
+Which rates apply: the version of a deck in effect on a day is the one with the latest `effective_from` on or
+before that day (00:00 UTC), the latest import winning between versions of the same date. A tenant with a
+deck of its own is rated by the longest prefix across its version and the global one, its own row winning
+when both have the same prefix: its deck overrides the operator's row by row.
+"""
+import bisect
+import datetime
+import threading
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.utils import timezone
+from djmoney.money import Money
+
+from .models import Rate, RateDeckGeneration, RateDeckVersion
+from .prefixes import PrefixTable
+
+
+@dataclass(frozen=True, slots=True)
+class DeckVersionRef:
+    """The deck version a rate came from, detached from the ORM so processes can share it safely."""
+
+    id: int
+    tenant_id: UUID | None
+    name: str
+    effective_from: datetime.date
+    imported_at: datetime.datetime
+    content_hash: str
+
+    @property
+    def scope_label(self):
+        return "Operator" if self.tenant_id is None else "Your organization"
+
+
+@dataclass(frozen=True, slots=True)
+class RateMatch:
+    """The rate row that applies to a number, and the deck version it belongs to."""
+
+    rate_id: int
+    prefix: str
+    destination: str
+    country: str
+    number_type: str
+    price_per_minute: Money
+    connection_fee: Money
+    first_increment: int
+    increment: int
+    deck_version: DeckVersionRef
+
+    @property
+    def currency(self):
+        return str(self.price_per_minute.currency)
+
+    @property
+    def effective_from(self):
+        return self.deck_version.effective_from
+
+
+def rating_day(at):
+    """The UTC day whose deck versions rate a call starting at `at` (an aware datetime)."""
+    if not isinstance(at, datetime.datetime) or timezone.is_naive(at):
+        raise ValueError(f"the start of a call must be a timezone-aware datetime, not {at!r}")
+    return at.astimezone(datetime.UTC).date()
+
+
+class RateBook:
+    """Every deck version as of one generation; builds each version's PrefixTable on first use."""
+
+    def __init__(self, generation, versions, inherited_tables=None):
+        self.generation = generation
+        self._timelines = {}  # tenant id (None: global) -> versions sorted by (effective_from, id)
+        for version in sorted(versions, key=lambda v: (v.effective_from, v.id)):
+            self._timelines.setdefault(version.tenant_id, []).append(version)
+        self._starts = {owner: [v.effective_from for v in line] for owner, line in self._timelines.items()}
+        inherited_tables = inherited_tables or {}
+        # A version's rows never change, so a table built for the same version (same id, content and import
+        # time: ids can be reused after a rolled-back import) is still right.
+        self._tables = {v: inherited_tables[v] for v in versions if v in inherited_tables}
+        self._build_lock = threading.Lock()
+
+    @property
+    def tables(self):
+        return dict(self._tables)
+
+    def versions(self, tenant_id=None):
+        """The versions of one deck (global when `tenant_id` is None), oldest first."""
+        return list(self._timelines.get(tenant_id, ()))
+
+    def all_versions(self):
+        return [version for line in self._timelines.values() for version in line]
+
+    def version_in_effect(self, tenant_id, day):
+        starts = self._starts.get(tenant_id)
+        if not starts:
+            return None
+        index = bisect.bisect_right(starts, day)
+        return self._timelines[tenant_id][index - 1] if index else None
+
+    def table(self, version):
+        table = self._tables.get(version)
+        if table is None:
+            with self._build_lock:
+                table = self._tables.get(version)
+                if table is None:
+                    table = self._tables[version] = _build_table(version)
+        return table
+
+    def rate_for(self, *, tenant, digits, at):
+        """The RateMatch for E.164 `digits` (no '+') in `tenant`'s decks at `at`, or None when no row matches."""
+        day = rating_day(at)
+        tenant_id = getattr(tenant, "pk", None)
+        best = None
+        global_version = self.version_in_effect(None, day)
+        if global_version is not None:
+            best = self.table(global_version).lookup(digits)
+        own_version = self.version_in_effect(tenant_id, day) if tenant_id is not None else None
+        if own_version is not None:
+            own = self.table(own_version).lookup(digits)
+            if own is not None and (best is None or len(own.prefix) >= len(best.prefix)):
+                best = own
+        return best
+
+
+def _build_table(version):
+    rows = Rate.objects.filter(deck_version_id=version.id).values_list(
+        "id", "prefix", "destination", "country", "number_type", "price_per_minute", "price_per_minute_currency",
+        "connection_fee", "connection_fee_currency", "first_increment", "increment",
+    )
+    return PrefixTable(
+        (prefix, RateMatch(rate_id, prefix, destination, country, number_type, Money(price, price_currency),
+                           Money(fee, fee_currency), first_increment, increment, version))
+        for (rate_id, prefix, destination, country, number_type, price, price_currency, fee, fee_currency,
+             first_increment, increment) in rows.iterator(chunk_size=5000)
+    )
+
+
+class RateCache:
+    """A process's RateBook, checked against the generation row before each use."""
+
+    def __init__(self):
+        self._book = None
+
+    def book(self):
+        # The token is read before the versions: a version committed in between is then either in the
+        # list already or announced by a token this cache has not seen, never missed.
+        generation = RateDeckGeneration.objects.filter(pk=RateDeckGeneration.SINGLETON_ID).values_list(
+            "token", flat=True).first()
+        book = self._book
+        if book is None or book.generation != generation:
+            versions = [DeckVersionRef(**values) for values in RateDeckVersion.objects.values(
+                "id", "tenant_id", "name", "effective_from", "imported_at", "content_hash")]
+            book = RateBook(generation, versions, book.tables if book is not None else None)
+            self._book = book
+        return book
+
+    def warm(self, version_id):
+        """Reloads after an import and builds the new version's table, so the next call here pays nothing."""
+        book = self.book()
+        for version in book.all_versions():
+            if version.id == version_id:
+                book.table(version)
+
+    def clear(self):
+        self._book = None
+
+
+rate_cache = RateCache()
