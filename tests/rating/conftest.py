@@ -1,0 +1,42 @@
+"""Fixtures of the rating tests: small rate files, dates ahead of today, and importing through the service."""
+import datetime
+
+import pytest
+
+from billing.rating.lookup import rate_cache
+from billing.rating.selectors import today_utc
+from billing.rating.services import rate_deck_import
+
+HEADER = "prefix,destination,country,number_type,price_per_minute,connection_fee,first_increment,increment"
+
+
+def deck_csv(*lines, header=HEADER):
+    """A rate file from CSV lines (without the header), as the bytes an upload carries."""
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def noon(day):
+    return datetime.datetime.combine(day, datetime.time(12, 0), tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def day_ahead():
+    """day_ahead(n): the date n days after today (UTC); imports refuse dates in the past."""
+    return lambda days: today_utc() + datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def import_deck(db):
+    def run(*lines, effective_from, tenant=None, name="", actor=None, source_file_name="test.csv"):
+        return rate_deck_import(content=deck_csv(*lines), effective_from=effective_from, tenant=tenant, name=name,
+                                actor=actor, source_file_name=source_file_name)
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_cache():
+    """Each test starts with a cold process cache, as a new worker would."""
+    rate_cache.clear()
+    yield
+    rate_cache.clear()
