@@ -1,6 +1,6 @@
 """Operator views of rate decks (Django admin): versions and rates read-only, import and export through the services."""
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -54,8 +54,8 @@ class RateDeckVersionAdmin(ReadOnlyAdmin):
         ]
 
     def import_view(self, request):
-        if not request.user.is_superuser:
-            return redirect("admin:index")
+        if not request.user.is_superuser:  # operators; staff accounts only read
+            raise PermissionDenied("Only operators (superusers) import rate decks.")
         problems = []
         form = OperatorRateUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -70,7 +70,7 @@ class RateDeckVersionAdmin(ReadOnlyAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                self.message_user(request, f"Imported {version.row_count:,} rates as '{version.name}', effective "
+                self.message_user(request, f"Imported {version.rates_label} as '{version.name}', effective "
                                            f"{version.effective_from:%Y-%m-%d}.", messages.SUCCESS)
                 return redirect("admin:rating_ratedeckversion_changelist")
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "form": form,

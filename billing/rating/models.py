@@ -51,6 +51,10 @@ class RateDeckVersion(models.Model):
     def scope_label(self):
         return "Operator" if self.tenant_id is None else "Your organization"
 
+    @property
+    def rates_label(self):
+        return f"{self.row_count:,} rate{'s' if self.row_count != 1 else ''}"
+
 
 class Rate(models.Model):
     """One row of a deck version: the price of calls to numbers starting with `prefix`."""

@@ -45,8 +45,8 @@ def rates_upload(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Imported {version.row_count:,} rates as '{version.name}'. They apply to calls "
-                                      f"from {version.effective_from:%b %-d, %Y} (UTC).")
+            messages.success(request, f"Imported {version.rates_label} as '{version.name}'. They apply to calls from "
+                                      f"{version.effective_from:%b %-d, %Y} (UTC).")
             return redirect("rating:rates")
     return _rates_page(request, form, panel_open=True, problems=problems, status=400)
 

@@ -20,7 +20,7 @@ from .conftest import deck_csv, noon
 
 REPO = Path(__file__).resolve().parents[2]
 LONDON = "+442079460000"
-UK_MOBILE = "+447911123456"
+UK_MOBILE = "+447400123456"
 
 
 def price(match):

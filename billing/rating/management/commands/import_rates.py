@@ -50,5 +50,5 @@ class Command(BaseCommand):
             raise CommandError(" ".join(exc.messages)) from None
         owner = tenant.initial_domain if tenant else "the global deck"
         self.stdout.write(self.style.SUCCESS(
-            f"Imported {version.row_count:,} rates as '{version.name}' (version {version.pk}) for {owner}, "
+            f"Imported {version.rates_label} as '{version.name}' (version {version.pk}) for {owner}, "
             f"effective {version.effective_from:%Y-%m-%d}."))

@@ -1,0 +1,66 @@
+"""A Billing admin's path through Billing > Rates: look up a number, upload a bad file, fix it, see the new version."""
+import datetime
+
+from playwright.sync_api import expect
+
+from billing.rating.selectors import today_utc
+from billing.rating.services import rate_deck_import
+
+HEADER = "prefix,destination,country,number_type,price_per_minute,connection_fee,first_increment,increment"
+OPERATOR_DECK = "\n".join([
+    HEADER,
+    "44,United Kingdom - Fixed,GB,fixed,0.0240,0.00,60,60",
+    "447,United Kingdom - Mobile,GB,mobile,0.0500,0.00,60,60",
+    "449,United Kingdom - Premium,GB,premium,2.7500,0.25,60,60",
+]).encode()
+
+
+def csv_file(name, *lines):
+    return {"name": name, "mimeType": "text/csv", "buffer": "\n".join([HEADER, *lines]).encode()}
+
+
+def test_billing_admin_looks_up_a_rate_and_uploads_the_organizations_rates(page, sign_in, billing_admin, screenshot):
+    # Browser tests run on a flushed database, so the operator's deck is imported here rather than assumed.
+    rate_deck_import(content=OPERATOR_DECK, effective_from=today_utc(), name="Operator rates 2026",
+                     source_file_name="operator.csv")
+    tomorrow = today_utc() + datetime.timedelta(days=1)
+    sign_in(billing_admin)
+
+    page.goto("/billing/rates/")
+    expect(page.get_by_role("heading", name="Rates", level=1)).to_be_visible()
+    versions = page.get_by_role("table", name="Rate decks")
+    expect(versions.get_by_role("row", name="Operator rates 2026")).to_contain_text("In effect")
+
+    page.get_by_label("Search a phone number").fill("+44 7400 123456")
+    page.get_by_role("button", name="Look up").click()
+    lookup = page.get_by_test_id("rate-lookup")
+    expect(lookup.get_by_role("heading")).to_have_text("Rate for +44 7400 123456")
+    expect(lookup).to_contain_text("United Kingdom - Mobile")
+    expect(page.get_by_test_id("price-per-minute")).to_have_text("$0.0500")
+    screenshot("rates-lookup")
+
+    page.get_by_role("link", name="Upload rates").click()
+    panel = page.get_by_role("dialog", name="Upload rates")
+    expect(panel).to_be_visible()
+    panel.get_by_label("Name").fill("Contoso negotiated rates")
+    panel.get_by_label("Effective date").fill(tomorrow.isoformat())
+    panel.get_by_label("Rate file (CSV)").set_input_files(csv_file(
+        "contoso.csv", "447,Contoso UK mobile,GB,mobile,0.0300,0.00,60,60", "4420,Contoso London,GB,fixed,abc,0.00,60,60"))
+    panel.get_by_role("button", name="Upload").click()
+    problems = page.get_by_test_id("rate-file-problems")
+    expect(problems).to_have_text(
+        "line 3, column price_per_minute: 'abc' is not a decimal amount (write it like 0.0240, with a point and no "
+        "currency sign)")
+    expect(page.get_by_role("dialog", name="Upload rates")).to_contain_text("The rate file has 1 problem; nothing was imported.")
+    screenshot("rates-upload-error")
+
+    panel = page.get_by_role("dialog", name="Upload rates")
+    panel.get_by_label("Rate file (CSV)").set_input_files(csv_file(
+        "contoso.csv", "447,Contoso UK mobile,GB,mobile,0.0300,0.00,60,60", "4420,Contoso London,GB,fixed,0.0100,0.00,60,60"))
+    panel.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("Imported 2 rates as 'Contoso negotiated rates'")
+    row = page.get_by_role("table", name="Rate decks").get_by_role("row", name="Contoso negotiated rates")
+    expect(row).to_contain_text("Your organization")
+    expect(row).to_contain_text("Scheduled")
+    expect(row).to_contain_text(f"{tomorrow:%b} {tomorrow.day}, {tomorrow.year}")
+    screenshot("rates")
