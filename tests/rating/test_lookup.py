@@ -160,6 +160,18 @@ def test_reloading_keeps_the_tables_already_built(import_deck, day_ahead, django
     assert rate_cache.book().table(rate_cache.book().version_in_effect(None, at.date())) is default_table
 
 
+def test_the_importing_process_rebuilds_at_once_so_its_next_lookup_is_one_query(
+        import_deck, day_ahead, django_capture_on_commit_callbacks, django_assert_num_queries):
+    at = noon(day_ahead(3))
+    rate_for(tenant=None, number=LONDON, at=at)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_deck("44,UK,GB,fixed,0.0555,0.00,60,60", effective_from=day_ahead(3))
+
+    with django_assert_num_queries(1):
+        assert str(price(rate_for(tenant=None, number=LONDON, at=at))) == "0.0555"
+
+
 def test_a_rolled_back_import_never_hides_a_later_one(import_deck, day_ahead):
     # The token is random: with a counter, the next import would reuse the rolled-back import's number
     # and a process that saw the rolled-back deck would keep it.
