@@ -29,9 +29,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(RateDeckVersion)
 class RateDeckVersionAdmin(ReadOnlyAdmin):
-    list_display = ("name", "deck", "effective_from", "row_count", "imported_by_label", "imported_at",
-                    "source_file_name", "export_link")
-    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter), "effective_from")
+    list_display = ("name", "deck", "effective_from", "rates", "imported_by_label", "imported_at", "export_link")
+    list_filter = (("tenant", admin.RelatedOnlyFieldListFilter),)
     search_fields = ("name", "source_file_name", "tenant__name", "tenant__initial_domain")
     list_select_related = ("tenant",)
     date_hierarchy = "effective_from"
@@ -40,6 +39,10 @@ class RateDeckVersionAdmin(ReadOnlyAdmin):
     @admin.display(description="Deck", ordering="tenant__name")
     def deck(self, obj):
         return obj.tenant.name if obj.tenant_id else "Global"
+
+    @admin.display(description="Rates", ordering="row_count")
+    def rates(self, obj):
+        return obj.row_count
 
     @admin.display(description="Export")
     def export_link(self, obj):

@@ -29,7 +29,7 @@ class RateDeckVersion(models.Model):
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the rates, blind to order and formatting")
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                     related_name="+")
-    imported_by_label = models.CharField(max_length=320)
+    imported_by_label = models.CharField("imported by", max_length=320)
     imported_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

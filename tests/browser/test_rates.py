@@ -3,6 +3,7 @@ import datetime
 
 from playwright.sync_api import expect
 
+from accounts.models import User
 from billing.rating.selectors import today_utc
 from billing.rating.services import rate_deck_import
 
@@ -64,3 +65,31 @@ def test_billing_admin_looks_up_a_rate_and_uploads_the_organizations_rates(page,
     expect(row).to_contain_text("Scheduled")
     expect(row).to_contain_text(f"{tomorrow:%b} {tomorrow.day}, {tomorrow.year}")
     screenshot("rates")
+
+
+def test_operator_imports_a_global_deck_in_the_django_admin(page, password, screenshot):
+    User.objects.create_superuser("operator@admin.example", password)
+    effective = today_utc() + datetime.timedelta(days=30)
+
+    page.goto("/django-admin/")
+    page.get_by_label("User principal name").fill("operator@admin.example")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Rate deck versions").click()
+    page.get_by_role("link", name="Import rates").click()
+    page.get_by_label("Tenant").select_option(label="Global deck (every tenant)")
+    page.get_by_label("Name").fill("Carrier deck 2027")
+    page.get_by_label("Effective date").fill(effective.isoformat())
+    page.get_by_label("Rate file (CSV)").set_input_files(csv_file("carrier.csv", "44,UK,GB,fixed,0.0200,0.00,60,60",
+                                                                  "447,UK mobile,GB,mobile,0.40,0.001,60,60"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_test_id("rate-file-problems")).to_have_text(
+        "line 3, column connection_fee: '0.001' has more than 2 decimal places")
+    screenshot("admin-import-rates-error")
+
+    page.get_by_label("Rate file (CSV)").set_input_files(csv_file("carrier.csv", "44,UK,GB,fixed,0.0200,0.00,60,60",
+                                                                  "447,UK mobile,GB,mobile,0.40,0.00,60,60"))
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_text("Imported 2 rates as 'Carrier deck 2027'")).to_be_visible()
+    expect(page.get_by_role("row", name="Carrier deck 2027")).to_contain_text("Global")
+    screenshot("admin-rate-deck-versions")

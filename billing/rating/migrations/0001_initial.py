@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('source_file_name', models.CharField(blank=True, max_length=255)),
                 ('row_count', models.PositiveIntegerField()),
                 ('content_hash', models.CharField(help_text='SHA-256 of the rates, blind to order and formatting', max_length=64)),
-                ('imported_by_label', models.CharField(max_length=320)),
+                ('imported_by_label', models.CharField(max_length=320, verbose_name='imported by')),
                 ('imported_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('imported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('tenant', models.ForeignKey(blank=True, help_text="Empty for the operator's global deck", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rate_deck_versions', to='accounts.tenant')),
