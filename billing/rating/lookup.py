@@ -28,7 +28,7 @@ _TOKEN_SQL = f"SELECT token FROM {RateDeckGeneration._meta.db_table} WHERE id = 
 
 @dataclass(frozen=True, slots=True)
 class DeckVersionRef:
-    """The deck version a rate came from, detached from the ORM so processes can share it safely."""
+    """The deck version a rate came from, detached from the ORM so every thread of the process can share it."""
 
     id: int
     tenant_id: UUID | None

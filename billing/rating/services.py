@@ -33,7 +33,7 @@ def rate_deck_import(*, content, effective_from, tenant=None, name="", source_fi
     if effective_from < today:
         raise ValidationError({"effective_from": (
             f"{effective_from:%Y-%m-%d} is in the past. A new deck takes effect today ({today:%Y-%m-%d}) or later, "
-            "so calls already rated keep their rates.")})
+            "so calls already charged keep their charges.")})
     source_file_name = (source_file_name or "")[-255:]
     name = (name or "").strip() or _default_name(source_file_name, effective_from)
     if len(name) > MAX_NAME_LENGTH:
