@@ -1,5 +1,6 @@
 """Bearer-token authentication for the API: the token names its tenant and acts as its Global admin."""
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -55,3 +56,13 @@ class BearerTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return 'Bearer realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Describes the bearer tokens in the OpenAPI schema (drf-spectacular)."""
+
+    target_class = "accounts.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An API token created in Org settings (cct_...)."}
