@@ -118,12 +118,13 @@ def test_email_send(request):
     if result.outcome == outcome.NO_RECIPIENTS:
         messages.error(request, "No one receives billing notifications yet: add a recipient, then send the test again.")
     elif result.outcome == outcome.RENDER_FAILED:
-        messages.error(request, format_html('The test email could not be rendered. <a href="{}">See the email log</a>.',
-                                            reverse("notifications:email_log") + "?event=test"))
+        messages.error(request, format_html(
+            '<span>The test email could not be rendered. <a href="{}">See the email log</a>.</span>',
+            reverse("notifications:email_log") + "?event=test"))
     else:
         count = len(result)
         messages.success(request, format_html(
-            'Test email sent to {} recipient{}. <a href="{}">View it in the email log</a>.',
+            '<span>Test email sent to {} recipient{}. <a href="{}">View it in the email log</a>.</span>',
             count, "" if count == 1 else "s", reverse("notifications:email_log") + "?event=test"))
     return redirect("notifications:settings")
 

@@ -2,7 +2,10 @@
 document.querySelectorAll("iframe.email-frame").forEach((frame) => {
   const fit = () => {
     const doc = frame.contentDocument;
-    if (doc && doc.documentElement) frame.style.height = `${doc.documentElement.scrollHeight + 2}px`;
+    if (!doc || !doc.body) return;
+    // Shrink first: a document is never shorter than the frame showing it.
+    frame.style.height = "1px";
+    frame.style.height = `${doc.documentElement.scrollHeight + 2}px`;
   };
   frame.addEventListener("load", fit);
   if (frame.contentDocument && frame.contentDocument.readyState === "complete") fit();
