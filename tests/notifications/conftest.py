@@ -98,3 +98,13 @@ def eager_retries():
     app.conf.task_eager_propagates = False
     yield
     app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def broken_test_template(settings, tmp_path):
+    """Overrides the test email's HTML template with one that fails while rendering (its subject still renders)."""
+    folder = tmp_path / "notifications" / "email"
+    folder.mkdir(parents=True)
+    (folder / "test.html").write_text('{% extends "notifications/email/base.html" %}'
+                                      '{% block intro %}{% include "notifications/email/no_such_part.html" %}{% endblock %}')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]

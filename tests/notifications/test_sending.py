@@ -80,16 +80,6 @@ def test_unknown_events_and_blank_periods_are_programming_errors(tenant, recipie
         notification_send(tenant=tenant, event=Event.BALANCE_ZERO, context={}, period_key="  ")
 
 
-@pytest.fixture
-def broken_test_template(settings, tmp_path):
-    """Overrides the test email's HTML template with one that fails while rendering (its subject still renders)."""
-    folder = tmp_path / "notifications" / "email"
-    folder.mkdir(parents=True)
-    (folder / "test.html").write_text('{% extends "notifications/email/base.html" %}'
-                                      '{% block intro %}{% include "notifications/email/no_such_part.html" %}{% endblock %}')
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
-
-
 def test_a_template_error_is_logged_as_failed_and_nothing_is_sent(tenant, recipients, send, broken_test_template):
     result = send(tenant=tenant, event=Event.TEST, context={}, period_key="test-1")
     assert result.outcome == SendOutcome.RENDER_FAILED

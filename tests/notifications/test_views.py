@@ -236,3 +236,21 @@ def test_the_settings_page_query_count_does_not_grow_with_admins_or_recipients(
     with django_assert_num_queries(7):
         response = client.get(SETTINGS_URL)
     assert response.status_code == 200
+
+
+def test_a_test_email_that_fails_to_render_says_so_and_links_to_the_log(client_as, billing_admin, broken_test_template):
+    response = client_as(billing_admin).post(reverse("notifications:test_email"), {"request_id": str(uuid.uuid4())},
+                                             follow=True)
+    body = response.content.decode()
+    assert "The test email could not be rendered." in body and f'href="{LOG_URL}?event=test"' in body
+    assert EmailLog.objects.get().status == "failed" and not mail.outbox
+
+
+def test_operators_read_the_email_log_in_the_django_admin(client, tenant, db):
+    from accounts.models import User
+
+    operator = User.objects.create_superuser("operator@admin.example", "Operator-Pass-2026")
+    email = EmailLogFactory(notification=NotificationFactory(tenant=tenant), subject="Seen by the operator")
+    client.force_login(operator)
+    assert "Seen by the operator" in client.get("/django-admin/notifications/emaillog/").content.decode()
+    assert client.get(f"/django-admin/notifications/emaillog/{email.pk}/change/").status_code == 200
