@@ -1,0 +1,97 @@
+"""The billing events that send email, and what each one's templates need (context keys, link, button)."""
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Event(models.TextChoices):
+    RECHARGE_SUCCEEDED = "recharge_succeeded", "Auto-recharge succeeded"
+    RECHARGE_FAILED = "recharge_failed", "Auto-recharge failed"
+    AUTO_RECHARGE_PAUSED = "auto_recharge_paused", "Auto-recharge paused"
+    BALANCE_ZERO = "balance_zero", "Balance reached zero"
+    LOW_BALANCE = "low_balance", "Low balance"
+    POOL_80 = "pool_80", "Minute pool 80% used"
+    POOL_100 = "pool_100", "Minute pool 100% used"
+    FUNDS_EXPIRING = "funds_expiring", "Funds expiring"
+    TEST = "test", "Test email"
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    default_url_name: str
+    button: str
+    description: str
+    can_disable: bool = True
+
+
+# Every event also accepts `url_name` (+ `url_kwargs`) to point its button at another page.
+SPECS = {
+    Event.RECHARGE_SUCCEEDED: EventSpec(
+        required=("amount", "new_balance", "invoice_number"),
+        optional=("payment_method",),
+        default_url_name="invoices:bills",
+        button="View invoice",
+        description="An auto-recharge charged your payment method and added funds to Communications Credits.",
+    ),
+    Event.RECHARGE_FAILED: EventSpec(
+        required=("amount", "reason"),
+        optional=("payment_method", "balance"),
+        default_url_name="billing:payment_methods",
+        button="Update payment method",
+        description="An auto-recharge couldn't charge your payment method, for example an expired credit card.",
+    ),
+    Event.AUTO_RECHARGE_PAUSED: EventSpec(
+        required=("failed_attempts", "reason"),
+        optional=("payment_method", "balance"),
+        default_url_name="billing:payment_methods",
+        button="Fix payment method",
+        description="Auto-recharge stopped trying after repeated failures and needs a working payment method.",
+    ),
+    Event.BALANCE_ZERO: EventSpec(
+        required=(),
+        optional=("auto_recharge_on",),
+        default_url_name="billing:credits",
+        button="Add funds",
+        description="Your Communications Credits balance reached $0.00 and paid calling stopped.",
+    ),
+    Event.LOW_BALANCE: EventSpec(
+        required=("balance", "level"),
+        optional=(),
+        default_url_name="billing:credits",
+        button="Add funds",
+        description="Your balance fell below one of the low-balance levels you set below.",
+    ),
+    Event.POOL_80: EventSpec(
+        required=("pool_name", "used", "total"),
+        optional=("month",),
+        default_url_name="reporting:pstn_usage",
+        button="View minute pools",
+        description="A Calling Plan or Audio Conferencing minute pool has used 80% of this month's minutes.",
+    ),
+    Event.POOL_100: EventSpec(
+        required=("pool_name", "used", "total"),
+        optional=("month",),
+        default_url_name="reporting:pstn_usage",
+        button="View minute pools",
+        description="A minute pool has used all of this month's minutes; further calls are paid from credits.",
+    ),
+    Event.FUNDS_EXPIRING: EventSpec(
+        required=("amount", "expires_on"),
+        optional=("balance",),
+        default_url_name="billing:credits",
+        button="View Communications Credits",
+        description="Funds you bought almost 12 months ago expire within 30 days if they aren't used.",
+    ),
+    Event.TEST: EventSpec(
+        required=(),
+        optional=("sent_by",),
+        default_url_name="notifications:settings",
+        button="Open Billing notifications",
+        description="Checks that billing notification emails reach your recipients.",
+        can_disable=False,
+    ),
+}
+
+TOGGLEABLE_EVENTS = tuple(event for event in Event if SPECS[event].can_disable)
