@@ -6,7 +6,6 @@ are sequential per tenant with no gaps (a rollback gives the number back) and ne
 import logging
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -131,9 +130,14 @@ def _enqueue_render(invoice_id):
 
 
 def _after_commit_render(invoice):
+    invoice_id = invoice.pk
+
+    def enqueue_render():
+        _enqueue_render(invoice_id)
+
     # robust: a broker outage must not fail the purchase that already committed; the PDF is then
     # rendered on first download instead.
-    transaction.on_commit(partial(_enqueue_render, invoice.pk), robust=True)
+    transaction.on_commit(enqueue_render, robust=True)
 
 
 def _audit_issue(invoice, actor):
@@ -296,7 +300,12 @@ def invoice_record_payment(*, invoice, actor, paid_at=None):
         audit_record(tenant=invoice.tenant, actor=actor, action="invoice.record_payment", target=invoice,
                      before={"payment_status": "due"}, after={"payment_status": "paid", "paid_at": paid_at.isoformat()})
         if stale_pdf:
-            transaction.on_commit(partial(invoice.pdf.storage.delete, stale_pdf), robust=True)
+            storage = invoice.pdf.storage
+
+            def delete_stale_pdf():
+                storage.delete(stale_pdf)
+
+            transaction.on_commit(delete_stale_pdf, robust=True)
         _after_commit_render(invoice)
     return invoice
 
