@@ -1,8 +1,9 @@
 """Demo invoices for Contoso: a year of credit purchases and monthly statements from deterministic synthetic calls.
 
 The calls are made up (a few hundred a month, seeded per month) until the ledger and the call records
-are wired in; the funding follows PRODUCT.md's recommendation for 250-500 users: $5,000 one-time
-(invoiced against the Enterprise Agreement), then auto-recharge of $2,000 by card below $1,000.
+are wired in. About 80 of Contoso's users hold the Communications Credits licence, so the funding follows
+PRODUCT.md's recommendation for fewer than 250 users: $1,000 one-time (invoiced against the Enterprise
+Agreement), then auto-recharge of $500 by card when the balance falls below $200.
 """
 import math
 import random
@@ -31,28 +32,28 @@ from .statements import (
 # The simulation always starts here, whatever today is, so that a later run continues the same balance.
 EPOCH = date(2025, 11, 1)
 MONTHS_SHOWN = 12
-ONE_TIME = Decimal("5000.00")
-TRIGGER = Decimal("1000.00")
-RECHARGE = Decimal("2000.00")
+ONE_TIME = Decimal("1000.00")
+TRIGGER = Decimal("200.00")
+RECHARGE = Decimal("500.00")
 CARD = {"method": "card", "label": "Visa ending 4242", "po_number": "", "paid": True}
 PO_NUMBER = "PO-2025-4471"
 
 # Destination -> (price per minute, connection fee, dialling prefix, digits after the prefix, weight).
 DESTINATIONS = {
-    "US": (Decimal("0.019"), Decimal("0.00"), "+1", 10, 22),
-    "CA": (Decimal("0.019"), Decimal("0.00"), "+1", 10, 6),
-    "GB": (Decimal("0.034"), Decimal("0.00"), "+44", 10, 12),
-    "DE": (Decimal("0.041"), Decimal("0.00"), "+49", 10, 10),
-    "FR": (Decimal("0.044"), Decimal("0.00"), "+33", 9, 8),
-    "IN": (Decimal("0.088"), Decimal("0.02"), "+91", 10, 9),
-    "JP": (Decimal("0.115"), Decimal("0.00"), "+81", 10, 7),
-    "MX": (Decimal("0.062"), Decimal("0.00"), "+52", 10, 6),
-    "BR": (Decimal("0.079"), Decimal("0.02"), "+55", 11, 5),
-    "AU": (Decimal("0.052"), Decimal("0.00"), "+61", 9, 5),
-    "SG": (Decimal("0.048"), Decimal("0.00"), "+65", 8, 4),
-    "ZA": (Decimal("0.129"), Decimal("0.03"), "+27", 9, 3),
-    "NG": (Decimal("0.185"), Decimal("0.04"), "+234", 10, 2),
-    "PH": (Decimal("0.219"), Decimal("0.04"), "+63", 10, 2),
+    "US": (Decimal("0.045"), Decimal("0.00"), "+1", 10, 22),
+    "CA": (Decimal("0.045"), Decimal("0.00"), "+1", 10, 6),
+    "GB": (Decimal("0.085"), Decimal("0.00"), "+44", 10, 12),
+    "DE": (Decimal("0.110"), Decimal("0.00"), "+49", 10, 10),
+    "FR": (Decimal("0.120"), Decimal("0.00"), "+33", 9, 8),
+    "IN": (Decimal("0.190"), Decimal("0.02"), "+91", 10, 9),
+    "JP": (Decimal("0.260"), Decimal("0.00"), "+81", 10, 7),
+    "MX": (Decimal("0.160"), Decimal("0.00"), "+52", 10, 6),
+    "BR": (Decimal("0.210"), Decimal("0.02"), "+55", 11, 5),
+    "AU": (Decimal("0.130"), Decimal("0.00"), "+61", 9, 5),
+    "SG": (Decimal("0.110"), Decimal("0.00"), "+65", 8, 4),
+    "ZA": (Decimal("0.290"), Decimal("0.03"), "+27", 9, 3),
+    "NG": (Decimal("0.420"), Decimal("0.04"), "+234", 10, 2),
+    "PH": (Decimal("0.380"), Decimal("0.04"), "+63", 10, 2),
 }
 CALL_TYPES = (("user_out", 62), ("user_out_conf", 8), ("conf_out", 22), ("user_out_transfer", 4),
               ("user_out_forwarding", 4))

@@ -243,7 +243,7 @@ def statement_issue(*, tenant, month, data, actor, issued_at=None):
 def invoice_credited_total(invoice):
     """What credit notes have taken off `invoice` so far, as a positive amount."""
     credited = invoice.credit_notes.aggregate(total=Sum("total"))["total"]
-    return -(credited or ZERO)
+    return -(credited or ZERO).quantize(CENT)
 
 
 def credit_note_issue(*, invoice, amount, reason, actor):
