@@ -12,6 +12,7 @@ from accounts.roles import Cap
 
 from .filters import parse_invoice_filters
 from .models import Invoice
+from .schema import detail_schema, list_schema, pdf_schema
 from .selectors import invoice_for_tenant, invoices_for_tenant
 from .services import invoice_credited_total, invoice_render_pdf
 from .statements import StatementData
@@ -86,6 +87,7 @@ def invoice_detail_json(invoice, request):
 class InvoiceListView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
+    @list_schema
     def get(self, request):
         filters = parse_invoice_filters(request.query_params)
         top, skip = _paging(request.query_params)
@@ -111,6 +113,7 @@ def _invoice_or_404(request, invoice_id):
 class InvoiceDetailView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
+    @detail_schema
     def get(self, request, invoice_id):
         return Response(invoice_detail_json(_invoice_or_404(request, invoice_id), request))
 
@@ -118,6 +121,7 @@ class InvoiceDetailView(APIView):
 class InvoicePdfView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
+    @pdf_schema
     def get(self, request, invoice_id):
         invoice = _invoice_or_404(request, invoice_id)
         try:

@@ -130,3 +130,10 @@ def test_the_list_query_count_does_not_grow_with_rows(api, tenant, django_assert
     statement(tenant, calls=5)
     with django_assert_num_queries(2):
         assert len(api.get("/api/v1/invoices").json()["value"]) == 32
+
+
+def test_the_openapi_schema_describes_the_invoice_endpoints(client_as, global_admin):
+    schema = client_as(global_admin).get("/api/schema/", {"format": "json"}).json()
+    assert {"/api/v1/invoices", "/api/v1/invoices/{invoice_id}", "/api/v1/invoices/{invoice_id}/pdf"} <= set(schema["paths"])
+    parameters = {p["name"] for p in schema["paths"]["/api/v1/invoices"]["get"]["parameters"]}
+    assert {"from", "to", "type", "status", "$top", "$skip"} <= parameters
