@@ -1,0 +1,39 @@
+"""Reads of invoices that pages, the API and Home share; every one is scoped to a tenant."""
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Invoice
+
+LIST_FIELDS = ("id", "tenant_id", "number", "kind", "description", "issued_at", "issue_date", "due_date",
+               "period_start", "period_end", "currency", "subtotal", "tax", "total", "payment_method", "payment_label",
+               "po_number", "payment_status", "credited_invoice_id")
+
+
+def invoices_for_tenant(*, tenant, filters):
+    """The tenant's invoices, statements and credit notes matching `filters` (filters.InvoiceFilters), newest first."""
+    queryset = Invoice.objects.filter(tenant=tenant).only(*LIST_FIELDS)
+    if filters.date_from:
+        queryset = queryset.filter(issue_date__gte=filters.date_from)
+    if filters.date_to:
+        queryset = queryset.filter(issue_date__lte=filters.date_to)
+    if filters.kind:
+        queryset = queryset.filter(kind=filters.kind)
+    if filters.status:
+        today = timezone.now().date()
+        if filters.status == "pastDue":
+            queryset = queryset.filter(payment_status=Invoice.PaymentStatus.DUE, due_date__lt=today)
+        elif filters.status == Invoice.PaymentStatus.DUE:
+            queryset = queryset.filter(Q(payment_status=Invoice.PaymentStatus.DUE) & Q(due_date__gte=today))
+        else:
+            queryset = queryset.filter(payment_status=filters.status)
+    return queryset.order_by("-issued_at", "-number")
+
+
+def invoice_for_tenant(*, tenant, invoice_id):
+    """One invoice of `tenant` with what its detail view shows; Invoice.DoesNotExist for another tenant's id."""
+    return (Invoice.objects.select_related("credited_invoice").prefetch_related("lines", "credit_notes")
+            .get(tenant=tenant, pk=invoice_id))
+
+
+def latest_invoice(*, tenant):
+    return Invoice.objects.filter(tenant=tenant).only(*LIST_FIELDS).order_by("-issued_at", "-number").first()
