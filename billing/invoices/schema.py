@@ -1,20 +1,8 @@
 """OpenAPI descriptions of the invoice endpoints (drf-spectacular), kept apart from the views they describe."""
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
 from .filters import STATUSES, TYPES
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    """Names the project's bearer-token authenticator in the schema (belongs beside it in accounts; see the report)."""
-
-    target_class = "accounts.api.authentication.BearerTokenAuthentication"
-    name = "bearerToken"
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer"}
-
 
 _ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='Graph-style error: {"error": {"code", "message"}}')
 
