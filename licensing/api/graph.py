@@ -21,7 +21,7 @@ from .representations import (
     USER_PROPERTIES,
     license_details_json,
     subscribed_sku_json,
-    subscriptions_with_consumed_units,
+    subscribed_skus,
     user_json,
     users_queryset,
 )
@@ -89,7 +89,7 @@ class SubscribedSkusView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        subscriptions = subscriptions_with_consumed_units(request.user.tenant).select_related("tenant")
+        subscriptions = subscribed_skus(request.user.tenant)
         return Response({"@odata.context": _context(request, "subscribedSkus"),
                          "value": [subscribed_sku_json(s) for s in subscriptions]})
 

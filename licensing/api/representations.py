@@ -1,10 +1,10 @@
 """Microsoft Graph v1.0 shapes of users, assigned licences, licence details and subscribed SKUs."""
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 
 from accounts.models import User
 
 from ..models import AssignedPlan, LicenseAssignment, Subscription
+from ..selectors import subscriptions_with_usage
 
 
 def _or_none(value):
@@ -68,12 +68,8 @@ def license_details_json(assignment):
     }
 
 
-def subscriptions_with_consumed_units(tenant):
-    consumed = (LicenseAssignment.objects.filter(tenant=tenant, product_id=OuterRef("product_id"))
-                .order_by().values("product_id").annotate(n=Count("id")).values("n"))
-    return (Subscription.objects.filter(tenant=tenant)
-            .select_related("product").prefetch_related("product__service_plans")
-            .annotate(consumed_units=Coalesce(Subquery(consumed), 0)))
+def subscribed_skus(tenant):
+    return subscriptions_with_usage(tenant=tenant).select_related("tenant").prefetch_related("product__service_plans")
 
 
 def subscribed_sku_json(subscription):

@@ -12,9 +12,10 @@ from accounts.permissions import HasCapability
 from accounts.roles import Cap
 
 from ..models import Product
+from ..selectors import subscriptions_with_usage
 from ..services import subscription_buy
 from .graph import GRAPH_ERROR, graph_errors
-from .representations import subscription_json, subscriptions_with_consumed_units
+from .representations import subscription_json
 
 SUBSCRIPTION = inline_serializer("Subscription", {
     "id": serializers.IntegerField(), "skuId": serializers.UUIDField(), "skuPartNumber": serializers.CharField(),
@@ -33,7 +34,7 @@ class SubscriptionsView(APIView):
     @extend_schema(summary="List subscriptions", tags=["Subscriptions"],
                    responses={200: inline_serializer("SubscriptionList", {"value": SUBSCRIPTION})})
     def get(self, request):
-        subscriptions = subscriptions_with_consumed_units(request.user.tenant)
+        subscriptions = subscriptions_with_usage(tenant=request.user.tenant)
         return Response({"value": [subscription_json(s) for s in subscriptions]})
 
     @extend_schema(
@@ -64,6 +65,6 @@ class SubscriptionsView(APIView):
                                             actor=request.user, idempotency_key=key)
         except ValidationError as exc:
             raise graph_errors(exc) from None
-        subscription = subscriptions_with_consumed_units(request.user.tenant).get(pk=subscription.pk)
+        subscription = subscriptions_with_usage(tenant=request.user.tenant).get(pk=subscription.pk)
         return Response(subscription_json(subscription), status=status.HTTP_201_CREATED)
 
