@@ -163,3 +163,18 @@ def license_names_by_user(*, user_ids):
     for user_id, name in rows:
         names.setdefault(user_id, []).append(name)
     return names
+
+
+def assigned_licenses_by_user(*, user_ids):
+    """{user id: {SKU id: [disabled service plan ids]}} in catalogue order (two queries, plain tuples)."""
+    user_ids = list(user_ids)
+    licences = {}
+    rows = (LicenseAssignment.objects.filter(user_id__in=user_ids).order_by("product__sort_order", "product_id")
+            .values_list("user_id", "product_id"))
+    for user_id, product_id in rows:
+        licences.setdefault(user_id, {})[product_id] = []
+    disabled = (AssignedPlan.objects.filter(user_id__in=user_ids, enabled=False).order_by("service_plan_id")
+                .values_list("user_id", "assignment__product_id", "service_plan_id"))
+    for user_id, product_id, plan_id in disabled:
+        licences[user_id][product_id].append(plan_id)
+    return licences
