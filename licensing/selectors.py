@@ -1,0 +1,188 @@
+"""Reads shared by licensing's pages, its API and other apps (rating builds minute pools on these)."""
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from accounts.roles import Role
+
+from .models import AssignedPlan, LicenseAssignment, ServicePlan, Subscription, SubscriptionQuantityChange
+
+COMMUNICATIONS_CREDITS = "MCOPSTNC"
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """What one service plan gives each user who holds it, per calendar month (PRODUCT.md, "Calling Plans")."""
+
+    plan_name: str
+    default_minutes: int
+    minutes_by_country: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    international_minutes: int = 0
+    dial_out_minutes: int = 0
+    pooled: bool = True
+    is_prerequisite: bool = False
+    enables_communications_credits: bool = False
+    requires_any_of: frozenset = frozenset()
+
+    def minutes_for(self, country):
+        """Outbound domestic minutes per user per month for a user whose usage location is `country`."""
+        return self.minutes_by_country.get((country or "").upper(), self.default_minutes)
+
+
+def entitlement_for(plan_name):
+    """The entitlement of the service plan named `plan_name` (e.g. "MCOPSTN1"), read from the catalogue.
+
+    `is_prerequisite` is true when another plan requires this one (Teams Phone); `enables_communications_credits`
+    when holding it allows the Communications Credits licence (Calling Plans, Audio Conferencing).
+    Raises ServicePlan.DoesNotExist for a name the catalogue does not hold.
+    """
+    try:
+        plan = (ServicePlan.objects.prefetch_related("country_minutes", "required_by", "requires_any_of")
+                .get(name=plan_name))
+    except ServicePlan.DoesNotExist:
+        raise ServicePlan.DoesNotExist(f"The catalogue has no service plan named {plan_name!r}.") from None
+    dependants = {p.name for p in plan.required_by.all()}
+    return Entitlement(
+        plan_name=plan.name,
+        default_minutes=plan.domestic_minutes,
+        minutes_by_country=MappingProxyType({row.country: row.minutes for row in plan.country_minutes.all()}),
+        international_minutes=plan.international_minutes,
+        dial_out_minutes=plan.dial_out_minutes,
+        pooled=plan.pooled,
+        is_prerequisite=bool(dependants),
+        enables_communications_credits=COMMUNICATIONS_CREDITS in dependants,
+        requires_any_of=frozenset(p.name for p in plan.requires_any_of.all()),
+    )
+
+
+def user_service_plans(*, user):
+    """Names of the enabled service plans `user` holds across all assigned licences (one query).
+
+    Suites expand (Microsoft 365 E5 gives MCOEV and MCOMEETADV); a plan an admin switched off is left out.
+    Calling products are named by their SKU part number; Pay-As-You-Go is MCOPSTN_PAYG_1 (zone 1) and
+    MCOPSTN_PAYG_2 (zone 2).
+    """
+    return frozenset(AssignedPlan.objects.filter(user=user, enabled=True)
+                     .values_list("service_plan__name", flat=True).distinct())
+
+
+def assigned_plan_counts(*, tenant, plan_names):
+    """{(service plan name, usage location): number of the tenant's users holding that plan enabled} (one query).
+
+    A user holding the plan through two licences (E5 and Teams Phone) counts once.
+    """
+    rows = (AssignedPlan.objects.filter(tenant=tenant, enabled=True, service_plan__name__in=list(plan_names))
+            .values("service_plan__name", "user__usage_location")
+            .annotate(users=Count("user", distinct=True))
+            .order_by())
+    return {(row["service_plan__name"], row["user__usage_location"]): row["users"] for row in rows}
+
+
+def licensed_user_count(*, tenant):
+    """How many users of the tenant hold at least one licence."""
+    return LicenseAssignment.objects.filter(tenant=tenant).values("user_id").distinct().count()
+
+
+def subscriptions_with_usage(*, tenant):
+    """The tenant's subscriptions with `consumed_units` (licences assigned) annotated: one query."""
+    consumed = (LicenseAssignment.objects.filter(tenant=tenant, product_id=OuterRef("product_id"))
+                .order_by().values("product_id").annotate(n=Count("id")).values("n"))
+    return (Subscription.objects.filter(tenant=tenant).select_related("product")
+            .annotate(consumed_units=Coalesce(Subquery(consumed), 0)))
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """A subscription as Your products and Licenses show it: assigned out of total, and what is left."""
+
+    subscription: Subscription
+    assigned: int
+    total: int
+
+    @property
+    def product(self):
+        return self.subscription.product
+
+    @property
+    def available(self):
+        return max(self.total - self.assigned, 0)
+
+    @property
+    def assignable(self):
+        return self.subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.EXPIRED)
+
+
+def product_lines(*, tenant, assignable_only=False, with_plans=False):
+    """Every subscription of the tenant with assigned/total licences, in catalogue order (one query, two with plans)."""
+    subscriptions = subscriptions_with_usage(tenant=tenant)
+    if with_plans:
+        subscriptions = subscriptions.prefetch_related("product__service_plans")
+    lines = [ProductLine(subscription=s, assigned=s.consumed_units, total=s.total_units) for s in subscriptions]
+    return [line for line in lines if line.assignable] if assignable_only else lines
+
+
+# Active users "Filter" views: key -> (label, condition on User)
+USER_VIEWS = {
+    "all": ("All users", Q()),
+    "licensed": ("Licensed users", Q(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))),
+    "unlicensed": ("Unlicensed users", ~Q(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))),
+    "sign_in_allowed": ("Sign-in allowed", Q(sign_in_allowed=True)),
+    "sign_in_blocked": ("Sign-in blocked", Q(sign_in_allowed=False)),
+    "billing_admins": ("Billing admins", Q(role_rows__role=Role.BILLING_ADMIN)),
+    "global_admins": ("Global admins", Q(role_rows__role=Role.GLOBAL_ADMIN)),
+}
+UNLICENSED = "unlicensed"
+USER_SORTS = {
+    "display_name": ("display_name", "pk"), "-display_name": ("-display_name", "-pk"),
+    "upn": ("upn",), "-upn": ("-upn",),
+}
+
+
+def active_users(*, tenant, search="", product="", view="all", sort="display_name"):
+    """The Active users list: search on display name and username, a view, a product (or "unlicensed"), sorted."""
+    users = User.objects.filter(tenant=tenant).filter(USER_VIEWS.get(view, USER_VIEWS["all"])[1])
+    search = search.strip()
+    if search:
+        users = users.filter(Q(display_name__icontains=search) | Q(upn__icontains=search))
+    if product == UNLICENSED:
+        users = users.filter(~Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))
+    elif product:
+        users = users.filter(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"),
+                                                                     product__sku_part_number=product)))
+    return users.order_by(*USER_SORTS.get(sort, USER_SORTS["display_name"]))
+
+
+def license_names_by_user(*, user_ids):
+    """{user id: [product names]} for the given users, in catalogue order (one query)."""
+    names = {}
+    rows = (LicenseAssignment.objects.filter(user_id__in=list(user_ids))
+            .order_by("product__sort_order", "product__name").values_list("user_id", "product__name"))
+    for user_id, name in rows:
+        names.setdefault(user_id, []).append(name)
+    return names
+
+
+def assigned_licenses_by_user(*, user_ids):
+    """{user id: {SKU id: [disabled service plan ids]}} in catalogue order (two queries, plain tuples)."""
+    user_ids = list(user_ids)
+    licences = {}
+    rows = (LicenseAssignment.objects.filter(user_id__in=user_ids).order_by("product__sort_order", "product_id")
+            .values_list("user_id", "product_id"))
+    for user_id, product_id in rows:
+        licences.setdefault(user_id, {})[product_id] = []
+    disabled = (AssignedPlan.objects.filter(user_id__in=user_ids, enabled=False).order_by("service_plan_id")
+                .values_list("user_id", "assignment__product_id", "service_plan_id"))
+    for user_id, product_id, plan_id in disabled:
+        licences[user_id][product_id].append(plan_id)
+    return licences
+
+
+def subscriptions_out_of_balance():
+    """Subscriptions whose enabled units differ from the sum of their quantity ledger (should be none)."""
+    ledger = (SubscriptionQuantityChange.objects.filter(subscription=OuterRef("pk")).order_by()
+              .values("subscription").annotate(total=Sum("delta")).values("total"))
+    return (Subscription.objects.select_related("tenant", "product")
+            .annotate(ledger_units=Coalesce(Subquery(ledger), 0)).exclude(enabled_units=F("ledger_units")))
