@@ -7,5 +7,3 @@ class LicensingConfig(AppConfig):
     label = "licensing"
     verbose_name = "Licensing"
 
-    def ready(self):
-        from .api import schema  # noqa: F401  (registers the bearer-token scheme with drf-spectacular)

@@ -107,3 +107,24 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
+
+
+# Reference data that data migrations load (catalogue, ...). A transactional test's flush removes it, so it is
+# loaded again for those tests: (migration module, loader function, model whose emptiness means "flushed").
+REFERENCE_DATA = [
+    ("licensing.migrations.0002_catalogue", "load_catalogue", "licensing.Product"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, loader, model in REFERENCE_DATA:
+        if not apps.get_model(model).objects.exists():
+            getattr(import_module(module), loader)(apps, None)
