@@ -1,0 +1,16 @@
+"""Writes of licensing: subscriptions and their quantity ledger, licence assignment, users on Active users."""
+from .assignments import INVALID_USAGE_LOCATION, LicenseChange, licenses_change
+from .subscriptions import (
+    subscription_buy,
+    subscription_ensure_communications_credits,
+    subscription_remove_licenses,
+)
+
+__all__ = [
+    "INVALID_USAGE_LOCATION",
+    "LicenseChange",
+    "licenses_change",
+    "subscription_buy",
+    "subscription_ensure_communications_credits",
+    "subscription_remove_licenses",
+]

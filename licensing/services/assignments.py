@@ -1,0 +1,204 @@
+"""Licence assignment: the one place the licensing rules live, shared by every page and the Graph API.
+
+Rules (PRODUCT.md): no licence without a usage location; never more assigned than purchased; a plan
+that requires others (Calling Plans need Teams Phone, Communications Credits needs a Calling Plan or
+Audio Conferencing) needs one of them enabled; removing a prerequisite names what depends on it and
+removes nothing. A change is checked for every user first and applied all together or not at all.
+"""
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+
+from accounts.services import audit_record
+
+from .. import lock_objects
+from ..models import AssignedPlan, LicenseAssignment, Product, ServicePlan, Subscription
+
+ASSIGNABLE_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.EXPIRED)
+INVALID_USAGE_LOCATION = "License assignment cannot be done for user with invalid usage location."
+
+
+@dataclass(frozen=True)
+class LicenseChange:
+    """What a change did: licences assigned and unassigned, users whose licences or apps changed."""
+
+    assigned: int = 0
+    unassigned: int = 0
+    users_changed: int = 0
+
+
+def _names(items):
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+class _Catalogue:
+    """Products and plans loaded once per change (two queries), with what each plan requires."""
+
+    def __init__(self):
+        self.products = {p.pk: p for p in Product.objects.prefetch_related("service_plans")}
+        self.plans = {p.pk: p for p in ServicePlan.objects.prefetch_related("requires_any_of")}
+        self.plan_names = {p.pk: p.name for p in self.plans.values()}
+        self.requires = {p.name: {r.name for r in p.requires_any_of.all()} for p in self.plans.values()}
+        self.friendly = {p.name: p.friendly_name for p in self.plans.values()}
+
+    def product_plan_names(self, product_id):
+        return [plan.name for plan in self.products[product_id].service_plans.all()]
+
+    def suites_providing(self, plan_names):
+        """Suites (products of several plans) that include any of `plan_names`: another way to get them."""
+        return [p.name for p in self.products.values()
+                if len(p.service_plans.all()) > 1 and any(plan.name in plan_names for plan in p.service_plans.all())]
+
+
+def _enabled_plans(state, catalogue):
+    """{plan name: product ids providing it enabled} for a user's state {product id: disabled plan names}."""
+    enabled = {}
+    for product_id, disabled in state.items():
+        for name in catalogue.product_plan_names(product_id):
+            if name not in disabled:
+                enabled.setdefault(name, set()).add(product_id)
+    return enabled
+
+
+def _requirement_errors(user, before, after, catalogue):
+    """Messages for every plan the user would hold without one of the plans it requires."""
+    errors = []
+    enabled_after = _enabled_plans(after, catalogue)
+    enabled_before = _enabled_plans(before, catalogue)
+    for plan_name, providers in sorted(enabled_after.items()):
+        required = catalogue.requires.get(plan_name)
+        if not required or required & enabled_after.keys():
+            continue
+        dependants = _names(sorted(catalogue.products[pid].name for pid in providers))
+        kept_before = required & enabled_before.keys()
+        if plan_name in enabled_before and kept_before:
+            # The change takes away what an existing licence depends on: name both, remove nothing.
+            lost = sorted({catalogue.products[pid].name for name in kept_before for pid in enabled_before[name]
+                           if pid not in after})
+            lost_label = _names(lost or sorted(catalogue.friendly[name] for name in kept_before))
+            errors.append(f"{user.display_name}: {dependants} needs {lost_label}. "
+                          f"Remove {dependants} too, or keep {lost_label}.")
+            continue
+        message = f"{user.display_name}: {dependants} needs {_names(sorted(catalogue.friendly[n] for n in required))}"
+        suites = catalogue.suites_providing(required)
+        errors.append(f"{message} (also included in {_names(suites)})." if suites else f"{message}.")
+    return errors
+
+
+def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=False, disabled_plans=None):
+    """Assigns and removes product licences for `users`, checking every rule for all of them first.
+
+    - `add`: products to assign (users who already hold one keep it).
+    - `remove`: products to unassign; `remove_others=True` removes every product not in `add` (Replace,
+      Unassign all, a user's "Licenses and apps" form).
+    - `disabled_plans`: {product id: service plan names switched off} for products in `add`; products
+      left out keep their current switches (new licences get every plan).
+    Raises ValidationError naming each problem; then nothing is changed.
+    """
+    add_ids = list(dict.fromkeys(p.pk for p in add))
+    remove_ids = {p.pk for p in remove} - set(add_ids)
+    disabled_plans = {pid: set(names) for pid, names in (disabled_plans or {}).items()}
+    user_ids = sorted({u.pk for u in users})
+    if not user_ids:
+        raise ValidationError({"users": "Select at least one user."})
+    with transaction.atomic():
+        catalogue = _Catalogue()
+        current = list(LicenseAssignment.objects.filter(tenant=tenant, user_id__in=user_ids)
+                       .prefetch_related("plans"))
+        touched = set(add_ids) | remove_ids | ({a.product_id for a in current} if remove_others else set())
+        subscriptions = {s.product_id: s for s in lock_objects.subscriptions_for_update(tenant=tenant,
+                                                                                       product_ids=touched)}
+        locked_users = lock_objects.users_for_update(tenant=tenant, user_ids=user_ids)
+        if len(locked_users) != len(user_ids):
+            raise ValidationError({"users": "One or more users are not in your organisation."})
+        held = {}
+        for assignment in current:
+            disabled = {catalogue.plan_names[p.service_plan_id] for p in assignment.plans.all() if not p.enabled}
+            held.setdefault(assignment.user_id, {})[assignment.product_id] = (assignment, disabled)
+
+        errors, plans = [], {}
+        for product_id, names in disabled_plans.items():
+            unknown = names - set(catalogue.product_plan_names(product_id))
+            if unknown:
+                errors.append(f"{catalogue.products[product_id].name} has no service plan {_names(sorted(unknown))}.")
+        new_by_product = {pid: 0 for pid in add_ids}
+        for user in locked_users:
+            before = {pid: disabled for pid, (_, disabled) in held.get(user.pk, {}).items()}
+            after = {pid: set(d) for pid, d in before.items()
+                     if pid not in remove_ids and (not remove_others or pid in add_ids)}
+            for pid in add_ids:
+                if pid not in after:
+                    new_by_product[pid] += 1
+                    after[pid] = set(disabled_plans.get(pid, ()))
+                elif pid in disabled_plans:
+                    after[pid] = set(disabled_plans[pid])
+            if set(after) - set(before) and not user.usage_location:
+                errors.append(f"{user.display_name}: {INVALID_USAGE_LOCATION} Select a location first.")
+            if after != before:
+                errors.extend(_requirement_errors(user, before, after, catalogue))
+            plans[user.pk] = (user, before, after)
+        errors.extend(_capacity_errors(tenant, subscriptions, new_by_product, catalogue))
+        if errors:
+            raise ValidationError({"licenses": errors})
+        return _apply(tenant=tenant, actor=actor, plans=plans, held=held, catalogue=catalogue)
+
+
+def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
+    needed = {pid: n for pid, n in new_by_product.items() if n}
+    if not needed:
+        return []
+    assigned = dict(LicenseAssignment.objects.filter(tenant=tenant, product_id__in=list(needed))
+                    .values_list("product_id").annotate(n=Count("id")).order_by())
+    errors = []
+    for pid, count in needed.items():
+        product = catalogue.products[pid]
+        subscription = subscriptions.get(pid)
+        if subscription is None or subscription.status not in ASSIGNABLE_STATUSES:
+            errors.append(f"Your organisation has no active {product.name} subscription. "
+                          f"Buy licences on Your products first.")
+            continue
+        available = max(subscription.total_units - assigned.get(pid, 0), 0)
+        if count > available:
+            errors.append(f"{product.name}: {count:,} licences needed, {available:,} available. "
+                          f"No licences were assigned. Buy more licences or select fewer users.")
+    return errors
+
+
+def _apply(*, tenant, actor, plans, held, catalogue):
+    assigned = unassigned = users_changed = 0
+    for user_id, (user, before, after) in plans.items():
+        if before == after:
+            continue
+        users_changed += 1
+        removed = [pid for pid in before if pid not in after]
+        if removed:
+            LicenseAssignment.objects.filter(user_id=user_id, product_id__in=removed).delete()
+            unassigned += len(removed)
+        for pid, disabled in after.items():
+            if pid not in before:
+                assignment = LicenseAssignment.objects.create(tenant=tenant, user_id=user_id, product_id=pid)
+                AssignedPlan.objects.bulk_create([
+                    AssignedPlan(tenant=tenant, user_id=user_id, assignment=assignment, service_plan=plan,
+                                 enabled=plan.name not in disabled)
+                    for plan in catalogue.products[pid].service_plans.all()
+                ])
+                assigned += 1
+            elif disabled != before[pid]:
+                assignment = held[user_id][pid][0]
+                for row in assignment.plans.all():
+                    enabled = catalogue.plan_names[row.service_plan_id] not in disabled
+                    if row.enabled != enabled:
+                        AssignedPlan.objects.filter(pk=row.pk).update(enabled=enabled)
+        audit_record(tenant=tenant, actor=actor, action="user.licenses", target=user,
+                     before=_describe(before, catalogue), after=_describe(after, catalogue))
+    return LicenseChange(assigned=assigned, unassigned=unassigned, users_changed=users_changed)
+
+
+def _describe(state, catalogue):
+    return {catalogue.products[pid].sku_part_number: sorted(disabled) for pid, disabled in sorted(
+        state.items(), key=lambda item: catalogue.products[item[0]].sku_part_number)}
