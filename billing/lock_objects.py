@@ -10,7 +10,7 @@ def credit_account_for_update(*, tenant):
     """The tenant's credit account, created on first use, locked until the transaction ends."""
     account = CreditAccount.objects.select_for_update().filter(tenant=tenant).first()
     if account is None:
-        CreditAccount.objects.get_or_create(tenant=tenant, defaults={"currency": tenant.currency})
+        CreditAccount.objects.get_or_create(tenant_id=tenant.pk, defaults={"currency": tenant.currency})
         account = CreditAccount.objects.select_for_update().get(tenant=tenant)
     return account
 

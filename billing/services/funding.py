@@ -17,6 +17,7 @@ from billing.exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNot
 from billing.gateway import GatewayIdempotencyConflict, get_gateway
 from billing.models import AutoRechargeSettings, LedgerEntry, PaymentMethod, Purchase
 from billing.rules import clean_idempotency_key, clean_whole_dollars, invoice_payment_eligible, limits, purchase_refusal
+from licensing.services import subscription_ensure_communications_credits
 
 from .ledger import actor_fields, credit_with_lot
 
@@ -97,6 +98,7 @@ def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor,
         first = Purchase.objects.filter(tenant=tenant, idempotency_key=key).first()
         if first is not None:  # a concurrent request with this key got here first
             return _replay(first, fingerprint)
+        first_funding = not Purchase.objects.filter(tenant=tenant).exists()
         purchase = Purchase.objects.create(
             tenant=tenant, account=account, kind=kind, amount=amount, currency=account.currency,
             payment_method=payment_method, payment_kind=payment_method.kind, payment_method_label=payment_method.label,
@@ -111,13 +113,8 @@ def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor,
         audit_record(tenant=tenant, actor=actor, action=f"credits.{kind}", target=purchase,
                      after={"amount": str(amount), "payment_method": payment_method.label,
                             "po_number": payment_method.po_number, "balance": str(account.balance)})
-    _ensure_communications_credits_licences(tenant=tenant, actor=actor)
+        if first_funding:
+            # Funding adds the very large number of MCOPSTNC licences admins then assign (PRODUCT.md).
+            subscription_ensure_communications_credits(tenant=tenant, actor=actor)
     purchase.replayed = False
     return purchase
-
-
-def _ensure_communications_credits_licences(*, tenant, actor):
-    """A funded tenant gets the MCOPSTNC licences (PRODUCT.md); licensing's service is idempotent."""
-    from licensing.services import subscription_ensure_communications_credits
-
-    subscription_ensure_communications_credits(tenant=tenant, actor=actor)
