@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -109,6 +110,14 @@ def credits_transactions(*, tenant, kinds=(), start=None, end=None):
 
 def payment_methods_in_use(*, tenant):
     return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("created_at", "id")
+
+
+def payment_method_for(*, tenant, method_id):
+    """The tenant's payment method with this id, or None (another tenant's id, a deleted method, not a UUID)."""
+    try:
+        return payment_methods_in_use(tenant=tenant).filter(pk=method_id).first()
+    except (ValidationError, ValueError, TypeError):
+        return None
 
 
 def recommended_funding(*, licensed_users):
