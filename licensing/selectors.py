@@ -2,9 +2,13 @@
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
-from .models import AssignedPlan, LicenseAssignment, ServicePlan
+from accounts.models import User
+from accounts.roles import Role
+
+from .models import AssignedPlan, LicenseAssignment, ServicePlan, Subscription
 
 COMMUNICATIONS_CREDITS = "MCOPSTNC"
 
@@ -80,3 +84,82 @@ def assigned_plan_counts(*, tenant, plan_names):
 def licensed_user_count(*, tenant):
     """How many users of the tenant hold at least one licence."""
     return LicenseAssignment.objects.filter(tenant=tenant).values("user_id").distinct().count()
+
+
+def subscriptions_with_usage(*, tenant):
+    """The tenant's subscriptions with `consumed_units` (licences assigned) annotated: one query."""
+    consumed = (LicenseAssignment.objects.filter(tenant=tenant, product_id=OuterRef("product_id"))
+                .order_by().values("product_id").annotate(n=Count("id")).values("n"))
+    return (Subscription.objects.filter(tenant=tenant).select_related("product")
+            .annotate(consumed_units=Coalesce(Subquery(consumed), 0)))
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    """A subscription as Your products and Licenses show it: assigned out of total, and what is left."""
+
+    subscription: Subscription
+    assigned: int
+    total: int
+
+    @property
+    def product(self):
+        return self.subscription.product
+
+    @property
+    def available(self):
+        return max(self.total - self.assigned, 0)
+
+    @property
+    def assignable(self):
+        return self.subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.EXPIRED)
+
+
+def product_lines(*, tenant, assignable_only=False, with_plans=False):
+    """Every subscription of the tenant with assigned/total licences, in catalogue order (one query, two with plans)."""
+    subscriptions = subscriptions_with_usage(tenant=tenant)
+    if with_plans:
+        subscriptions = subscriptions.prefetch_related("product__service_plans")
+    lines = [ProductLine(subscription=s, assigned=s.consumed_units, total=s.total_units) for s in subscriptions]
+    return [line for line in lines if line.assignable] if assignable_only else lines
+
+
+# Active users "Filter" views: key -> (label, condition on User)
+USER_VIEWS = {
+    "all": ("All users", Q()),
+    "licensed": ("Licensed users", Q(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))),
+    "unlicensed": ("Unlicensed users", ~Q(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))),
+    "sign_in_allowed": ("Sign-in allowed", Q(sign_in_allowed=True)),
+    "sign_in_blocked": ("Sign-in blocked", Q(sign_in_allowed=False)),
+    "billing_admins": ("Billing admins", Q(role_rows__role=Role.BILLING_ADMIN)),
+    "global_admins": ("Global admins", Q(role_rows__role=Role.GLOBAL_ADMIN)),
+}
+UNLICENSED = "unlicensed"
+USER_SORTS = {
+    "display_name": ("display_name", "pk"), "-display_name": ("-display_name", "-pk"),
+    "upn": ("upn",), "-upn": ("-upn",),
+}
+
+
+def active_users(*, tenant, search="", product="", view="all", sort="display_name"):
+    """The Active users list: search on display name and username, a view, a product (or "unlicensed"), sorted."""
+    users = User.objects.filter(tenant=tenant).filter(USER_VIEWS.get(view, USER_VIEWS["all"])[1])
+    search = search.strip()
+    if search:
+        users = users.filter(Q(display_name__icontains=search) | Q(upn__icontains=search))
+    if product == UNLICENSED:
+        users = users.filter(~Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"))))
+    elif product:
+        users = users.filter(Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"),
+                                                                     product__sku_part_number=product)))
+    return users.order_by(*USER_SORTS.get(sort, USER_SORTS["display_name"]))
+
+
+def license_names_by_user(*, user_ids):
+    """{user id: [product names]} for the given users, in catalogue order (one query)."""
+    names = {}
+    rows = (LicenseAssignment.objects.filter(user_id__in=list(user_ids))
+            .order_by("product__sort_order", "product__name").values_list("user_id", "product__name"))
+    for user_id, name in rows:
+        names.setdefault(user_id, []).append(name)
+    return names

@@ -5,6 +5,7 @@ from .subscriptions import (
     subscription_ensure_communications_credits,
     subscription_remove_licenses,
 )
+from .users import password_generate, user_add, user_licenses_set, user_profile_update
 
 __all__ = [
     "INVALID_USAGE_LOCATION",
@@ -13,4 +14,8 @@ __all__ = [
     "subscription_buy",
     "subscription_ensure_communications_credits",
     "subscription_remove_licenses",
+    "password_generate",
+    "user_add",
+    "user_licenses_set",
+    "user_profile_update",
 ]

@@ -65,7 +65,7 @@ def _enabled_plans(state, catalogue):
     return enabled
 
 
-def _requirement_errors(user, before, after, catalogue):
+def _requirement_errors(prefix, before, after, catalogue):
     """Messages for every plan the user would hold without one of the plans it requires."""
     errors = []
     enabled_after = _enabled_plans(after, catalogue)
@@ -81,10 +81,10 @@ def _requirement_errors(user, before, after, catalogue):
             lost = sorted({catalogue.products[pid].name for name in kept_before for pid in enabled_before[name]
                            if pid not in after})
             lost_label = _names(lost or sorted(catalogue.friendly[name] for name in kept_before))
-            errors.append(f"{user.display_name}: {dependants} needs {lost_label}. "
+            errors.append(f"{prefix}{dependants} needs {lost_label}. "
                           f"Remove {dependants} too, or keep {lost_label}.")
             continue
-        message = f"{user.display_name}: {dependants} needs {_names(sorted(catalogue.friendly[n] for n in required))}"
+        message = f"{prefix}{dependants} needs {_names(sorted(catalogue.friendly[n] for n in required))}"
         suites = catalogue.suites_providing(required)
         errors.append(f"{message} (also included in {_names(suites)})." if suites else f"{message}.")
     return errors
@@ -137,10 +137,12 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
                     after[pid] = set(disabled_plans.get(pid, ()))
                 elif pid in disabled_plans:
                     after[pid] = set(disabled_plans[pid])
+            # Name the user only when several are changed at once.
+            prefix = f"{user.display_name}: " if len(locked_users) > 1 else ""
             if set(after) - set(before) and not user.usage_location:
-                errors.append(f"{user.display_name}: {INVALID_USAGE_LOCATION} Select a location first.")
+                errors.append(f"{prefix}{INVALID_USAGE_LOCATION}")
             if after != before:
-                errors.extend(_requirement_errors(user, before, after, catalogue))
+                errors.extend(_requirement_errors(prefix, before, after, catalogue))
             plans[user.pk] = (user, before, after)
         errors.extend(_capacity_errors(tenant, subscriptions, new_by_product, catalogue))
         if errors:

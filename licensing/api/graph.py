@@ -1,0 +1,307 @@
+"""Graph v1.0 endpoints: subscribedSkus, users (list, create, get, update), assignLicense, licenseDetails."""
+import uuid
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api.errors import ApiError
+from accounts.models import User
+from accounts.permissions import HasCapability
+from accounts.roles import Cap
+
+from ..models import LicenseAssignment, Product, ServicePlan
+from ..services import licenses_change, user_add, user_profile_update
+from . import odata
+from .permissions import HasAnyCapability
+from .representations import (
+    USER_PROPERTIES,
+    license_details_json,
+    subscribed_sku_json,
+    subscribed_skus,
+    user_json,
+    users_queryset,
+)
+
+GRAPH_ERROR = inline_serializer("GraphError", {"error": inline_serializer("GraphErrorBody", {
+    "code": serializers.CharField(), "message": serializers.CharField()})})
+GRAPH_USER = inline_serializer("GraphUser", {name: serializers.JSONField(required=False) for name in USER_PROPERTIES})
+
+
+# Service field names as Graph property names; rule messages (licences) need no prefix.
+_PROPERTY_OF_FIELD = {
+    "display_name": "displayName", "first_name": "givenName", "last_name": "surname",
+    "usage_location": "usageLocation", "job_title": "jobTitle", "department": "department",
+    "office_location": "officeLocation", "phone_number": "businessPhones", "upn": "userPrincipalName",
+    "password": "passwordProfile.password", "sign_in_allowed": "accountEnabled", "quantity": "quantity",
+}
+
+
+def graph_errors(exc):
+    """A Django ValidationError from a service as one Graph 400 message naming each property."""
+    if not hasattr(exc, "error_dict"):
+        return ApiError(" ".join(exc.messages))
+    messages = []
+    for field, errors in exc.message_dict.items():
+        prefix = f"{_PROPERTY_OF_FIELD[field]}: " if field in _PROPERTY_OF_FIELD else ""
+        messages.extend(f"{prefix}{message}" for message in errors)
+    return ApiError(" ".join(messages))
+
+
+def _context(request, fragment):
+    return request.build_absolute_uri(f"/v1.0/$metadata#{fragment}")
+
+
+def _not_found(key):
+    return ApiError(f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
+                    code="Request_ResourceNotFound", status_code=404)
+
+
+def user_for(tenant, key, queryset=None):
+    """The tenant's user named by object id or userPrincipalName; any other user is a 404."""
+    users = queryset if queryset is not None else User.objects.filter(tenant=tenant)
+    try:
+        condition = {"pk": uuid.UUID(key)}
+    except ValueError:
+        condition = {"upn": key.strip().lower()}
+    user = users.filter(tenant=tenant, **condition).first()
+    if user is None:
+        raise _not_found(key)
+    return user
+
+
+def _guid(value, what):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ApiError(f"Invalid value '{value}' for {what}: a GUID is expected.") from None
+
+
+class SubscribedSkusView(APIView):
+    permission_classes = [HasAnyCapability.for_any(Cap.BILLING_READ, Cap.LICENSES_MANAGE, Cap.USERS_READ)]
+
+    @extend_schema(
+        summary="List subscribedSkus", operation_id="graph_subscribedSkus_list", tags=["Graph v1.0"],
+        description="The tenant's subscriptions as Graph `subscribedSku` objects (prepaid and consumed units, plans).",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        subscriptions = subscribed_skus(request.user.tenant)
+        return Response({"@odata.context": _context(request, "subscribedSkus"),
+                         "value": [subscribed_sku_json(s) for s in subscriptions]})
+
+
+_USER_QUERY_PARAMETERS = [
+    OpenApiParameter("$top", int, description="Page size, 1–999 (default 100)."),
+    OpenApiParameter("$select", str, description="Comma-separated properties, e.g. id,userPrincipalName,assignedLicenses"),
+    OpenApiParameter("$filter", str, description="userPrincipalName eq '…', usageLocation eq '…', "
+                                                 "startswith(displayName,'…'), joined by and"),
+    OpenApiParameter("$skiptoken", str, description="Opaque; follow @odata.nextLink."),
+]
+
+_WRITABLE = {
+    "displayName": "display_name", "givenName": "first_name", "surname": "last_name",
+    "usageLocation": "usage_location", "jobTitle": "job_title", "department": "department",
+    "officeLocation": "office_location",
+}
+
+
+def _profile_fields(body, *, allowed_extra=()):
+    if not isinstance(body, dict):
+        raise ApiError("The request body must be a JSON object.")
+    unknown = set(body) - set(_WRITABLE) - {"businessPhones", "accountEnabled"} - set(allowed_extra)
+    if unknown:
+        raise ApiError(f"Invalid property '{sorted(unknown)[0]}': it is not a writable property of "
+                       "'microsoft.graph.user' here.")
+    fields = {_WRITABLE[name]: ("" if body[name] is None else body[name]) for name in _WRITABLE if name in body}
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            raise ApiError(f"Invalid value for property '{name}': a string is expected.")
+    if "businessPhones" in body:
+        phones = body["businessPhones"]
+        if not isinstance(phones, list) or len(phones) > 1 or not all(isinstance(p, str) for p in phones):
+            raise ApiError("Invalid value for property 'businessPhones': a list of at most one phone number.")
+        fields["phone_number"] = phones[0] if phones else ""
+    sign_in = body.get("accountEnabled")
+    if "accountEnabled" in body and not isinstance(sign_in, bool):
+        raise ApiError("Invalid value for property 'accountEnabled': true or false is expected.")
+    return fields, sign_in
+
+
+class UsersView(APIView):
+    def get_permissions(self):
+        capability = Cap.USERS_READ if self.request.method == "GET" else Cap.USERS_MANAGE
+        return [HasCapability.for_(capability)()]
+
+    @extend_schema(summary="List users", operation_id="graph_users_list", tags=["Graph v1.0"], parameters=_USER_QUERY_PARAMETERS,
+                   description="Graph `GET /users`: a page of users, `@odata.nextLink` when there are more.",
+                   responses={200: OpenApiTypes.OBJECT, 400: GRAPH_ERROR})
+    def get(self, request):
+        query = odata.parse_user_query(request.query_params, USER_PROPERTIES)
+        users = users_queryset(request.user.tenant, query.select or ()).filter(query.condition).order_by("pk")
+        if query.after:
+            users = users.filter(pk__gt=query.after)
+        page = list(users[:query.top + 1])
+        body = {"@odata.context": _context(request, "users"),
+                "value": [user_json(u, query.select) for u in page[:query.top]]}
+        if len(page) > query.top:
+            params = request.query_params.copy()
+            params["$skiptoken"] = odata.skiptoken_make(page[query.top - 1].pk)
+            body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?{params.urlencode(safe='$,()')}")
+        return Response(body)
+
+    @extend_schema(
+        summary="Create user", operation_id="graph_users_create", tags=["Graph v1.0"],
+        responses={201: GRAPH_USER, 400: GRAPH_ERROR},
+        request=inline_serializer("GraphUserCreate", {
+            "accountEnabled": serializers.BooleanField(), "displayName": serializers.CharField(),
+            "mailNickname": serializers.CharField(), "userPrincipalName": serializers.CharField(),
+            "passwordProfile": inline_serializer("PasswordProfile", {
+                "password": serializers.CharField(),
+                "forceChangePasswordNextSignIn": serializers.BooleanField(required=False)}),
+            "usageLocation": serializers.CharField(required=False),
+        }),
+        examples=[OpenApiExample("New user", value={
+            "accountEnabled": True, "displayName": "Adele Vance", "mailNickname": "adele",
+            "userPrincipalName": "adele@contoso.example", "usageLocation": "US",
+            "passwordProfile": {"forceChangePasswordNextSignIn": True, "password": "xWwvJ]6NMw+bWH-d"}})],
+    )
+    def post(self, request):
+        body = request.data
+        fields, sign_in = _profile_fields(body, allowed_extra=("mailNickname", "userPrincipalName", "passwordProfile"))
+        missing = [name for name in ("accountEnabled", "displayName", "mailNickname", "userPrincipalName",
+                                     "passwordProfile") if body.get(name) in (None, "")]
+        if missing:
+            raise ApiError(f"Property '{missing[0]}' is required when creating a user.")
+        profile = body["passwordProfile"]
+        if not isinstance(profile, dict) or not isinstance(profile.get("password"), str):
+            raise ApiError("Property 'passwordProfile.password' is required when creating a user.")
+        fields.pop("display_name")
+        try:
+            user = user_add(tenant=request.user.tenant, actor=request.user, upn=body["userPrincipalName"],
+                            display_name=body["displayName"], password=profile["password"],
+                            sign_in_allowed=sign_in, **fields)
+        except ValidationError as exc:
+            raise graph_errors(exc) from None
+        return Response({"@odata.context": _context(request, "users/$entity"), **user_json(user)},
+                        status=status.HTTP_201_CREATED)
+
+
+class UserView(APIView):
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [HasCapability.for_(Cap.USERS_READ)()]
+        if isinstance(self.request.data, dict) and set(self.request.data) == {"usageLocation"}:
+            return [HasCapability.for_(Cap.LICENSES_MANAGE)()]  # License admins edit usage location
+        return [HasCapability.for_(Cap.USERS_MANAGE)()]
+
+    @extend_schema(summary="Get user", operation_id="graph_user_get", tags=["Graph v1.0"], parameters=_USER_QUERY_PARAMETERS[1:2],
+                   responses={200: GRAPH_USER, 404: GRAPH_ERROR})
+    def get(self, request, key):
+        select = odata.parse_select(request.query_params.get("$select"), USER_PROPERTIES)
+        user = user_for(request.user.tenant, key, users_queryset(request.user.tenant, select))
+        return Response({"@odata.context": _context(request, "users/$entity"), **user_json(user, select)})
+
+    @extend_schema(summary="Update user", operation_id="graph_user_update", tags=["Graph v1.0"], request=GRAPH_USER,
+                   responses={204: None, 400: GRAPH_ERROR, 404: GRAPH_ERROR})
+    def patch(self, request, key):
+        user = user_for(request.user.tenant, key)
+        fields, sign_in = _profile_fields(request.data)
+        try:
+            user_profile_update(user=user, actor=request.user, sign_in_allowed=sign_in, **fields)
+        except ValidationError as exc:
+            raise graph_errors(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _parse_assign_body(body, tenant, user):
+    """(products to add, {product id: disabled plan names}, products to remove) from an assignLicense body."""
+    if not isinstance(body, dict):
+        raise ApiError("The request body must be a JSON object with addLicenses and removeLicenses.")
+    unknown = set(body) - {"addLicenses", "removeLicenses"}
+    if unknown:
+        raise ApiError(f"Invalid property '{sorted(unknown)[0]}' for action assignLicense.")
+    adds, removes = body.get("addLicenses", []), body.get("removeLicenses", [])
+    if not isinstance(adds, list) or not isinstance(removes, list):
+        raise ApiError("addLicenses and removeLicenses must be arrays (use [] for none).")
+    if not adds and not removes:
+        raise ApiError("addLicenses and removeLicenses are both empty: there is nothing to change.")
+    sku_ids = []
+    for item in adds:
+        if not isinstance(item, dict) or "skuId" not in item:
+            raise ApiError("Each item of addLicenses must be an object with a skuId.")
+        sku_ids.append(_guid(item["skuId"], "skuId"))
+    remove_ids = [_guid(value, "removeLicenses") for value in removes]
+    subscribed = {p.pk: p for p in Product.objects.filter(
+        pk__in=sku_ids + remove_ids, subscriptions__tenant=tenant).prefetch_related("service_plans")}
+    for sku in sku_ids + remove_ids:
+        if sku not in subscribed:
+            raise ApiError(f"License {sku} does not correspond to a valid company License.")
+    if len(set(sku_ids)) != len(sku_ids) or set(sku_ids) & set(remove_ids):
+        raise ApiError("A skuId appears twice; add or remove each licence once per request.")
+    held = set(LicenseAssignment.objects.filter(user=user).values_list("product_id", flat=True))
+    for sku in remove_ids:
+        if sku not in held:
+            raise ApiError(f"User does not have a corresponding license {sku} to remove.")
+    disabled = {}
+    for item, sku in zip(adds, sku_ids, strict=True):
+        plan_ids = item.get("disabledPlans") or []
+        if not isinstance(plan_ids, list):
+            raise ApiError("disabledPlans must be an array of service plan ids.")
+        plans = {plan.pk: plan.name for plan in subscribed[sku].service_plans.all()}
+        names = set()
+        for plan_id in plan_ids:
+            guid = _guid(plan_id, "disabledPlans")
+            if guid not in plans:
+                name = ServicePlan.objects.filter(pk=guid).values_list("name", flat=True).first() or guid
+                raise ApiError(f"Service plan {name} is not part of the license {subscribed[sku].sku_part_number}.")
+            names.add(plans[guid])
+        if "disabledPlans" in item or sku not in held:
+            disabled[sku] = names
+    return [subscribed[s] for s in sku_ids], disabled, [subscribed[s] for s in remove_ids]
+
+
+class AssignLicenseView(APIView):
+    permission_classes = [HasCapability.for_(Cap.LICENSES_MANAGE)]
+
+    @extend_schema(
+        summary="user: assignLicense", operation_id="graph_user_assignLicense", tags=["Graph v1.0"],
+        responses={200: GRAPH_USER, 400: GRAPH_ERROR, 404: GRAPH_ERROR},
+        request=inline_serializer("AssignLicense", {
+            "addLicenses": inline_serializer("AssignedLicense", {
+                "skuId": serializers.UUIDField(), "disabledPlans": serializers.ListField(child=serializers.UUIDField())},
+                many=True),
+            "removeLicenses": serializers.ListField(child=serializers.UUIDField()),
+        }),
+        examples=[OpenApiExample("Domestic Calling Plan", value={
+            "addLicenses": [{"skuId": "0dab259f-bf13-4952-b7f8-7db8f131b28d", "disabledPlans": []}],
+            "removeLicenses": []})],
+    )
+    def post(self, request, key):
+        tenant = request.user.tenant
+        user = user_for(tenant, key)
+        add, disabled, remove = _parse_assign_body(request.data, tenant, user)
+        try:
+            licenses_change(tenant=tenant, actor=request.user, users=[user], add=add, remove=remove,
+                            disabled_plans=disabled)
+        except ValidationError as exc:
+            raise graph_errors(exc) from None
+        user = user_for(tenant, str(user.pk), users_queryset(tenant, ["assignedLicenses"]))
+        return Response({"@odata.context": _context(request, "users/$entity"),
+                         **user_json(user, [*USER_PROPERTIES])})
+
+
+class LicenseDetailsView(APIView):
+    permission_classes = [HasCapability.for_(Cap.USERS_READ)]
+
+    @extend_schema(summary="List licenseDetails", operation_id="graph_user_licenseDetails_list", tags=["Graph v1.0"],
+                   responses={200: OpenApiTypes.OBJECT, 404: GRAPH_ERROR})
+    def get(self, request, key):
+        user = user_for(request.user.tenant, key)
+        assignments = (LicenseAssignment.objects.filter(user=user).select_related("product")
+                       .prefetch_related("plans__service_plan"))
+        return Response({"@odata.context": _context(request, f"users('{user.pk}')/licenseDetails"),
+                         "value": [license_details_json(a) for a in assignments]})

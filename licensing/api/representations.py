@@ -1,0 +1,119 @@
+"""Microsoft Graph v1.0 shapes of users, assigned licences, licence details and subscribed SKUs."""
+from django.db.models import Prefetch
+
+from accounts.models import User
+
+from ..models import AssignedPlan, LicenseAssignment, Subscription
+from ..selectors import subscriptions_with_usage
+
+
+def _or_none(value):
+    return value or None
+
+
+def _assigned_licenses(user):
+    return [{"disabledPlans": [str(p.service_plan_id) for p in a.plans.all()], "skuId": str(a.product_id)}
+            for a in user.license_assignments.all()]
+
+
+USER_PROPERTIES = {
+    "id": lambda u: str(u.pk),
+    "businessPhones": lambda u: [u.phone_number] if u.phone_number else [],
+    "displayName": lambda u: u.display_name,
+    "givenName": lambda u: _or_none(u.first_name),
+    "jobTitle": lambda u: _or_none(u.job_title),
+    "mail": lambda u: u.upn,
+    "mobilePhone": lambda u: None,
+    "officeLocation": lambda u: _or_none(u.office_location),
+    "preferredLanguage": lambda u: None,
+    "surname": lambda u: _or_none(u.last_name),
+    "userPrincipalName": lambda u: u.upn,
+    "accountEnabled": lambda u: u.sign_in_allowed,
+    "usageLocation": lambda u: _or_none(u.usage_location),
+    "department": lambda u: _or_none(u.department),
+    "createdDateTime": lambda u: u.created_at.isoformat().replace("+00:00", "Z"),
+    "assignedLicenses": _assigned_licenses,
+}
+# What Graph returns for a user when the request has no $select.
+DEFAULT_USER_PROPERTIES = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
+                           "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"]
+
+
+def users_queryset(tenant, select):
+    """The tenant's users, with licences prefetched (two queries, whatever the page size) when selected."""
+    users = User.objects.filter(tenant=tenant)
+    if "assignedLicenses" in select:
+        users = users.prefetch_related(Prefetch(
+            "license_assignments",
+            queryset=LicenseAssignment.objects.order_by("product__sort_order").prefetch_related(
+                Prefetch("plans", queryset=AssignedPlan.objects.filter(enabled=False).order_by("service_plan_id")))))
+    return users
+
+
+def user_json(user, select=None):
+    return {name: USER_PROPERTIES[name](user) for name in (select or DEFAULT_USER_PROPERTIES)}
+
+
+def license_details_json(assignment):
+    return {
+        "id": str(assignment.pk),
+        "skuId": str(assignment.product_id),
+        "skuPartNumber": assignment.product.sku_part_number,
+        "servicePlans": [{
+            "servicePlanId": str(row.service_plan_id),
+            "servicePlanName": row.service_plan.name,
+            "provisioningStatus": "Success" if row.enabled else "Disabled",
+            "appliesTo": row.service_plan.applies_to,
+        } for row in assignment.plans.all()],
+    }
+
+
+def subscribed_skus(tenant):
+    return subscriptions_with_usage(tenant=tenant).select_related("tenant").prefetch_related("product__service_plans")
+
+
+def subscribed_sku_json(subscription):
+    product = subscription.product
+    suspended = subscription.status in (Subscription.Status.DISABLED, Subscription.Status.DELETED)
+    return {
+        "accountId": str(subscription.tenant_id),
+        "accountName": subscription.tenant.name,
+        "appliesTo": product.applies_to,
+        "capabilityStatus": subscription.capability_status,
+        "consumedUnits": subscription.consumed_units,
+        "id": f"{subscription.tenant_id}_{product.pk}",
+        "prepaidUnits": {
+            "enabled": 0 if suspended else subscription.enabled_units,
+            "suspended": subscription.suspended_units + (subscription.enabled_units if suspended else 0),
+            "warning": subscription.warning_units,
+            "lockedOut": 0,
+        },
+        "servicePlans": [{
+            "servicePlanId": str(plan.pk),
+            "servicePlanName": plan.name,
+            "provisioningStatus": "Success",
+            "appliesTo": plan.applies_to,
+        } for plan in product.service_plans.all()],
+        "skuId": str(product.pk),
+        "skuPartNumber": product.sku_part_number,
+        "subscriptionIds": [str(subscription.pk)],
+    }
+
+
+def subscription_json(subscription):
+    """The /api/v1/subscriptions shape: the admin centre's Your products line."""
+    return {
+        "id": subscription.pk,
+        "skuId": str(subscription.product_id),
+        "skuPartNumber": subscription.product.sku_part_number,
+        "productName": subscription.product.name,
+        "status": subscription.get_status_display(),
+        "capabilityStatus": subscription.capability_status,
+        "totalLicenses": subscription.total_units,
+        "assignedLicenses": subscription.consumed_units,
+        "availableLicenses": max(subscription.total_units - subscription.consumed_units, 0),
+        "pricePerLicensePerMonth": {"amount": str(subscription.price.amount),
+                                    "currency": str(subscription.price.currency)},
+        "startDate": subscription.start_date.isoformat(),
+        "renewalDate": subscription.renewal_date.isoformat() if subscription.renewal_date else None,
+    }

@@ -1,0 +1,31 @@
+"""The create_api_token command prints a token that works against /v1.0/."""
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken
+
+
+def test_create_api_token_prints_a_working_token(tenant):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("create_api_token", "--tenant", "CONTOSO.test", "--name", "Provisioning script", stdout=out,
+                 stderr=err)
+    raw = out.getvalue().strip()
+    assert ApiToken.objects.get(tenant=tenant).name == "Provisioning script"
+    assert "won't be shown again" in err.getvalue()
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/v1.0/subscribedSkus").status_code == 200
+
+
+def test_create_api_token_for_an_unknown_tenant_fails(db):
+    with pytest.raises(CommandError, match="No tenant has the domain 'nowhere.example'"):
+        call_command("create_api_token", "--tenant", "nowhere.example", "--name", "x")
+    assert not ApiToken.objects.exists()
+
+
+def test_create_api_token_needs_a_name(tenant):
+    with pytest.raises(CommandError, match="name"):
+        call_command("create_api_token", "--tenant", tenant.initial_domain, "--name", "  ")
