@@ -2,13 +2,13 @@
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.roles import Role
 
-from .models import AssignedPlan, LicenseAssignment, ServicePlan, Subscription
+from .models import AssignedPlan, LicenseAssignment, ServicePlan, Subscription, SubscriptionQuantityChange
 
 COMMUNICATIONS_CREDITS = "MCOPSTNC"
 
@@ -163,3 +163,26 @@ def license_names_by_user(*, user_ids):
     for user_id, name in rows:
         names.setdefault(user_id, []).append(name)
     return names
+
+
+def assigned_licenses_by_user(*, user_ids):
+    """{user id: {SKU id: [disabled service plan ids]}} in catalogue order (two queries, plain tuples)."""
+    user_ids = list(user_ids)
+    licences = {}
+    rows = (LicenseAssignment.objects.filter(user_id__in=user_ids).order_by("product__sort_order", "product_id")
+            .values_list("user_id", "product_id"))
+    for user_id, product_id in rows:
+        licences.setdefault(user_id, {})[product_id] = []
+    disabled = (AssignedPlan.objects.filter(user_id__in=user_ids, enabled=False).order_by("service_plan_id")
+                .values_list("user_id", "assignment__product_id", "service_plan_id"))
+    for user_id, product_id, plan_id in disabled:
+        licences[user_id][product_id].append(plan_id)
+    return licences
+
+
+def subscriptions_out_of_balance():
+    """Subscriptions whose enabled units differ from the sum of their quantity ledger (should be none)."""
+    ledger = (SubscriptionQuantityChange.objects.filter(subscription=OuterRef("pk")).order_by()
+              .values("subscription").annotate(total=Sum("delta")).values("total"))
+    return (Subscription.objects.select_related("tenant", "product")
+            .annotate(ledger_units=Coalesce(Subquery(ledger), 0)).exclude(enabled_units=F("ledger_units")))

@@ -23,7 +23,7 @@ from .representations import (
     subscribed_sku_json,
     subscribed_skus,
     user_json,
-    users_queryset,
+    with_assigned_licenses,
 )
 
 GRAPH_ERROR = inline_serializer("GraphError", {"error": inline_serializer("GraphErrorBody", {
@@ -141,10 +141,10 @@ class UsersView(APIView):
                    responses={200: OpenApiTypes.OBJECT, 400: GRAPH_ERROR})
     def get(self, request):
         query = odata.parse_user_query(request.query_params, USER_PROPERTIES)
-        users = users_queryset(request.user.tenant, query.select or ()).filter(query.condition).order_by("pk")
+        users = User.objects.filter(tenant=request.user.tenant).filter(query.condition).order_by("pk")
         if query.after:
             users = users.filter(pk__gt=query.after)
-        page = list(users[:query.top + 1])
+        page = with_assigned_licenses(list(users[:query.top + 1]), query.select)
         body = {"@odata.context": _context(request, "users"),
                 "value": [user_json(u, query.select) for u in page[:query.top]]}
         if len(page) > query.top:
@@ -202,7 +202,7 @@ class UserView(APIView):
                    responses={200: GRAPH_USER, 404: GRAPH_ERROR})
     def get(self, request, key):
         select = odata.parse_select(request.query_params.get("$select"), USER_PROPERTIES)
-        user = user_for(request.user.tenant, key, users_queryset(request.user.tenant, select))
+        user = user_for(request.user.tenant, key)
         return Response({"@odata.context": _context(request, "users/$entity"), **user_json(user, select)})
 
     @extend_schema(summary="Update user", operation_id="graph_user_update", tags=["Graph v1.0"], request=GRAPH_USER,
@@ -289,7 +289,7 @@ class AssignLicenseView(APIView):
                             disabled_plans=disabled)
         except ValidationError as exc:
             raise graph_errors(exc) from None
-        user = user_for(tenant, str(user.pk), users_queryset(tenant, ["assignedLicenses"]))
+        user.refresh_from_db()
         return Response({"@odata.context": _context(request, "users/$entity"),
                          **user_json(user, [*USER_PROPERTIES])})
 

@@ -1,10 +1,6 @@
 """Microsoft Graph v1.0 shapes of users, assigned licences, licence details and subscribed SKUs."""
-from django.db.models import Prefetch
-
-from accounts.models import User
-
-from ..models import AssignedPlan, LicenseAssignment, Subscription
-from ..selectors import subscriptions_with_usage
+from ..models import Subscription
+from ..selectors import assigned_licenses_by_user, subscriptions_with_usage
 
 
 def _or_none(value):
@@ -12,8 +8,11 @@ def _or_none(value):
 
 
 def _assigned_licenses(user):
-    return [{"disabledPlans": [str(p.service_plan_id) for p in a.plans.all()], "skuId": str(a.product_id)}
-            for a in user.license_assignments.all()]
+    """Set by with_assigned_licenses (one batch for a page); a single user is looked up on its own."""
+    licences = getattr(user, "_assigned_licenses", None)
+    if licences is None:
+        licences = assigned_licenses_by_user(user_ids=[user.pk]).get(user.pk, {})
+    return [{"disabledPlans": [str(plan) for plan in disabled], "skuId": str(sku)} for sku, disabled in licences.items()]
 
 
 USER_PROPERTIES = {
@@ -39,14 +38,12 @@ DEFAULT_USER_PROPERTIES = ["businessPhones", "displayName", "givenName", "jobTit
                            "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"]
 
 
-def users_queryset(tenant, select):
-    """The tenant's users, with licences prefetched (two queries, whatever the page size) when selected."""
-    users = User.objects.filter(tenant=tenant)
-    if "assignedLicenses" in select:
-        users = users.prefetch_related(Prefetch(
-            "license_assignments",
-            queryset=LicenseAssignment.objects.order_by("product__sort_order").prefetch_related(
-                Prefetch("plans", queryset=AssignedPlan.objects.filter(enabled=False).order_by("service_plan_id")))))
+def with_assigned_licenses(users, select):
+    """Loads assignedLicenses for a page of users in two queries, whatever its size, when $select asks for it."""
+    if "assignedLicenses" in (select or ()):
+        licences = assigned_licenses_by_user(user_ids=[user.pk for user in users])
+        for user in users:
+            user._assigned_licenses = licences.get(user.pk, {})
     return users
 
 

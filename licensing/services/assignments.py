@@ -172,33 +172,36 @@ def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
 
 
 def _apply(*, tenant, actor, plans, held, catalogue):
-    assigned = unassigned = users_changed = 0
+    """Writes the change in a handful of bulk statements, then one audit row per user whose licences changed."""
+    removed_ids, new_assignments, toggled, changed = [], [], [], []
     for user_id, (user, before, after) in plans.items():
         if before == after:
             continue
-        users_changed += 1
-        removed = [pid for pid in before if pid not in after]
-        if removed:
-            LicenseAssignment.objects.filter(user_id=user_id, product_id__in=removed).delete()
-            unassigned += len(removed)
+        changed.append((user, before, after))
+        removed_ids.extend(held[user_id][pid][0].pk for pid in before if pid not in after)
         for pid, disabled in after.items():
             if pid not in before:
-                assignment = LicenseAssignment.objects.create(tenant=tenant, user_id=user_id, product_id=pid)
-                AssignedPlan.objects.bulk_create([
-                    AssignedPlan(tenant=tenant, user_id=user_id, assignment=assignment, service_plan=plan,
-                                 enabled=plan.name not in disabled)
-                    for plan in catalogue.products[pid].service_plans.all()
-                ])
-                assigned += 1
+                new_assignments.append((LicenseAssignment(tenant=tenant, user_id=user_id, product_id=pid), disabled))
             elif disabled != before[pid]:
-                assignment = held[user_id][pid][0]
-                for row in assignment.plans.all():
+                for row in held[user_id][pid][0].plans.all():
                     enabled = catalogue.plan_names[row.service_plan_id] not in disabled
                     if row.enabled != enabled:
-                        AssignedPlan.objects.filter(pk=row.pk).update(enabled=enabled)
+                        row.enabled = enabled
+                        toggled.append(row)
+    if removed_ids:
+        LicenseAssignment.objects.filter(pk__in=removed_ids).delete()
+    LicenseAssignment.objects.bulk_create([assignment for assignment, _ in new_assignments], batch_size=1000)
+    AssignedPlan.objects.bulk_create([
+        AssignedPlan(tenant=tenant, user_id=assignment.user_id, assignment=assignment, service_plan=plan,
+                     enabled=plan.name not in disabled)
+        for assignment, disabled in new_assignments
+        for plan in catalogue.products[assignment.product_id].service_plans.all()
+    ], batch_size=2000)
+    AssignedPlan.objects.bulk_update(toggled, ["enabled"], batch_size=1000)
+    for user, before, after in changed:
         audit_record(tenant=tenant, actor=actor, action="user.licenses", target=user,
                      before=_describe(before, catalogue), after=_describe(after, catalogue))
-    return LicenseChange(assigned=assigned, unassigned=unassigned, users_changed=users_changed)
+    return LicenseChange(assigned=len(new_assignments), unassigned=len(removed_ids), users_changed=len(changed))
 
 
 def _describe(state, catalogue):

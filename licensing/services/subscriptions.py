@@ -4,6 +4,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.services import actor_label, audit_record
 
@@ -21,11 +22,21 @@ def _locked_subscription(*, tenant, product):
         return found[0], False
     try:
         with transaction.atomic():
-            subscription = Subscription.objects.create(tenant=tenant, product=product, price=product.list_price)
+            today = timezone.localdate()
+            subscription = Subscription.objects.create(tenant=tenant, product=product, price=product.list_price,
+                                                       start_date=today, renewal_date=_one_year_after(today))
         return subscription, True
     except IntegrityError:
         # Another transaction created it between our read and our insert: take its row.
         return lock_objects.subscriptions_for_update(tenant=tenant, product_ids=[product.pk])[0], False
+
+
+def _one_year_after(day):
+    """Annual subscriptions renew a year after they start (28 February for a start on 29 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
 
 
 def _ledger_append(*, subscription, new_quantity, reason, idempotency_key, actor):

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from accounts.permissions import admin_required
 from accounts.roles import Cap, Role
@@ -60,14 +59,17 @@ def add_user(request, step="basics"):
     if step != "basics" and "basics" not in _answers(request):
         return redirect("licensing:add_user")
     if step == "finish":
-        return _finish(request)
+        return redirect("licensing:add_user_finish")
     form = _form_for(request, step, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         if step == "basics" and data["auto_password"]:
             data["password"] = ""
         _save(request, step, data)
-        return redirect("licensing:add_user_step", step=STEP_NAMES[STEP_NAMES.index(step) + 1])
+        following = STEP_NAMES[STEP_NAMES.index(step) + 1]
+        if following == "finish":
+            return redirect("licensing:add_user_finish")
+        return redirect("licensing:add_user_step", step=following)
     context = {"form": form, "step": step, "steps": _steps(step), "tenant": request.tenant,
                "back": STEP_NAMES[STEP_NAMES.index(step) - 1] if step != "basics" else None}
     if step == "licenses":
@@ -91,19 +93,16 @@ def _review(request):
     }
 
 
-def _finish(request):
-    context = {"step": "finish", "steps": _steps("finish"), "back": "settings", "tenant": request.tenant,
-               **_review(request)}
-    return render(request, "licensing/add_user.html", context)
-
-
 @admin_required(Cap.USERS_MANAGE)
-@require_POST
 def add_user_finish(request):
+    """Finish: review the answers (GET), then Finish adding (POST) creates the user with the licences."""
     answers = _answers(request)
     if "basics" not in answers:
         return redirect("licensing:add_user")
     review = _review(request)
+    if request.method != "POST":
+        return render(request, "licensing/add_user.html", {
+            "step": "finish", "steps": _steps("finish"), "back": "settings", "tenant": request.tenant, **review})
     basics, licenses, settings = answers["basics"], answers.get("licenses", {}), answers.get("settings", {})
     password = basics["password"] or services.password_generate()
     profile = {name: settings.get(name, "") for name in ("job_title", "department", "office_location", "phone_number")}

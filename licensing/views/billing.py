@@ -19,7 +19,7 @@ from .. import services
 from ..forms import QuantityForm
 from ..models import LicenseAssignment, SubscriptionQuantityChange
 from ..selectors import COMMUNICATIONS_CREDITS, ProductLine, product_lines, subscriptions_with_usage
-from .common import error_messages, panel_or_page
+from .common import error_messages, panel_or_page, redirect_after_save
 
 PAGE_SIZE = 100
 
@@ -42,6 +42,7 @@ def _product_context(request, subscription_id):
     line = _line(request, subscription_id)
     changes = SubscriptionQuantityChange.objects.filter(subscription=line.subscription).order_by("-created_at", "-id")
     return {"line": line, "changes": changes[:20], "can_manage": request.user.can(Cap.BILLING_MANAGE),
+            "can_assign": request.user.can(Cap.LICENSES_MANAGE),
             "credits_url": url_or_none("billing:credits")
             if line.product.sku_part_number == COMMUNICATIONS_CREDITS else None}
 
@@ -73,12 +74,7 @@ def product_quantity(request, subscription_id, action):
         else:
             line = _line(request, subscription_id)
             messages.success(request, f"{line.product.name} now has {line.total:,} licenses.")
-            url = reverse("licensing:product_detail", args=[subscription_id])
-            if request.htmx:
-                response = render(request, "licensing/partials/empty.html")
-                response["HX-Redirect"] = url
-                return response
-            return redirect(url)
+            return redirect_after_save(request, reverse("licensing:product_detail", args=[subscription_id]))
     elif request.method == "POST":
         errors = error_messages(form.errors)
     return panel_or_page(request, "licensing/partials/quantity_panel.html",
@@ -127,7 +123,7 @@ def license_assign(request, subscription_id):
         else:
             messages.success(request, f"{result.assigned} {line.product.name} license{'s' if result.assigned != 1 else ''} "
                                       "assigned.")
-            return redirect("licensing:license_detail", subscription_id=subscription_id)
+            return redirect_after_save(request, reverse("licensing:license_detail", args=[subscription_id]))
     return panel_or_page(request, "licensing/partials/assign_panel.html", {
         "line": line, "candidates": candidates.order_by("display_name", "pk")[:50], "search": search, "errors": errors,
         "selected_ids": set(request.POST.getlist("user")),

@@ -1,6 +1,7 @@
 """Helpers of licensing's pages: a side panel that htmx swaps in, or the whole page around it without htmx."""
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 
 
 def panel_or_page(request, panel_template, context, *, list_context, close_url,
@@ -27,3 +28,12 @@ def error_messages(errors):
         label = "" if field == "__all__" else f"{field.replace('_', ' ').capitalize()}: "
         messages.extend(f"{label}{error}" for error in field_errors)
     return messages
+
+
+def redirect_after_save(request, url):
+    """After a panel's save: htmx reloads the page behind it (HX-Redirect); without htmx, a plain redirect."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -1,5 +1,8 @@
 """Factories for licensing: subscriptions of catalogue products and raw licence rows for set-up."""
+from importlib import import_module
+
 import factory
+from django.apps import apps
 
 from licensing.models import AssignedPlan, LicenseAssignment, Product, Subscription
 
@@ -26,3 +29,9 @@ def give_license(user, part_number, *, disabled=()):
         for plan in prod.service_plans.all()
     ])
     return assignment
+
+
+def ensure_catalogue():
+    """Reloads the catalogue the migration ships when a transactional test's flush removed it."""
+    if not Product.objects.exists():
+        import_module("licensing.migrations.0002_catalogue").load_catalogue(apps, None)

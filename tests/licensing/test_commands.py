@@ -29,3 +29,27 @@ def test_create_api_token_for_an_unknown_tenant_fails(db):
 def test_create_api_token_needs_a_name(tenant):
     with pytest.raises(CommandError, match="name"):
         call_command("create_api_token", "--tenant", tenant.initial_domain, "--name", "  ")
+
+
+def test_ledger_check_passes_after_purchases_and_removals(tenant, billing_admin):
+    from licensing.services import subscription_buy, subscription_remove_licenses
+    from tests.licensing.factories import product
+
+    subscription = subscription_buy(tenant=tenant, product=product("MCOEV"), quantity=10, actor=billing_admin,
+                                    idempotency_key="a")
+    subscription_remove_licenses(subscription=subscription, new_quantity=4, actor=billing_admin, idempotency_key="b")
+    out = io.StringIO()
+    call_command("check_subscription_ledger", stdout=out)
+    assert "Every subscription matches" in out.getvalue()
+
+
+def test_ledger_check_reports_a_subscription_changed_behind_the_ledger(tenant, billing_admin):
+    from licensing.models import Subscription
+    from licensing.services import subscription_ensure_communications_credits
+
+    subscription_ensure_communications_credits(tenant=tenant, actor=billing_admin, quantity=100)
+    Subscription.objects.filter(tenant=tenant).update(enabled_units=150)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 subscription"):
+        call_command("check_subscription_ledger", stdout=out)
+    assert "MCOPSTNC: 150 enabled, ledger says 100" in out.getvalue()

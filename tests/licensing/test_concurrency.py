@@ -1,0 +1,56 @@
+"""Real row locks on PostgreSQL: racing assignments never exceed what was bought; one credits subscription."""
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from licensing.models import LicenseAssignment, Subscription, SubscriptionQuantityChange
+from licensing.services import licenses_change, subscription_ensure_communications_credits
+from tests.factories import TenantFactory, UserFactory
+from tests.licensing.factories import SubscriptionFactory, ensure_catalogue, product
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(count, work):
+    """Runs work(i) in `count` threads released together; returns (results, errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results.append(work(i))
+        except ValidationError as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_racing_assignments_of_the_last_licences_never_overshoot():
+    ensure_catalogue()
+    tenant = TenantFactory()
+    e3 = product("SPE_E3")
+    SubscriptionFactory(tenant=tenant, product=e3, enabled_units=3)
+    users = [UserFactory(tenant=tenant) for _ in range(8)]
+    results, errors = race(8, lambda i: licenses_change(tenant=tenant, actor=None, users=[users[i]], add=[e3]))
+    assert len(results) == 3 and len(errors) == 5
+    assert LicenseAssignment.objects.filter(tenant=tenant, product=e3).count() == 3
+    assert all("0 available" in " ".join(e.message_dict["licenses"]) for e in errors)
+
+
+def test_racing_credits_guarantees_make_one_subscription_and_one_ledger_entry():
+    ensure_catalogue()
+    tenant = TenantFactory()
+    results, errors = race(4, lambda i: subscription_ensure_communications_credits(tenant=tenant, actor=None))
+    assert not errors and len(results) == 4
+    assert Subscription.objects.filter(tenant=tenant).count() == 1
+    assert SubscriptionQuantityChange.objects.filter(subscription__tenant=tenant).count() == 1
