@@ -142,6 +142,9 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
+# Payments: the built-in gateway is a card processor's test mode (billing/gateway/sandbox.py).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "billing.gateway.sandbox.SandboxGateway")
+
 CURRENCIES = ("USD",)
 DEFAULT_CURRENCY = "USD"
 

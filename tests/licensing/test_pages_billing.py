@@ -17,11 +17,10 @@ def test_your_products_lists_assigned_total_status_and_price(client_as, billing_
     assert (row["line"].assigned, row["line"].total, row["line"].available) == (1, 20, 19)
 
 
-def test_communications_credits_line_links_to_its_product_page_until_billing_credits_exists(
-        client_as, billing_admin, tenant):
-    subscription = subscription_ensure_communications_credits(tenant=tenant, actor=billing_admin)
+def test_communications_credits_line_links_to_the_communications_credits_page(client_as, billing_admin, tenant):
+    subscription_ensure_communications_credits(tenant=tenant, actor=billing_admin)
     (row,) = client_as(billing_admin).get("/billing/products/").context["rows"]
-    assert row["url"] == f"/billing/products/{subscription.pk}/"
+    assert row["url"] == "/billing/credits/"
 
 
 def test_your_products_query_count_is_constant(client_as, billing_admin, subscribe, django_assert_num_queries):
