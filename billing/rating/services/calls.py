@@ -21,7 +21,7 @@ from billing.services import credits_debit, credits_release, credits_reserve
 
 from .. import lock_objects
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
-from ..charging import affordable_seconds, charge_for, pool_minutes_for, split_call
+from ..charging import FREE_CALL, affordable_seconds, charge_for, pool_minutes_for, split_call
 from ..exceptions import CallConflict, UnknownCall
 from ..lookup import rate_cache
 from ..models import (
@@ -242,7 +242,11 @@ def _settle(tenant, authorization, duration, end, now):
     pool = None
     if authorization.pool_id:
         pool = MinutePool.objects.select_for_update().get(pk=authorization.pool_id)
-    split = split_call(rate=rate, duration_seconds=charged_seconds, pool_minutes_available=authorization.pool_minutes_held)
+    if rate is None:  # only free calls are authorized without a rate
+        split = FREE_CALL
+    else:
+        split = split_call(rate=rate, duration_seconds=charged_seconds,
+                           pool_minutes_available=authorization.pool_minutes_held)
     charge = split.credit.charge.amount
     kind = (LedgerEntry.Kind.TOLL_FREE_CHARGE if authorization.call_type in SERVICE_INBOUND
             else LedgerEntry.Kind.CALL_CHARGE)
