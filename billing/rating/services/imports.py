@@ -140,7 +140,7 @@ def _clean_rows(rows, now, result):
             duration = take(duration_between, start, end)
         elif end is None and start is not None:
             errors.append(("duration_seconds", ["Send the duration in seconds or the end time of the call."]))
-        if start is not None and end is not None and end < start:
+        if duration is not None and start is not None and end is not None and end < start:
             errors.append(("end_at", [f"The call ends ({end:%Y-%m-%d %H:%M:%S} UTC) before it starts "
                                       f"({start:%Y-%m-%d %H:%M:%S} UTC)."]))
         conference_id = str(raw.get("conference_id") or "").strip()
