@@ -1,5 +1,9 @@
 """What a call record says about a call's parties, and the record's values from that and how the call was paid."""
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from djmoney.money import Money
 
 from .callinput import shown_number
 from .charging import CallSplit
@@ -48,13 +52,46 @@ def call_details(*, tenant, party, rate):
     }
 
 
+@dataclass(frozen=True, slots=True)
+class HeldRate:
+    """The rate an authorization was given, kept in its details so completing needs no query for it."""
+
+    rate_id: int
+    deck_version_id: int
+    prefix: str
+    destination: str
+    number_type: str
+    price_per_minute: Money
+    connection_fee: Money
+    first_increment: int
+    increment: int
+
+    def as_json(self):
+        return {"id": self.rate_id, "deck_version": self.deck_version_id, "prefix": self.prefix,
+                "destination": self.destination, "number_type": self.number_type,
+                "price": str(self.price_per_minute.amount), "fee": str(self.connection_fee.amount),
+                "currency": str(self.price_per_minute.currency), "first": self.first_increment,
+                "increment": self.increment}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["id"], data["deck_version"], data["prefix"], data["destination"], data["number_type"],
+                   Money(Decimal(data["price"]), data["currency"]), Money(Decimal(data["fee"]), data["currency"]),
+                   data["first"], data["increment"])
+
+    @classmethod
+    def of(cls, match):
+        return cls(match.rate_id, match.deck_version.id, match.prefix, match.destination, match.number_type,
+                   match.price_per_minute, match.connection_fee, match.first_increment, match.increment)
+
+
 def rate_ids(rate):
-    """(rate id, deck version id) of a RateMatch from the rate book or a Rate row, without a query."""
+    """(rate id, deck version id) of a RateMatch from the rate book or a HeldRate, without a query."""
     if rate is None:
         return None, None
     if isinstance(rate, RateMatch):
         return rate.rate_id, rate.deck_version.id
-    return rate.pk, rate.deck_version_id
+    return rate.rate_id, rate.deck_version_id
 
 
 def record_values(*, tenant_id, call_id, call_type, user_id, details, start_at, end_at, duration_seconds,

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Value
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -33,11 +34,10 @@ from ..models import (
     Capability,
     MinutePool,
     MinutePoolUsage,
-    Rate,
 )
 from ..parties import LiveDirectory, call_party
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
-from ..records import call_details, new_record, rate_ids, record_values
+from ..records import HeldRate, call_details, new_record, rate_ids, record_values
 from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, Route, calling_plan, route_call
 from ..rules import call_limits
 
@@ -67,13 +67,16 @@ def _decision_of(authorization):
 
 def _earlier_decision(tenant, call_id):
     """The answer given the first time this call id was authorized; CallConflict if it was imported instead."""
-    found = CallAuthorization.objects.filter(tenant=tenant, call_id=call_id).first()
-    if found is not None:
-        return _decision_of(found)
-    blocked = BlockedCall.objects.filter(tenant=tenant, call_id=call_id).first()
-    if blocked is not None:
-        return Decision(call_id, False, 0, None, reason=blocked.reason)
-    if CallRecord.objects.filter(tenant=tenant, call_id=call_id).exists():
+    def ids(model, label):
+        return model.objects.filter(tenant=tenant, call_id=call_id).order_by().annotate(seen=Value(label)).values_list(
+            "seen", "id")
+
+    seen = dict(ids(CallAuthorization, "held").union(ids(BlockedCall, "blocked"), ids(CallRecord, "recorded"), all=True))
+    if "held" in seen:
+        return _decision_of(CallAuthorization.objects.get(pk=seen["held"]))
+    if "blocked" in seen:
+        return Decision(call_id, False, 0, None, reason=BlockedCall.objects.get(pk=seen["blocked"]).reason)
+    if "recorded" in seen:
         raise CallConflict(f"Call {call_id} has already been recorded; a finished call cannot be authorized.")
     return None
 
@@ -123,7 +126,8 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
             "service_number_id": party.tenant_number.pk if call_type in SERVICE_INBOUND else None,
             "conference_id": conference_id, "caller_number": party.caller.e164 if party.caller else "",
             "callee_number": party.callee.e164 or party.callee.international, "start_at": start_at,
-            "authorized_at": now, "details": call_details(tenant=tenant, party=party, rate=rate)}
+            "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
+                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None}}
     with transaction.atomic(durable=True):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
@@ -238,7 +242,7 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
 
 def _settle(tenant, authorization, duration, end, now):
     charged_seconds = min(duration, authorization.max_duration_seconds)
-    rate = Rate.objects.get(pk=authorization.rate_id) if authorization.rate_id else None
+    rate = HeldRate.from_json(authorization.details["rate"]) if authorization.details.get("rate") else None
     pool = None
     if authorization.pool_id:
         pool = MinutePool.objects.select_for_update().get(pk=authorization.pool_id)
