@@ -108,13 +108,18 @@ class CallRecord(models.Model):
     connection_charge = models.DecimalField("connection fee", default=0, **MONEY)
     currency = models.CharField(max_length=3, default="USD")
     capability = models.CharField(max_length=16, choices=Capability.choices)
-    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The pool, rate and deck version a call used are references for reports, not invariants (the pool's own
+    # MinutePoolUsage row holds a constrained key): without database constraints a bulk import skips three
+    # foreign-key checks per row.
+    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_constraint=False)
     pool_minutes = models.PositiveIntegerField(default=0)
     credit_minutes = models.PositiveIntegerField(default=0)
 
-    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_constraint=False)
     deck_version = models.ForeignKey("rating.RateDeckVersion", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+                                     related_name="+", db_constraint=False)
     rate_prefix = models.CharField(max_length=15, blank=True)
     price_per_minute = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
