@@ -219,14 +219,16 @@ def raw_work(port):
     return work
 
 
-def import_rows(rng, users, own_numbers, count, batch_index, now):
-    """`count` finished calls over the last year to the company's contacts: 70% domestic, 15% abroad, 10% inbound,
-    5% toll-free inbound."""
+def import_rows(rng, users, own_numbers, count, batch_index, batches, now):
+    """`count` finished calls to the company's contacts (70% domestic, 15% abroad, 10% inbound, 5% toll-free inbound),
+    the `batch_index`-th of `batches` consecutive slices of the last 360 days, as a telephony export comes."""
     rows = []
+    slice_seconds = 360 * 86400 // batches
+    slice_start = now - datetime.timedelta(seconds=(batches - batch_index) * slice_seconds)
     for i in range(count):
         user = users[rng.randrange(len(users))]
         roll = rng.random()
-        start = now - datetime.timedelta(seconds=rng.randrange(360 * 86400))
+        start = slice_start + datetime.timedelta(seconds=rng.randrange(slice_seconds))
         row = {"call_id": f"imp-{batch_index}-{i}", "start_at": start, "duration_seconds": rng.randint(0, 1200)}
         if roll < 0.70:
             row.update(call_type="user_out", user_principal_name=user.upn,
@@ -252,8 +254,9 @@ def measure_import(tenant, users, own_numbers, total, batch):
     rng = random.Random(SEED)
     now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
     seconds, imported, errors, batches = 0.0, 0, 0, []
-    for index in range(-(-total // batch)):
-        rows = import_rows(rng, users, own_numbers, min(batch, total - index * batch), index, now)
+    slices = -(-total // batch)
+    for index in range(slices):
+        rows = import_rows(rng, users, own_numbers, min(batch, total - index * batch), index, slices, now)
         started = time.perf_counter()
         result = call_records_import(tenant=tenant, rows=rows, actor=None)
         spent = time.perf_counter() - started

@@ -126,10 +126,11 @@ class CallRecord(models.Model):
 
     class Meta:
         ordering = ["-start_at", "-id"]
+        # Reports read a tenant's calls by time, optionally one user's; other filters (call type) ride on the
+        # time range. Each further index would slow every import.
         indexes = [
             models.Index(fields=["tenant", "-start_at"], name="rating_call_tenant_start"),
             models.Index(fields=["tenant", "user", "-start_at"], name="rating_call_tenant_user_start"),
-            models.Index(fields=["tenant", "call_type", "-start_at"], name="rating_call_tenant_type_start"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_call_unique_call_id"),

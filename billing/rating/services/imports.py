@@ -45,6 +45,7 @@ from ..rules import CALLING_PLANS_BY_PRECEDENCE, call_limits
 ROW_FIELDS = ("call_id", "call_type", "user_principal_name", "callee_number", "caller_number", "start_at", "end_at",
               "duration_seconds", "conference_id", "operator", "duration_source")
 USAGE_FIELDS = ("tenant", "pool", "call_record", "user", "minutes", "used_at")
+DURATION_SOURCES = tuple(DurationSource.values)
 # Which field a refusal is about, so the error points at what the sender can check.
 REFUSAL_FIELD = {
     BlockReason.PREMIUM_DESTINATION: "callee_number",
@@ -113,6 +114,15 @@ def call_records_import(*, tenant, rows, actor=None, now=None):
     return result
 
 
+def _take(errors, clean, *args, **kwargs):
+    """clean(*args, **kwargs), or None with its field errors added to `errors`."""
+    try:
+        return clean(*args, **kwargs)
+    except ValidationError as exc:
+        errors.extend(exc.message_dict.items())
+        return None
+
+
 def _clean_rows(rows, now, result, limits):
     cleaned, seen = [], {}
     for index, raw in enumerate(rows):
@@ -120,24 +130,16 @@ def _clean_rows(rows, now, result, limits):
             result.errors.append(RowError(index, "", "A call record must be an object."))
             continue
         errors = []
-
-        def take(clean, *args, _errors=errors, **kwargs):
-            try:
-                return clean(*args, **kwargs)
-            except ValidationError as exc:
-                _errors.extend(exc.message_dict.items())
-                return None
-
-        call_id = take(clean_call_id, raw.get("call_id"))
-        call_type = take(clean_call_type, raw.get("call_type"))
-        start = take(clean_start, raw.get("start_at"), now=now, limits=limits)
+        call_id = _take(errors, clean_call_id, raw.get("call_id"))
+        call_type = _take(errors, clean_call_type, raw.get("call_type"))
+        start = _take(errors, clean_start, raw.get("start_at"), now=now, limits=limits)
         duration, end = None, None
         if raw.get("end_at") not in (None, ""):
-            end = take(clean_datetime, raw.get("end_at"), field="end_at")
+            end = _take(errors, clean_datetime, raw.get("end_at"), field="end_at")
         if raw.get("duration_seconds") not in (None, ""):
-            duration = take(clean_duration, raw.get("duration_seconds"), limits=limits)
+            duration = _take(errors, clean_duration, raw.get("duration_seconds"), limits=limits)
         elif end is not None and start is not None:
-            duration = take(duration_between, start, end, limits=limits)
+            duration = _take(errors, duration_between, start, end, limits=limits)
         elif end is None and start is not None:
             errors.append(("duration_seconds", ["Send the duration in seconds or the end time of the call."]))
         if duration is not None and start is not None and end is not None and end < start:
@@ -150,9 +152,9 @@ def _clean_rows(rows, now, result, limits):
         if len(operator) > 64:
             errors.append(("operator", ["The operator's name is longer than 64 characters."]))
         source = str(raw.get("duration_source") or DurationSource.MICROSOFT).strip().lower()
-        if source not in DurationSource.values:
+        if source not in DURATION_SOURCES:
             errors.append(("duration_source", [f"'{source}' is not a source of call duration; use "
-                                               f"{' or '.join(DurationSource.values)}."]))
+                                               f"{' or '.join(DURATION_SOURCES)}."]))
         if errors:
             for name, messages in errors:
                 result.errors.extend(RowError(index, name, message, call_id or "") for message in messages)
