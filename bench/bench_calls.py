@@ -293,6 +293,7 @@ def main():
     if connection.vendor != "postgresql":
         print(f"calls bench needs PostgreSQL (BENCH_DATABASE_URL={database_url}); skipped")
         return 0
+    load_before = os.getloadavg()[0]
     config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
     try:
         tenant, users, token = fill()
@@ -315,14 +316,16 @@ def main():
 
     ratio = pairs / baseline
     print(f"calls bench: PostgreSQL, gunicorn {args.workers} workers on 127.0.0.1, {args.clients} client threads, "
-          f"{args.seconds:.0f} s each, one tenant of {USERS} callers, {args.international:.0%} of calls abroad")
+          f"{args.seconds:.0f} s each, one tenant of {USERS} callers, {args.international:.0%} of calls abroad; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after on {os.cpu_count()} CPUs")
     print(f"  raw baseline (UPDATE ... RETURNING + INSERT): {baseline:,.0f} requests/s")
     print(f"  authorize + complete: {pairs:,.0f} pairs/s ({2 * pairs:,.0f} requests/s), "
           f"{ratio:.2f} x the baseline (goal >= {HTTP_GOAL_RATIO})")
     rate = imported / seconds if seconds else 0
     print(f"  import: {imported:,} call records in {len(batches)} batches of {args.batch:,}: {seconds:.1f} s "
-          f"({rate:,.0f} rows/s; median batch {statistics.median(batches):.2f} s), ${charged:,.2f} charged, "
-          f"{skipped} rows refused")
+          f"({rate:,.0f} rows/s; median batch {statistics.median(batches):.2f} s, first ten "
+          f"{statistics.median(batches[:10]):.2f} s, last ten {statistics.median(batches[-10:]):.2f} s), "
+          f"${charged:,.2f} charged, {skipped} rows refused")
     projected = IMPORT_GOAL_ROWS / rate if rate else float("inf")
     print(f"  import goal: {IMPORT_GOAL_ROWS:,} rows in <= {IMPORT_GOAL_SECONDS:.0f} s: "
           f"{'measured' if imported >= IMPORT_GOAL_ROWS else 'projected'} {projected:.0f} s")
