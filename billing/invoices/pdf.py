@@ -1,5 +1,6 @@
 """Invoice and statement PDFs: Django templates in templates/billing/pdf/ laid out by WeasyPrint, offline."""
 import logging
+from datetime import UTC, datetime, time
 
 from django.template.loader import render_to_string
 from weasyprint import HTML
@@ -46,6 +47,8 @@ def invoice_pdf_context(invoice):
                       c.country or "Unknown", call_duration(c.duration_seconds), money(c.charge, invoice.currency)])
             for c in sorted(data.calls, key=lambda call: (call.started_at, call.call_id))
         ]
+        month_start = datetime.combine(invoice.period_start, time.min, tzinfo=UTC)
+        context["calls_started_before"] = sum(1 for c in data.calls if c.started_at < month_start)
     return context
 
 
