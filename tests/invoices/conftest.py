@@ -5,23 +5,13 @@ import pytest
 from django.utils import timezone
 
 from billing.rating.lookup import rate_cache
+from tests.invoices.factories import Clock
 
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-class Clock:
-    """The time every service reads through django.utils.timezone.now, moved by the test."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def at(self, *parts):
-        self.now = datetime(*parts, tzinfo=UTC)
-        return self.now
 
 
 @pytest.fixture

@@ -5,14 +5,17 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from pypdf import PdfReader
 
 from billing.invoices.demo import Caller, statement_data_from_calls, synthetic_calls
 from billing.invoices.services import invoice_issue_for_purchase, statement_issue
 from billing.invoices.statements import StatementData
 from billing.models import LedgerEntry
-from billing.rating.models import TenantPhoneNumber
+from billing.rating.lookup import rate_cache
+from billing.rating.models import RateDeckVersion, TenantPhoneNumber
 from billing.rating.services import call_authorize, call_complete, call_records_import
 from billing.services import (
     credits_add_funds,
@@ -64,6 +67,24 @@ def pdf_pages_text(content):
 
 
 # A month of real activity, built through the credits and rating services with the clock fixture.
+class Clock:
+    """The time every service reads through django.utils.timezone.now (patched to `lambda: clock.now`)."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def at(self, *parts):
+        self.now = datetime(*parts, tzinfo=UTC)
+        return self.now
+
+
+def ensure_default_rate_deck():
+    """Reloads the operator's default rate deck the migration ships when a transactional test's flush removed it."""
+    if not RateDeckVersion.objects.filter(tenant=None).exists():
+        import_module("billing.rating.migrations.0002_default_rate_deck").load_default_deck(apps, None)
+        rate_cache.clear()
+
+
 VISA = "4242424242424242"
 TOLL_FREE_NUMBER = "+18005550199"
 DESTINATIONS = (UK_MOBILE, UK_FIXED, DE_FIXED, FR_FIXED, JP_FIXED, EG_FIXED)
