@@ -233,6 +233,6 @@ def test_reading_a_month_takes_the_same_queries_for_10_or_200_calls(tenant, cloc
     charged = LedgerEntry.objects.filter(kind__in=LedgerEntry.CHARGE_KINDS).count()
     assert charged > count * 3 // 4  # the GB caller's calls to the UK come from the plan's pool
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         data = statement_data_for(tenant=tenant, month=MARCH)
     assert data.call_count == charged
