@@ -105,14 +105,10 @@ def _balance_movements(tenant, entries):
     return tuple(purchases), tuple(expiries), tuple(adjustments)
 
 
-def _paid_with(purchase):
-    po = f", PO {purchase.po_number}" if purchase.po_number else ""
-    return f"{purchase.payment_method_label}{po}"
-
-
 def _purchase_description(entry):
     what = "Auto-recharge" if entry.kind == Kind.RECHARGE else "One-time purchase"
-    return f"{what}, paid with {_paid_with(entry.purchase)}" if entry.purchase else what
+    # The payment method's label names the card, or the agreement and any PO number of an invoice purchase.
+    return f"{what}, paid with {entry.purchase.payment_method_label}" if entry.purchase else what
 
 
 def _expiry_description(entry):
@@ -124,8 +120,8 @@ def _expiry_description(entry):
 def _adjustment_description(entry):
     if entry.kind == Kind.REFUND:
         purchase = entry.purchase
-        what = f"Refund of funds added {purchase.created_at:%b %-d, %Y} to {_paid_with(purchase)}" if purchase \
-            else "Refund"
+        what = (f"Refund of funds added {purchase.created_at:%b %-d, %Y} to {purchase.payment_method_label}" if purchase
+                else "Refund")
     else:
         what = "Balance adjustment"
     return f"{what}: {entry.memo}" if entry.memo else what

@@ -10,13 +10,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
+from accounts.models import Tenant
 from accounts.validation import country_name
 from billing.invoices.models import Invoice
-from billing.invoices.services import invoice_render_pdf, statement_issue_from_ledger
+from billing.invoices.services import invoice_issue_for_purchase, invoice_render_pdf, statement_issue_from_ledger
 from billing.invoices.statement_data import statement_data_for
 from billing.invoices.statements import StatementData
 from billing.models import LedgerEntry
 from billing.rating.models import CallRecord
+from billing.services import payment_method_add_invoice
 from tests.invoices.factories import (
     build_march_2026,
     callers_with_credits,
@@ -178,6 +180,24 @@ def test_the_statement_lines_are_usage_by_country_from_the_ledger(tenant, march)
     lines = {line.description: line.amount for line in report.lines.all()}
     assert lines["Calls to unknown destinations"] == Decimal("1.23")
     assert lines["Calls to Germany"] == expected["by_country"]["DE"][2]
+
+
+def test_a_purchase_invoiced_against_the_agreement_names_it_and_its_po(tenant, clock, global_admin):
+    tenant.billing_account_kind, tenant.agreement_number = Tenant.BillingAccountKind.EA, "EA-8675309"
+    tenant.save()
+    clock.at(2026, 3, 9, 14)
+    method = payment_method_add_invoice(tenant=tenant, agreement_number="EA-8675309", po_number="PO-4471",
+                                        actor=global_admin)
+    bought = fund(tenant, method, "1000", key="ea", actor=global_admin)
+    invoice = invoice_issue_for_purchase(
+        tenant=tenant, amount=bought.amount, description="Communications Credits, one-time purchase",
+        payment={"method": "invoice", "label": bought.payment_method_label, "po_number": "PO-4471", "paid": False},
+        reference=str(bought.pk), actor=None)
+    clock.at(2026, 4, 1, 2)
+
+    (line,) = statement_data_for(tenant=tenant, month=MARCH).purchases
+    assert line.description == "One-time purchase, paid with Invoice (agreement EA-8675309, PO PO-4471)"
+    assert (line.invoice_number, line.amount) == (invoice.display_number, Decimal("1000.00"))
 
 
 def test_a_month_without_activity_carries_the_balance_through(tenant, clock, billing_admin):
