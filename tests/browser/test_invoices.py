@@ -3,6 +3,7 @@ statement issued from a month of real credits and calls."""
 import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 
 from django.utils import timezone
@@ -62,7 +63,7 @@ def test_billing_admin_filters_opens_an_invoice_and_downloads_its_pdf(page, sign
         page.get_by_role("link", name="Download PDF").click()
     download = info.value
     assert download.suggested_filename == f"Invoice_{po.display_number}.pdf"
-    content = open(download.path(), "rb").read()
+    content = Path(download.path()).read_bytes()
     assert content.startswith(b"%PDF")
     text = PdfReader(io.BytesIO(content)).pages[0].extract_text()
     assert po.display_number in text and "$1,000.00" in text and "PO-7781" in text
@@ -106,7 +107,7 @@ def test_billing_admin_reads_a_statement_issued_from_the_ledger(page, sign_in, b
 
     with page.expect_download() as info:
         page.get_by_role("link", name="Download PDF").click()
-    pages = PdfReader(io.BytesIO(open(info.value.path(), "rb").read())).pages
+    pages = PdfReader(io.BytesIO(Path(info.value.path()).read_bytes())).pages
     text = " ".join(p.extract_text() for p in pages)
     assert report.display_number in text and "Refunds and adjustments -$32.50" in text
     assert "Appendix: call details, March 2026" in text

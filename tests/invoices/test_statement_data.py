@@ -210,7 +210,8 @@ def test_a_month_without_activity_carries_the_balance_through(tenant, clock, bil
     assert data == StatementData.empty(balance=Decimal("250.00"))
     report = statement_issue_from_ledger(tenant=tenant, month=date(2026, 2, 1))
     assert (report.total, report.lines.count()) == (Decimal("0.00"), 0)
-    text = _flat(PdfReader(invoice_render_pdf(invoice_id=report.pk).pdf.open("rb")).pages[0].extract_text())
+    with invoice_render_pdf(invoice_id=report.pk).pdf.open("rb") as pdf:
+        text = _flat(PdfReader(io.BytesIO(pdf.read())).pages[0].extract_text())
     for phrase in ("Opening balance, Feb 1 $250.00", "Closing balance, Feb 28 $250.00", "No purchases this month.",
                    "No refunds or adjustments this month.", "0 charged calls"):
         assert phrase in text, phrase
