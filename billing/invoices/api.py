@@ -79,6 +79,7 @@ def invoice_detail_json(invoice, request):
         body["statementSummary"] = {
             "openingBalance": str(data.opening_balance), "purchases": str(data.purchases_total),
             "usageCharges": str(data.usage_total), "expiredFunds": str(data.expiries_total),
+            "refundsAndAdjustments": str(data.adjustments_total),
             "closingBalance": str(data.closing_balance), "callCount": data.call_count,
         }
     return body

@@ -1,14 +1,13 @@
 """Invoice and statement PDFs: Django templates in templates/billing/pdf/ laid out by WeasyPrint, offline."""
 import logging
+from datetime import UTC, datetime, time
 
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from accounts.validation import country_name
-
 from .models import Invoice
-from .statements import StatementData
+from .statements import StatementData, country_label
 from .templatetags.invoice_tags import call_duration, money
 
 # WeasyPrint logs every page it lays out at INFO; a 90-page statement would flood the worker's log.
@@ -39,15 +38,17 @@ def invoice_pdf_context(invoice):
         data = StatementData.from_json(invoice.snapshot.data)
         context["statement"] = data
         context["usage_by_country"] = sorted(
-            ({"name": country_name(row.country), "row": row} for row in data.usage_by_country),
+            ({"name": country_label(row.country), "row": row} for row in data.usage_by_country),
             key=lambda item: (-item["row"].amount, item["name"]))
         context["usage_by_user"] = sorted(data.usage_by_user, key=lambda row: (-row.amount, row.display_name))
         context["calls_header"] = call_row([title for title, _, _ in CALL_COLUMNS])
         context["call_rows"] = [
-            call_row([f"{c.started_at:%Y-%m-%d %H:%M:%S}", c.user_principal_name, c.call_type, c.destination, c.country,
-                      call_duration(c.duration_seconds), money(c.charge, invoice.currency)])
+            call_row([f"{c.started_at:%Y-%m-%d %H:%M:%S}", c.user_principal_name, c.call_type, c.destination,
+                      c.country or "Unknown", call_duration(c.duration_seconds), money(c.charge, invoice.currency)])
             for c in sorted(data.calls, key=lambda call: (call.started_at, call.call_id))
         ]
+        month_start = datetime.combine(invoice.period_start, time.min, tzinfo=UTC)
+        context["calls_started_before"] = sum(1 for c in data.calls if c.started_at < month_start)
     return context
 
 

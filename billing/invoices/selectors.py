@@ -1,6 +1,9 @@
 """Reads of invoices that pages, the API and Home share; every one is scoped to a tenant."""
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+from accounts.models import Tenant
+from billing.models import LedgerEntry
 
 from .models import Invoice
 
@@ -37,3 +40,9 @@ def invoice_for_tenant(*, tenant, invoice_id):
 
 def latest_invoice(*, tenant):
     return Invoice.objects.filter(tenant=tenant).only(*LIST_FIELDS).order_by("-issued_at", "-number").first()
+
+
+def tenants_with_credit_activity(*, before):
+    """Tenants whose credits ledger has an entry dated before `before`: those a monthly statement is due for."""
+    activity = LedgerEntry.objects.filter(account__tenant=OuterRef("pk"), created_at__lt=before)
+    return Tenant.objects.filter(Exists(activity)).order_by("initial_domain")

@@ -4,6 +4,7 @@ Numbers come from the tenant's counter row, locked for the length of the issuing
 are sequential per tenant with no gaps (a rollback gives the number back) and never reused.
 """
 import logging
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -19,7 +20,9 @@ from accounts.validation import country_name
 
 from .lock_objects import invoice_counter_for_update, invoice_for_update
 from .models import Invoice, InvoiceLine, StatementSnapshot
-from .statements import CENT, ZERO, StatementData, month_bounds
+from .selectors import tenants_with_credit_activity
+from .statement_data import month_span, statement_data_for
+from .statements import CENT, ZERO, StatementData, country_label, month_bounds
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +194,14 @@ def invoice_issue_for_purchase(*, tenant, amount, description, payment, referenc
     return invoice
 
 
+def _clean_statement_issued_at(issued_at, first, last):
+    issued_at = _clean_issued_at(issued_at)
+    if issued_at.date() <= last:
+        raise ValidationError({"month": f"The statement for {first:%B %Y} can be issued from "
+                                        f"{last + timedelta(days=1):%d %B %Y}, once the month has ended."})
+    return issued_at
+
+
 def statement_issue(*, tenant, month, data, actor, issued_at=None):
     """The monthly statement of `month` (any day of it) from `data`; the same month returns the first statement.
 
@@ -201,10 +212,7 @@ def statement_issue(*, tenant, month, data, actor, issued_at=None):
     if not isinstance(data, StatementData):
         raise ValidationError({"data": f"must be a StatementData, not {type(data).__name__}."})
     first, last = month_bounds(month)
-    issued_at = _clean_issued_at(issued_at)
-    if issued_at.date() <= last:
-        raise ValidationError({"month": f"The statement for {first:%B %Y} can be issued from "
-                                        f"{last + timedelta(days=1):%d %B %Y}, once the month has ended."})
+    issued_at = _clean_statement_issued_at(issued_at, first, last)
     existing = Invoice.objects.filter(tenant=tenant, kind=Invoice.Kind.STATEMENT, period_start=first).first()
     if existing is not None:
         return existing
@@ -227,7 +235,7 @@ def statement_issue(*, tenant, month, data, actor, issued_at=None):
             payment_status=Invoice.PaymentStatus.NO_PAYMENT_DUE, seller=seller, buyer=_buyer(tenant),
         )
         InvoiceLine.objects.bulk_create([
-            InvoiceLine(invoice=invoice, position=position, description=f"Calls to {country_name(row.country)}",
+            InvoiceLine(invoice=invoice, position=position, description=_usage_line_description(row.country),
                         detail=f"{row.calls:,} call{'s' if row.calls != 1 else ''}, {row.minutes:,} min",
                         quantity=Decimal(row.minutes), unit="min",
                         unit_price=(row.amount / row.minutes).quantize(Decimal("0.0001")) if row.minutes else row.amount,
@@ -238,6 +246,61 @@ def statement_issue(*, tenant, month, data, actor, issued_at=None):
         _audit_issue(invoice, actor)
         _after_commit_render(invoice)
     return invoice
+
+
+def statement_issue_from_ledger(*, tenant, month, actor=None, issued_at=None):
+    """The statement of `month` (any day of it) computed from the tenant's credits ledger and call records.
+
+    The same month returns the first statement. The figures are read and the statement written in one
+    transaction; a month that has not ended is refused.
+    """
+    first, last, _, _ = month_span(month)
+    issued_at = _clean_statement_issued_at(issued_at, first, last)
+    existing = Invoice.objects.filter(tenant=tenant, kind=Invoice.Kind.STATEMENT, period_start=first).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic(durable=True):
+        data = statement_data_for(tenant=tenant, month=first)
+        return statement_issue(tenant=tenant, month=first, data=data, actor=actor, issued_at=issued_at)
+
+
+@dataclass
+class StatementRun:
+    """What one run of the monthly statements did: statements issued, tenants already done, tenants that failed."""
+
+    month: date
+    issued: list = field(default_factory=list)  # [Invoice]
+    existing: list = field(default_factory=list)  # [Tenant]
+    failed: list = field(default_factory=list)  # [(Tenant, "ErrorType: message")]
+
+
+def statements_issue_for_month(*, month, tenants=None, actor=None, issued_at=None):
+    """Issues `month`'s statement from the ledger for `tenants` (default: every tenant with credit activity
+    before the month's end), each in its own transaction. A tenant that fails is logged and recorded in the
+    returned StatementRun; the others go on. Safe to run again: tenants already done are skipped.
+    """
+    first, last, _, end = month_span(month)
+    issued_at = _clean_statement_issued_at(issued_at, first, last)
+    tenants = list(tenants_with_credit_activity(before=end) if tenants is None else tenants)
+    done = set(Invoice.objects.filter(kind=Invoice.Kind.STATEMENT, period_start=first,
+                                      tenant__in=[tenant.pk for tenant in tenants]).values_list("tenant_id", flat=True))
+    run = StatementRun(month=first)
+    for tenant in tenants:
+        if tenant.pk in done:
+            run.existing.append(tenant)
+            continue
+        try:
+            run.issued.append(statement_issue_from_ledger(tenant=tenant, month=first, actor=actor, issued_at=issued_at))
+        except Exception as exc:
+            # One tenant's bad data or a passing failure must not keep every other tenant from its statement.
+            logger.exception("The %s statement of %s (%s) could not be issued", f"{first:%B %Y}", tenant.name,
+                             tenant.initial_domain)
+            run.failed.append((tenant, f"{type(exc).__name__}: {exc}"))
+    return run
+
+
+def _usage_line_description(country):
+    return f"Calls to {country_label(country)}" if country else "Calls to unknown destinations"
 
 
 def invoice_credited_total(invoice):

@@ -1,9 +1,9 @@
 """StatementData: the plain figures a monthly statement is issued from, checked before anything is written.
 
-Whoever fills it (from the credit ledger and the call records) passes it to `services.statement_issue`.
-Every amount is a Decimal with at most two decimal places; the figures must add up:
-closing = opening + purchases - usage - expiries, and usage by country, usage by user and the call lines
-all total the same usage charges.
+`statement_data.statement_data_for` fills it from the credit ledger and the call records and
+`services.statement_issue` issues it. Every amount is a Decimal with at most two decimal places; the figures
+must add up: closing = opening + purchases - usage - expiries + adjustments, and usage by country, usage by
+user and the call lines all total the same usage charges.
 """
 import calendar
 from dataclasses import asdict, dataclass, fields
@@ -13,9 +13,18 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
+from accounts.validation import country_name
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 _MAX_ERRORS = 20
+# The country of usage whose destination is not known (a charge without its call record): shown as "Unknown".
+UNKNOWN_COUNTRY = ""
+
+
+def country_label(code):
+    """The name a statement shows for a destination country code."""
+    return country_name(code) if code != UNKNOWN_COUNTRY else "Unknown"
 
 
 @dataclass(frozen=True)
@@ -38,8 +47,17 @@ class StatementExpiry:
 
 
 @dataclass(frozen=True)
+class StatementAdjustment:
+    """A refund (negative: unused funds paid back) or an operator's correction of the balance (either sign)."""
+
+    date: date
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class CountryUsage:
-    """Usage charges of the month to one destination country or region (ISO 3166 alpha-2)."""
+    """Usage charges of the month to one destination country or region (ISO 3166 alpha-2, or UNKNOWN_COUNTRY)."""
 
     country: str
     calls: int
@@ -60,7 +78,11 @@ class UserUsage:
 
 @dataclass(frozen=True)
 class CallLine:
-    """One charged call, for the statement's appendix; `charge` includes any connection fee."""
+    """One call charged in the month, for the statement's appendix; `charge` includes any connection fee.
+
+    `started_at` may fall before the month: a call running over midnight, or a record imported late, is
+    charged (and listed) in the month its charge was written.
+    """
 
     started_at: datetime
     user_principal_name: str
@@ -73,7 +95,7 @@ class CallLine:
 
 
 _PARTS = {"purchases": StatementPurchase, "expiries": StatementExpiry, "usage_by_country": CountryUsage,
-          "usage_by_user": UserUsage, "calls": CallLine}
+          "usage_by_user": UserUsage, "calls": CallLine, "adjustments": StatementAdjustment}
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,7 @@ class StatementData:
     usage_by_user: tuple[UserUsage, ...] = ()
     expiries: tuple[StatementExpiry, ...] = ()
     calls: tuple[CallLine, ...] = ()
+    adjustments: tuple[StatementAdjustment, ...] = ()
 
     @classmethod
     def empty(cls, *, balance):
@@ -104,12 +127,18 @@ class StatementData:
         return sum((e.amount for e in self.expiries), ZERO)
 
     @property
+    def adjustments_total(self):
+        """Signed: refunds take off the balance, an operator's correction adds or takes off."""
+        return sum((a.amount for a in self.adjustments), ZERO)
+
+    @property
     def call_count(self):
         return len(self.calls)
 
     @property
     def is_empty(self):
-        return not (self.purchases or self.usage_by_country or self.usage_by_user or self.expiries or self.calls)
+        return not (self.purchases or self.usage_by_country or self.usage_by_user or self.expiries or self.calls
+                    or self.adjustments)
 
     def validate(self, *, month):
         """Raises ValidationError naming each field (`calls[12].charge`) that is wrong, or the sums that do not add up."""
@@ -137,10 +166,12 @@ class StatementData:
             raise ValidationError(errors)
 
         usage = self.usage_total
-        expected_closing = self.opening_balance + self.purchases_total - usage - self.expiries_total
+        adjustments = self.adjustments_total
+        expected_closing = self.opening_balance + self.purchases_total - usage - self.expiries_total + adjustments
         if expected_closing != self.closing_balance:
             fail("closing_balance", f"opening {self.opening_balance} + purchases {self.purchases_total} - usage {usage} "
-                                    f"- expiries {self.expiries_total} = {expected_closing}, not {self.closing_balance}.")
+                                    f"- expiries {self.expiries_total} + adjustments {adjustments} = {expected_closing}, "
+                                    f"not {self.closing_balance}.")
         by_user = sum((u.amount for u in self.usage_by_user), ZERO)
         if by_user != usage:
             fail("usage_by_user", f"totals {by_user} but usage by country totals {usage}.")
@@ -194,12 +225,14 @@ def _check_item(fail, where, item, first, last):
         value = getattr(item, f.name)
         field = f"{where}.{f.name}"
         if f.type is Decimal:
-            _check_money(fail, field, value, allow_zero=not isinstance(item, StatementPurchase | StatementExpiry))
+            signed = isinstance(item, StatementAdjustment)
+            _check_money(fail, field, value, allow_negative=signed,
+                         allow_zero=not isinstance(item, StatementPurchase | StatementExpiry | StatementAdjustment))
         elif f.type is int:
             _check_count(fail, field, value)
         elif f.type is str and not isinstance(value, str):
             fail(field, f"must be text, not {type(value).__name__}.")
-    if isinstance(item, CountryUsage | CallLine) and item.country not in dict(countries):
+    if isinstance(item, CountryUsage | CallLine) and item.country != UNKNOWN_COUNTRY and item.country not in countries:
         fail(f"{where}.country", f"'{item.country}' is not an ISO 3166 two-letter country code.")
     day = item.started_at if isinstance(item, CallLine) else getattr(item, "date", None)
     if isinstance(item, CallLine):
@@ -207,12 +240,14 @@ def _check_item(fail, where, item, first, last):
             fail(f"{where}.started_at", "must be a timezone-aware datetime (UTC).")
             return
         day = day.date()
+        if day > last:
+            fail(f"{where}.started_at", f"{day.isoformat()} is after the statement month {first:%B %Y}.")
+        return
     if day is not None:
         if not isinstance(day, date):
             fail(f"{where}.date", f"must be a date, not {type(day).__name__}.")
         elif not first <= day <= last:
-            fail(f"{where}.date" if not isinstance(item, CallLine) else f"{where}.started_at",
-                 f"{day.isoformat()} is outside the statement month {first:%B %Y}.")
+            fail(f"{where}.date", f"{day.isoformat()} is outside the statement month {first:%B %Y}.")
 
 
 def _jsonable(value):

@@ -88,7 +88,8 @@ def test_an_empty_statement_pdf_says_there_was_no_activity(tenant):
     text = _flat(pages[0])
     assert len(pages) == 1
     for expected in ("Opening balance, Feb 1 $250.00", "Closing balance, Feb 28 $250.00", "No purchases this month.",
-                     "No usage charges this month.", "No funds expired this month.", "0 charged calls"):
+                     "No usage charges this month.", "No funds expired this month.",
+                     "No refunds or adjustments this month.", "Refunds and adjustments $0.00", "0 charged calls"):
         assert expected in text, expected
     assert "Appendix" not in text
 

@@ -1,4 +1,5 @@
 """Issuing invoices, statements and credit notes: numbering, idempotency, immutability and bad input."""
+import math
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -10,7 +11,13 @@ from django.db import IntegrityError, transaction
 from accounts.models import AuditLog
 from billing.invoices.models import Invoice, InvoiceCounter, InvoiceLine, IssuedInvoiceError, StatementSnapshot
 from billing.invoices.services import credit_note_issue, invoice_issue_for_purchase, invoice_record_payment
-from billing.invoices.statements import StatementPurchase
+from billing.invoices.statements import (
+    UNKNOWN_COUNTRY,
+    CountryUsage,
+    StatementAdjustment,
+    StatementData,
+    StatementPurchase,
+)
 from tests.invoices.factories import CARD, PO, empty_data, purchase, statement, statement_data
 
 
@@ -266,3 +273,65 @@ def test_a_statement_may_be_issued_for_any_past_month(tenant):
     report = statement(tenant, date(2025, 12, 1))
     assert report.period_end == date(2025, 12, 31)
     assert report.issue_date == date(2026, 1, 1) and report.issued_at.date() - report.period_end == timedelta(days=1)
+
+
+def test_refunds_and_adjustments_count_in_the_closing_balance():
+    data = statement_data(date(2026, 3, 1), calls=8, opening="300.00")
+    adjustments = (StatementAdjustment(date=date(2026, 3, 5), description="Refund", amount=Decimal("-50.00")),
+                   StatementAdjustment(date=date(2026, 3, 6), description="Goodwill", amount=Decimal("7.25")))
+    adjusted = replace(data, adjustments=adjustments, closing_balance=data.closing_balance - Decimal("42.75"))
+    adjusted.validate(month=date(2026, 3, 1))
+    assert adjusted.adjustments_total == Decimal("-42.75") and not adjusted.is_empty
+    with pytest.raises(ValidationError) as exc:
+        replace(adjusted, closing_balance=data.closing_balance).validate(month=date(2026, 3, 1))
+    assert "+ adjustments -42.75" in exc.value.message_dict["closing_balance"][0]
+
+
+@pytest.mark.parametrize(("adjustment", "field"), [
+    (StatementAdjustment(date=date(2026, 3, 5), description="Nothing", amount=Decimal("0.00")), "adjustments[0].amount"),
+    (StatementAdjustment(date=date(2026, 4, 1), description="Late", amount=Decimal("1.00")), "adjustments[0].date"),
+    (StatementAdjustment(date=date(2026, 3, 5), description="Float", amount=1.5), "adjustments[0].amount"),
+])
+def test_a_bad_adjustment_is_named(adjustment, field):
+    data = StatementData(opening_balance=Decimal("10.00"), closing_balance=Decimal("11.00"), adjustments=(adjustment,))
+    with pytest.raises(ValidationError) as exc:
+        data.validate(month=date(2026, 3, 1))
+    assert field in exc.value.message_dict
+
+
+def test_calls_charged_in_the_month_may_have_started_before_it_but_not_after():
+    month = date(2026, 3, 1)
+    data = statement_data(month, calls=3)
+    first = data.calls[0]
+    replace(data, calls=(replace(first, started_at=datetime(2026, 2, 28, 23, 50, tzinfo=UTC)), *data.calls[1:])
+            ).validate(month=month)
+    with pytest.raises(ValidationError) as exc:
+        replace(data, calls=(replace(first, started_at=datetime(2026, 4, 1, 0, 5, tzinfo=UTC)), *data.calls[1:])
+                ).validate(month=month)
+    assert "after the statement month March 2026" in exc.value.message_dict["calls[0].started_at"][0]
+
+
+def test_usage_of_an_unknown_destination_is_allowed_and_named_unknown(tenant):
+    month = date(2026, 3, 1)
+    data = statement_data(month, calls=3)
+    unknown = replace(data.calls[0], country=UNKNOWN_COUNTRY)
+    by_country = [replace(row, calls=row.calls - 1, minutes=row.minutes - math.ceil(unknown.duration_seconds / 60),
+                          amount=row.amount - unknown.charge) if row.country == data.calls[0].country else row
+                  for row in data.usage_by_country]
+    by_country = tuple(row for row in by_country if row.calls) + (
+        CountryUsage(country=UNKNOWN_COUNTRY, calls=1, minutes=math.ceil(unknown.duration_seconds / 60),
+                     amount=unknown.charge),)
+    report = statement(tenant, data=replace(data, calls=(unknown, *data.calls[1:]), usage_by_country=by_country))
+    assert "Calls to unknown destinations" in [line.description for line in report.lines.all()]
+    with pytest.raises(ValidationError) as exc:
+        replace(data, calls=(replace(unknown, country="XX"), *data.calls[1:])).validate(month=month)
+    assert "'XX' is not an ISO 3166 two-letter country code." in exc.value.message_dict["calls[0].country"][0]
+
+
+def test_adjustments_round_trip_through_json_and_older_snapshots_have_none():
+    data = replace(statement_data(date(2026, 3, 1), calls=3), adjustments=(
+        StatementAdjustment(date=date(2026, 3, 5), description="Refund", amount=Decimal("-50.00")),))
+    assert StatementData.from_json(data.to_json()) == data
+    older = data.to_json()
+    del older["adjustments"]
+    assert StatementData.from_json(older).adjustments == ()

@@ -1,4 +1,5 @@
 """Billing > Bills & payments: roles, filters, bad filters, detail, PDF download, tenant isolation, query counts."""
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -6,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from billing.invoices.services import credit_note_issue
-from tests.invoices.factories import PO, empty_data, pdf_pages_text, purchase, statement
+from billing.invoices.statements import StatementAdjustment
+from tests.invoices.factories import PO, empty_data, pdf_pages_text, purchase, statement, statement_data
 
 BILLS = reverse("invoices:bills")
 
@@ -120,10 +122,27 @@ def test_a_statement_detail_shows_the_account_summary(client_as, billing_admin, 
     assert "25 charged calls this month" in body
 
 
+def test_a_statement_detail_lists_refunds_and_adjustments(client_as, billing_admin, tenant):
+    month = date(2026, 3, 1)
+    data = statement_data(month, calls=5)
+    data = replace(data, closing_balance=data.closing_balance - Decimal("27.50"), adjustments=(
+        StatementAdjustment(date=date(2026, 3, 15), description="Refund of funds added Feb 14, 2026 to Visa •••• 4242",
+                            amount=Decimal("-40.00")),
+        StatementAdjustment(date=date(2026, 3, 18), description="Balance adjustment: Goodwill credit",
+                            amount=Decimal("12.50"))))
+    report = statement(tenant, data=data)
+    body = client_as(billing_admin).get(reverse("invoices:detail", args=[report.pk])).content.decode()
+    for expected in ("Refunds and adjustments", '<dd data-testid="adjustments-total">-$27.50</dd>', "Mar 15, 2026",
+                     "Refund of funds added Feb 14, 2026 to Visa •••• 4242", "-$40.00", "Balance adjustment: Goodwill credit",
+                     "$12.50"):
+        assert expected in body, expected
+
+
 def test_an_empty_statement_detail_says_there_was_no_activity(client_as, billing_admin, tenant):
     report = statement(tenant, date(2026, 4, 1), data=empty_data("80.00"))
     body = client_as(billing_admin).get(reverse("invoices:detail", args=[report.pk])).content.decode()
     assert "There was no activity on your balance this month." in body and "$80.00" in body
+    assert "No refunds or adjustments this month." in body
 
 
 def test_a_credited_invoice_links_its_credit_note_and_back(client_as, billing_admin, documents):
