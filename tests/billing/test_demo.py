@@ -22,7 +22,9 @@ def test_seed_demo_funds_contoso_and_is_idempotent(db):
     expired = Lot.objects.filter(account__tenant=contoso, expired_at__isnull=False)
     assert expired.count() == 2
     balance = credits_balance(tenant=contoso)
-    assert balance.balance == Decimal("7000.00") and balance.status == "Active"
+    calls = -sum(amount for kind, amount, _ in entries if kind in ("call_charge", "toll_free_charge"))
+    assert calls > 0, "the rating demo charges a month of calls to credits"
+    assert balance.balance == Decimal("7000.00") - calls and balance.status == "Active"
     settings = auto_recharge_settings(tenant=contoso)
     assert settings.enabled and settings.payment_method.label == "Visa •••• 4242"
     assert settings.trigger_amount == Decimal("1000.00") and settings.recharge_amount == Decimal("2000.00")
