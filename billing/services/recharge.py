@@ -59,14 +59,15 @@ def recharge_if_due(*, tenant):
     return True
 
 
+def _waiting_after_failure(tenant_ref, now):
+    """A failed attempt whose retry time is still ahead. Saving the settings (or a success) resets the count of
+    failures, and with it the wait, so the condition is used together with `consecutive_failures > 0`."""
+    return Exists(RechargeAttempt.objects.filter(tenant=tenant_ref, status=Status.FAILED, retry_at__gt=now))
+
+
 def _in_backoff(settings, now):
-    """After a failure, no new attempt before its `retry_at`. Saving the settings (or a success) resets the
-    count of failures, and with it the wait."""
-    if not settings.consecutive_failures:
-        return False
-    last = (RechargeAttempt.objects.filter(tenant_id=settings.tenant_id, status=Status.FAILED)
-            .order_by("-finished_at", "-id").values_list("retry_at", flat=True).first())
-    return last is not None and last > now
+    return settings.consecutive_failures > 0 and (
+        RechargeAttempt.objects.filter(tenant_id=settings.tenant_id, status=Status.FAILED, retry_at__gt=now).exists())
 
 
 def recharge_start(*, tenant, now=None):
@@ -254,8 +255,8 @@ def _sum(queryset, field):
 
 
 def recharge_candidates(*, now):
-    """Tenant ids whose auto-recharge is on, not paused, below its trigger and without a pending attempt, in one
-    query (the per-tenant backoff is checked by recharge_start)."""
+    """Tenant ids whose auto-recharge is on, not paused, below its trigger, without a pending attempt and not
+    waiting after a failure, in one query (recharge_start checks each again under the settings lock)."""
     account = OuterRef("tenant__credit_account")
     return list(
         AutoRechargeSettings.objects.filter(enabled=True, paused=False)
@@ -268,6 +269,7 @@ def recharge_candidates(*, now):
         .alias(available=F("balance") - F("reserved") - F("expiring"))
         .filter(available__lt=F("trigger_amount"))
         .exclude(Exists(RechargeAttempt.objects.filter(tenant=OuterRef("tenant"), status=Status.PENDING)))
+        .exclude(Q(consecutive_failures__gt=0) & _waiting_after_failure(OuterRef("tenant"), now))
         .order_by("tenant_id").values_list("tenant_id", flat=True)
     )
 
