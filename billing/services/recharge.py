@@ -59,15 +59,14 @@ def recharge_if_due(*, tenant):
     return True
 
 
-def _waiting_after_failure(tenant_ref, now):
-    """A failed attempt whose retry time is still ahead. Saving the settings (or a success) resets the count of
-    failures, and with it the wait, so the condition is used together with `consecutive_failures > 0`."""
-    return Exists(RechargeAttempt.objects.filter(tenant=tenant_ref, status=Status.FAILED, retry_at__gt=now))
+def _waiting_after_failure(now):
+    """Failed attempts whose retry time is still ahead. Saving the settings (or a success) resets the count of
+    failures, and with it the wait, so they hold a tenant back only while `consecutive_failures > 0`."""
+    return RechargeAttempt.objects.filter(status=Status.FAILED, retry_at__gt=now)
 
 
 def _in_backoff(settings, now):
-    return settings.consecutive_failures > 0 and (
-        RechargeAttempt.objects.filter(tenant_id=settings.tenant_id, status=Status.FAILED, retry_at__gt=now).exists())
+    return settings.consecutive_failures > 0 and _waiting_after_failure(now).filter(tenant_id=settings.tenant_id).exists()
 
 
 def recharge_start(*, tenant, now=None):
@@ -123,7 +122,7 @@ def _claim(attempt_id, now, policy):
     """Takes the attempt for this worker (None: finished, or another worker's lease still runs). On the first
     claim, fixes the amount and payment method from the current settings, or cancels when no longer wanted."""
     with transaction.atomic(durable=True):
-        attempt = RechargeAttempt.objects.select_for_update().select_related("tenant").get(pk=attempt_id)
+        attempt = lock_objects.recharge_attempt_for_update(attempt_id=attempt_id)
         if attempt.status != Status.PENDING:
             return None
         if attempt.claimed_at is not None and attempt.claimed_at > now - policy.lease:
@@ -196,7 +195,7 @@ def _succeed(attempt, charge_id):
     with transaction.atomic(durable=True):
         now = timezone.now()
         account = lock_objects.credit_account_for_update(tenant=tenant)
-        attempt = RechargeAttempt.objects.select_for_update().select_related("tenant", "payment_method").get(pk=attempt.pk)
+        attempt = lock_objects.recharge_attempt_for_update(attempt_id=attempt.pk)
         if attempt.status != Status.PENDING:  # a second worker finished it while this one was charging
             return attempt
         purchase = record_funding(
@@ -218,7 +217,7 @@ def _fail(attempt, *, code, reason):
     policy = recharge_policy()
     with transaction.atomic(durable=True):
         now = timezone.now()
-        attempt = RechargeAttempt.objects.select_for_update().select_related("tenant").get(pk=attempt.pk)
+        attempt = lock_objects.recharge_attempt_for_update(attempt_id=attempt.pk)
         if attempt.status != Status.PENDING:
             return attempt
         settings = lock_objects.auto_recharge_settings_for_update(tenant=attempt.tenant)
@@ -269,7 +268,7 @@ def recharge_candidates(*, now):
         .alias(available=F("balance") - F("reserved") - F("expiring"))
         .filter(available__lt=F("trigger_amount"))
         .exclude(Exists(RechargeAttempt.objects.filter(tenant=OuterRef("tenant"), status=Status.PENDING)))
-        .exclude(Q(consecutive_failures__gt=0) & _waiting_after_failure(OuterRef("tenant"), now))
+        .exclude(Q(consecutive_failures__gt=0) & Exists(_waiting_after_failure(now).filter(tenant=OuterRef("tenant"))))
         .order_by("tenant_id").values_list("tenant_id", flat=True)
     )
 
