@@ -23,30 +23,24 @@ The life of a RechargeAttempt (billing/models/recharge.py):
 Doors: billing.tasks.start_recharge / process_recharge / sweep_recharges; `recharge_if_due` for code that
 changes the balance without the ledger's debit (the ledger's debit and reserve call balance_events itself).
 """
-import logging
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.services import audit_record
 from billing import lock_objects
 from billing.exceptions import PaymentDeclined
-from billing.models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, RechargeAttempt, Reservation
+from billing.models import LedgerEntry, PaymentMethod, RechargeAttempt
 from billing.notifications.events import Event
 from billing.recharge_policy import recharge_policy
+from billing.recharge_selectors import recharge_candidates, stale_recharge_ids, waiting_after_failure
 from billing.rules import limits, purchase_refusal
 from billing.selectors import credits_balance
 
 from .balance_events import notify_safely, start_recharge_after_commit
 from .funding import charge_for_funding, check_invoice_payment, funding_fingerprint, record_funding
 
-logger = logging.getLogger(__name__)
-
 Status = RechargeAttempt.Status
-MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 
 
 def recharge_if_due(*, tenant):
@@ -59,14 +53,8 @@ def recharge_if_due(*, tenant):
     return True
 
 
-def _waiting_after_failure(now):
-    """Failed attempts whose retry time is still ahead. Saving the settings (or a success) resets the count of
-    failures, and with it the wait, so they hold a tenant back only while `consecutive_failures > 0`."""
-    return RechargeAttempt.objects.filter(status=Status.FAILED, retry_at__gt=now)
-
-
 def _in_backoff(settings, now):
-    return settings.consecutive_failures > 0 and _waiting_after_failure(now).filter(tenant_id=settings.tenant_id).exists()
+    return settings.consecutive_failures > 0 and waiting_after_failure(now=now).filter(tenant_id=settings.tenant_id).exists()
 
 
 def recharge_start(*, tenant, now=None):
@@ -248,41 +236,6 @@ def count_recharge_failure(settings, *, tenant, reason):
     return settings
 
 
-def _sum(queryset, field):
-    total = queryset.values("account").annotate(total=Sum(field)).values("total")
-    return Coalesce(Subquery(total, output_field=MONEY_FIELD), Value(0, output_field=MONEY_FIELD), output_field=MONEY_FIELD)
-
-
-def recharge_candidates(*, now):
-    """Tenant ids whose auto-recharge is on, not paused, below its trigger, without a pending attempt and not
-    waiting after a failure, in one query (recharge_start checks each again under the settings lock)."""
-    account = OuterRef("tenant__credit_account")
-    return list(
-        AutoRechargeSettings.objects.filter(enabled=True, paused=False)
-        .annotate(
-            balance=Coalesce("tenant__credit_account__balance", Value(0, output_field=MONEY_FIELD), output_field=MONEY_FIELD),
-            reserved=_sum(Reservation.objects.filter(account=account, status=Reservation.Status.HELD,
-                                                     expires_at__gt=now), "amount"),
-            expiring=_sum(Lot.objects.filter(account=account, remaining__gt=0, expires_at__lte=now), "remaining"),
-        )
-        .alias(available=F("balance") - F("reserved") - F("expiring"))
-        .filter(available__lt=F("trigger_amount"))
-        .exclude(Exists(RechargeAttempt.objects.filter(tenant=OuterRef("tenant"), status=Status.PENDING)))
-        .exclude(Q(consecutive_failures__gt=0) & Exists(_waiting_after_failure(now).filter(tenant=OuterRef("tenant"))))
-        .order_by("tenant_id").values_list("tenant_id", flat=True)
-    )
-
-
-def stale_recharge_ids(*, now, policy):
-    """Pending attempts whose worker was lost: claimed longer ago than the lease, or never claimed."""
-    return list(
-        RechargeAttempt.objects.filter(status=Status.PENDING)
-        .filter(Q(claimed_at__lt=now - policy.lease)
-                | Q(claimed_at__isnull=True, created_at__lt=now - policy.unclaimed_after))
-        .order_by("id").values_list("id", flat=True)
-    )
-
-
 def recharge_sweep(*, now=None):
     """The safety net run every minute: starts the recharges a lost message missed (broker down when the
     trigger was crossed, retries whose wait is over) and hands attempts of lost workers to a worker again."""
@@ -297,9 +250,3 @@ def recharge_sweep(*, now=None):
     for attempt_id in stale:
         process_recharge.delay(attempt_id)
     return {"started": len(tenants), "resumed": len(stale)}
-
-
-def recharge_history(*, tenant, limit=10):
-    """The tenant's latest attempts with their invoices, newest first (the Communications Credits page)."""
-    return list(RechargeAttempt.objects.filter(tenant=tenant).select_related("invoice").order_by("-created_at", "-id")
-                [:limit])

@@ -18,9 +18,9 @@ from accounts.roles import Cap
 from billing import selectors
 from billing.exceptions import CreditsError, PaymentDeclined
 from billing.models import LedgerEntry
+from billing.recharge_selectors import recharge_history
 from billing.rules import limits
 from billing.services import auto_recharge_update, credits_add_funds
-from billing.services.recharge import recharge_history
 from licensing.selectors import licensed_user_count
 
 LOTS_PER_PAGE = 10
