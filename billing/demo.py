@@ -1,4 +1,4 @@
-"""Demo Communications Credits for Contoso: a card on file, a year of purchases, each invoiced (the oldest expired), auto-recharge
+"""Demo Communications Credits for Contoso: a card on file, a year of invoiced purchases (the oldest expired), auto-recharge
 on at the recommended amounts, and the MCOPSTNC licence for every user whose Calling Plan or Audio Conferencing
 allows it.
 
