@@ -1,4 +1,4 @@
-"""Demo Communications Credits for Contoso: a card on file, a year of purchases (the oldest expired), auto-recharge
+"""Demo Communications Credits for Contoso: a card on file, a year of invoiced purchases (the oldest expired), auto-recharge
 on at the recommended amounts, and the MCOPSTNC licence for every user whose Calling Plan or Audio Conferencing
 allows it.
 
@@ -7,7 +7,9 @@ and the settings are only created when missing, and lots expire once. Runs after
 users already hold their calling licences. Not wrapped in one transaction: each service owns its own.
 """
 from datetime import timedelta
+from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -15,10 +17,12 @@ from licensing.models import AssignedPlan, LicenseAssignment, Product
 from licensing.selectors import COMMUNICATIONS_CREDITS, entitlement_for, licensed_user_count
 from licensing.services import licenses_change
 
-from .models import LedgerEntry, Lot, PaymentMethod
+from .models import LedgerEntry, Lot, PaymentMethod, Purchase, RechargeAttempt
 from .selectors import auto_recharge_settings, credits_balance, recommended_funding
 from .services import auto_recharge_update, credits_add_funds, credits_expire_lots, payment_method_add_card
+from .services.funding import purchase_invoice_issue
 
+DEMO_TRIGGER = Decimal("1000.00")  # the recommended trigger for Contoso's few hundred licensed users, when its recharges ran
 DEMO_CARD = {"number": "4242 4242 4242 4242", "exp_month": 9, "holder_name": "Bianca Billing", "cvc": "123"}
 # (idempotency key, days ago, kind, amount): a first purchase, then recharges and one top-up over 14 months.
 HISTORY = [
@@ -49,6 +53,23 @@ def _history(tenant, card, admin):
                           kind=kind, actor=admin if kind == LedgerEntry.Kind.PURCHASE else None)
     for due in Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__lte=timezone.now()):
         credits_expire_lots(tenant=tenant, now=due.expires_at)
+    _recharge_history(tenant)
+
+
+def _recharge_history(tenant):
+    """Each demo recharge also as the engine records one (succeeded, with its purchase and invoice), so the
+    page's Auto-recharge history starts filled. A database seeded before purchases were invoiced gets their
+    invoices here (issuing is idempotent by the purchase's reference)."""
+    for purchase in Purchase.objects.filter(tenant=tenant, idempotency_key__in=[key for key, *_ in HISTORY]):
+        with transaction.atomic():
+            invoice = purchase_invoice_issue(purchase=purchase, actor=None)
+            if purchase.kind == LedgerEntry.Kind.RECHARGE and not RechargeAttempt.objects.filter(purchase=purchase).exists():
+                RechargeAttempt.objects.create(
+                    tenant=tenant, status=RechargeAttempt.Status.SUCCEEDED, amount=purchase.amount,
+                    trigger_amount=DEMO_TRIGGER, available_at_start=DEMO_TRIGGER - 1, payment_method=purchase.payment_method,
+                    payment_method_label=purchase.payment_method_label, idempotency_key=f"auto-{purchase.idempotency_key}",
+                    claims=1, charge_requested_at=purchase.created_at, purchase=purchase, invoice=invoice,
+                    created_at=purchase.created_at, finished_at=purchase.created_at)
 
 
 def _assign_credits_licences(tenant):

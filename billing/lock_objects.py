@@ -1,10 +1,12 @@
-"""Every row lock of Communications Credits, in one place. Lock order: credit account, reservations, lots.
+"""Every row lock of Communications Credits, in one place. Lock order: credit account, reservations, lots,
+recharge attempt, auto-recharge settings.
 
 Each service that changes money takes the tenant's credit account row first; holding it serialises all
 money movement of that tenant, so the later locks never wait on each other in another order. The
-auto-recharge settings row is locked on its own by the services that change settings (they move no money).
+auto-recharge settings row is locked on its own by the services that change settings (they move no money);
+the recharge engine takes an attempt before the settings, and the account before both when it credits.
 """
-from .models import AutoRechargeSettings, CreditAccount, Lot, Reservation
+from .models import AutoRechargeSettings, CreditAccount, Lot, RechargeAttempt, Reservation
 
 
 def credit_account_for_update(*, tenant):
@@ -32,3 +34,9 @@ def lot_for_update(*, lot_id):
 def auto_recharge_settings_for_update(*, tenant):
     """The tenant's auto-recharge settings row, locked, or None when it never saved any."""
     return AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()
+
+
+def recharge_attempt_for_update(*, attempt_id):
+    """A recharge attempt (with its tenant and payment method), locked; DoesNotExist for an unknown id."""
+    return RechargeAttempt.objects.select_for_update(of=("self",)).select_related("tenant", "payment_method").get(
+        pk=attempt_id)

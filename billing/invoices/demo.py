@@ -1,9 +1,10 @@
-"""Demo invoices for Contoso: a year of credit purchases and monthly statements from deterministic synthetic calls.
+"""Demo invoices for Contoso: a year of monthly statements from deterministic synthetic calls and purchases.
 
 The calls are made up (a few hundred a month, seeded per month) until the ledger and the call records
 are wired in. About 80 of Contoso's users hold the Communications Credits licence, so the funding follows
-PRODUCT.md's recommendation for fewer than 250 users: $1,000 one-time (invoiced against the Enterprise
-Agreement), then auto-recharge of $500 by card when the balance falls below $200.
+PRODUCT.md's recommendation for fewer than 250 users: $1,000 one-time, then auto-recharge of $500 when the
+balance falls below $200. Those purchases appear on the statements only: the invoices of Contoso's real
+purchases are issued by Communications Credits itself (billing/demo.py), once each.
 """
 import math
 import random
@@ -17,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from .models import Invoice
-from .services import credit_note_issue, invoice_issue_for_purchase, invoice_record_payment, statement_issue
+from .services import credit_note_issue, statement_issue
 from .statements import (
     ZERO,
     CallLine,
@@ -35,8 +36,6 @@ MONTHS_SHOWN = 12
 ONE_TIME = Decimal("1000.00")
 TRIGGER = Decimal("200.00")
 RECHARGE = Decimal("500.00")
-CARD = {"method": "card", "label": "Visa ending 4242", "po_number": "", "paid": True}
-PO_NUMBER = "PO-2025-4471"
 
 # Destination -> (price per minute, connection fee, dialling prefix, digits after the prefix, weight).
 DESTINATIONS = {
@@ -148,7 +147,7 @@ def seed(*, tenant, stdout=None):
         purchases, expiries = [], []
         opening = balance
         if month == EPOCH:
-            purchases.append(_purchase(tenant, month, first + timedelta(days=2), ONE_TIME, shown, one_time=True))
+            purchases.append(_purchase(first + timedelta(days=2), ONE_TIME, one_time=True))
             lots.append([first + timedelta(days=2), ONE_TIME])
             balance += ONE_TIME
         for call in calls:
@@ -166,7 +165,7 @@ def seed(*, tenant, stdout=None):
                 charge -= taken
             if balance < TRIGGER:
                 day = call.started_at.date()
-                purchases.append(_purchase(tenant, month, day, RECHARGE, shown, at=call.started_at + timedelta(minutes=1)))
+                purchases.append(_purchase(day, RECHARGE))
                 lots.append([day, RECHARGE])
                 balance += RECHARGE
         if month in shown:
@@ -182,21 +181,11 @@ def seed(*, tenant, stdout=None):
     return tenant
 
 
-def _purchase(tenant, month, day, amount, shown, *, one_time=False, at=None):
-    """Issues (or finds) the purchase's invoice when its month is shown; returns its StatementPurchase."""
-    issued_at = at or datetime.combine(day, time(15, 30), tzinfo=UTC)
+def _purchase(day, amount, *, one_time=False):
+    """A purchase as the statement lists it. Its invoice is not issued here: Communications Credits issues the
+    invoice of every real purchase (billing/services/funding.py), so demo purchases are invoiced once."""
     description = "Communications Credits, one-time purchase" if one_time else "Communications Credits, auto-recharge"
-    number = ""
-    if month in shown:
-        payment = ({"method": "invoice", "label": "Invoice (Enterprise Agreement)", "po_number": PO_NUMBER, "paid": False}
-                   if one_time else CARD)
-        invoice = invoice_issue_for_purchase(tenant=tenant, amount=amount, description=description, payment=payment,
-                                             reference=f"demo-{issued_at:%Y%m%d%H%M}", issued_at=issued_at, actor=None)
-        paid_on = issued_at + timedelta(days=21)
-        if invoice.payment_status == Invoice.PaymentStatus.DUE and paid_on < timezone.now():
-            invoice_record_payment(invoice=invoice, paid_at=paid_on, actor=None)
-        number = invoice.display_number
-    return StatementPurchase(date=day, description=description, amount=amount, invoice_number=number)
+    return StatementPurchase(date=day, description=description, amount=amount)
 
 
 def _seed_credit_note(tenant):

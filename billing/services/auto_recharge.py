@@ -1,5 +1,5 @@
-"""Auto-recharge settings ("When balance is below" X, "Add this amount" Y) and the failure counter the
-recharge engine keeps; the engine itself buys through credits_add_funds(kind=RECHARGE)."""
+"""Auto-recharge settings ("When balance is below" X, "Add this amount" Y); the recharge engine
+(services/recharge.py) reads them and keeps their failure count."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +12,7 @@ from billing.rules import clean_whole_dollars, limits, purchase_refusal
 
 from .funding import check_invoice_payment, check_payment_method
 from .ledger import actor_fields
+from .recharge import count_recharge_failure, recharge_if_due
 
 
 def _snapshot(settings):
@@ -68,21 +69,16 @@ def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, pa
         settings.save()
         audit_record(tenant=tenant, actor=actor, action="credits.auto_recharge", target=settings, before=before,
                      after=_snapshot(settings))
+    if settings.enabled:
+        # Turned on (or resumed after a pause) with the balance already below the trigger: recharge now.
+        recharge_if_due(tenant=tenant)
     return settings
 
 
 def auto_recharge_record_failure(*, tenant, reason):
-    """Counts a failed recharge; after `failures_before_pause` in a row auto-recharge pauses until an admin
-    saves the settings again. A successful recharge (credits_add_funds, kind RECHARGE) resets the count."""
+    """Counts a failed recharge outside the engine (an operator); see recharge.count_recharge_failure."""
     with transaction.atomic(durable=True):
         settings = lock_objects.auto_recharge_settings_for_update(tenant=tenant)
         if settings is None:
             raise AutoRechargeSettings.DoesNotExist(f"{tenant} has no auto-recharge settings.")
-        settings.consecutive_failures += 1
-        settings.last_failure_reason = (reason or "")[:200]
-        settings.paused = settings.consecutive_failures >= limits().failures_before_pause
-        settings.save(update_fields=["consecutive_failures", "last_failure_reason", "paused"])
-        audit_record(tenant=tenant, actor=None, action="credits.auto_recharge_failed", target=settings,
-                     after={"reason": settings.last_failure_reason, "consecutive_failures": settings.consecutive_failures,
-                            "paused": settings.paused})
-    return settings
+        return count_recharge_failure(settings, tenant=tenant, reason=reason)

@@ -3,7 +3,8 @@
 Every function here takes the tenant's credit account row lock first (billing/lock_objects.py), then
 reservations, then lots. Debit, reserve and release open a plain atomic block so that the rating
 engine can call them inside its own transaction (account, then pools, then lots); the others are
-top-level services and refuse to run inside another transaction.
+top-level services and refuse to run inside another transaction. Debit and reserve report the fall of the
+available balance to balance_events (auto-recharge trigger, zero and low-balance emails) under the same lock.
 """
 from decimal import Decimal
 
@@ -19,6 +20,8 @@ from billing.exceptions import IdempotencyConflict, InsufficientCredits
 from billing.gateway import GatewayIdempotencyConflict, get_gateway
 from billing.models import CreditAccount, LedgerEntry, Lot, PaymentMethod, Reservation
 from billing.rules import CENT, clean_charge, clean_idempotency_key, limits, lot_expiry
+
+from .balance_events import balance_changed
 
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0.00")
@@ -134,6 +137,8 @@ def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None,
         if reservation is not None and reservation.status == Reservation.Status.HELD:
             reservation.status, reservation.entry, reservation.settled_at = Reservation.Status.CONVERTED, entry, now
             reservation.save(update_fields=["status", "entry", "settled_at"])
+        # Available to the tenant before: the balance less every hold, this call's too. After: its hold is spent.
+        balance_changed(tenant=tenant, before=available - own_hold, after=available - amount, key=f"entry-{entry.pk}")
         audit_record(tenant=tenant, actor=actor, action=f"credits.{kind}", target=entry,
                      after={"amount": str(amount), "call_id": call_id, "balance": str(account.balance)})
         return entry
@@ -164,8 +169,12 @@ def credits_reserve(*, tenant, amount, call_id, expires_at=None):
         available = account.balance - _held(account, now)
         if amount > available:
             raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-        return Reservation.objects.create(account=account, call_id=call_id, amount=amount, expires_at=expires_at,
-                                          created_at=now)
+        reservation = Reservation.objects.create(account=account, call_id=call_id, amount=amount, expires_at=expires_at,
+                                                 created_at=now)
+        # A hold lowers what calls may spend, so it can start a recharge; the emails wait for real charges.
+        balance_changed(tenant=tenant, before=available, after=available - amount, key=f"hold-{reservation.pk}",
+                        notices=False)
+        return reservation
 
 
 def credits_release(*, tenant, call_id):

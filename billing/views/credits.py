@@ -18,6 +18,7 @@ from accounts.roles import Cap
 from billing import selectors
 from billing.exceptions import CreditsError, PaymentDeclined
 from billing.models import LedgerEntry
+from billing.recharge_selectors import recharge_history
 from billing.rules import limits
 from billing.services import auto_recharge_update, credits_add_funds
 from licensing.selectors import licensed_user_count
@@ -45,6 +46,7 @@ def _overview_context(request, *, panel=None, values=None, errors=None):
     recommended = selectors.recommended_funding(licensed_users=users)
     settings = selectors.auto_recharge_settings(tenant=tenant)
     usable = [m for m in selectors.payment_methods_in_use(tenant=tenant) if not m.is_expired()]
+    recharges = recharge_history(tenant=tenant)
     return {
         "tab": "overview",
         "products_url": url_or_none("licensing:products"),
@@ -54,6 +56,8 @@ def _overview_context(request, *, panel=None, values=None, errors=None):
         "licensed_users": users,
         "recommended": recommended,
         "usable_methods": usable,
+        "recharges": recharges,
+        "last_recharge": recharges[0] if recharges else None,
         "lots": Paginator(selectors.credits_lots(tenant=tenant), LOTS_PER_PAGE).get_page(request.GET.get("page")),
         "recharge_help": f"Whole dollars, at least ${limits().minimum_auto_recharge:,.0f}.",
         "can_manage": request.user.can(Cap.BILLING_MANAGE),

@@ -74,13 +74,16 @@ def test_billing_admin_funds_credits_and_turns_on_auto_recharge(page, sign_in, b
     expect(summary).to_contain_text("On")
     expect(summary).to_contain_text("$200")
     expect(summary).to_contain_text("$500")
-    expect(page.get_by_test_id("credits-balance")).to_have_text("$100.00")
+    # $100 is already below the $200 trigger: turning auto-recharge on recharges $500 at once.
+    expect(page.get_by_test_id("credits-balance")).to_have_text("$600.00")
     expect(page.get_by_role("cell", name="$100.00").first).to_be_visible()
+    expect(page.get_by_test_id("last-recharge")).to_contain_text("Succeeded")
     screenshot("credits-funded")
 
     page.get_by_role("tab", name="Transactions").click()
     expect(page.get_by_role("cell", name="Purchase", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="+$100.00")).to_be_visible()
+    expect(page.get_by_role("cell", name="+$500.00")).to_be_visible()
     screenshot("credits-transactions")
 
 
