@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, Max, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from billing.models import CreditAccount, LedgerEntry
 from billing.rating.models import CallRecord
@@ -86,7 +86,8 @@ def _day(moment):
 def _balance_movements(tenant, entries):
     """Purchases, expiries and adjustments (refunds and operator corrections) of the month, in one query."""
     purchase_invoice = Invoice.objects.filter(tenant=tenant, kind=Invoice.Kind.PURCHASE,
-                                              reference=Cast(OuterRef("purchase_id"), CharField())).order_by()
+                                              reference=Concat(Value("purchase:"), Cast(OuterRef("purchase_id"), CharField()),
+                                                               output_field=CharField())).order_by()
     rows = (entries.select_related("purchase", "lot")
             .annotate(invoice_number=Subquery(purchase_invoice.values("number")[:1]))
             .order_by("created_at", "id"))

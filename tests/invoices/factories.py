@@ -11,6 +11,7 @@ from django.apps import apps
 from pypdf import PdfReader
 
 from billing.invoices.demo import Caller, statement_data_from_calls, synthetic_calls
+from billing.invoices.models import Invoice
 from billing.invoices.services import invoice_issue_for_purchase, statement_issue
 from billing.invoices.statements import StatementData
 from billing.models import LedgerEntry
@@ -177,10 +178,7 @@ def build_march_2026(tenant, clock, actor):
     clock.at(2026, 3, 12, 8)
     recharge = fund(tenant, card, "500", key="recharge-1", actor=None, kind=LedgerEntry.Kind.RECHARGE)
     activity.purchases["recharge"] = recharge
-    activity.recharge_invoice = invoice_issue_for_purchase(
-        tenant=tenant, amount=recharge.amount, description="Communications Credits, auto-recharge",
-        payment={"method": "card", "label": recharge.payment_method_label, "po_number": "", "paid": True},
-        reference=str(recharge.pk), actor=None)
+    activity.recharge_invoice = Invoice.objects.get(tenant=tenant, reference=f"purchase:{recharge.pk}")
     clock.at(2026, 3, 15, 11)
     credits_refund(purchase=activity.purchases["february"], amount=Decimal("40.00"), idempotency_key="refund-1",
                    actor=None, reason="Unused funds returned at the customer's request")

@@ -55,7 +55,7 @@ def test_the_task_issues_last_months_statement_for_every_tenant_with_credits_onc
     assert first == {"month": "2026-03-01", "issued": 2, "existing": 0}
     assert again == {"month": "2026-03-01", "issued": 0, "existing": 2}
     assert _statements() == [("contoso.test", MARCH), ("fabrikam.test", MARCH)]
-    fabrikam = StatementData.from_json(Invoice.objects.get(tenant=three_tenants[1]).snapshot.data)
+    fabrikam = StatementData.from_json(Invoice.objects.get(tenant=three_tenants[1], kind="statement").snapshot.data)
     assert fabrikam == StatementData.empty(balance=Decimal("100.00"))
 
 
@@ -125,7 +125,7 @@ def test_last_month_is_the_month_before_today(today, month):
 def test_the_command_issues_one_tenants_month(three_tenants):
     out = StringIO()
     call_command("issue_statements", "--month", "2026-03", "--tenant", "fabrikam.test", stdout=out)
-    assert "Fabrikam Test (fabrikam.test): issued Statement G000000001, usage charges 0.00 USD." in out.getvalue()
+    assert "Fabrikam Test (fabrikam.test): issued Statement G000000002, usage charges 0.00 USD." in out.getvalue()
     assert "March 2026: 1 issued, 0 already issued, 0 failed." in out.getvalue()
     assert _statements() == [("fabrikam.test", MARCH)]
 
@@ -134,7 +134,7 @@ def test_the_command_for_every_tenant_leaves_issued_statements_as_they_are(three
     call_command("issue_statements", "--month", "2026-03", "--tenant", "fabrikam.test", stdout=StringIO())
     out = StringIO()
     call_command("issue_statements", "--month", "2026-03", stdout=out)
-    assert "Contoso Test (contoso.test): issued Statement G000000002" in out.getvalue()
+    assert "Contoso Test (contoso.test): issued Statement G000000004" in out.getvalue()
     assert "Fabrikam Test (fabrikam.test): already issued." in out.getvalue()
     assert "March 2026: 1 issued, 1 already issued, 0 failed." in out.getvalue()
 

@@ -18,6 +18,7 @@ from accounts.services import audit_record
 from billing import lock_objects as credit_locks
 from billing.models import LedgerEntry
 from billing.selectors import credits_balance
+from billing.services.balance_events import balance_changed
 from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects
@@ -262,7 +263,7 @@ def _lock_pools(tenant, routed):
 def _apply(tenant, account, routed, result, actor, now):
     pools = _lock_pools(tenant, routed)
     taken = dict.fromkeys(pools, 0)
-    available = credits_balance(tenant=tenant, now=now).available
+    available = available_before = credits_balance(tenant=tenant, now=now).available
     accepted, charges = [], []
     for row in sorted(routed, key=lambda r: (r.start_at, r.index)):
         route = row.route
@@ -292,6 +293,11 @@ def _apply(tenant, account, routed, result, actor, now):
     if not accepted:
         return
     _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
+    if result.charged:
+        # The batch writes its entries without credits_debit, so it reports the fall of the balance itself
+        # (still under the account lock): auto-recharge after commit, zero and low-balance emails.
+        balance_changed(tenant=tenant, before=available_before, after=available_before - result.charged,
+                        key=f"import-{charges[0][0]}-{len(charges)}")
 
 
 def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):
