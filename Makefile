@@ -31,10 +31,14 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# pytest's exit 5 means it collected no test: that is a failure here, not a pass.
+# Two processes share the unit, API and browser tests; the integration suite (a real Celery worker, Redis and
+# SMTP on loopback, PostgreSQL only) runs after them on its own. pytest's exit 5 (no test collected) fails.
+PYTEST_ARGS ?= -n 2
 test: install browser-deps lint
-	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; exit $$rc
+	@$(PY) -m pytest $(PYTEST_ARGS) -m "not integration"; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc; \
+	$(PY) -m pytest -m integration; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no integration tests collected: failing"; exit 1; fi; exit $$rc
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -3,7 +3,7 @@
 1. HTTP: starts gunicorn (this repo's .venv) on 127.0.0.1 against its own database, then N client threads
    send authorize + complete pairs for one tenant as fast as the server answers, next to a raw baseline
    measured the same way through the same server: /bench/raw does one UPDATE ... RETURNING and one INSERT
-   (bench/bench_calls_urls.py). Goal: pairs per second at least half the baseline's requests per second.
+   (bench/calls_server_urls.py). Goal: pairs per second at least half the baseline's requests per second.
 2. Import: `call_records_import` in 10,000-row batches (realistic rows: most calls domestic within the pools,
    a share abroad paid by credits, inbound and dial-out), in this process. Goal: 1,000,000 rows in 120 s.
 
@@ -78,7 +78,7 @@ def fill():
 
     from accounts.models import Tenant, User
     from accounts.services import api_token_create
-    from bench.bench_calls_urls import COUNTER_TABLE, EVENT_TABLE
+    from bench.calls_server_urls import COUNTER_TABLE, EVENT_TABLE
     from billing.rating.models import TenantPhoneNumber
     from billing.services import credits_adjust
     from licensing.models import AssignedPlan, LicenseAssignment, Product
@@ -118,7 +118,7 @@ def free_port():
 
 def start_server(database_url, database_name, port, workers):
     server_db = database_url.rsplit("/", 1)[0] + "/" + database_name
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.bench_calls_settings", "DATABASE_URL": server_db,
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.calls_server_settings", "DATABASE_URL": server_db,
            "DB_CONN_MAX_AGE": "600", "PYTHONPATH": str(REPO_ROOT)}
     process = subprocess.Popen(
         [str(REPO_ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
