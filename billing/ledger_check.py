@@ -1,0 +1,50 @@
+"""Proves the cached balances: balance = Σ ledger = Σ lot remainders, and every running balance adds up.
+
+Used by `manage.py check_ledger` and by the tests after every scenario; a handful of queries whatever
+the number of tenants or entries (the sums and the running balance are computed by the database).
+"""
+from decimal import Decimal
+
+from django.db.models import F, Q, Sum, Window
+from django.db.models.functions import Coalesce
+
+from .models import CreditAccount, LedgerEntry, Lot
+
+ZERO = Decimal("0.00")
+
+
+def ledger_problems(*, tenant=None):
+    """A sentence per difference found, naming the tenant; an empty list when every account adds up."""
+    accounts = CreditAccount.objects.select_related("tenant").order_by("tenant__name", "id")
+    if tenant is not None:
+        accounts = accounts.filter(tenant=tenant)
+    accounts = accounts.annotate(
+        ledger_sum=Coalesce(Sum("entries__amount"), ZERO),
+    )
+    lot_sums = dict(Lot.objects.filter(account__in=[a.pk for a in accounts]).values_list("account")
+                    .annotate(total=Sum("remaining")).values_list("account", "total"))
+    running = (LedgerEntry.objects.filter(account__in=[a.pk for a in accounts])
+               .annotate(running=Window(Sum("amount"), partition_by=[F("account")], order_by=F("id").asc())))
+    broken_chain = {}
+    for entry in running.filter(~Q(running=F("balance_after"))).values("account", "id", "running", "balance_after"):
+        broken_chain.setdefault(entry["account"], entry)
+    bad_lots = {}
+    for lot in Lot.objects.filter(Q(remaining__lt=0) | Q(remaining__gt=F("amount")), account__in=[a.pk for a in accounts]):
+        bad_lots.setdefault(lot.account_id, lot)
+
+    problems = []
+    for account in accounts:
+        name = f"{account.tenant.name} ({account.tenant.initial_domain})"
+        lots = lot_sums.get(account.pk, ZERO)
+        if account.balance != account.ledger_sum:
+            problems.append(f"{name}: balance {account.balance:.2f} but the ledger sums to {account.ledger_sum:.2f}.")
+        if lots != account.ledger_sum:
+            problems.append(f"{name}: the ledger sums to {account.ledger_sum:.2f} but the lots hold {lots:.2f}.")
+        if account.pk in broken_chain:
+            entry = broken_chain[account.pk]
+            problems.append(f"{name}: entry {entry['id']} says the balance after it is {entry['balance_after']:.2f} "
+                            f"but the entries up to it sum to {entry['running']:.2f}.")
+        if account.pk in bad_lots:
+            lot = bad_lots[account.pk]
+            problems.append(f"{name}: lot {lot.pk} has {lot.remaining:.2f} remaining of {lot.amount:.2f}.")
+    return problems

@@ -1,0 +1,134 @@
+"""Reads of Communications Credits shared by pages, the API, Home, rating and the recharge engine."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Tenant
+
+from .models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, RecommendedFunding, Reservation
+from .rules import purchase_refusal
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class CreditsBalance:
+    """What the balance is and what auto-recharge should do about it, read in one query."""
+
+    currency: str
+    balance: Decimal  # the ledger's sum
+    reserved: Decimal  # held for calls in progress
+    expiring_now: Decimal  # in lots past their expiry that the daily task has not forfeited yet
+    funded: bool  # the tenant has bought credits at least once
+    auto_recharge_enabled: bool
+    auto_recharge_paused: bool
+    trigger_amount: Decimal | None
+    recharge_amount: Decimal | None
+    payment_method_id: object  # UUID of the auto-recharge payment method, or None
+
+    @property
+    def available(self):
+        """What calls may still spend: the balance less reservations and funds due to expire, never below zero."""
+        return max(self.balance - self.reserved - self.expiring_now, ZERO)
+
+    @property
+    def below_trigger(self):
+        return self.trigger_amount is not None and self.available < self.trigger_amount
+
+    @property
+    def recharge_due(self):
+        """Auto-recharge is on, not paused, and the available balance is below the trigger."""
+        return self.auto_recharge_enabled and not self.auto_recharge_paused and self.below_trigger
+
+    @property
+    def status(self):
+        if not self.funded and not self.balance:
+            return "Not set up"
+        return "Active" if self.available > 0 else "Balance is zero"
+
+
+def _sum(queryset, field):
+    total = queryset.values("account").annotate(total=Sum(field)).values("total")
+    return Coalesce(Subquery(total, output_field=DecimalField()), Value(ZERO), output_field=DecimalField())
+
+
+def credits_balance(*, tenant, now=None):
+    """The tenant's balance, reservations and auto-recharge settings: one query, no locks, no writes."""
+    now = now or timezone.now()
+    row = (
+        Tenant.objects.filter(pk=tenant.pk)
+        .annotate(
+            balance=Coalesce("credit_account__balance", Value(ZERO), output_field=DecimalField()),
+            reserved=_sum(Reservation.objects.filter(account=OuterRef("credit_account"), status=Reservation.Status.HELD,
+                                                     expires_at__gt=now), "amount"),
+            expiring_now=_sum(Lot.objects.filter(account=OuterRef("credit_account"), remaining__gt=0, expires_at__lte=now),
+                              "remaining"),
+            funded=Coalesce(Subquery(LedgerEntry.objects.filter(account=OuterRef("credit_account"),
+                                                                kind__in=LedgerEntry.CREDIT_KINDS).values("id")[:1]),
+                            Value(0)),
+        )
+        .values("currency", "balance", "reserved", "expiring_now", "funded", "auto_recharge__enabled",
+                "auto_recharge__paused", "auto_recharge__trigger_amount", "auto_recharge__recharge_amount",
+                "auto_recharge__payment_method")
+        .get()
+    )
+    return CreditsBalance(
+        currency=row["currency"], balance=row["balance"], reserved=row["reserved"], expiring_now=row["expiring_now"],
+        funded=bool(row["funded"]), auto_recharge_enabled=bool(row["auto_recharge__enabled"]),
+        auto_recharge_paused=bool(row["auto_recharge__paused"]),
+        trigger_amount=row["auto_recharge__trigger_amount"], recharge_amount=row["auto_recharge__recharge_amount"],
+        payment_method_id=row["auto_recharge__payment_method"],
+    )
+
+
+def auto_recharge_settings(*, tenant):
+    """The stored settings (unsaved defaults when the tenant never saved any), with their payment method."""
+    found = AutoRechargeSettings.objects.select_related("payment_method").filter(tenant=tenant).first()
+    return found or AutoRechargeSettings(tenant=tenant)
+
+
+def credits_lots(*, tenant):
+    """Every lot of the tenant, newest purchase first."""
+    return Lot.objects.filter(account__tenant=tenant).order_by("-purchased_at", "-id")
+
+
+def credits_transactions(*, tenant, kinds=(), start=None, end=None):
+    """Ledger entries of the tenant, newest first, optionally of some kinds and within [start, end)."""
+    entries = LedgerEntry.objects.filter(account__tenant=tenant)
+    if kinds:
+        entries = entries.filter(kind__in=kinds)
+    if start is not None:
+        entries = entries.filter(created_at__gte=start)
+    if end is not None:
+        entries = entries.filter(created_at__lt=end)
+    return entries.order_by("-id")
+
+
+def payment_methods_in_use(*, tenant):
+    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("created_at", "id")
+
+
+def payment_method_for(*, tenant, method_id):
+    """The tenant's payment method with this id, or None (another tenant's id, a deleted method, not a UUID)."""
+    try:
+        return payment_methods_in_use(tenant=tenant).filter(pk=method_id).first()
+    except (ValidationError, ValueError, TypeError):
+        return None
+
+
+def recommended_funding(*, licensed_users):
+    """The PRODUCT.md recommendation row for an organisation with `licensed_users` licensed users."""
+    rows = RecommendedFunding.objects.filter(min_users__lte=licensed_users).order_by("-min_users")
+    for row in rows:
+        if row.max_users is None or licensed_users <= row.max_users:
+            return row
+    return None
+
+
+def credits_purchase_refusal(*, tenant):
+    """Why the tenant can't buy credits (the product's own words), or None."""
+    return purchase_refusal(tenant)

@@ -1,0 +1,24 @@
+"""The writes of Communications Credits; every other app calls these, never the models directly."""
+from .auto_recharge import auto_recharge_record_failure, auto_recharge_update
+from .funding import credits_add_funds
+from .ledger import (
+    credits_adjust,
+    credits_debit,
+    credits_expire_lots,
+    credits_expire_reservations,
+    credits_refund,
+    credits_release,
+    credits_reserve,
+)
+from .payment_methods import (
+    payment_method_add_card,
+    payment_method_add_invoice,
+    payment_method_remove,
+    payment_method_replace,
+)
+
+__all__ = [
+    "auto_recharge_record_failure", "auto_recharge_update", "credits_add_funds", "credits_adjust", "credits_debit",
+    "credits_expire_lots", "credits_expire_reservations", "credits_refund", "credits_release", "credits_reserve",
+    "payment_method_add_card", "payment_method_add_invoice", "payment_method_remove", "payment_method_replace",
+]

@@ -1,0 +1,86 @@
+"""Auto-recharge settings ("When balance is below" X, "Add this amount" Y) and the failure counter the
+recharge engine keeps; the engine itself buys through credits_add_funds(kind=RECHARGE)."""
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_record
+from billing.exceptions import PurchaseNotAllowed
+from billing.models import AutoRechargeSettings, PaymentMethod
+from billing.rules import clean_whole_dollars, limits, purchase_refusal
+
+from .funding import check_invoice_payment, check_payment_method
+from .ledger import actor_fields
+
+
+def _snapshot(settings):
+    return {"enabled": settings.enabled,
+            "trigger_amount": None if settings.trigger_amount is None else str(settings.trigger_amount),
+            "recharge_amount": None if settings.recharge_amount is None else str(settings.recharge_amount),
+            "payment_method": settings.payment_method.label if settings.payment_method else None}
+
+
+def _clean_amounts(enabled, trigger_amount, recharge_amount, current):
+    """Both amounts at once, so a form shows every error together. Blank keeps the stored value when off."""
+    minimum = limits().minimum_auto_recharge
+    cleaned, errors = {}, {}
+    for field, value in (("trigger_amount", trigger_amount), ("recharge_amount", recharge_amount)):
+        if not enabled and (value is None or str(value).strip() == ""):
+            cleaned[field] = getattr(current, field)
+            continue
+        try:
+            cleaned[field] = clean_whole_dollars(value, field=field, minimum=minimum)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned["trigger_amount"], cleaned["recharge_amount"]
+
+
+def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, payment_method, actor):
+    """Saves the settings. Turning them on needs both amounts (whole dollars, at least the minimum), a valid
+    payment method of the tenant and a billing account that may buy. Saving resumes a paused auto-recharge."""
+    current = AutoRechargeSettings.objects.filter(tenant=tenant).select_related("payment_method").first()
+    current = current or AutoRechargeSettings(tenant=tenant)
+    enabled = bool(enabled)
+    trigger, recharge = _clean_amounts(enabled, trigger_amount, recharge_amount, current)
+    if enabled:
+        refusal = purchase_refusal(tenant)
+        if refusal:
+            raise PurchaseNotAllowed(refusal)
+        if payment_method is None:
+            raise ValidationError({"payment_method": "Choose the payment method auto-recharge pays with."})
+        check_payment_method(tenant=tenant, payment_method=payment_method)
+        if payment_method.kind == PaymentMethod.Kind.INVOICE:
+            check_invoice_payment(tenant=tenant, actor=actor)
+    elif payment_method is not None:
+        check_payment_method(tenant=tenant, payment_method=payment_method)
+    else:
+        payment_method = current.payment_method
+    with transaction.atomic(durable=True):
+        settings = AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()
+        settings = settings or AutoRechargeSettings(tenant=tenant)
+        before = _snapshot(settings) if settings.pk else None
+        settings.enabled, settings.trigger_amount, settings.recharge_amount = enabled, trigger, recharge
+        settings.payment_method = payment_method
+        settings.consecutive_failures, settings.paused, settings.last_failure_reason = 0, False, ""
+        settings.updated_at, settings.updated_by = timezone.now(), actor_fields(actor)["actor"]
+        settings.save()
+        audit_record(tenant=tenant, actor=actor, action="credits.auto_recharge", target=settings, before=before,
+                     after=_snapshot(settings))
+    return settings
+
+
+def auto_recharge_record_failure(*, tenant, reason):
+    """Counts a failed recharge; after `failures_before_pause` in a row auto-recharge pauses until an admin
+    saves the settings again. A successful recharge (credits_add_funds, kind RECHARGE) resets the count."""
+    with transaction.atomic(durable=True):
+        settings = AutoRechargeSettings.objects.select_for_update().get(tenant=tenant)
+        settings.consecutive_failures += 1
+        settings.last_failure_reason = (reason or "")[:200]
+        settings.paused = settings.consecutive_failures >= limits().failures_before_pause
+        settings.save(update_fields=["consecutive_failures", "last_failure_reason", "paused"])
+        audit_record(tenant=tenant, actor=None, action="credits.auto_recharge_failed", target=settings,
+                     after={"reason": settings.last_failure_reason, "consecutive_failures": settings.consecutive_failures,
+                            "paused": settings.paused})
+    return settings
