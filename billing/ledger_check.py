@@ -6,11 +6,12 @@ the number of tenants or entries (the sums and the running balance are computed 
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum, Window
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from .models import CreditAccount, LedgerEntry, Lot
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 def ledger_problems(*, tenant=None):
@@ -23,8 +24,9 @@ def ledger_problems(*, tenant=None):
     )
     lot_sums = dict(Lot.objects.filter(account__in=[a.pk for a in accounts]).values_list("account")
                     .annotate(total=Sum("remaining")).values_list("account", "total"))
+    # Rounded to cents because SQLite sums decimals in binary floating point; PostgreSQL's numeric is exact anyway.
     running = (LedgerEntry.objects.filter(account__in=[a.pk for a in accounts])
-               .annotate(running=Window(Sum("amount"), partition_by=[F("account")], order_by=F("id").asc())))
+               .annotate(running=Round(Window(Sum("amount"), partition_by=[F("account")], order_by=F("id").asc()), 2)))
     broken_chain = {}
     for entry in running.filter(~Q(running=F("balance_after"))).values("account", "id", "running", "balance_after"):
         broken_chain.setdefault(entry["account"], entry)
@@ -35,7 +37,9 @@ def ledger_problems(*, tenant=None):
     problems = []
     for account in accounts:
         name = f"{account.tenant.name} ({account.tenant.initial_domain})"
-        lots = lot_sums.get(account.pk, ZERO)
+        # SQLite sums decimals as floats: quantizing to cents takes away the binary noise (-1e-16 is 0.00).
+        account.ledger_sum = account.ledger_sum.quantize(CENT)
+        lots = lot_sums.get(account.pk, ZERO).quantize(CENT)
         if account.balance != account.ledger_sum:
             problems.append(f"{name}: balance {account.balance:.2f} but the ledger sums to {account.ledger_sum:.2f}.")
         if lots != account.ledger_sum:

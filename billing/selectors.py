@@ -13,6 +13,7 @@ from .models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, Recom
 from .rules import purchase_refusal
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,10 @@ def credits_balance(*, tenant, now=None):
                 "auto_recharge__payment_method")
         .get()
     )
+    # Sums come back from SQLite as floats turned Decimal: quantize them to cents.
     return CreditsBalance(
-        currency=row["currency"], balance=row["balance"], reserved=row["reserved"], expiring_now=row["expiring_now"],
+        currency=row["currency"], balance=row["balance"].quantize(CENT), reserved=row["reserved"].quantize(CENT),
+        expiring_now=row["expiring_now"].quantize(CENT),
         funded=bool(row["funded"]), auto_recharge_enabled=bool(row["auto_recharge__enabled"]),
         auto_recharge_paused=bool(row["auto_recharge__paused"]),
         trigger_amount=row["auto_recharge__trigger_amount"], recharge_amount=row["auto_recharge__recharge_amount"],

@@ -85,7 +85,8 @@ def _spend(live_lots, amount):
 
 def _held(account, now):
     held = Reservation.objects.filter(account=account, status=Reservation.Status.HELD, expires_at__gt=now)
-    return held.aggregate(total=Sum("amount"))["total"] or ZERO
+    # quantized: SQLite returns the sum as a float turned Decimal
+    return (held.aggregate(total=Sum("amount"))["total"] or ZERO).quantize(CENT)
 
 
 def _clean_call_id(call_id):

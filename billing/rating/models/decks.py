@@ -7,8 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from djmoney.models.fields import MoneyField
 
-from .deckfile import MAX_DESTINATION_LENGTH, MAX_PREFIX_DIGITS, RATE_NUMBER_TYPES, DeckRow
-from .numbers import NumberType
+from ..deckfile import MAX_DESTINATION_LENGTH, MAX_PREFIX_DIGITS, RATE_NUMBER_TYPES, DeckRow
+from ..numbers import NumberType
 
 CURRENCY_CHOICES = [("USD", "US Dollar")]
 

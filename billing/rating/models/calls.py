@@ -1,0 +1,239 @@
+"""Calls: authorizations held while a call runs, rated call records (the PSTN usage report) and blocked attempts."""
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ...models.ledger import MONEY
+from ..numbers import NumberType
+
+CALL_ID_MAX_LENGTH = 128  # the ledger's call_id holds the same value
+
+
+class CallType(models.TextChoices):
+    USER_IN = "user_in", "User inbound"
+    USER_OUT = "user_out", "User outbound"
+    USER_OUT_CONF = "user_out_conf", "User outbound to a conference"
+    USER_OUT_TRANSFER = "user_out_transfer", "User outbound transfer"
+    USER_OUT_FORWARDING = "user_out_forwarding", "User outbound forwarding"
+    CONF_IN = "conf_in", "Conference dial-in"
+    CONF_OUT = "conf_out", "Conference dial-out"
+    UNASSIGNED_IN = "unassigned_in", "Inbound to a service number"
+    EMERGENCY_OUT = "emergency_out", "Emergency call"
+
+
+INBOUND_CALL_TYPES = frozenset({CallType.USER_IN, CallType.CONF_IN, CallType.UNASSIGNED_IN})
+
+
+class Capability(models.TextChoices):
+    """What paid for a call, as the PSTN usage report names it."""
+
+    MCOPSTN1 = "MCOPSTN1", "Domestic Calling Plan"
+    MCOPSTN2 = "MCOPSTN2", "Domestic and International Calling Plan"
+    MCOPSTN5 = "MCOPSTN5", "Domestic Calling Plan (120 min)"
+    MCOPSTN6 = "MCOPSTN6", "Domestic Calling Plan (240 min)"
+    MCOPSTN8 = "MCOPSTN8", "Domestic Calling Plan (120 min, not pooled)"
+    MCOMEETADD = "MCOMEETADD", "Audio Conferencing dial-out"
+    MCOPSTNPP = "MCOPSTNPP", "Communications Credits"
+    MCOEV = "MCOEV", "Teams Phone"
+    FREECALL = "FREECALL", "Free call"
+
+
+class DestinationContext(models.TextChoices):
+    DOMESTIC = "Domestic", "Domestic"
+    INTERNATIONAL = "International", "International"
+
+
+class DurationSource(models.TextChoices):
+    MICROSOFT = "microsoft", "Microsoft"
+    OPERATOR = "operator", "Operator"
+
+
+class CallSource(models.TextChoices):
+    REALTIME = "realtime", "Authorized and completed"
+    IMPORT = "import", "Imported call record"
+
+
+class NumberInventoryType(models.TextChoices):
+    """The kind of the tenant's number on the call (the report's "Number type")."""
+
+    USER = "user", "User (subscriber)"
+    CONFERENCING = "conferencing", "Conferencing (toll)"
+    TOLL_FREE = "toll_free", "Service (toll-free)"
+
+
+class CallRecord(models.Model):
+    """One finished, rated call: a row of the PSTN usage report and its export (Graph `pstnCallLogRow`).
+
+    `charge` is what Communications Credits paid, connection fee included (`connection_charge` is that fee's
+    part of it): the sum of a tenant's charges equals its ledger's call debits. `pool_minutes` came from
+    `pool` (see MinutePoolUsage), `credit_minutes` were paid by credits; a call free by its nature (incoming,
+    emergency) has both at 0 and capability FREECALL. User fields are snapshots taken at the time of the call.
+    """
+
+    usage_id = models.UUIDField(unique=True, help_text="UsageId of the export")
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_records")
+    call_id = models.CharField(max_length=CALL_ID_MAX_LENGTH)
+    conference_id = models.CharField(max_length=128, blank=True)
+    source = models.CharField(max_length=10, choices=CallSource.choices, default=CallSource.REALTIME)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user_object_id = models.UUIDField("Microsoft Entra ObjectId", null=True, blank=True)
+    user_principal_name = models.CharField("username", max_length=320, blank=True)
+    user_display_name = models.CharField("display name", max_length=256, blank=True)
+    phone_number = models.CharField(max_length=16, blank=True, help_text="The tenant's number on the call (E.164)")
+    number_type = models.CharField(max_length=16, choices=NumberInventoryType.choices, blank=True)
+
+    call_type = models.CharField(max_length=24, choices=CallType.choices)
+    callee_number = models.CharField("called to", max_length=32)
+    callee_country = models.CharField("to country or region", max_length=2, blank=True)
+    caller_number = models.CharField("called from", max_length=32, blank=True)
+    caller_country = models.CharField("from country or region", max_length=2, blank=True)
+    destination_name = models.CharField(max_length=100, blank=True,
+                                        help_text="Rate deck destination, e.g. 'United Kingdom - Mobile'")
+    destination_number_type = models.CharField(max_length=16, choices=NumberType.choices, blank=True)
+    destination_context = models.CharField("domestic/international", max_length=13, choices=DestinationContext.choices)
+    usage_country = models.CharField("country or region", max_length=2, blank=True, help_text="User's usage location")
+    tenant_country = models.CharField(max_length=2, blank=True)
+
+    start_at = models.DateTimeField("start time")
+    end_at = models.DateTimeField("end time")
+    duration_seconds = models.PositiveIntegerField()
+    billable_seconds = models.PositiveIntegerField(default=0)
+    duration_source = models.CharField("source of call duration", max_length=10, choices=DurationSource.choices,
+                                       default=DurationSource.MICROSOFT)
+    operator = models.CharField(max_length=64, default="Microsoft")
+
+    charge = models.DecimalField(default=0, **MONEY)
+    connection_charge = models.DecimalField("connection fee", default=0, **MONEY)
+    currency = models.CharField(max_length=3, default="USD")
+    capability = models.CharField(max_length=16, choices=Capability.choices)
+    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    pool_minutes = models.PositiveIntegerField(default=0)
+    credit_minutes = models.PositiveIntegerField(default=0)
+
+    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    deck_version = models.ForeignKey("rating.RateDeckVersion", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    rate_prefix = models.CharField(max_length=15, blank=True)
+    price_per_minute = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-start_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-start_at"], name="rating_call_tenant_start"),
+            models.Index(fields=["tenant", "user", "-start_at"], name="rating_call_tenant_user_start"),
+            models.Index(fields=["tenant", "call_type", "-start_at"], name="rating_call_tenant_type_start"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_call_unique_call_id"),
+            models.CheckConstraint(condition=Q(end_at__gte=F("start_at")), name="rating_call_ends_after_start"),
+            models.CheckConstraint(condition=Q(charge__gte=0, connection_charge__gte=0, connection_charge__lte=F("charge")),
+                                   name="rating_call_charge_not_negative"),
+            models.CheckConstraint(condition=Q(pool_minutes=0) | Q(pool__isnull=False),
+                                   name="rating_call_pool_minutes_have_pool"),
+            models.CheckConstraint(condition=Q(call_type__in=CallType.values), name="rating_call_type_known"),
+            models.CheckConstraint(condition=Q(capability__in=Capability.values), name="rating_call_capability_known"),
+        ]
+
+    def __str__(self):
+        return f"{self.call_id} {self.call_type}"
+
+    @property
+    def direction(self):
+        """The export's Call Direction."""
+        return "Inbound" if self.call_type in INBOUND_CALL_TYPES else "Outbound"
+
+    @property
+    def duration_minutes(self):
+        return self.pool_minutes + self.credit_minutes
+
+
+class CallAuthorization(models.Model):
+    """An allowed call in progress: what it may spend, held until the call completes or the hold expires.
+
+    `pool_minutes_held` are held on `pool` (MinutePool.held_minutes); `credit_amount_reserved` is held by a
+    credits reservation with the same call id. Completing converts both into a CallRecord.
+    """
+
+    class Status(models.TextChoices):
+        HELD = "held", "In progress"
+        COMPLETED = "completed", "Completed"
+        EXPIRED = "expired", "Expired"
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_authorizations")
+    call_id = models.CharField(max_length=CALL_ID_MAX_LENGTH)
+    call_type = models.CharField(max_length=24, choices=CallType.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    service_number = models.ForeignKey("rating.TenantPhoneNumber", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
+    conference_id = models.CharField(max_length=128, blank=True)
+    caller_number = models.CharField(max_length=32, blank=True)
+    callee_number = models.CharField(max_length=32)
+    start_at = models.DateTimeField()
+    capability = models.CharField(max_length=16, choices=Capability.choices)
+    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    pool_minutes_held = models.PositiveIntegerField(default=0)
+    credit_amount_reserved = models.DecimalField(default=0, **MONEY)
+    max_duration_seconds = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    authorized_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    call_record = models.OneToOneField(CallRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="authorization")
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], condition=Q(status="held"), name="rating_auth_held_expiry")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_auth_unique_call_id"),
+            models.CheckConstraint(condition=Q(credit_amount_reserved__gte=0), name="rating_auth_reserved_not_negative"),
+            models.CheckConstraint(condition=Q(pool_minutes_held=0) | Q(pool__isnull=False), name="rating_auth_hold_has_pool"),
+            models.CheckConstraint(condition=~Q(status="completed") | Q(call_record__isnull=False),
+                                   name="rating_auth_completed_has_record"),
+        ]
+
+    def __str__(self):
+        return f"{self.call_id} ({self.status})"
+
+
+class BlockReason(models.TextChoices):
+    PREMIUM_DESTINATION = "premium_destination", "Premium-rate destination"
+    NO_TEAMS_PHONE = "no_teams_phone", "No Teams Phone licence"
+    NO_CALLING_PLAN = "no_calling_plan", "No Calling Plan licence"
+    NO_AUDIO_CONFERENCING = "no_audio_conferencing", "No Audio Conferencing licence"
+    NO_COMMUNICATIONS_CREDITS_LICENSE = "no_credits_license", "No Communications Credits licence"
+    INSUFFICIENT_CREDITS = "insufficient_credits", "Communications Credits balance too low"
+    PAY_AS_YOU_GO_UNFUNDED = "payg_unfunded", "Pay-As-You-Go user with nothing to pay from"
+    NO_RATE = "no_rate", "Destination not rated"
+
+
+class BlockAction(models.TextChoices):
+    OUTBOUND_BLOCKED = "outbound_blocked", "Outbound call blocked"
+    DIAL_OUT_BLOCKED = "dial_out_blocked", "Conference dial-out blocked"
+    INBOUND_NOT_ANSWERED = "inbound_not_answered", "Toll-free call not answered"
+
+
+class BlockedCall(models.Model):
+    """A call attempt the service refused: the PSTN blocked users report."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="blocked_calls")
+    call_id = models.CharField(max_length=CALL_ID_MAX_LENGTH)
+    call_type = models.CharField(max_length=24, choices=CallType.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user_principal_name = models.CharField("username", max_length=320, blank=True)
+    user_display_name = models.CharField("display name", max_length=256, blank=True)
+    phone_number = models.CharField("phone", max_length=32, blank=True, help_text="The user's or service number")
+    callee_number = models.CharField(max_length=32, blank=True)
+    reason = models.CharField("blocked reason", max_length=24, choices=BlockReason.choices)
+    action = models.CharField("blocked action", max_length=24, choices=BlockAction.choices)
+    blocked_at = models.DateTimeField("blocked time")
+
+    class Meta:
+        ordering = ["-blocked_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "-blocked_at"], name="rating_blocked_tenant_time")]
+        constraints = [models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_blocked_unique_call_id")]
+
+    def __str__(self):
+        return f"{self.call_id} blocked: {self.reason}"
