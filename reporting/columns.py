@@ -6,6 +6,9 @@ an export of a million rows and a Graph page cost one query each and hold no obj
 from dataclasses import dataclass
 from datetime import UTC
 
+from django.db.models import Case, CharField, F, Func, Q, Value, When
+from django.db.models.functions import Cast, NullIf
+
 from billing.rating.models.calls import INBOUND_CALL_TYPES
 
 
@@ -104,6 +107,33 @@ def export_row(values, *, text):
         caller_country if inbound else callee_country, start, end, seconds, connection_fee, charge, currency,
         capability, operator, DURATION_SOURCE_LABELS.get(duration_source, duration_source), NO_ADMINISTRATIVE_UNITS,
     )
+
+
+def _utc_sql(field):
+    return Func(F(field), template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                output_field=CharField())
+
+
+def export_sql_columns():
+    """The export's columns as PostgreSQL text expressions, equal to export_row(..., text=True) value for value, for
+    COPY ... TO STDOUT. An empty value is NULL so that COPY writes it unquoted, as Python's csv module does."""
+    inbound = Q(call_type__in=sorted(INBOUND_CALL_TYPES))
+    text = {name: Cast(name, CharField()) for name in ("usage_id", "user_object_id", "duration_seconds",
+                                                       "connection_charge", "charge")}
+    expressions = [
+        text["usage_id"], F("call_id"), F("conference_id"), F("usage_country"), text["user_object_id"],
+        F("user_principal_name"), F("user_display_name"), F("caller_number"), F("call_type"),
+        Case(When(inbound, then=Value("Inbound")), default=Value("Outbound")), F("number_type"),
+        F("destination_context"), F("destination_name"), F("callee_number"),
+        Case(When(inbound, then=F("caller_country")), default=F("callee_country")), _utc_sql("start_at"),
+        _utc_sql("end_at"), text["duration_seconds"], text["connection_charge"], text["charge"], F("currency"),
+        F("capability"), F("operator"),
+        Case(*(When(duration_source=value, then=Value(label)) for value, label in DURATION_SOURCE_LABELS.items()),
+             default=F("duration_source")),
+        Value(NO_ADMINISTRATIVE_UNITS),
+    ]
+    return {f"c{i:02d}": NullIf(expression, Value(""), output_field=CharField())
+            for i, expression in enumerate(expressions)}
 
 
 # Graph's pstnCallLogRow (PRODUCT.md, "Microsoft Graph shapes"), from a tuple of GRAPH_FIELDS.

@@ -22,7 +22,7 @@ from .exports import XLSX_MAX_ROWS, write_csv_zip, write_xlsx
 from .models import ExportJob
 from .parameters import UsageFilters, UsageParameters
 from .periods import DateRange, earliest_day
-from .selectors.usage import calls_for, export_values
+from .selectors.usage import calls_for, export_csv, export_values
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +122,12 @@ def export_run(*, job_id):
             return {**job.parameters, "rowCount": rows,
                     "generatedDateTime": timezone.now().isoformat().replace("+00:00", "Z")}
 
-        write = write_csv_zip if job.format == ExportJob.Format.CSV else write_xlsx
-        rows = write(path, export_values(tenant=job.tenant, parameters=parameters), parameters=about,
-                     on_progress=on_progress)
+        if job.format == ExportJob.Format.CSV:
+            rows = write_csv_zip(path, export_csv(tenant=job.tenant, parameters=parameters), parameters=about,
+                                 on_progress=on_progress)
+        else:
+            rows = write_xlsx(path, export_values(tenant=job.tenant, parameters=parameters), parameters=about,
+                              on_progress=on_progress)
         with open(path, "rb") as written:
             job.file.save(_file_name(job, parameters), File(written), save=False)
     except Exception as exc:  # any failure must end the job as failed, with no file, for the person waiting on it

@@ -5,14 +5,16 @@ rows; the cursor names the last row seen rather than an offset.
 """
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connections
 from django.db.models import Count, Q, Sum
 
 from billing.rating.models import CallRecord
 
-from ..columns import EXPORT_FIELDS, page_fields
+from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
+from ..exports import PostgresCopyCsv, ValuesCsv
 
 ZERO = Decimal("0.00")
 PAGE_SIZE = 50
@@ -50,14 +52,16 @@ class UsageTotals:
     @property
     def minutes(self):
         """Talk time in minutes, one decimal."""
-        return (Decimal(self.seconds) / 60).quantize(Decimal("0.1"))
+        return (Decimal(self.seconds) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def pstn_usage_totals(*, tenant, parameters):
     """Calls, talk time and charges of the filtered range (one query)."""
     found = calls_for(tenant=tenant, parameters=parameters).aggregate(
         calls=Count("id"), seconds=Sum("duration_seconds"), charge=Sum("charge"))
-    return UsageTotals(calls=found["calls"], seconds=found["seconds"] or 0, charge=found["charge"] or ZERO)
+    # SQLite sums decimals as floats: back to cents.
+    return UsageTotals(calls=found["calls"], seconds=found["seconds"] or 0,
+                       charge=(found["charge"] or ZERO).quantize(ZERO))
 
 
 @dataclass(frozen=True)
@@ -119,3 +123,12 @@ def export_values(*, tenant, parameters, chunk_size=2000):
     """The filtered calls as tuples of EXPORT_FIELDS, oldest first, streamed from the database in chunks."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     return calls.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
+
+
+def export_csv(*, tenant, parameters):
+    """The CSV source of an export: PostgreSQL writes the CSV itself; other databases go through Python."""
+    calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
+    if connections[calls.db].vendor == "postgresql":
+        columns = export_sql_columns()
+        return PostgresCopyCsv(calls.annotate(**columns).values_list(*columns))
+    return ValuesCsv(export_values(tenant=tenant, parameters=parameters))
