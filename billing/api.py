@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
@@ -19,6 +20,7 @@ from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 
+from . import api_schema as schema
 from . import selectors
 from .exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNotAllowed
 from .models import LedgerEntry
@@ -132,6 +134,7 @@ class CreditsApiView(APIView):
 class CreditsView(CreditsApiView):
     """GET /api/v1/credits: balance, available balance after reservations, auto-recharge and the funded lots."""
 
+    @extend_schema(summary="Communications Credits balance", tags=["Credits"], responses={200: schema.CREDITS})
     def get(self, request):
         tenant = request.user.tenant
         balance = selectors.credits_balance(tenant=tenant)
@@ -150,9 +153,12 @@ class CreditsView(CreditsApiView):
 class AutoRechargeView(CreditsApiView):
     """PUT /api/v1/credits/auto-recharge {enabled, triggerAmount, rechargeAmount, paymentMethodId}."""
 
+    @extend_schema(summary="Auto-recharge settings", tags=["Credits"], responses={200: schema.AUTO_RECHARGE})
     def get(self, request):
         return Response(_auto_recharge_json(selectors.auto_recharge_settings(tenant=request.user.tenant)))
 
+    @extend_schema(summary="Change auto-recharge settings", tags=["Credits"], request=schema.AUTO_RECHARGE_UPDATE,
+                   responses={200: schema.AUTO_RECHARGE, 400: schema.GRAPH_ERROR, 403: schema.GRAPH_ERROR})
     def put(self, request):
         body = _body(request)
         tenant = request.user.tenant
@@ -174,10 +180,14 @@ class PaymentMethodsView(CreditsApiView):
     """GET /api/v1/payment-methods; POST a card {type: "card", number, expMonth, expYear, holderName[, cvc]}
     or an invoice arrangement {type: "invoice", agreementNumber[, poNumber]}."""
 
+    @extend_schema(summary="List payment methods", tags=["Payment methods"], operation_id="payment_methods_list",
+                   responses={200: schema.PAYMENT_METHOD_LIST})
     def get(self, request):
         methods = selectors.payment_methods_in_use(tenant=request.user.tenant)
         return Response({"value": [_method_json(m) for m in methods]})
 
+    @extend_schema(summary="Add a payment method", tags=["Payment methods"], request=schema.PAYMENT_METHOD_CREATE,
+                   responses={201: schema.PAYMENT_METHOD, 400: schema.GRAPH_ERROR}, examples=[schema.CARD_EXAMPLE])
     def post(self, request):
         body = _body(request)
         tenant = request.user.tenant
@@ -208,9 +218,13 @@ class PaymentMethodView(CreditsApiView):
                            status_code=404)
         return method
 
+    @extend_schema(summary="Get a payment method", tags=["Payment methods"], operation_id="payment_method_get",
+                   responses={200: schema.PAYMENT_METHOD, 404: schema.GRAPH_ERROR})
     def get(self, request, method_id):
         return Response(_method_json(self._method(request, method_id)))
 
+    @extend_schema(summary="Delete a payment method", tags=["Payment methods"],
+                   responses={204: None, 404: schema.GRAPH_ERROR, 409: schema.GRAPH_ERROR})
     def delete(self, request, method_id):
         try:
             payment_method_remove(payment_method=self._method(request, method_id), actor=request.user)
@@ -226,6 +240,9 @@ class FundsView(CreditsApiView):
     with another body is a 409. A declined card is a 402 naming paymentMethodId; nothing is written.
     """
 
+    @extend_schema(summary="Add funds", tags=["Credits"], request=schema.FUNDS, parameters=[schema.IDEMPOTENCY_KEY],
+                   responses={201: schema.PURCHASE, 400: schema.GRAPH_ERROR, 402: schema.GRAPH_ERROR,
+                              403: schema.GRAPH_ERROR, 409: schema.GRAPH_ERROR}, examples=[schema.FUNDS_EXAMPLE])
     def post(self, request):
         body = _body(request)
         tenant = request.user.tenant
@@ -271,6 +288,8 @@ def _datetime_param(name, value):
 class TransactionsView(CreditsApiView):
     """GET /api/v1/credits/transactions?type=&fromDateTime=&toDateTime=&$top= (newest first, @odata.nextLink)."""
 
+    @extend_schema(summary="List credit transactions", tags=["Credits"], parameters=schema.TRANSACTION_PARAMETERS,
+                   responses={200: schema.TRANSACTION_LIST, 400: schema.GRAPH_ERROR})
     def get(self, request):
         params = request.query_params
         top = _page_size(params.get("$top"))

@@ -58,6 +58,13 @@ class PaymentMethod(models.Model):
         return f"Invoice (agreement {self.agreement_number}{po})"
 
     @property
+    def badge(self):
+        """The short mark shown before the label in lists: VISA, MC, AMEX, DISC or INV."""
+        if self.kind != self.Kind.CARD:
+            return "INV"
+        return {"Mastercard": "MC", "American Express": "AMEX"}.get(self.brand, self.brand[:4].upper())
+
+    @property
     def expiration(self):
         return f"{self.exp_month:02d}/{self.exp_year}" if self.kind == self.Kind.CARD else ""
 

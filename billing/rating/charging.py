@@ -48,3 +48,65 @@ def charge_for(*, rate, duration_seconds):
         exact = rate.price_per_minute.amount * billable / SECONDS_PER_MINUTE + rate.connection_fee.amount
         charge = exact.quantize(CENT, rounding=ROUND_HALF_UP)
     return RatedDuration(billable, Money(charge, currency))
+
+
+NOTHING_CHARGED = RatedDuration(0, Money(Decimal("0.00"), "USD"))
+
+
+class CallSplit(NamedTuple):
+    """How a call's seconds are paid: whole minutes from a pool first, the rest rated and charged to credits."""
+
+    pool_minutes: int
+    credit_seconds: int  # seconds left after the pool's minutes
+    credit: RatedDuration  # their billable seconds and charge (connection fee included when any are charged)
+
+    @property
+    def credit_minutes(self):
+        return -(-self.credit.billable_seconds // SECONDS_PER_MINUTE)
+
+
+FREE_CALL = CallSplit(0, 0, NOTHING_CHARGED)
+
+
+def pool_minutes_for(seconds):
+    """Pools count whole minutes, each started one in full."""
+    return -(-seconds // SECONDS_PER_MINUTE)
+
+
+def split_call(*, rate, duration_seconds, pool_minutes_available):
+    """Takes the call's minutes from the pool while it has any, and rates the seconds beyond under `rate`.
+
+    A pool that runs out during a call pays its last minutes; the connection fee is charged only when
+    credits pay part of the call. `rate` may be None only when nothing is left for credits to pay.
+    """
+    pool_minutes = min(pool_minutes_for(duration_seconds), max(pool_minutes_available, 0))
+    credit_seconds = max(0, duration_seconds - pool_minutes * SECONDS_PER_MINUTE)
+    if credit_seconds == 0:
+        return CallSplit(pool_minutes, 0, NOTHING_CHARGED)
+    return CallSplit(pool_minutes, credit_seconds, charge_for(rate=rate, duration_seconds=credit_seconds))
+
+
+def affordable_seconds(*, rate, budget, limit_seconds):
+    """The longest duration, at most `limit_seconds`, whose charge under `rate` fits in `budget` (a Decimal).
+
+    0 when the budget does not cover the first increment with its connection fee: such a call is refused.
+    """
+    if limit_seconds <= 0:
+        return 0
+
+    def cost(seconds):
+        return charge_for(rate=rate, duration_seconds=seconds).charge.amount
+
+    if cost(limit_seconds) <= budget:
+        return limit_seconds
+    if cost(min(rate.first_increment, limit_seconds)) > budget:
+        return 0
+    # Billable seconds grow by whole increments: search the number of increments beyond the first.
+    low, high = 0, -(-(limit_seconds - rate.first_increment) // rate.increment)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if cost(rate.first_increment + middle * rate.increment) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return min(rate.first_increment + low * rate.increment, limit_seconds)

@@ -1,5 +1,5 @@
 """Row locks of Rating and charging, in one place so every writer takes them in the same order."""
-from .models import RateDeckGeneration
+from .models import CallAuthorization, MinutePool, RateDeckGeneration
 
 
 def deck_generation_for_update():
@@ -8,3 +8,27 @@ def deck_generation_for_update():
     if generation is None:  # only a database emptied after migrating (flushed test databases) lacks it
         generation = RateDeckGeneration.objects.create(pk=RateDeckGeneration.SINGLETON_ID)
     return generation
+
+
+def minute_pool_for_update(*, tenant, month, ref):
+    """The pool of `month` that `ref` (routing.PoolRef) names, created on first use, locked until commit.
+
+    Callers hold the tenant's credit account lock first (billing.lock_objects): the lock order is account,
+    then pools in (kind, plan, country, user) order, then the ledger's lots.
+    """
+    key = {"tenant": tenant, "month": month, "kind": ref.kind, "plan": ref.plan}
+    if ref.user_id is not None:
+        key["user_id"] = ref.user_id
+    else:
+        key["user__isnull"] = True
+        key["country"] = ref.country
+    pool = MinutePool.objects.select_for_update().filter(**key).first()
+    if pool is None:
+        MinutePool.objects.get_or_create(tenant=tenant, month=month, kind=ref.kind, plan=ref.plan, country=ref.country,
+                                         user_id=ref.user_id)
+        pool = MinutePool.objects.select_for_update().get(**key)
+    return pool
+
+
+def call_authorization_for_update(*, tenant, call_id):
+    return CallAuthorization.objects.select_for_update().filter(tenant=tenant, call_id=call_id).first()

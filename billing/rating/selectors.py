@@ -1,13 +1,14 @@
-"""Reads of Rating and charging shared by pages, the API, commands and (later) call authorization."""
+"""Reads of Rating and charging shared by pages, the API, commands, Home and call authorization."""
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from .deckfile import DeckRow
 from .lookup import rate_cache, rating_day
-from .models import Rate, RateDeckVersion
+from .models import BlockedCall, CallRecord, MinutePool, Rate, RateDeckVersion
 from .numbers import PhoneNumber, parse_number
 
 _ROW_FIELDS = ("prefix", "destination", "country", "number_type", "price_per_minute", "connection_fee",
@@ -102,3 +103,32 @@ def _deck_row(values):
 
 def today_utc():
     return timezone.now().astimezone(datetime.UTC).date()
+
+
+@dataclass(frozen=True)
+class CallingSummary:
+    """This month's calling of a tenant at a glance (Home)."""
+
+    month: datetime.date
+    calls: int
+    minutes: int
+    charged: Decimal
+    blocked: int
+    pools_near_full: list  # MinutePool rows at 80% or more of capacity, fullest first
+
+
+def calling_summary(*, tenant, now=None):
+    """Calls, minutes and credits charged this calendar month (UTC), blocked attempts and pools at 80%+ (3 queries)."""
+    now = now or timezone.now()
+    month = now.astimezone(datetime.UTC).date().replace(day=1)
+    start = datetime.datetime.combine(month, datetime.time.min, tzinfo=datetime.UTC)
+    totals = CallRecord.objects.filter(tenant=tenant, start_at__gte=start).aggregate(
+        calls=Count("id"), seconds=Sum("duration_seconds"), charged=Sum("charge"))
+    blocked = BlockedCall.objects.filter(tenant=tenant, blocked_at__gte=start).count()
+    pools = [pool for pool in MinutePool.objects.filter(tenant=tenant, month=month, capacity_minutes__gt=0)
+             .select_related("user")
+             if pool.used_minutes * 100 >= pool.capacity_minutes * 80]
+    pools.sort(key=lambda pool: -pool.used_minutes / pool.capacity_minutes)
+    return CallingSummary(month=month, calls=totals["calls"], minutes=-(-(totals["seconds"] or 0) // 60),
+                          charged=Decimal(totals["charged"] or 0).quantize(Decimal("0.01")), blocked=blocked,
+                          pools_near_full=pools)

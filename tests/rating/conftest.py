@@ -1,11 +1,13 @@
-"""Fixtures of the rating tests: small rate files, dates ahead of today, and importing through the service."""
+"""Fixtures of the rating tests: small rate files, dates ahead of today, importing decks, the calling deck."""
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from billing.rating.lookup import rate_cache
 from billing.rating.selectors import today_utc
 from billing.rating.services import rate_deck_import
+from tests.rating.factories import CALLING_DECK
 
 HEADER = "prefix,destination,country,number_type,price_per_minute,connection_fee,first_increment,increment"
 
@@ -40,3 +42,14 @@ def fresh_rate_cache():
     rate_cache.clear()
     yield
     rate_cache.clear()
+
+
+@pytest.fixture
+def calling_deck(tenant, import_deck, day_ahead):
+    """The tenant's own rate deck (tests/rating/factories.CALLING_DECK), in effect from today."""
+    return import_deck(*CALLING_DECK, effective_from=day_ahead(0), tenant=tenant, name="Calling test deck")
+
+
+@pytest.fixture
+def now():
+    return timezone.now()

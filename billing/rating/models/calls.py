@@ -183,6 +183,8 @@ class CallAuthorization(models.Model):
     expires_at = models.DateTimeField()
     settled_at = models.DateTimeField(null=True, blank=True)
     call_record = models.OneToOneField(CallRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="authorization")
+    # What the call record will say about the parties (numbers, countries, user snapshot), fixed at authorization.
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], condition=Q(status="held"), name="rating_auth_held_expiry")]

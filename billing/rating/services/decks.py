@@ -9,11 +9,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import actor_label, audit_record
 
-from .deckfile import content_hash, parse_deck
-from .lock_objects import deck_generation_for_update
-from .lookup import rate_cache
-from .models import Rate, RateDeckVersion
-from .selectors import today_utc
+from ..deckfile import content_hash, parse_deck
+from ..lock_objects import deck_generation_for_update
+from ..lookup import rate_cache
+from ..models import Rate, RateDeckVersion
+from ..selectors import today_utc
 
 MAX_NAME_LENGTH = RateDeckVersion._meta.get_field("name").max_length
 COMMAND_LINE_ACTOR = "Operator (command line)"

@@ -1,0 +1,99 @@
+"""OpenAPI shapes of the credits API (drf-spectacular), so /api/docs/ describes every body and answer."""
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
+from rest_framework import serializers
+
+MONEY = {"help_text": "US dollars as a string with two decimals, e.g. \"100.00\""}
+
+GRAPH_ERROR = inline_serializer("CreditsError", {"error": inline_serializer("CreditsErrorBody", {
+    "code": serializers.CharField(), "message": serializers.CharField(help_text="Names the field at fault first.")})})
+
+AUTO_RECHARGE = inline_serializer("AutoRecharge", {
+    "enabled": serializers.BooleanField(),
+    "triggerAmount": serializers.CharField(allow_null=True, **MONEY),
+    "rechargeAmount": serializers.CharField(allow_null=True, **MONEY),
+    "paymentMethodId": serializers.UUIDField(allow_null=True),
+    "paused": serializers.BooleanField(help_text="Set after repeated failed recharges; saving the settings resumes."),
+    "consecutiveFailures": serializers.IntegerField(),
+})
+
+AUTO_RECHARGE_UPDATE = inline_serializer("AutoRechargeUpdate", {
+    "enabled": serializers.BooleanField(),
+    "triggerAmount": serializers.IntegerField(min_value=50, help_text="When balance is below: whole dollars, 50 or more."),
+    "rechargeAmount": serializers.IntegerField(min_value=50, help_text="Add this amount: whole dollars, 50 or more."),
+    "paymentMethodId": serializers.UUIDField(required=False),
+})
+
+LOT = inline_serializer("CreditLot", {
+    "id": serializers.IntegerField(), "amount": serializers.CharField(**MONEY),
+    "remaining": serializers.CharField(**MONEY), "purchasedDateTime": serializers.DateTimeField(),
+    "expiresDateTime": serializers.DateTimeField(), "status": serializers.CharField(),
+})
+
+CREDITS = inline_serializer("Credits", {
+    "balance": serializers.CharField(**MONEY), "currency": serializers.CharField(),
+    "availableBalance": serializers.CharField(help_text="The balance less reservations for calls in progress."),
+    "reservedAmount": serializers.CharField(**MONEY), "status": serializers.CharField(),
+    "autoRecharge": AUTO_RECHARGE, "lots": serializers.ListField(child=LOT),
+})
+
+PAYMENT_METHOD = inline_serializer("PaymentMethod", {
+    "id": serializers.UUIDField(), "type": serializers.ChoiceField(choices=["card", "invoice"]),
+    "displayName": serializers.CharField(), "status": serializers.ChoiceField(choices=["active", "expired"]),
+    "createdDateTime": serializers.DateTimeField(), "brand": serializers.CharField(required=False),
+    "last4": serializers.CharField(required=False), "expMonth": serializers.IntegerField(required=False),
+    "expYear": serializers.IntegerField(required=False), "holderName": serializers.CharField(required=False),
+    "agreementNumber": serializers.CharField(required=False), "poNumber": serializers.CharField(required=False),
+})
+
+PAYMENT_METHOD_CREATE = inline_serializer("PaymentMethodCreate", {
+    "type": serializers.ChoiceField(choices=["card", "invoice"]),
+    "number": serializers.CharField(required=False, help_text="Card number; sent to the gateway, never stored."),
+    "expMonth": serializers.IntegerField(required=False), "expYear": serializers.IntegerField(required=False),
+    "holderName": serializers.CharField(required=False), "cvc": serializers.CharField(required=False),
+    "agreementNumber": serializers.CharField(required=False), "poNumber": serializers.CharField(required=False),
+})
+
+FUNDS = inline_serializer("AddFunds", {
+    "amount": serializers.IntegerField(min_value=1, help_text="Whole dollars."),
+    "paymentMethodId": serializers.UUIDField(),
+})
+
+PURCHASE = inline_serializer("CreditPurchase", {
+    "id": serializers.IntegerField(), "type": serializers.CharField(), "amount": serializers.CharField(**MONEY),
+    "currency": serializers.CharField(), "paymentMethodId": serializers.UUIDField(),
+    "paymentMethod": serializers.CharField(), "poNumber": serializers.CharField(),
+    "createdDateTime": serializers.DateTimeField(), "ledgerEntryId": serializers.IntegerField(),
+    "balanceAfter": serializers.CharField(**MONEY), "expiresDateTime": serializers.DateTimeField(),
+})
+
+TRANSACTION = inline_serializer("CreditTransaction", {
+    "id": serializers.IntegerField(), "type": serializers.CharField(), "displayType": serializers.CharField(),
+    "amount": serializers.CharField(help_text="Signed: credits positive, debits negative."),
+    "balanceAfter": serializers.CharField(**MONEY), "callId": serializers.CharField(allow_null=True),
+    "purchaseId": serializers.IntegerField(allow_null=True), "reference": serializers.CharField(allow_null=True),
+    "description": serializers.CharField(), "actor": serializers.CharField(), "createdDateTime": serializers.DateTimeField(),
+})
+
+def collection(name, item):
+    """A Graph collection: {"value": [...], "@odata.nextLink": "..."}."""
+    return inline_serializer(name, {"value": serializers.ListField(child=item),
+                                    "@odata.nextLink": serializers.URLField(required=False)})
+
+
+PAYMENT_METHOD_LIST = collection("PaymentMethodList", PAYMENT_METHOD)
+TRANSACTION_LIST = collection("CreditTransactionList", TRANSACTION)
+
+IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=True,
+                                   description="The same key and body answers with the first result; the same key "
+                                               "with another body is a 409.")
+TRANSACTION_PARAMETERS = [
+    OpenApiParameter("type", description="purchase, recharge, call_charge, toll_free_charge, expiry, refund or adjustment"),
+    OpenApiParameter("fromDateTime", description="ISO 8601, inclusive"),
+    OpenApiParameter("toDateTime", description="ISO 8601, exclusive"),
+    OpenApiParameter("$top", int, description="Page size, 1 to 1000 (default 100)"),
+    OpenApiParameter("$skiptoken", description="From @odata.nextLink"),
+]
+FUNDS_EXAMPLE = OpenApiExample("Add $100 with a card",
+                               value={"amount": 100, "paymentMethodId": "3fa85f64-5717-4562-b3fc-2c963f66afa6"})
+CARD_EXAMPLE = OpenApiExample("Test Visa", value={"type": "card", "number": "4242 4242 4242 4242", "expMonth": 12,
+                                                  "expYear": 2030, "holderName": "Bianca Billing"})

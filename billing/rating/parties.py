@@ -1,0 +1,201 @@
+"""Who and what is on a call: the tenant's user, their licences and numbers, the numbers dialled (reads only).
+
+`call_party` checks a call's people and numbers against a Directory: `LiveDirectory` asks the database for
+one call (real time); `BatchDirectory` loads everything a batch of call records names in a few queries.
+"""
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+from accounts.models import User
+from licensing.models import AssignedPlan
+
+from .callinput import clean_emergency_number, clean_number, clean_optional_number
+from .models import CallType, NumberInventoryType, TenantPhoneNumber
+from .numbers import PhoneNumber
+from .routing import USER_CALL_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    pk: object
+    upn: str
+    display_name: str
+    usage_location: str
+    phone_number: str  # the directory's E.164 phone, used when the user has no number of the tenant
+    plans: frozenset
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """A number of the tenant's inventory and the person it is assigned to."""
+
+    pk: int
+    e164: str
+    kind: str
+    country: str
+    person: Person | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallParty:
+    """The facts routing and the call record need about one call."""
+
+    call_type: str
+    user: Person | None
+    home_country: str  # the user's usage location, or the country of the tenant's number, or the tenant's
+    callee: PhoneNumber  # the number dialled; for inbound calls the tenant's number (it rates toll-free minutes)
+    caller: PhoneNumber | None
+    tenant_number: Number | None  # the service number called, or the user's own number
+    tenant_number_e164: str  # the report's "Phone number"
+    inventory_type: str  # the report's "Number type"
+
+    @property
+    def plans(self):
+        return self.user.plans if self.user is not None else frozenset()
+
+
+def _person(user, plans):
+    return Person(user.pk, user.upn, user.display_name, user.usage_location, user.phone_number, frozenset(plans))
+
+
+class LiveDirectory:
+    """Looks up the one user or number a real-time call names."""
+
+    def __init__(self, tenant):
+        self.tenant = tenant
+        self._own_numbers = {}
+
+    def person(self, upn):
+        user = User.objects.filter(tenant=self.tenant, upn=upn).select_related("assigned_phone_number").first()
+        if user is None:
+            return None
+        person = _person(user, AssignedPlan.objects.filter(user=user, enabled=True).values_list("service_plan__name",
+                                                                                                 flat=True))
+        own = getattr(user, "assigned_phone_number", None)
+        self._own_numbers[person.pk] = (own.pk, own.e164) if own is not None else None
+        return person
+
+    def own_number(self, person):
+        own = self._own_numbers.get(person.pk)
+        return Number(*own, TenantPhoneNumber.Kind.USER, "", person) if own else None
+
+    def number(self, e164):
+        found = TenantPhoneNumber.objects.filter(tenant=self.tenant, e164=e164).select_related("user").first()
+        if found is None:
+            return None
+        person = None
+        if found.user is not None:
+            plans = AssignedPlan.objects.filter(user=found.user, enabled=True).values_list("service_plan__name", flat=True)
+            person = _person(found.user, plans)
+        return Number(found.pk, found.e164, found.kind, found.country, person)
+
+    def conferencing_number(self):
+        found = (TenantPhoneNumber.objects.filter(tenant=self.tenant, kind=TenantPhoneNumber.Kind.CONFERENCING)
+                 .order_by("e164").first())
+        return Number(found.pk, found.e164, found.kind, found.country, None) if found else None
+
+
+class BatchDirectory:
+    """Everything a batch of call records names, loaded in four queries."""
+
+    def __init__(self, tenant, *, upns, numbers):
+        self.tenant = tenant
+        users = list(User.objects.filter(tenant=tenant, upn__in=list(upns)))
+        plans = {}
+        for user_id, name in AssignedPlan.objects.filter(user__in=users, enabled=True).values_list(
+                "user_id", "service_plan__name"):
+            plans.setdefault(user_id, set()).add(name)
+        self._people = {u.upn: _person(u, plans.get(u.pk, ())) for u in users}
+        by_id = {p.pk: p for p in self._people.values()}
+        self._numbers, self._own, self._conferencing = {}, {}, None
+        wanted = (TenantPhoneNumber.objects.filter(tenant=tenant, e164__in=list(numbers))
+                  | TenantPhoneNumber.objects.filter(tenant=tenant, user__in=users)
+                  | TenantPhoneNumber.objects.filter(tenant=tenant, kind=TenantPhoneNumber.Kind.CONFERENCING))
+        rows = list(wanted.order_by("e164").values_list("pk", "e164", "kind", "country", "user_id"))
+        missing_people = {user_id for *_, user_id in rows if user_id and user_id not in by_id}
+        if missing_people:
+            extra = list(User.objects.filter(pk__in=missing_people))
+            for user_id, name in AssignedPlan.objects.filter(user__in=extra, enabled=True).values_list(
+                    "user_id", "service_plan__name"):
+                plans.setdefault(user_id, set()).add(name)
+            by_id.update({u.pk: _person(u, plans.get(u.pk, ())) for u in extra})
+        for pk, e164, kind, country, user_id in rows:
+            number = Number(pk, e164, kind, country, by_id.get(user_id))
+            self._numbers[e164] = number
+            if user_id:
+                self._own[user_id] = number
+            if kind == TenantPhoneNumber.Kind.CONFERENCING and self._conferencing is None:
+                self._conferencing = number
+
+    def person(self, upn):
+        return self._people.get(upn)
+
+    def own_number(self, person):
+        return self._own.get(person.pk)
+
+    def number(self, e164):
+        return self._numbers.get(e164)
+
+    def conferencing_number(self):
+        return self._conferencing
+
+
+def clean_upn(value):
+    return str(value or "").strip().lower()
+
+
+def call_party(*, directory, call_type, user_principal_name="", callee_number="", caller_number=""):
+    """Reads and checks everything a call names; raises ValidationError naming the first field that is wrong."""
+    tenant = directory.tenant
+    if call_type in USER_CALL_TYPES:
+        return _outbound_party(directory, call_type, user_principal_name, callee_number, caller_number)
+    callee = clean_number(callee_number, field="callee_number")
+    caller = clean_optional_number(caller_number, field="caller_number")
+    number = directory.number(callee.e164)
+    if number is None:
+        raise ValidationError({"callee_number": f"{callee.e164} is not a phone number of this organization."})
+    if call_type == CallType.USER_IN:
+        if number.kind != TenantPhoneNumber.Kind.USER or number.person is None:
+            raise ValidationError({"callee_number": f"{callee.e164} is not assigned to a user; send the call as "
+                                                    "unassigned_in or conf_in."})
+        user = number.person
+        return CallParty(call_type, user, user.usage_location or tenant.country, callee, caller, number, number.e164,
+                         NumberInventoryType.USER)
+    if number.kind == TenantPhoneNumber.Kind.USER and number.person is not None:
+        raise ValidationError({"callee_number": f"{callee.e164} is a user's number; send the call as user_in."})
+    if call_type == CallType.CONF_IN and number.kind == TenantPhoneNumber.Kind.USER:
+        raise ValidationError({"callee_number": f"{callee.e164} is not a conferencing or toll-free number."})
+    inventory = NumberInventoryType.USER if number.kind == TenantPhoneNumber.Kind.USER else number.kind
+    return CallParty(call_type, None, number.country or tenant.country, callee, caller, number, number.e164, inventory)
+
+
+def _outbound_party(directory, call_type, upn, callee_number, caller_number):
+    upn = clean_upn(upn)
+    if call_type == CallType.EMERGENCY_OUT:
+        # Never refused: an unknown or missing user still gets through (recorded without one).
+        callee = clean_emergency_number(callee_number, field="callee_number")
+        user = directory.person(upn) if upn else None
+    else:
+        if not upn:
+            raise ValidationError({"user_principal_name": "The user principal name of the caller is required for "
+                                                          f"{call_type} calls."})
+        user = directory.person(upn)
+        if user is None:
+            raise ValidationError({"user_principal_name": f"No user '{upn}' exists in this organization."})
+        callee = clean_number(callee_number, field="callee_number")
+    caller = clean_optional_number(caller_number, field="caller_number")
+    if call_type == CallType.CONF_OUT:
+        number = (directory.number(caller.e164) if caller else None) or directory.conferencing_number()
+        inventory = NumberInventoryType.CONFERENCING
+    else:
+        number = directory.own_number(user) if user is not None else None
+        inventory = NumberInventoryType.USER
+    if number is not None:
+        e164 = number.e164
+    else:
+        e164 = caller.e164 if caller else (user.phone_number if user is not None else "")
+    if caller is None and e164:
+        caller = clean_optional_number(e164, field="caller_number")
+    home = (user.usage_location if user is not None else "") or directory.tenant.country
+    return CallParty(call_type, user, home, callee, caller, number, e164 or "", inventory)

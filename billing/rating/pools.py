@@ -1,0 +1,101 @@
+"""Minute pools: which month a call counts in, how many minutes the licences give a pool, and the 80%/100% emails.
+
+Capacity follows the licences assigned at the time of the call: every call that uses a pool recomputes it
+(one query) under the pool's lock. Entitlements (minutes per licence) come from the licensing catalogue and
+are kept for a minute per process, as an operator's catalogue edit is rare and the hot path reads them often.
+"""
+import datetime
+import threading
+import time
+
+from django.utils import timezone
+from django_countries import countries
+
+from billing.notifications.services import notification_send
+from licensing.selectors import assigned_plan_counts, entitlement_for
+
+from .models import Capability, MinutePool
+from .rules import POOL_CAPABILITY, pool_country
+
+ENTITLEMENT_TTL_SECONDS = 60
+_entitlements = {}
+_entitlements_lock = threading.Lock()
+
+
+def entitlement(plan_name):
+    """The catalogue's Entitlement for `plan_name`, cached for ENTITLEMENT_TTL_SECONDS per process."""
+    now = time.monotonic()
+    found = _entitlements.get(plan_name)
+    if found is None or now - found[0] > ENTITLEMENT_TTL_SECONDS:
+        with _entitlements_lock:
+            found = (now, entitlement_for(plan_name))
+            _entitlements[plan_name] = found
+    return found[1]
+
+
+def forget_entitlements():
+    _entitlements.clear()
+
+
+def not_pooled_plans(plan_names):
+    """Those of `plan_names` whose minutes are each user's own (MCOPSTN8)."""
+    return frozenset(name for name in plan_names if not entitlement(name).pooled)
+
+
+def pool_month(at):
+    """First day of the UTC calendar month a call starting at `at` counts in."""
+    day = at.astimezone(datetime.UTC).date()
+    return day.replace(day=1)
+
+
+def pool_capacity(*, tenant, ref, user_plans=frozenset(), counts=None):
+    """Minutes the tenant's licences give the pool `ref` (a routing.PoolRef) now.
+
+    A per-user pool holds the user's own minutes while the user (whose plans are `user_plans`) keeps the plan.
+    `counts` is assigned_plan_counts() for the pool's plan, when the caller read it already (one query).
+    """
+    plan = entitlement(ref.plan)
+    if ref.kind == MinutePool.Kind.PER_USER:
+        return plan.minutes_for(ref.country) if ref.plan in user_plans else 0
+    if counts is None:
+        counts = assigned_plan_counts(tenant=tenant, plan_names=[ref.plan])
+    counts = {key: n for key, n in counts.items() if key[0] == ref.plan}
+    if ref.kind == MinutePool.Kind.CONFERENCING:
+        return sum(counts.values()) * plan.dial_out_minutes
+    users_here = {location: n for (_, location), n in counts.items() if pool_country(location) == ref.country}
+    if ref.kind == MinutePool.Kind.INTERNATIONAL:
+        return sum(users_here.values()) * plan.international_minutes
+    return sum(n * plan.minutes_for(location) for location, n in users_here.items())
+
+
+def pool_name(pool):
+    """How emails and reports name a pool: "Domestic Calling Plan, United States"."""
+    capability = Capability(POOL_CAPABILITY[pool.plan]).label if pool.plan in POOL_CAPABILITY else pool.plan
+    if pool.kind == MinutePool.Kind.CONFERENCING:
+        return f"{capability} (Zone A)"
+    kind = " international minutes" if pool.kind == MinutePool.Kind.INTERNATIONAL else ""
+    where = countries.name(pool.country) if pool.country else ""
+    if pool.country == "US":
+        where = "United States and Puerto Rico"
+    owner = f", {pool.user.display_name}" if pool.user_id else ""
+    return f"{capability}{kind}, {where}{owner}" if where else f"{capability}{kind}{owner}"
+
+
+def pool_notify_thresholds(*, tenant, pool, now=None):
+    """Emails the admins once per pool and month when its use reaches 80% and 100% of its capacity.
+
+    Runs inside the caller's transaction with the pool locked; notification_send delivers after commit.
+    """
+    if pool.capacity_minutes <= 0:
+        return
+    now = now or timezone.now()
+    changed = []
+    for percent, event, field in ((80, "pool_80", "notified_80_at"), (100, "pool_100", "notified_100_at")):
+        if getattr(pool, field) is None and pool.used_minutes * 100 >= pool.capacity_minutes * percent:
+            notification_send(tenant=tenant, event=event, period_key=f"{pool.pk}:{pool.month:%Y-%m}",
+                              context={"pool_name": pool_name(pool), "used": pool.used_minutes,
+                                       "total": pool.capacity_minutes, "month": f"{pool.month:%B %Y}"})
+            setattr(pool, field, now)
+            changed.append(field)
+    if changed:
+        pool.save(update_fields=changed)

@@ -1,0 +1,123 @@
+"""What a call record says about a call's parties, and the record's values from that and how the call was paid."""
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from djmoney.money import Money
+
+from .callinput import shown_number
+from .charging import CallSplit
+from .lookup import RateMatch
+from .models import CallRecord, DestinationContext
+from .models.calls import INBOUND_CALL_TYPES
+from .rules import is_domestic
+
+DETAIL_FIELDS = ("user_principal_name", "user_display_name", "phone_number", "number_type", "callee_number",
+                 "callee_country", "caller_number", "caller_country", "destination_name", "destination_number_type",
+                 "destination_context", "usage_country", "tenant_country")
+# Every column of CallRecord but `created_at`, in the order bulk imports write them.
+RECORD_FIELDS = ("id", "usage_id", "tenant", "call_id", "conference_id", "source", "user", "user_object_id",
+                 *DETAIL_FIELDS, "call_type", "start_at", "end_at", "duration_seconds", "billable_seconds",
+                 "duration_source", "operator", "charge", "connection_charge", "currency", "capability", "pool",
+                 "pool_minutes", "credit_minutes", "rate", "deck_version", "rate_prefix", "price_per_minute",
+                 "created_at")
+
+
+def call_details(*, tenant, party, rate):
+    """The descriptive columns of the call record (JSON-safe: kept on the authorization until completion)."""
+    user, callee, caller = party.user, party.callee, party.caller
+    if party.call_type in INBOUND_CALL_TYPES:
+        domestic = caller is None or not caller.country or is_domestic(caller.country, party.home_country)
+    else:
+        domestic = not callee.country or is_domestic(callee.country, party.home_country)
+    if rate is not None:
+        destination_name, destination_type = rate.destination, rate.number_type
+    else:
+        destination_name = callee.country_name if callee.e164 else "Emergency services"
+        destination_type = str(callee.number_type)
+    return {
+        "user_principal_name": user.upn if user else "",
+        "user_display_name": user.display_name if user else "",
+        "phone_number": party.tenant_number_e164,
+        "number_type": party.inventory_type,
+        "callee_number": shown_number(callee),
+        "callee_country": callee.country,
+        "caller_number": shown_number(caller) if caller else "",
+        "caller_country": caller.country if caller else "",
+        "destination_name": destination_name,
+        "destination_number_type": destination_type,
+        "destination_context": DestinationContext.DOMESTIC if domestic else DestinationContext.INTERNATIONAL,
+        "usage_country": party.home_country,
+        "tenant_country": tenant.country,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRate:
+    """The rate an authorization was given, kept in its details so completing needs no query for it."""
+
+    rate_id: int
+    deck_version_id: int
+    prefix: str
+    destination: str
+    number_type: str
+    price_per_minute: Money
+    connection_fee: Money
+    first_increment: int
+    increment: int
+
+    def as_json(self):
+        return {"id": self.rate_id, "deck_version": self.deck_version_id, "prefix": self.prefix,
+                "destination": self.destination, "number_type": self.number_type,
+                "price": str(self.price_per_minute.amount), "fee": str(self.connection_fee.amount),
+                "currency": str(self.price_per_minute.currency), "first": self.first_increment,
+                "increment": self.increment}
+
+    @classmethod
+    def from_json(cls, data):
+        return cls(data["id"], data["deck_version"], data["prefix"], data["destination"], data["number_type"],
+                   Money(Decimal(data["price"]), data["currency"]), Money(Decimal(data["fee"]), data["currency"]),
+                   data["first"], data["increment"])
+
+    @classmethod
+    def of(cls, match):
+        return cls(match.rate_id, match.deck_version.id, match.prefix, match.destination, match.number_type,
+                   match.price_per_minute, match.connection_fee, match.first_increment, match.increment)
+
+
+def rate_ids(rate):
+    """(rate id, deck version id) of a RateMatch from the rate book or a HeldRate, without a query."""
+    if rate is None:
+        return None, None
+    if isinstance(rate, RateMatch):
+        return rate.rate_id, rate.deck_version.id
+    return rate.rate_id, rate.deck_version_id
+
+
+def record_values(*, tenant_id, call_id, call_type, user_id, details, start_at, end_at, duration_seconds,
+                  split: CallSplit, capability, pool_id, rate, source, created_at, conference_id="", operator="Microsoft",
+                  duration_source="microsoft", record_id=None):
+    """The column values of one CallRecord (attribute names: `tenant_id`, `pool_id`, ...), keyed like RECORD_FIELDS."""
+    charge = split.credit.charge.amount
+    fee = rate.connection_fee.amount if rate is not None and charge > 0 else charge * 0
+    rate_id, deck_version_id = rate_ids(rate)
+    return {
+        "id": record_id, "usage_id": uuid.uuid4(), "tenant": tenant_id, "call_id": call_id,
+        "conference_id": conference_id, "source": source, "user": user_id, "user_object_id": user_id,
+        **{name: details[name] for name in DETAIL_FIELDS},
+        "call_type": str(call_type), "start_at": start_at, "end_at": end_at, "duration_seconds": duration_seconds,
+        "billable_seconds": split.pool_minutes * 60 + split.credit.billable_seconds, "duration_source": duration_source,
+        "operator": operator, "charge": charge, "connection_charge": fee, "currency": str(split.credit.charge.currency),
+        "capability": str(capability), "pool": pool_id if split.pool_minutes else None,
+        "pool_minutes": split.pool_minutes, "credit_minutes": split.credit_minutes, "rate": rate_id,
+        "deck_version": deck_version_id, "rate_prefix": rate.prefix if rate is not None else "",
+        "price_per_minute": rate.price_per_minute.amount if rate is not None else None, "created_at": created_at,
+    }
+
+
+_ATTNAMES = {name: CallRecord._meta.get_field(name).attname for name in RECORD_FIELDS}
+
+
+def new_record(values):
+    """An unsaved CallRecord from record_values()."""
+    return CallRecord(**{_ATTNAMES[name]: value for name, value in values.items() if name != "id" or value is not None})

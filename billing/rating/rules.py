@@ -1,0 +1,66 @@
+"""Product facts of calling (PRODUCT.md) kept as data: conferencing Zone A, countries sharing a pool, plans, limits.
+
+Each value can be replaced in settings (names below) without a code change; services read them at call time.
+"""
+import csv
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+ZONE_A_FILE = Path(__file__).parent / "data" / "conferencing_zone_a.csv"
+
+TEAMS_PHONE = "MCOEV"
+AUDIO_CONFERENCING = "MCOMEETADV"
+COMMUNICATIONS_CREDITS = "MCOPSTNC"
+PAY_AS_YOU_GO_PLANS = ("MCOPSTN_PAYG_1", "MCOPSTN_PAYG_2")
+# A user holding two calling plans (rare, but licences allow it) is served by the first one here: the one
+# that includes the most.
+CALLING_PLANS_BY_PRECEDENCE = ("MCOPSTN2", "MCOPSTN1", "MCOPSTN_6", "MCOPSTN5", "MCOPSTN8", *PAY_AS_YOU_GO_PLANS)
+# Service plan -> the Capability the usage report names when its minutes paid for a call.
+POOL_CAPABILITY = {"MCOPSTN1": "MCOPSTN1", "MCOPSTN2": "MCOPSTN2", "MCOPSTN5": "MCOPSTN5", "MCOPSTN_6": "MCOPSTN6",
+                   "MCOPSTN8": "MCOPSTN8", AUDIO_CONFERENCING: "MCOMEETADD"}
+
+
+@functools.cache
+def _zone_a_from_file():
+    with ZONE_A_FILE.open(newline="", encoding="utf-8") as handle:
+        return frozenset(row["country"] for row in csv.DictReader(handle))
+
+
+def zone_a_countries():
+    """ISO codes of the countries whose non-premium numbers the conferencing dial-out pool pays for."""
+    configured = getattr(settings, "RATING_CONFERENCING_ZONE_A", None)
+    return frozenset(configured) if configured is not None else _zone_a_from_file()
+
+
+def pool_country(country):
+    """The country whose pool serves users located in `country`: Puerto Rico shares the United States' pool."""
+    groups = getattr(settings, "RATING_POOL_COUNTRY_GROUPS", {"PR": "US"})
+    country = (country or "").upper()
+    return groups.get(country, country)
+
+
+def is_domestic(destination_country, home_country):
+    """A call is domestic when it stays within the caller's pool country (US and PR count as one)."""
+    return bool(destination_country) and pool_country(destination_country) == pool_country(home_country)
+
+
+@dataclass(frozen=True)
+class CallLimits:
+    max_call_seconds: int  # the longest call one authorization allows
+    authorization_grace_seconds: int  # how long after that an uncompleted authorization is kept
+    max_record_seconds: int  # a longer duration is refused as absurd
+    start_skew_seconds: int  # how far in the future a call may say it starts (clock differences)
+    import_batch_rows: int
+
+
+def call_limits():
+    return CallLimits(
+        max_call_seconds=int(getattr(settings, "RATING_MAX_CALL_MINUTES", 240)) * 60,
+        authorization_grace_seconds=int(getattr(settings, "RATING_AUTHORIZATION_GRACE_MINUTES", 30)) * 60,
+        max_record_seconds=int(getattr(settings, "RATING_MAX_RECORD_HOURS", 24)) * 3600,
+        start_skew_seconds=int(getattr(settings, "RATING_START_SKEW_SECONDS", 300)),
+        import_batch_rows=int(getattr(settings, "RATING_IMPORT_BATCH_ROWS", 10_000)),
+    )

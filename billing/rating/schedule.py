@@ -1,0 +1,7 @@
+"""Celery beat entries of Rating and charging."""
+BEAT_SCHEDULE = {
+    "rating-expire-call-authorizations": {
+        "task": "billing.rating.tasks.expire_call_authorizations",
+        "schedule": 300.0,  # every five minutes: a forgotten hold keeps minutes and credit from other calls
+    },
+}

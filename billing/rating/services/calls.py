@@ -1,0 +1,316 @@
+"""Real-time calls: authorize (decide, hold pool minutes and credit), complete (rate and charge), expire holds.
+
+Lock order, shared with Communications Credits: the tenant's credit account (billing.lock_objects), then the
+call's authorization, then minute pools, then the ledger's reservations and lots (inside credits_reserve and
+credits_debit). Holding the account lock serialises every paid call of a tenant, so concurrent calls can never
+together promise more pool minutes or credit than there is.
+"""
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.utils import timezone
+
+from accounts.models import Tenant
+from billing import lock_objects as credit_locks
+from billing.models import LedgerEntry
+from billing.selectors import credits_balance
+from billing.services import credits_debit, credits_release, credits_reserve
+
+from .. import lock_objects
+from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
+from ..charging import FREE_CALL, affordable_seconds, charge_for, pool_minutes_for, split_call
+from ..exceptions import CallConflict, UnknownCall
+from ..lookup import rate_cache
+from ..models import (
+    BlockedCall,
+    BlockReason,
+    CallAuthorization,
+    CallRecord,
+    CallSource,
+    Capability,
+    MinutePool,
+    MinutePoolUsage,
+)
+from ..parties import LiveDirectory, call_party
+from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
+from ..records import HeldRate, call_details, new_record, rate_ids, record_values
+from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, Route, calling_plan, route_call
+from ..rules import call_limits
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer to "may this call go ahead, for how long?"."""
+
+    call_id: str
+    allowed: bool
+    max_duration_seconds: int
+    capability: str | None
+    reason: str | None = None  # a BlockReason when blocked
+    expires_at: datetime.datetime | None = None
+
+    @property
+    def reason_message(self):
+        return BlockReason(self.reason).label if self.reason else ""
+
+
+def _decision_of(authorization):
+    return Decision(authorization.call_id, True, authorization.max_duration_seconds, authorization.capability,
+                    expires_at=authorization.expires_at)
+
+
+def _earlier_decision(tenant, call_id):
+    """The answer given the first time this call id was authorized; CallConflict if it was imported instead."""
+    def ids(model, label):
+        return model.objects.filter(tenant=tenant, call_id=call_id).order_by().annotate(seen=Value(label)).values_list(
+            "seen", "id")
+
+    seen = dict(ids(CallAuthorization, "held").union(ids(BlockedCall, "blocked"), ids(CallRecord, "recorded"), all=True))
+    if "held" in seen:
+        return _decision_of(CallAuthorization.objects.get(pk=seen["held"]))
+    if "blocked" in seen:
+        return Decision(call_id, False, 0, None, reason=BlockedCall.objects.get(pk=seen["blocked"]).reason)
+    if "recorded" in seen:
+        raise CallConflict(f"Call {call_id} has already been recorded; a finished call cannot be authorized.")
+    return None
+
+
+def _clean_conference_id(value):
+    text = str(value or "").strip()
+    if len(text) > 128:
+        raise ValidationError({"conference_id": "The conference id is longer than 128 characters."})
+    return text
+
+
+def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_principal_name="", caller_number="",
+                   conference_id="", now=None):
+    """Decides whether a call may start and for how long, and holds what it may spend.
+
+    Outbound calls (user_out*, conf_out, emergency_out) name the user (the organiser for conf_out) by
+    `user_principal_name`; inbound calls name the tenant's number that was called in `callee_number`.
+    Idempotent by call id: asking again returns the first answer. Returns a Decision; a blocked call is
+    recorded for the blocked users report. Raises ValidationError naming the field for bad input (nothing
+    is recorded) and CallConflict when the call id belongs to a call already recorded.
+    """
+    now = now or timezone.now()
+    call_id = clean_call_id(call_id)
+    call_type = clean_call_type(call_type)
+    start_at = clean_start(start_at, now=now)
+    conference_id = _clean_conference_id(conference_id)
+    earlier = _earlier_decision(tenant, call_id)
+    if earlier is not None:
+        return earlier
+    party = call_party(directory=LiveDirectory(tenant), call_type=call_type, user_principal_name=user_principal_name,
+                       callee_number=callee_number, caller_number=caller_number)
+    plan = calling_plan(party.plans)
+    rate = None
+    if call_type in RATED_CALL_TYPES:
+        rate = rate_cache.book().rate_for(tenant=tenant, digits=party.callee.digits, at=start_at)
+    route = route_call(call_type=call_type, plans=party.plans, home_country=party.home_country, destination=party.callee,
+                       number_type=rate.number_type if rate is not None else None,
+                       service_number_kind=party.tenant_number.kind if party.tenant_number else "",
+                       user_id=party.user.pk if party.user else None,
+                       not_pooled=not_pooled_plans([plan]) if plan else frozenset())
+    if route.free:
+        rate = None
+    elif not route.is_blocked and rate is None:
+        route = Route(blocked=BlockReason.NO_RATE, action=route.action)
+    limits = call_limits()
+    held = {"tenant": tenant, "call_id": call_id, "call_type": call_type, "user_id": party.user.pk if party.user else None,
+            "service_number_id": party.tenant_number.pk if call_type in SERVICE_INBOUND else None,
+            "conference_id": conference_id, "caller_number": party.caller.e164 if party.caller else "",
+            "callee_number": party.callee.e164 or party.callee.international, "start_at": start_at,
+            "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
+                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None}}
+    with transaction.atomic(durable=True):
+        if route.is_blocked:
+            return _block(tenant, party, held, route.blocked, route.action, now)
+        if route.free:
+            expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
+            return _hold_free(held, route, limits.max_call_seconds, expires_at)
+        credit_locks.credit_account_for_update(tenant=tenant)
+        # A concurrent request for the same call id waited for the lock above: answer it from the first.
+        first = CallAuthorization.objects.filter(tenant=tenant, call_id=call_id).first()
+        if first is not None:
+            return _decision_of(first)
+        return _hold_paid(tenant, party, held, route, rate, now, limits)
+
+
+def _block(tenant, party, held, reason, action, now):
+    user = party.user
+    try:
+        with transaction.atomic():
+            BlockedCall.objects.create(
+                tenant=tenant, call_id=held["call_id"], call_type=held["call_type"], user_id=held["user_id"],
+                user_principal_name=user.upn if user else "", user_display_name=user.display_name if user else "",
+                phone_number=party.tenant_number_e164, callee_number=held["callee_number"], reason=reason, action=action,
+                blocked_at=held["start_at"] if held["start_at"] < now else now)
+    except IntegrityError:  # the same call id blocked by a concurrent request: one row is enough
+        pass
+    return Decision(held["call_id"], False, 0, None, reason=reason)
+
+
+def _hold_free(held, route, max_seconds, expires_at):
+    try:
+        with transaction.atomic():
+            authorization = CallAuthorization.objects.create(capability=route.capability, max_duration_seconds=max_seconds,
+                                                             expires_at=expires_at, **held)
+    except IntegrityError:
+        return _decision_of(CallAuthorization.objects.get(tenant=held["tenant"], call_id=held["call_id"]))
+    return _decision_of(authorization)
+
+
+def _hold_paid(tenant, party, held, route, rate, now, limits):
+    limit = limits.max_call_seconds
+    pool, pool_hold = None, 0
+    if route.pool is not None:
+        pool = lock_objects.minute_pool_for_update(tenant=tenant, month=pool_month(held["start_at"]), ref=route.pool)
+        _refresh_capacity(tenant, pool, route.pool, party.plans, now)
+        pool_hold = min(pool.available_minutes, pool_minutes_for(limit))
+    credit_seconds, reserve = 0, ZERO
+    left = limit - pool_hold * 60
+    if left > 0 and route.credits:
+        available = credits_balance(tenant=tenant, now=now).available
+        credit_seconds = affordable_seconds(rate=rate, budget=available, limit_seconds=left)
+        if credit_seconds:
+            reserve = charge_for(rate=rate, duration_seconds=credit_seconds).charge.amount
+    max_seconds = min(limit, pool_hold * 60 + credit_seconds)
+    if max_seconds == 0:
+        reason = route.refusal if route.pool is None or route.credits else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE
+        return _block(tenant, party, held, reason, route.action, now)
+    expires_at = now + datetime.timedelta(seconds=max_seconds + limits.authorization_grace_seconds)
+    if reserve > 0:
+        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at)
+    if pool_hold:
+        pool.held_minutes += pool_hold
+        pool.updated_at = now
+        pool.save(update_fields=["held_minutes", "capacity_minutes", "updated_at"])
+    capability = route.capability if pool_hold else Capability.MCOPSTNPP
+    rate_id, _ = rate_ids(rate)
+    authorization = CallAuthorization.objects.create(
+        capability=capability, rate_id=rate_id, pool=pool, pool_minutes_held=pool_hold, credit_amount_reserved=reserve,
+        max_duration_seconds=max_seconds, expires_at=expires_at, **held)
+    return _decision_of(authorization)
+
+
+def _refresh_capacity(tenant, pool, ref, user_plans, now):
+    """Capacity follows the licences at the time of the call."""
+    pool.capacity_minutes = pool_capacity(tenant=tenant, ref=ref, user_plans=user_plans)
+    pool.updated_at = now
+
+
+def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=None):
+    """Rates a finished call: pool minutes first, the rest charged to credits; returns its CallRecord.
+
+    Give `duration_seconds` or `end_at`. A call that ran past its authorized maximum is charged for the
+    maximum (the platform was told to end it there); the record keeps the real duration. Idempotent:
+    completing again returns the first record. Raises UnknownCall for a call id never authorized,
+    CallConflict when its hold expired, ValidationError naming a bad duration or end time.
+    """
+    now = now or timezone.now()
+    call_id = clean_call_id(call_id)
+    done = (CallAuthorization.objects.filter(tenant=tenant, call_id=call_id, status=CallAuthorization.Status.COMPLETED)
+            .select_related("call_record").first())
+    if done is not None:
+        return done.call_record
+    if (duration_seconds is None) == (end_at is None or end_at == ""):
+        raise ValidationError({"duration_seconds": "Send either the duration in seconds or the end time of the call."})
+    with transaction.atomic(durable=True):
+        credit_locks.credit_account_for_update(tenant=tenant)
+        authorization = lock_objects.call_authorization_for_update(tenant=tenant, call_id=call_id)
+        if authorization is None:
+            raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
+        if authorization.status == CallAuthorization.Status.COMPLETED:
+            return CallRecord.objects.get(pk=authorization.call_record_id)
+        if authorization.status == CallAuthorization.Status.EXPIRED:
+            raise CallConflict(f"The authorization of call {call_id} expired at "
+                               f"{authorization.expires_at:%Y-%m-%d %H:%M:%S} UTC; nothing was charged.")
+        if duration_seconds is not None:
+            duration = clean_duration(duration_seconds)
+            end = authorization.start_at + datetime.timedelta(seconds=duration)
+        else:
+            end = clean_datetime(end_at, field="end_at")
+            duration = duration_between(authorization.start_at, end)
+        return _settle(tenant, authorization, duration, end, now)
+
+
+def _settle(tenant, authorization, duration, end, now):
+    charged_seconds = min(duration, authorization.max_duration_seconds)
+    rate = HeldRate.from_json(authorization.details["rate"]) if authorization.details.get("rate") else None
+    pool = None
+    if authorization.pool_id:
+        pool = MinutePool.objects.select_for_update().get(pk=authorization.pool_id)
+    if rate is None:  # only free calls are authorized without a rate
+        split = FREE_CALL
+    else:
+        split = split_call(rate=rate, duration_seconds=charged_seconds,
+                           pool_minutes_available=authorization.pool_minutes_held)
+    charge = split.credit.charge.amount
+    kind = (LedgerEntry.Kind.TOLL_FREE_CHARGE if authorization.call_type in SERVICE_INBOUND
+            else LedgerEntry.Kind.CALL_CHARGE)
+    if charge > 0:
+        credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind,
+                      memo=f"{authorization.call_type} to {authorization.callee_number}"[:200])
+    elif authorization.credit_amount_reserved > 0:
+        credits_release(tenant=tenant, call_id=authorization.call_id)
+    # Credits name a call they paid any part of; otherwise what the authorization expected to pay.
+    capability = Capability.MCOPSTNPP if charge > 0 else authorization.capability
+    record = new_record(record_values(
+        tenant_id=tenant.pk, call_id=authorization.call_id, call_type=authorization.call_type,
+        user_id=authorization.user_id, details=authorization.details, start_at=authorization.start_at, end_at=end,
+        duration_seconds=duration, split=split, capability=capability, pool_id=authorization.pool_id, rate=rate,
+        source=CallSource.REALTIME, created_at=now, conference_id=authorization.conference_id))
+    record.save()
+    if pool is not None:
+        pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
+        pool.used_minutes += split.pool_minutes
+        pool.updated_at = now
+        pool.save(update_fields=["held_minutes", "used_minutes", "updated_at"])
+        if split.pool_minutes:
+            MinutePoolUsage.objects.create(tenant=tenant, pool=pool, call_record=record, user_id=authorization.user_id,
+                                           minutes=split.pool_minutes, used_at=authorization.start_at)
+            pool_notify_thresholds(tenant=tenant, pool=pool, now=now)
+    authorization.status = CallAuthorization.Status.COMPLETED
+    authorization.call_record = record
+    authorization.settled_at = now
+    authorization.save(update_fields=["status", "call_record", "settled_at"])
+    return record
+
+
+def call_authorizations_expire(*, now=None):
+    """Ends the holds of calls never completed: pool minutes and reserved credit go back. Returns how many.
+
+    Each tenant in its own transaction; safe to run twice (only held authorizations past expiry are touched).
+    """
+    now = now or timezone.now()
+    tenant_ids = list(CallAuthorization.objects.filter(status=CallAuthorization.Status.HELD, expires_at__lte=now)
+                      .order_by("tenant_id").values_list("tenant_id", flat=True).distinct())
+    expired = 0
+    for tenant in Tenant.objects.filter(pk__in=tenant_ids).order_by("pk"):
+        with transaction.atomic(durable=True):
+            credit_locks.credit_account_for_update(tenant=tenant)
+            due = list(CallAuthorization.objects.select_for_update().filter(
+                tenant=tenant, status=CallAuthorization.Status.HELD, expires_at__lte=now).order_by("id"))
+            pool_ids = sorted({a.pool_id for a in due if a.pool_id and a.pool_minutes_held})
+            pools = {p.pk: p for p in MinutePool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")}
+            for authorization in due:
+                if authorization.pool_id in pools:
+                    pool = pools[authorization.pool_id]
+                    pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
+                if authorization.credit_amount_reserved > 0:
+                    credits_release(tenant=tenant, call_id=authorization.call_id)
+                authorization.status = CallAuthorization.Status.EXPIRED
+                authorization.settled_at = now
+            CallAuthorization.objects.bulk_update(due, ["status", "settled_at"])
+            for pool in pools.values():
+                pool.updated_at = now
+            MinutePool.objects.bulk_update(pools.values(), ["held_minutes", "updated_at"])
+            expired += len(due)
+    return expired
+

@@ -1,0 +1,312 @@
+"""Importing finished call records: every valid row rated and charged as a completed call would be, in bulk.
+
+One batch (at most `RATING_IMPORT_BATCH_ROWS`, 10,000) is one transaction: rows are checked and routed
+without a lock, then under the tenant's credit account lock (then the pools, then the lots) the pools and
+the balance are applied in start-time order and everything is written with bulk inserts (COPY on
+PostgreSQL). A row that is wrong or not payable comes back as an error naming its index and field and is
+not recorded; a call id already known is reported as a duplicate and not charged again.
+"""
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_record
+from billing import lock_objects as credit_locks
+from billing.models import LedgerEntry
+from billing.selectors import credits_balance
+from licensing.selectors import assigned_plan_counts
+
+from .. import lock_objects
+from ..bulk import insert_rows, reserve_ids
+from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
+from ..charging import FREE_CALL, split_call
+from ..ledger_batch import credits_debit_batch
+from ..lookup import rate_cache
+from ..models import (
+    BlockReason,
+    CallAuthorization,
+    CallRecord,
+    CallSource,
+    Capability,
+    DurationSource,
+    MinutePool,
+    MinutePoolUsage,
+)
+from ..parties import BatchDirectory, call_party, clean_upn
+from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
+from ..records import RECORD_FIELDS, call_details, new_record, record_values
+from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, USER_CALL_TYPES, Route, route_call
+from ..rules import CALLING_PLANS_BY_PRECEDENCE, call_limits
+
+ROW_FIELDS = ("call_id", "call_type", "user_principal_name", "callee_number", "caller_number", "start_at", "end_at",
+              "duration_seconds", "conference_id", "operator", "duration_source")
+USAGE_FIELDS = ("tenant", "pool", "call_record", "user", "minutes", "used_at")
+# Which field a refusal is about, so the error points at what the sender can check.
+REFUSAL_FIELD = {
+    BlockReason.PREMIUM_DESTINATION: "callee_number",
+    BlockReason.NO_RATE: "callee_number",
+    BlockReason.INSUFFICIENT_CREDITS: "charge",
+    BlockReason.PAY_AS_YOU_GO_UNFUNDED: "charge",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    index: int
+    field: str
+    message: str
+    call_id: str = ""
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    charged: Decimal = Decimal("0.00")
+    pool_minutes: int = 0
+    credit_minutes: int = 0
+    duplicates: list = field(default_factory=list)  # [(index, call id)]
+    errors: list = field(default_factory=list)  # [RowError]
+
+
+@dataclass(slots=True)
+class _Row:
+    index: int
+    call_id: str
+    call_type: str
+    upn: str
+    callee: str
+    caller: str
+    start_at: datetime.datetime
+    end_at: datetime.datetime
+    duration: int
+    conference_id: str
+    operator: str
+    duration_source: str
+    party: object = None
+    route: Route | None = None
+    rate: object = None
+
+
+def call_records_import(*, tenant, rows, actor=None, now=None):
+    """Rates and charges up to 10,000 finished calls (dicts keyed by ROW_FIELDS) -> ImportResult."""
+    now = now or timezone.now()
+    limit = call_limits().import_batch_rows
+    if not isinstance(rows, list | tuple):
+        raise ValidationError({"value": "Send the call records as a list."})
+    if len(rows) > limit:
+        raise ValidationError({"value": f"At most {limit:,} call records per request; this one has {len(rows):,}."})
+    result = ImportResult()
+    cleaned = _clean_rows(rows, now, result)
+    directory = BatchDirectory(tenant, upns={row.upn for row in cleaned if row.upn},
+                               numbers={row.callee for row in cleaned if row.call_type not in USER_CALL_TYPES})
+    routed = _route_rows(tenant, cleaned, directory, result)
+    with transaction.atomic(durable=True):
+        account = credit_locks.credit_account_for_update(tenant=tenant)
+        routed = _drop_known(tenant, account, routed, result)
+        if routed:
+            _apply(tenant, account, routed, result, actor, now)
+    result.errors.sort(key=lambda error: error.index)
+    return result
+
+
+def _clean_rows(rows, now, result):
+    cleaned, seen = [], {}
+    for index, raw in enumerate(rows):
+        if not isinstance(raw, dict):
+            result.errors.append(RowError(index, "", "A call record must be an object."))
+            continue
+        errors = []
+
+        def take(clean, *args, _errors=errors, **kwargs):
+            try:
+                return clean(*args, **kwargs)
+            except ValidationError as exc:
+                _errors.extend(exc.message_dict.items())
+                return None
+
+        call_id = take(clean_call_id, raw.get("call_id"))
+        call_type = take(clean_call_type, raw.get("call_type"))
+        start = take(clean_start, raw.get("start_at"), now=now)
+        duration, end = None, None
+        if raw.get("end_at") not in (None, ""):
+            end = take(clean_datetime, raw.get("end_at"), field="end_at")
+        if raw.get("duration_seconds") not in (None, ""):
+            duration = take(clean_duration, raw.get("duration_seconds"))
+        elif end is not None and start is not None:
+            duration = take(duration_between, start, end)
+        elif end is None and start is not None:
+            errors.append(("duration_seconds", ["Send the duration in seconds or the end time of the call."]))
+        if duration is not None and start is not None and end is not None and end < start:
+            errors.append(("end_at", [f"The call ends ({end:%Y-%m-%d %H:%M:%S} UTC) before it starts "
+                                      f"({start:%Y-%m-%d %H:%M:%S} UTC)."]))
+        conference_id = str(raw.get("conference_id") or "").strip()
+        if len(conference_id) > 128:
+            errors.append(("conference_id", ["The conference id is longer than 128 characters."]))
+        operator = str(raw.get("operator") or "Microsoft").strip()
+        if len(operator) > 64:
+            errors.append(("operator", ["The operator's name is longer than 64 characters."]))
+        source = str(raw.get("duration_source") or DurationSource.MICROSOFT).strip().lower()
+        if source not in DurationSource.values:
+            errors.append(("duration_source", [f"'{source}' is not a source of call duration; use "
+                                               f"{' or '.join(DurationSource.values)}."]))
+        if errors:
+            for name, messages in errors:
+                result.errors.extend(RowError(index, name, message, call_id or "") for message in messages)
+            continue
+        if call_id in seen:
+            result.duplicates.append((index, call_id))
+            continue
+        seen[call_id] = index
+        if end is None:
+            end = start + datetime.timedelta(seconds=duration)
+        cleaned.append(_Row(index, call_id, call_type, clean_upn(raw.get("user_principal_name")),
+                            str(raw.get("callee_number") or "").strip(), str(raw.get("caller_number") or "").strip(),
+                            start, end, duration, conference_id, operator, source))
+    return cleaned
+
+
+def _route_rows(tenant, cleaned, directory, result):
+    book = rate_cache.book()
+    not_pooled = not_pooled_plans(CALLING_PLANS_BY_PRECEDENCE)
+    routed = []
+    for row in cleaned:
+        try:
+            party = call_party(directory=directory, call_type=row.call_type, user_principal_name=row.upn,
+                               callee_number=row.callee, caller_number=row.caller)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                result.errors.extend(RowError(row.index, name, message, row.call_id) for message in messages)
+            continue
+        rate = None
+        if row.call_type in RATED_CALL_TYPES:
+            rate = book.rate_for(tenant=tenant, digits=party.callee.digits, at=row.start_at)
+        route = route_call(call_type=row.call_type, plans=party.plans, home_country=party.home_country,
+                           destination=party.callee, number_type=rate.number_type if rate is not None else None,
+                           service_number_kind=party.tenant_number.kind if party.tenant_number else "",
+                           user_id=party.user.pk if party.user else None, not_pooled=not_pooled)
+        if route.free:
+            rate = None
+        elif not route.is_blocked and rate is None:
+            route = Route(blocked=BlockReason.NO_RATE)
+        if route.is_blocked:
+            _refuse(result, row, route.blocked)
+            continue
+        row.party, row.route, row.rate = party, route, rate
+        routed.append(row)
+    return routed
+
+
+def _refuse(result, row, reason):
+    name = REFUSAL_FIELD.get(reason, "user_principal_name")
+    result.errors.append(RowError(row.index, name, f"Not recorded: {BlockReason(reason).label.lower()}.", row.call_id))
+
+
+def _drop_known(tenant, account, routed, result):
+    """Leaves out call ids already recorded, authorized in real time or charged (read under the account lock)."""
+    ids = [row.call_id for row in routed]
+    known = set()
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start:start + 5000]
+        known.update(CallRecord.objects.filter(tenant=tenant, call_id__in=chunk).values_list("call_id", flat=True))
+        known.update(CallAuthorization.objects.filter(tenant=tenant, call_id__in=chunk).values_list("call_id", flat=True))
+        known.update(LedgerEntry.objects.filter(account=account, kind__in=LedgerEntry.CHARGE_KINDS, call_id__in=chunk)
+                     .values_list("call_id", flat=True))
+    if not known:
+        return routed
+    result.duplicates.extend((row.index, row.call_id) for row in routed if row.call_id in known)
+    result.duplicates.sort()
+    return [row for row in routed if row.call_id not in known]
+
+
+def _lock_pools(tenant, routed):
+    refs = {(pool_month(row.start_at), row.route.pool) for row in routed if row.route.pool is not None}
+    if not refs:
+        return {}
+    plans = {ref.plan for _, ref in refs if ref.kind != MinutePool.Kind.PER_USER}
+    counts = assigned_plan_counts(tenant=tenant, plan_names=plans) if plans else {}
+    owners = {row.party.user.pk: row.party.plans for row in routed if row.party.user is not None}
+    pools = {}
+    for month, ref in sorted(refs, key=lambda key: (key[0], key[1].kind, key[1].plan, key[1].country,
+                                                     str(key[1].user_id or ""))):
+        pool = lock_objects.minute_pool_for_update(tenant=tenant, month=month, ref=ref)
+        pool.capacity_minutes = pool_capacity(tenant=tenant, ref=ref, user_plans=owners.get(ref.user_id, frozenset()),
+                                              counts=counts)
+        pools[(month, ref)] = pool
+    return pools
+
+
+def _apply(tenant, account, routed, result, actor, now):
+    pools = _lock_pools(tenant, routed)
+    taken = dict.fromkeys(pools, 0)
+    available = credits_balance(tenant=tenant, now=now).available
+    accepted, charges = [], []
+    for row in sorted(routed, key=lambda r: (r.start_at, r.index)):
+        route = row.route
+        if route.free:
+            accepted.append((row, FREE_CALL, route.capability, None))
+            continue
+        key = (pool_month(row.start_at), route.pool) if route.pool is not None else None
+        pool = pools.get(key)
+        left = max(0, pool.capacity_minutes - pool.used_minutes - pool.held_minutes - taken[key]) if pool else 0
+        split = split_call(rate=row.rate, duration_seconds=row.duration, pool_minutes_available=left)
+        charge = split.credit.charge.amount
+        if split.credit_seconds and not route.credits:
+            _refuse(result, row, route.refusal if route.pool is None else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE)
+            continue
+        if charge > available:
+            result.errors.append(RowError(row.index, "charge", f"Not recorded: the Communications Credits available "
+                                          f"(${available:,.2f}) don't cover this call's ${charge:,.2f}.", row.call_id))
+            continue
+        available -= charge
+        if pool is not None:
+            taken[key] += split.pool_minutes
+        capability = Capability.MCOPSTNPP if charge > 0 else route.capability
+        accepted.append((row, split, capability, pool))
+        if charge > 0:
+            kind = LedgerEntry.Kind.TOLL_FREE_CHARGE if row.call_type in SERVICE_INBOUND else LedgerEntry.Kind.CALL_CHARGE
+            charges.append((row.call_id, charge, kind, f"{row.call_type} to {row.party.callee.e164}"[:200]))
+    if not accepted:
+        return
+    _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
+
+
+def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):
+    ids = reserve_ids(CallRecord, len(accepted))
+    values, usages = [], []
+    for position, (row, split, capability, pool) in enumerate(accepted):
+        party = row.party
+        values.append(record_values(
+            tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
+            user_id=party.user.pk if party.user else None, details=call_details(tenant=tenant, party=party, rate=row.rate),
+            start_at=row.start_at, end_at=row.end_at, duration_seconds=row.duration, split=split,
+            capability=capability, pool_id=pool.pk if pool is not None else None, rate=row.rate,
+            source=CallSource.IMPORT, created_at=now, conference_id=row.conference_id, operator=row.operator,
+            duration_source=row.duration_source, record_id=ids[position] if ids else None))
+        result.pool_minutes += split.pool_minutes
+        result.credit_minutes += split.credit_minutes
+    if ids:
+        record_ids = insert_rows(CallRecord, RECORD_FIELDS, [tuple(v[name] for name in RECORD_FIELDS) for v in values])
+    else:
+        record_ids = [record.pk for record in CallRecord.objects.bulk_create([new_record(v) for v in values],
+                                                                             batch_size=500)]
+    for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
+        if split.pool_minutes:
+            usages.append((tenant.pk, pool.pk, record_id, row.party.user.pk if row.party.user else None,
+                           split.pool_minutes, row.start_at))
+    insert_rows(MinutePoolUsage, USAGE_FIELDS, usages)
+    result.charged = credits_debit_batch(account=account, charges=charges, actor=actor, at=now)
+    for key, pool in pools.items():
+        if taken[key]:
+            pool.used_minutes += taken[key]
+            pool.updated_at = now
+            pool.save(update_fields=["used_minutes", "capacity_minutes", "updated_at"])
+            pool_notify_thresholds(tenant=tenant, pool=pool, now=now)
+    result.imported = len(accepted)
+    audit_record(tenant=tenant, actor=actor, action="rating.call_records_import", target_type="rating.CallRecord",
+                 target_label=f"{result.imported:,} call records",
+                 after={"imported": result.imported, "charged": str(result.charged), "pool_minutes": result.pool_minutes,
+                        "duplicates": len(result.duplicates), "errors": len(result.errors)})

@@ -1,0 +1,91 @@
+"""Simulated traffic (simulate_calls) and the Contoso demo: realistic, deterministic, idempotent, and in the ledger."""
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+
+from accounts.models import Tenant
+from billing.ledger_check import ledger_problems
+from billing.models import LedgerEntry
+from billing.rating.models import BlockedCall, CallAuthorization, CallRecord, TenantPhoneNumber
+from billing.rating.simulation import simulate_traffic
+from tests.rating.factories import add_credits, make_caller, service_number
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_tenant(tenant):
+    for i in range(4):
+        make_caller(tenant, "SPE_E5", "MCOPSTN1", "MCOPSTNC", number=f"+1425555{i:04d}")
+    make_caller(tenant, "SPE_E5", "MCOPSTN2", "MCOPSTNC", country="GB", number="+442079460100")
+    make_caller(tenant, "SPE_E3")
+    service_number(tenant, "+14255559000", TenantPhoneNumber.Kind.CONFERENCING)
+    service_number(tenant, "+18005550100", TenantPhoneNumber.Kind.TOLL_FREE)
+    add_credits(tenant, "500.00")
+    return tenant
+
+
+def charges_in_ledger(tenant):
+    return -(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS)
+             .aggregate(total=Sum("amount"))["total"] or 0)
+
+
+def test_simulated_traffic_is_realistic_and_charged_like_real_calls(busy_tenant):
+    result = simulate_traffic(tenant=busy_tenant, days=30, calls=300, seed=7)
+
+    assert result.attempts == 300 and result.skipped == []
+    assert result.completed + result.blocked == 300 and result.blocked > 0
+    records = CallRecord.objects.filter(tenant=busy_tenant)
+    assert records.count() == result.completed
+    kinds = set(records.values_list("call_type", flat=True))
+    assert {"user_out", "user_in", "conf_out", "conf_in", "unassigned_in"} <= kinds
+    assert {"MCOPSTN1", "MCOMEETADD", "MCOPSTNPP"} <= set(records.values_list("capability", flat=True))
+    assert set(BlockedCall.objects.values_list("reason", flat=True)) <= {"no_teams_phone", "premium_destination"}
+    assert records.aggregate(total=Sum("charge"))["total"] == charges_in_ledger(busy_tenant) > 0
+    assert not CallAuthorization.objects.filter(status=CallAuthorization.Status.HELD).exists()
+    assert ledger_problems() == []
+
+
+def test_the_same_seed_makes_the_same_calls_so_running_again_changes_nothing(busy_tenant):
+    simulate_traffic(tenant=busy_tenant, days=7, calls=60, seed=3)
+    before = (CallRecord.objects.count(), BlockedCall.objects.count(), charges_in_ledger(busy_tenant))
+
+    simulate_traffic(tenant=busy_tenant, days=7, calls=60, seed=3)
+
+    assert (CallRecord.objects.count(), BlockedCall.objects.count(), charges_in_ledger(busy_tenant)) == before
+
+
+def test_simulate_calls_command_reports_what_it_did(busy_tenant):
+    out = StringIO()
+    call_command("simulate_calls", tenant="CONTOSO.test", days=5, calls=40, stdout=out)
+
+    assert out.getvalue().startswith("Contoso Test: 40 call attempts over 5 days: ")
+    assert CallRecord.objects.filter(tenant=busy_tenant).exists()
+
+
+def test_simulate_calls_names_an_unknown_tenant(db):
+    with pytest.raises(CommandError, match="No tenant has the domain 'nowhere.example'."):
+        call_command("simulate_calls", tenant="nowhere.example", stdout=StringIO())
+
+
+def test_contoso_demo_has_numbers_and_a_month_of_calls_and_is_idempotent(db):
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    contoso = Tenant.objects.get(initial_domain="contoso.example")
+    numbers = TenantPhoneNumber.objects.filter(tenant=contoso)
+    assert numbers.filter(kind="conferencing").count() == 1 and numbers.filter(kind="toll_free").count() == 2
+    assert numbers.filter(kind="user", user__isnull=False).count() > 100
+    records = CallRecord.objects.filter(tenant=contoso)
+    span = records.order_by("start_at").first().start_at, records.order_by("start_at").last().start_at
+    assert records.count() > 1000 and (span[1] - span[0]).days >= 25
+    assert BlockedCall.objects.filter(tenant=contoso).exists()
+    assert records.aggregate(total=Sum("charge"))["total"] == charges_in_ledger(contoso) > Decimal("0")
+    assert "calling: " in out.getvalue()
+
+    call_command("seed_demo", stdout=StringIO())
+    assert CallRecord.objects.filter(tenant=contoso).count() == records.count()
+    assert TenantPhoneNumber.objects.filter(tenant=contoso).count() == numbers.count()
+    assert ledger_problems() == []
