@@ -18,10 +18,16 @@ def cards(request):
     found = pstn_calls(tenant=request.tenant, start=month_start, end=now).aggregate(
         calls=Count("id"), seconds=Sum("duration_seconds"), charge=Sum("charge"))
     minutes = (found["seconds"] or 0) // 60
+    report = reverse("reporting:pstn_usage")
+    links = [("PSTN usage report", report), ("Minute pools", f"{report}?report=pools"),
+             ("Blocked users", f"{report}?report=blocked")]
+    if request.user.can(Cap.CREDITS_DASHBOARD):
+        links.append(("Credits dashboard", reverse("reporting:credits_dashboard")))
     return [{
         "title": "PSTN usage",
         "icon": "reports",
-        "figures": [("Minutes this month", f"{minutes:,}"), ("Charges this month", f"${found['charge'] or ZERO:,.2f}")],
+        "figures": [("Minutes this month", f"{minutes:,}"),
+                    ("Charges this month", f"${(found['charge'] or ZERO).quantize(ZERO):,.2f}")],
         "lines": [f"{found['calls']:,} call{'' if found['calls'] == 1 else 's'} since {month_start:%b} 1 (UTC)"],
-        "links": [("PSTN usage report", reverse("reporting:pstn_usage"))],
+        "links": links,
     }]

@@ -19,21 +19,22 @@ from django.db.models import Max
 from accounts.models import AuditLog, User
 from billing.models import LedgerEntry
 from billing.rating.models import BlockAction, BlockedCall, BlockReason, MinutePool, MinutePoolUsage, TenantPhoneNumber
+from billing.rating.pools import not_pooled_plans
+from billing.rating.routing import calling_plan
+from billing.rating.rules import (
+    AUDIO_CONFERENCING,
+    CALLING_PLANS_BY_PRECEDENCE,
+    COMMUNICATIONS_CREDITS,
+    PAY_AS_YOU_GO_PLANS,
+    TEAMS_PHONE,
+    pool_country,
+)
 from billing.selectors import credits_balance
 from licensing.models import AssignedPlan, LicenseAssignment
 
 from .pools import month_of
 
-TEAMS_PHONE = "MCOEV"
-COMMUNICATIONS_CREDITS = "MCOPSTNC"
-AUDIO_CONFERENCING = "MCOMEETADV"
-# Catalogue plan names (licensing's 0002_catalogue): Calling Plans with included minutes, and Pay-As-You-Go.
-MINUTE_PLANS = ("MCOPSTN1", "MCOPSTN2", "MCOPSTN5", "MCOPSTN_6", "MCOPSTN8")
-PER_USER_PLANS = ("MCOPSTN8",)
-PAY_AS_YOU_GO_PLANS = ("MCOPSTN_PAYG_1", "MCOPSTN_PAYG_2")
-PLANS_READ = (TEAMS_PHONE, COMMUNICATIONS_CREDITS, AUDIO_CONFERENCING, *MINUTE_PLANS, *PAY_AS_YOU_GO_PLANS)
-# US and Puerto Rico share the pool whose country is US.
-POOL_COUNTRY = {"PR": "US"}
+PLANS_READ = (TEAMS_PHONE, COMMUNICATIONS_CREDITS, AUDIO_CONFERENCING, *CALLING_PLANS_BY_PRECEDENCE)
 
 
 @dataclass(frozen=True)
@@ -111,20 +112,21 @@ class _Judge:
         return []
 
     def outbound(self, plans, user, licence_at):
-        """Why a phone user cannot place PSTN calls now: [(reason, action, since)]."""
+        """Why a phone user cannot place domestic PSTN calls now: [(reason, action, since)] (rating's routing rules:
+        the calling plan that serves the user, its pool in the user's pool country)."""
         action = BlockAction.OUTBOUND_BLOCKED
-        calling = plans & {*MINUTE_PLANS, *PAY_AS_YOU_GO_PLANS}
-        if calling and TEAMS_PHONE not in plans:
+        plan = calling_plan(plans)
+        if plan is not None and TEAMS_PHONE not in plans:
             return [(BlockReason.NO_TEAMS_PHONE, action, licence_at)]
-        if not calling:
+        if plan is None:
             return [(BlockReason.NO_CALLING_PLAN, action, licence_at)]
-        pooled = sorted(calling & set(MINUTE_PLANS))
-        if not pooled:  # Pay-As-You-Go only: every minute is paid from credits
+        if plan in PAY_AS_YOU_GO_PLANS:  # every minute is paid from credits
             return self.credits_block(plans, action, licence_at, licence_at, no_licence=BlockReason.PAY_AS_YOU_GO_UNFUNDED)
-        country = POOL_COUNTRY.get(user["usage_location"], user["usage_location"])
-        used_up = [self.exhausted.get((MinutePool.Kind.PER_USER, plan, user["id"]) if plan in PER_USER_PLANS
-                                      else (MinutePool.Kind.DOMESTIC, plan, country)) for plan in pooled]
-        return self.credits_block(plans, action, max(used_up), licence_at) if all(used_up) else []
+        if plan in not_pooled_plans([plan]):
+            used_up = self.exhausted.get((MinutePool.Kind.PER_USER, plan, user["id"]))
+        else:
+            used_up = self.exhausted.get((MinutePool.Kind.DOMESTIC, plan, pool_country(user["home_country"])))
+        return self.credits_block(plans, action, used_up, licence_at) if used_up else []
 
     def dial_out(self, plans, licence_at):
         """Why an Audio Conferencing organiser cannot dial out of meetings now."""
@@ -142,7 +144,7 @@ def blocked_users(*, tenant, now):
     numbers = dict(TenantPhoneNumber.objects.filter(tenant=tenant, kind=TenantPhoneNumber.Kind.USER, user__isnull=False)
                    .values_list("user_id", "e164"))
     # Phone users hold Teams Phone or a Calling Plan, or have a number; conferencing organisers hold Audio Conferencing.
-    phone_users = {u for u, plans in plans_by_user.items() if plans & {TEAMS_PHONE, *MINUTE_PLANS, *PAY_AS_YOU_GO_PLANS}}
+    phone_users = {u for u, plans in plans_by_user.items() if plans & {TEAMS_PHONE, *CALLING_PLANS_BY_PRECEDENCE}}
     phone_users |= set(numbers)
     organisers = {u for u, plans in plans_by_user.items() if AUDIO_CONFERENCING in plans}
     user_ids = list(phone_users | organisers)
@@ -154,6 +156,7 @@ def blocked_users(*, tenant, now):
     users = (User.objects.filter(tenant=tenant, pk__in=user_ids)
              .values("id", "display_name", "upn", "usage_location", "phone_number").order_by("display_name", "upn"))
     for user in users:
+        user["home_country"] = user["usage_location"] or tenant.country  # as rating routes a user without one
         plans = plans_by_user.get(user["id"], set())
         licence_at = licence_changes.get(str(user["id"]))
         blocks = judge.outbound(plans, user, licence_at) if user["id"] in phone_users else []

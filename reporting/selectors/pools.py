@@ -3,8 +3,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from accounts.validation import country_name
-from billing.rating.models import MinutePool
-from licensing.models import ServicePlan
+from billing.rating.models import Capability, MinutePool
+from billing.rating.rules import POOL_CAPABILITY
 
 from ..periods import earliest_day
 
@@ -44,27 +44,31 @@ class PoolLine:
         return "warning" if self.percent_used >= 80 else "ok"
 
 
-def _description(pool, friendly):
-    name = friendly.get(pool.plan, pool.plan)
+def _capability(pool):
+    """The usage report's Capability code of the plan that fills the pool (MCOPSTN_6 is reported as MCOPSTN6)."""
+    return POOL_CAPABILITY.get(pool.plan, pool.plan)
+
+
+def _description(pool):
+    code = _capability(pool)
+    name = Capability(code).label if code in Capability.values else pool.plan
     if pool.kind == MinutePool.Kind.INTERNATIONAL:
         return f"{name} – international minutes"
     if pool.kind == MinutePool.Kind.CONFERENCING:
-        return f"{name} – dial-out minutes (Zone A)"
+        return f"{name} minutes to Zone A"
     if pool.kind == MinutePool.Kind.PER_USER:
-        who = pool.user.display_name if pool.user else "a removed user"
-        return f"{name} – {who}"
+        return f"{name} – {pool.user.display_name if pool.user else 'a removed user'}"
     return name
 
 
 def minute_pools(*, tenant, month):
-    """[PoolLine] of the tenant's pools of `month` (its first day), by country then capability (two queries)."""
-    pools = list(MinutePool.objects.filter(tenant=tenant, month=month).select_related("user")
-                 .order_by("country", "plan", "kind", "user__display_name", "id"))
-    friendly = dict(ServicePlan.objects.filter(name__in={p.plan for p in pools}).values_list("name", "friendly_name"))
+    """[PoolLine] of the tenant's pools of `month` (its first day), by country then capability (one query)."""
+    pools = (MinutePool.objects.filter(tenant=tenant, month=month).select_related("user")
+             .order_by("country", "plan", "kind", "user__display_name", "id"))
     return [
         PoolLine(country=pool.country,
                  country_label=SHARED_COUNTRIES.get(pool.country) or country_name(pool.country) or "All countries",
-                 description=_description(pool, friendly), capability=pool.plan, total=pool.capacity_minutes,
+                 description=_description(pool), capability=_capability(pool), total=pool.capacity_minutes,
                  used=pool.used_minutes, held=pool.held_minutes)
         for pool in pools
     ]
