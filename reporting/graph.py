@@ -24,8 +24,9 @@ MAX_DAYS = 90
 PAGE_SIZE = 1000
 SUPPORTED_OPTIONS = {"$skiptoken"}
 _SKIPTOKEN_SALT = "reporting.graph.getPstnCalls.skiptoken"
-_ARGUMENT = re.compile(r"^\s*(?P<name>[A-Za-z]+)\s*=\s*'?(?P<value>[^',]*)'?\s*$")
-_FUNCTION_SYNTAX = ("getPstnCalls(fromDateTime={start},toDateTime={end}), for example "
+# A named argument: an ISO 8601 date or date-time, optionally in single quotes.
+_ARGUMENT = re.compile(r"^\s*(?P<name>[A-Za-z]+)\s*=\s*(?P<quote>'?)(?P<value>[0-9A-Za-z:+\-.]*)(?P=quote)\s*$")
+_FUNCTION_SYNTAX = ("getPstnCalls(fromDateTime=…,toDateTime=…), for example "
                     "getPstnCalls(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)")
 
 

@@ -14,7 +14,8 @@ to zero (whichever came later, when both are needed).
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max
+from django.db.models import Max, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import AuditLog, User
 from billing.models import LedgerEntry
@@ -58,11 +59,9 @@ class BlockedLine:
 def _zero_since(tenant):
     """When the balance last fell to zero: the first entry after the last one that left money (one query)."""
     entries = LedgerEntry.objects.filter(account__tenant=tenant)
-    last_funded = entries.filter(balance_after__gt=0).order_by("-id").values_list("id", flat=True)[:1]
-    first_zero = entries.filter(balance_after=0).order_by("id")
-    if last_funded:
-        first_zero = first_zero.filter(id__gt=last_funded[0])
-    return first_zero.values_list("created_at", flat=True).first()
+    last_funded = entries.filter(balance_after__gt=0).order_by("-id").values("id")[:1]
+    return (entries.filter(balance_after=0, id__gt=Coalesce(Subquery(last_funded), Value(0))).order_by("id")
+            .values_list("created_at", flat=True).first())
 
 
 def _exhausted_pools(tenant, month):
@@ -136,7 +135,8 @@ class _Judge:
 
 
 def blocked_users(*, tenant, now):
-    """[BlockedLine] of the users and toll-free numbers that cannot call now, by display name (nine queries)."""
+    """[BlockedLine] of the users and toll-free numbers that cannot call now, by display name (seven to ten queries,
+    whatever the number of users)."""
     plans_by_user = {}
     for user_id, plan in (AssignedPlan.objects.filter(tenant=tenant, enabled=True, service_plan__name__in=PLANS_READ)
                           .values_list("user_id", "service_plan__name")):

@@ -110,7 +110,8 @@ def spend_by_day(*, tenant, period):
     series = []
     for day in period.each_day():
         row = by_day.get(day, {})
-        series.append(DailySpend(day=day, calls=-(row.get("calls") or ZERO), toll_free=-(row.get("toll_free") or ZERO)))
+        series.append(DailySpend(day=day, calls=-(row.get("calls") or ZERO).quantize(ZERO),
+                                 toll_free=-(row.get("toll_free") or ZERO).quantize(ZERO)))
     return series
 
 
@@ -122,7 +123,8 @@ def credits_forecast(*, tenant, now):
     spent = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gt=window_start, created_at__lte=now)
              .aggregate(total=Sum("amount"))["total"]) or ZERO
     trigger = balance.trigger_amount if balance.auto_recharge_enabled and not balance.auto_recharge_paused else None
-    return Forecast(available=balance.available, spent=-spent, window_days=BURN_RATE_DAYS, trigger=trigger, today=today)
+    return Forecast(available=balance.available, spent=-spent.quantize(ZERO), window_days=BURN_RATE_DAYS, trigger=trigger,
+                    today=today)
 
 
 TOP = 10
@@ -147,7 +149,8 @@ def _charges_by(tenant, period, field):
                                     created_at__lt=period.end_at)
             .annotate(key=Coalesce(Subquery(record), Value("")))
             .values("key").annotate(spent=Sum("amount"), calls=Count("id")).order_by("spent", "key"))
-    return [(row["key"], -row["spent"], row["calls"]) for row in rows]
+    # Charges are negative, so ascending order puts the largest spend first; SQLite sums them as floats.
+    return [(row["key"], -row["spent"].quantize(ZERO), row["calls"]) for row in rows]
 
 
 def _top(rows, label_of, others_label):

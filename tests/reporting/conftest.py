@@ -75,3 +75,22 @@ def assign():
         licenses_change(tenant=user.tenant, actor=None, users=[user], add=products)
 
     return give
+
+
+@pytest.fixture
+def place_call(tenant):
+    """place_call(user, callee, start_at=None, seconds=60): authorizes and completes a call through rating's call
+    services (default rate deck), as the telephony platform does. Returns the call record, or None if blocked."""
+    from billing.rating.services import call_authorize, call_complete
+
+    ids = itertools.count(1)
+
+    def place(user, callee, *, start_at=None, seconds=60, call_type="user_out"):
+        call_id = f"placed-{next(ids)}"
+        decision = call_authorize(tenant=tenant, call_id=call_id, call_type=call_type, callee_number=callee,
+                                  start_at=start_at or timezone.now(), user_principal_name=user.upn)
+        if not decision.allowed:
+            return None
+        return call_complete(tenant=tenant, call_id=call_id, duration_seconds=seconds)
+
+    return place
