@@ -9,9 +9,9 @@ from accounts.permissions import admin_required
 from accounts.roles import Cap
 from reporting.models import ExportJob
 from reporting.parameters import parse_usage_parameters
-from reporting.services import export_request
+from reporting.services import export_request, parameters_of
 
-from .usage import usage_page
+from .usage import filter_labels, usage_page
 
 
 @admin_required(Cap.REPORTS_READ)
@@ -34,8 +34,10 @@ def export_start(request):
 def export_status(request, job_id):
     """The job's progress: the htmx poll gets the progress fragment, a browser the whole page."""
     job = get_object_or_404(ExportJob, pk=job_id, tenant=request.tenant)
-    template = "reporting/_export_progress.html" if request.htmx else "reporting/export.html"
-    return render(request, template, {"job": job})
+    if request.htmx:
+        return render(request, "reporting/_export_progress.html", {"job": job})
+    return render(request, "reporting/export.html", {"job": job,
+                                                     "filter_labels": filter_labels(parameters_of(job).filters)})
 
 
 @admin_required(Cap.REPORTS_READ)

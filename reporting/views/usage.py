@@ -52,6 +52,15 @@ def _common(request, report, errors):
     }
 
 
+FILTER_LABELS = {"username": "Username", "call_type": "Call type", "context": "Domestic/International",
+                 "country": "Country or region", "capability": "Capability"}
+
+
+def filter_labels(filters):
+    """[(label, value)] of the filters in use, as the page names them."""
+    return [(label, getattr(filters, name)) for name, label in FILTER_LABELS.items() if getattr(filters, name)]
+
+
 def _usage_context(request, parameters, panel):
     tenant = request.tenant
     page = usage_selectors.pstn_usage_page(tenant=tenant, parameters=parameters, after=request.GET.get("after", ""),
@@ -72,6 +81,7 @@ def _usage_context(request, parameters, panel):
         "default_columns": DEFAULT_PAGE_COLUMNS,
         "panel": panel,
         "export_formats": ExportJob.Format.choices,
+        "filter_labels": filter_labels(parameters.filters),
         "recent_exports": list(ExportJob.objects.filter(tenant=tenant, requested_by=request.user)
                                .order_by("-created_at")[:RECENT_EXPORTS]) if panel == "export" else [],
     }

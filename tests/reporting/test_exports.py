@@ -165,7 +165,7 @@ def test_htmx_export_answers_with_a_progress_bar_that_polls_until_done(client_as
     assert "<progress" in body and f'hx-get="/reports/exports/{job.pk}/"' in body and 'hx-trigger="every 1s"' in body
     export_run(job_id=job.pk)
     done = client.get(reverse("reporting:export_status", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
-    assert "hx-trigger" not in done and "Download PSTN usage details" in done and 'value="100"' in done
+    assert "hx-trigger" not in done and "PSTN usage details 20" in done and 'value="100"' in done
 
 
 def test_the_csv_writer_reports_progress_every_n_rows(tmp_path):
