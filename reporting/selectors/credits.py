@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
 from accounts.validation import country_name
-from billing.models import LedgerEntry
+from billing.models import CreditAccount, LedgerEntry
 from billing.rating.models import CallRecord
 from billing.selectors import credits_balance
 
@@ -81,22 +81,20 @@ def _entries(tenant):
 def balance_by_day(*, tenant, period):
     """[(day, balance at the end of that day)] for every day of `period` (two queries).
 
-    The balance at a day's end is the `balance_after` of the last entry written up to then; a day without
-    entries carries the day before.
+    The balance at a day's end is the sum of every entry before midnight. It is worked back from the balance
+    now (the account's cached sum of the ledger, which check_ledger proves) less what was entered since, so
+    that entries written out of time order (imports, back-dated history) still land on their own day.
     """
-    entries = _entries(tenant)
-    opening = (entries.filter(created_at__lt=period.start_at).order_by("-id")
-               .values_list("balance_after", flat=True).first())
-    in_period = entries.filter(created_at__gte=period.start_at, created_at__lt=period.end_at)
-    last_ids = in_period.annotate(day=TruncDate("created_at")).values("day").annotate(last=Max("id")).values("last")
-    closing = dict(entries.filter(id__in=last_ids).annotate(day=TruncDate("created_at"))
-                   .values_list("day", "balance_after"))
-    balance = opening if opening is not None else ZERO
+    balance = (CreditAccount.objects.filter(tenant=tenant).values_list("balance", flat=True).first()) or ZERO
+    since = dict(_entries(tenant).filter(created_at__gte=period.start_at).annotate(day=TruncDate("created_at"))
+                 .values("day").annotate(total=Sum("amount")).values_list("day", "total"))
+    later = sum((total for day, total in since.items() if day > period.last_day), ZERO)
+    closing = balance - later
     series = []
-    for day in period.each_day():
-        balance = closing.get(day, balance)
-        series.append((day, balance))
-    return series
+    for day in reversed(period.each_day()):
+        series.append((day, closing.quantize(ZERO)))
+        closing -= since.get(day, ZERO)
+    return series[::-1]
 
 
 def spend_by_day(*, tenant, period):

@@ -54,6 +54,18 @@ def test_balance_over_time_is_the_running_sum_of_the_ledger_at_each_days_end(cli
         assert balance == _independent_balance_at(history, end_of_day), day
 
 
+def test_entries_written_out_of_time_order_land_on_their_own_day(client_as, billing_admin, fund, charged_call, now):
+    fund(100, at=now - timedelta(days=1))
+    fund(50, at=now - timedelta(days=10))  # back-dated: written after the later purchase
+    charged_call("5.00", start_at=now - timedelta(days=5))  # charged at the call's end, between the two
+    series = dict(client_as(billing_admin).get(URL, {"range": "28"}).context["balance_series"])
+    day = now.date()
+    assert series[day - timedelta(days=11)] == 0
+    assert series[day - timedelta(days=10)] == Decimal("50.00")
+    assert series[day - timedelta(days=5)] == Decimal("45.00")
+    assert series[day] == Decimal("145.00")
+
+
 def test_daily_spend_and_its_breakdowns_add_up_to_the_ledger_charges(client_as, billing_admin, history, now):
     response = client_as(billing_admin).get(URL, {"range": "28"})
     period = preset_range(28, today=now.date())
