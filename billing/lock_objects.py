@@ -1,9 +1,10 @@
 """Every row lock of Communications Credits, in one place. Lock order: credit account, reservations, lots.
 
 Each service that changes money takes the tenant's credit account row first; holding it serialises all
-money movement of that tenant, so the later locks never wait on each other in another order.
+money movement of that tenant, so the later locks never wait on each other in another order. The
+auto-recharge settings row is locked on its own by the services that change settings (they move no money).
 """
-from .models import CreditAccount, Lot, Reservation
+from .models import AutoRechargeSettings, CreditAccount, Lot, Reservation
 
 
 def credit_account_for_update(*, tenant):
@@ -26,3 +27,8 @@ def funded_lots_for_update(*, account):
 
 def lot_for_update(*, lot_id):
     return Lot.objects.select_for_update().get(pk=lot_id)
+
+
+def auto_recharge_settings_for_update(*, tenant):
+    """The tenant's auto-recharge settings row, locked, or None when it never saved any."""
+    return AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()

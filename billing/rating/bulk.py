@@ -21,6 +21,12 @@ def reserve_ids(model, count):
         return [row[0] for row in cursor.fetchall()]
 
 
+def _postgresql_type(field):
+    """The column's type name as psycopg knows it: "varchar(128)" -> "varchar", a foreign key -> its target's."""
+    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+    return db_type.split("(")[0].strip()
+
+
 def insert_rows(model, fields, rows):
     """Inserts `rows` (tuples in `fields` order, `id` included when the ids were reserved) into `model`'s table.
 
@@ -29,9 +35,12 @@ def insert_rows(model, fields, rows):
     if not rows:
         return []
     if is_postgresql():
-        columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
-        sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+        model_fields = [model._meta.get_field(name) for name in fields]
+        columns = ", ".join(connection.ops.quote_name(field.column) for field in model_fields)
+        # Binary COPY: psycopg's C dumpers write each value without formatting it as text first.
+        sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.set_types([_postgresql_type(field) for field in model_fields])
             for row in rows:
                 copy.write_row(row)
         return [row[fields.index("id")] for row in rows] if "id" in fields else []

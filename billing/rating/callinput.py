@@ -19,6 +19,7 @@ from .rules import call_limits
 # Short dialling codes an emergency call may carry instead of a full number (911, 112, 999, 000, 1-1-2 ...).
 _EMERGENCY_CODE = re.compile(r"^\+?[0-9]{2,6}$")
 _CALL_ID = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: Teams call ids are GUIDs or opaque tokens
+_CALL_TYPES = frozenset(CallType.values)
 
 
 def clean_call_id(value, *, field="call_id"):
@@ -34,7 +35,7 @@ def clean_call_id(value, *, field="call_id"):
 
 def clean_call_type(value, *, field="call_type", allowed=None):
     text = str(value or "").strip()
-    if text not in CallType.values:
+    if text not in _CALL_TYPES:
         raise ValidationError({field: f"'{text}' is not a call type; use one of {', '.join(CallType.values)}."})
     if allowed is not None and text not in allowed:
         raise ValidationError({field: f"'{text}' calls cannot be sent here; use one of {', '.join(sorted(allowed))}."})
@@ -58,10 +59,10 @@ def clean_datetime(value, *, field):
     return moment.astimezone(datetime.UTC)
 
 
-def clean_start(value, *, field="start_at", now=None):
+def clean_start(value, *, field="start_at", now=None, limits=None):
     start = clean_datetime(value, field=field)
     now = now or timezone.now()
-    skew = call_limits().start_skew_seconds
+    skew = (limits or call_limits()).start_skew_seconds
     if (start - now).total_seconds() > skew:
         raise ValidationError({field: f"The call starts at {start:%Y-%m-%d %H:%M:%S} UTC, in the future."})
     if start.year < 2000:
@@ -69,7 +70,7 @@ def clean_start(value, *, field="start_at", now=None):
     return start
 
 
-def clean_duration(value, *, field="duration_seconds"):
+def clean_duration(value, *, field="duration_seconds", limits=None):
     """Whole seconds, 0 or more, at most the longest call the service accepts."""
     if isinstance(value, bool) or value is None or value == "":
         raise ValidationError({field: "The duration in whole seconds is required."})
@@ -79,7 +80,7 @@ def clean_duration(value, *, field="duration_seconds"):
         raise ValidationError({field: f"'{value}' is not a whole number of seconds."}) from None
     if number < 0:
         raise ValidationError({field: f"A call cannot last {number} seconds: the duration must be 0 or more."})
-    limit = call_limits().max_record_seconds
+    limit = (limits or call_limits()).max_record_seconds
     if number > limit:
         raise ValidationError({field: f"{number:,} seconds is longer than any call ({limit // 3600} hours)."})
     return number
@@ -95,11 +96,11 @@ def _whole(value):
     return number
 
 
-def duration_between(start, end, *, field="end_at"):
+def duration_between(start, end, *, field="end_at", limits=None):
     if end < start:
         raise ValidationError({field: f"The call ends ({end:%Y-%m-%d %H:%M:%S} UTC) before it starts "
                                       f"({start:%Y-%m-%d %H:%M:%S} UTC)."})
-    return clean_duration(math.ceil((end - start).total_seconds()), field=field)
+    return clean_duration(math.ceil((end - start).total_seconds()), field=field, limits=limits)
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -1,4 +1,6 @@
 """What a call record says about a call's parties, and the record's values from that and how the call was paid."""
+import os
+import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +23,17 @@ RECORD_FIELDS = ("id", "usage_id", "tenant", "call_id", "conference_id", "source
                  "duration_source", "operator", "charge", "connection_charge", "currency", "capability", "pool",
                  "pool_minutes", "credit_minutes", "rate", "deck_version", "rate_prefix", "price_per_minute",
                  "created_at")
+
+
+def usage_id():
+    """A new UsageId: a UUID of version 7 (RFC 9562), whose leading 48 bits are the time in milliseconds.
+
+    Ids made later sort later, so the unique index takes them at its end instead of all over its pages.
+    """
+    millis = time.time_ns() // 1_000_000
+    random_bits = int.from_bytes(os.urandom(10))
+    value = (millis << 80) | (0x7 << 76) | ((random_bits >> 68) << 64) | (0b10 << 62) | (random_bits & ((1 << 62) - 1))
+    return uuid.UUID(int=value)
 
 
 def call_details(*, tenant, party, rate):
@@ -102,7 +115,7 @@ def record_values(*, tenant_id, call_id, call_type, user_id, details, start_at, 
     fee = rate.connection_fee.amount if rate is not None and charge > 0 else charge * 0
     rate_id, deck_version_id = rate_ids(rate)
     return {
-        "id": record_id, "usage_id": uuid.uuid4(), "tenant": tenant_id, "call_id": call_id,
+        "id": record_id, "usage_id": usage_id(), "tenant": tenant_id, "call_id": call_id,
         "conference_id": conference_id, "source": source, "user": user_id, "user_object_id": user_id,
         **{name: details[name] for name in DETAIL_FIELDS},
         "call_type": str(call_type), "start_at": start_at, "end_at": end_at, "duration_seconds": duration_seconds,

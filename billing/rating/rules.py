@@ -1,6 +1,7 @@
 """Product facts of calling (PRODUCT.md) kept as data: conferencing Zone A, countries sharing a pool, plans, limits.
 
-Each value can be replaced in settings (names below) without a code change; services read them at call time.
+Each value can be replaced in settings (names below) without a code change. They are read once per process and
+read again when a setting changes (Django's setting_changed, which tests' override_settings sends).
 """
 import csv
 import functools
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 ZONE_A_FILE = Path(__file__).parent / "data" / "conferencing_zone_a.csv"
 
@@ -29,17 +32,22 @@ def _zone_a_from_file():
         return frozenset(row["country"] for row in csv.DictReader(handle))
 
 
+@functools.cache
 def zone_a_countries():
     """ISO codes of the countries whose non-premium numbers the conferencing dial-out pool pays for."""
     configured = getattr(settings, "RATING_CONFERENCING_ZONE_A", None)
     return frozenset(configured) if configured is not None else _zone_a_from_file()
 
 
+@functools.cache
+def _pool_country_groups():
+    return dict(getattr(settings, "RATING_POOL_COUNTRY_GROUPS", {"PR": "US"}))
+
+
 def pool_country(country):
     """The country whose pool serves users located in `country`: Puerto Rico shares the United States' pool."""
-    groups = getattr(settings, "RATING_POOL_COUNTRY_GROUPS", {"PR": "US"})
     country = (country or "").upper()
-    return groups.get(country, country)
+    return _pool_country_groups().get(country, country)
 
 
 def is_domestic(destination_country, home_country):
@@ -56,6 +64,7 @@ class CallLimits:
     import_batch_rows: int
 
 
+@functools.cache
 def call_limits():
     return CallLimits(
         max_call_seconds=int(getattr(settings, "RATING_MAX_CALL_MINUTES", 240)) * 60,
@@ -64,3 +73,10 @@ def call_limits():
         start_skew_seconds=int(getattr(settings, "RATING_START_SKEW_SECONDS", 300)),
         import_batch_rows=int(getattr(settings, "RATING_IMPORT_BATCH_ROWS", 10_000)),
     )
+
+
+@receiver(setting_changed)
+def _forget_settings(*, setting, **kwargs):
+    if setting.startswith("RATING_"):
+        for reader in (zone_a_countries, _pool_country_groups, call_limits):
+            reader.cache_clear()

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
+from billing import lock_objects
 from billing.exceptions import PurchaseNotAllowed
 from billing.models import AutoRechargeSettings, PaymentMethod
 from billing.rules import clean_whole_dollars, limits, purchase_refusal
@@ -58,8 +59,7 @@ def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, pa
     else:
         payment_method = current.payment_method
     with transaction.atomic(durable=True):
-        settings = AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()
-        settings = settings or AutoRechargeSettings(tenant=tenant)
+        settings = lock_objects.auto_recharge_settings_for_update(tenant=tenant) or AutoRechargeSettings(tenant=tenant)
         before = _snapshot(settings) if settings.pk else None
         settings.enabled, settings.trigger_amount, settings.recharge_amount = enabled, trigger, recharge
         settings.payment_method = payment_method
@@ -75,7 +75,9 @@ def auto_recharge_record_failure(*, tenant, reason):
     """Counts a failed recharge; after `failures_before_pause` in a row auto-recharge pauses until an admin
     saves the settings again. A successful recharge (credits_add_funds, kind RECHARGE) resets the count."""
     with transaction.atomic(durable=True):
-        settings = AutoRechargeSettings.objects.select_for_update().get(tenant=tenant)
+        settings = lock_objects.auto_recharge_settings_for_update(tenant=tenant)
+        if settings is None:
+            raise AutoRechargeSettings.DoesNotExist(f"{tenant} has no auto-recharge settings.")
         settings.consecutive_failures += 1
         settings.last_failure_reason = (reason or "")[:200]
         settings.paused = settings.consecutive_failures >= limits().failures_before_pause

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
+from billing import lock_objects
 from billing.gateway import CardRejected, get_gateway
 from billing.gateway.cards import card_problem
 from billing.models import AutoRechargeSettings, PaymentMethod
@@ -104,11 +105,12 @@ def payment_method_remove(*, payment_method, actor):
     _check_in_use(payment_method)
     tenant = payment_method.tenant
     with transaction.atomic(durable=True):
-        recharge = AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant, payment_method=payment_method).first()
-        if recharge is not None and recharge.enabled:
+        recharge = lock_objects.auto_recharge_settings_for_update(tenant=tenant)
+        pays_recharges = recharge is not None and recharge.payment_method_id == payment_method.pk
+        if pays_recharges and recharge.enabled:
             raise ValidationError({"payment_method": f"{payment_method.label} pays for auto-recharge. Choose another "
                                                      "payment method in Auto-recharge settings, or replace this one."})
-        if recharge is not None:
+        if pays_recharges:
             recharge.payment_method = None
             recharge.save(update_fields=["payment_method"])
         payment_method.removed_at = timezone.now()

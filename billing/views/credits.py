@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.navigation import url_or_none
@@ -45,8 +44,7 @@ def _overview_context(request, *, panel=None, values=None, errors=None):
     users = licensed_user_count(tenant=tenant)
     recommended = selectors.recommended_funding(licensed_users=users)
     settings = selectors.auto_recharge_settings(tenant=tenant)
-    methods = list(selectors.payment_methods_in_use(tenant=tenant))
-    usable = [m for m in methods if not m.is_expired()]
+    usable = [m for m in selectors.payment_methods_in_use(tenant=tenant) if not m.is_expired()]
     return {
         "tab": "overview",
         "products_url": url_or_none("licensing:products"),
@@ -55,11 +53,9 @@ def _overview_context(request, *, panel=None, values=None, errors=None):
         "refusal": selectors.credits_purchase_refusal(tenant=tenant),
         "licensed_users": users,
         "recommended": recommended,
-        "methods": methods,
         "usable_methods": usable,
         "lots": Paginator(selectors.credits_lots(tenant=tenant), LOTS_PER_PAGE).get_page(request.GET.get("page")),
         "recharge_help": f"Whole dollars, at least ${limits().minimum_auto_recharge:,.0f}.",
-        "now": timezone.now(),
         "can_manage": request.user.can(Cap.BILLING_MANAGE),
         "panel": panel,
         "values": values if values is not None else _initial_values(panel, settings, recommended, usable),

@@ -9,7 +9,6 @@ from accounts.permissions import admin_required
 from accounts.roles import Cap
 from billing import selectors
 from billing.gateway import get_gateway
-from billing.gateway.sandbox import TEST_CARDS
 from billing.rules import invoice_payment_eligible
 from billing.services import (
     payment_method_add_card,
@@ -24,14 +23,12 @@ CARD_FIELDS = ("number", "exp_month", "exp_year", "cvc", "holder_name")
 def _context(request, *, panel=None, target=None, values=None, errors=None):
     tenant = request.tenant
     recharge = selectors.auto_recharge_settings(tenant=tenant)
-    gateway = get_gateway()
     return {
         "methods": selectors.payment_methods_in_use(tenant=tenant),
         "auto_recharge": recharge,
         "can_manage": request.user.can(Cap.BILLING_MANAGE),
         "can_invoice": invoice_payment_eligible(tenant) and request.user.can(Cap.INVOICE_PAYMENT),
-        "test_mode": gateway.test_mode,
-        "test_cards": TEST_CARDS if gateway.test_mode else {},
+        "test_mode": get_gateway().test_mode,
         "panel": panel,
         "target": target,
         "values": values or {},

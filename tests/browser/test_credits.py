@@ -3,8 +3,16 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-# Funding adds the MCOPSTNC subscription from licensing's catalogue (a data migration): keep it across flushes.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+from tests.billing.factories import ensure_recommended_funding
+from tests.licensing.factories import ensure_catalogue
+
+
+@pytest.fixture(autouse=True)
+def _migrated_data(transactional_db):
+    """Live-server tests flush the database after each test, data migrations included: funding needs licensing's
+    catalogue (MCOPSTNC) and the page shows the recommended amounts, so put both back."""
+    ensure_catalogue()
+    ensure_recommended_funding()
 
 
 def add_test_card(page, number="4242 4242 4242 4242"):

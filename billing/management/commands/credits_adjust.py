@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
 from billing.exceptions import CreditsError
+from billing.management.errors import command_error
 from billing.services import credits_adjust
 
 
@@ -22,8 +23,6 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant has the domain '{tenant}'.")
         try:
             entry = credits_adjust(tenant=found, amount=amount, reason=reason, idempotency_key=key, actor=None)
-        except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
-        except CreditsError as exc:
-            raise CommandError(exc.message) from None
+        except (ValidationError, CreditsError) as exc:
+            raise command_error(exc) from None
         self.stdout.write(self.style.SUCCESS(f"{found.name}: {entry.amount:+,.2f}, balance {entry.balance_after:,.2f}."))

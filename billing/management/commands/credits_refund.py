@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from billing.exceptions import CreditsError
+from billing.management.errors import command_error
 from billing.models import Purchase
 from billing.services import credits_refund
 
@@ -22,9 +23,7 @@ class Command(BaseCommand):
             raise CommandError(f"No purchase has the id {purchase}.")
         try:
             entry = credits_refund(purchase=found, amount=amount, idempotency_key=key, actor=None, reason=reason)
-        except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
-        except CreditsError as exc:
-            raise CommandError(exc.message) from None
+        except (ValidationError, CreditsError) as exc:
+            raise command_error(exc) from None
         self.stdout.write(self.style.SUCCESS(f"{found.tenant.name}: refunded {-entry.amount:,.2f}, "
                                              f"balance {entry.balance_after:,.2f}."))

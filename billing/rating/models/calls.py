@@ -108,23 +108,29 @@ class CallRecord(models.Model):
     connection_charge = models.DecimalField("connection fee", default=0, **MONEY)
     currency = models.CharField(max_length=3, default="USD")
     capability = models.CharField(max_length=16, choices=Capability.choices)
-    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The pool, rate and deck version a call used are references for reports, not invariants (the pool's own
+    # MinutePoolUsage row holds a constrained key): without database constraints a bulk import skips three
+    # foreign-key checks per row.
+    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_constraint=False)
     pool_minutes = models.PositiveIntegerField(default=0)
     credit_minutes = models.PositiveIntegerField(default=0)
 
-    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_constraint=False)
     deck_version = models.ForeignKey("rating.RateDeckVersion", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+")
+                                     related_name="+", db_constraint=False)
     rate_prefix = models.CharField(max_length=15, blank=True)
     price_per_minute = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-start_at", "-id"]
+        # Reports read a tenant's calls by time, optionally one user's; other filters (call type) ride on the
+        # time range. Each further index would slow every import.
         indexes = [
             models.Index(fields=["tenant", "-start_at"], name="rating_call_tenant_start"),
             models.Index(fields=["tenant", "user", "-start_at"], name="rating_call_tenant_user_start"),
-            models.Index(fields=["tenant", "call_type", "-start_at"], name="rating_call_tenant_type_start"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_call_unique_call_id"),

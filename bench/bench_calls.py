@@ -1,0 +1,337 @@
+"""Benchmark the call path on PostgreSQL: authorize+complete pairs over HTTP, and the bulk call-record import.
+
+1. HTTP: starts gunicorn (this repo's .venv) on 127.0.0.1 against its own database, then N client threads
+   send authorize + complete pairs for one tenant as fast as the server answers, next to a raw baseline
+   measured the same way through the same server: /bench/raw does one UPDATE ... RETURNING and one INSERT
+   (bench/bench_calls_urls.py). Goal: pairs per second at least half the baseline's requests per second.
+2. Import: `call_records_import` in 10,000-row batches (realistic rows: most calls domestic within the pools,
+   a share abroad paid by credits, inbound and dial-out), in this process. Goal: 1,000,000 rows in 120 s.
+
+Creates its own database (BENCH_DATABASE_NAME, default bench_calls) on the server of BENCH_DATABASE_URL
+(default postgres://postgres@127.0.0.1:5432/postgres), and drops it at the end.
+"""
+import argparse
+import datetime
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+SEED = 20261126
+USERS = 200
+LICENCES = ("MCOEV", "MCOPSTN1", "MCOPSTNC")
+COUNTRIES = ("US", "US", "US", "US", "GB", "CA", "PR", "DE")
+HOME_NUMBER = {"US": "+1425555{:04d}", "GB": "+4420794{:05d}", "CA": "+1613555{:04d}", "PR": "+1787555{:04d}",
+               "DE": "+4930123{:05d}"}
+ABROAD = ("+447400{:06d}", "+49151123{:05d}", "+33612{:06d}", "+9198765{:05d}", "+8190123{:05d}", "+202123{:05d}",
+          "+551133{:06d}")
+TOLL_FREE = "+18005550100"
+# The people a company calls: most calls go to numbers called before (customers, suppliers, colleagues' mobiles).
+CONTACTS_AT_HOME = 4_000
+CONTACTS_ABROAD = 6_000
+HTTP_GOAL_RATIO = 0.5
+IMPORT_GOAL_SECONDS = 120.0
+IMPORT_GOAL_ROWS = 1_000_000
+
+
+def configure(database_url, database_name):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["TEST_DATABASE_NAME"] = database_name
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    import django
+
+    django.setup()
+
+
+def number(rng, template):
+    width = int(template.split(":")[1].rstrip("d}"))
+    return template.format(rng.randrange(10 ** width))
+
+
+def contacts():
+    """{home country: numbers there}, and numbers abroad: the destinations the benchmark's calls dial."""
+    rng = random.Random(SEED)
+    home = {country: [number(rng, template) for _ in range(CONTACTS_AT_HOME)] for country, template in HOME_NUMBER.items()}
+    return home, [number(rng, rng.choice(ABROAD)) for _ in range(CONTACTS_ABROAD)]
+
+
+HOME_CONTACTS, ABROAD_CONTACTS = contacts()
+
+
+def fill():
+    """One tenant, USERS callers with Teams Phone + Domestic Calling Plan + Communications Credits, a user number
+    each, a toll-free number, $300,000 of credits, an API token and the baseline's two tables."""
+    from django.db import connection
+
+    from accounts.models import Tenant, User
+    from accounts.services import api_token_create
+    from bench.bench_calls_urls import COUNTER_TABLE, EVENT_TABLE
+    from billing.rating.models import TenantPhoneNumber
+    from billing.services import credits_adjust
+    from licensing.models import AssignedPlan, LicenseAssignment, Product
+
+    tenant = Tenant.objects.create(name="Bench Calls", initial_domain="calls.bench", country="US", billing_country="US")
+    products = {p.sku_part_number: p for p in Product.objects.prefetch_related("service_plans")}
+    users = [User(id=uuid.uuid4(), tenant=tenant, upn=f"caller{i:04d}@calls.bench", display_name=f"Caller {i:04d}",
+                  usage_location=COUNTRIES[i % len(COUNTRIES)], password="!") for i in range(USERS)]
+    User.objects.bulk_create(users)
+    assignments = [LicenseAssignment(tenant=tenant, user=u, product=products[part]) for u in users for part in LICENCES]
+    LicenseAssignment.objects.bulk_create(assignments)
+    AssignedPlan.objects.bulk_create([
+        AssignedPlan(tenant=tenant, user_id=a.user_id, assignment=a, service_plan=plan)
+        for a in assignments for plan in products[a.product.sku_part_number].service_plans.all()])
+    numbers = [TenantPhoneNumber(tenant=tenant, e164=HOME_NUMBER[u.usage_location].format(i + 1), kind="user",
+                                 country=u.usage_location, user=u) for i, u in enumerate(users)]
+    numbers.append(TenantPhoneNumber(tenant=tenant, e164=TOLL_FREE, kind="toll_free", country="US"))
+    TenantPhoneNumber.objects.bulk_create(numbers)
+    for i in range(3):
+        credits_adjust(tenant=tenant, amount=Decimal(100_000), reason="Benchmark funding", idempotency_key=f"bench-{i}",
+                       actor=None)
+    _, token = api_token_create(tenant=tenant, name="bench", actor=None)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {COUNTER_TABLE} (id integer PRIMARY KEY, n bigint NOT NULL)")
+        cursor.execute(f"INSERT INTO {COUNTER_TABLE} VALUES (1, 0)")
+        cursor.execute(f"CREATE TABLE {EVENT_TABLE} (id bigserial PRIMARY KEY, n bigint NOT NULL, "
+                       "at timestamptz NOT NULL)")
+        cursor.execute("ANALYZE")
+    return tenant, users, token
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(database_url, database_name, port, workers):
+    server_db = database_url.rsplit("/", 1)[0] + "/" + database_name
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.bench_calls_settings", "DATABASE_URL": server_db,
+           "DB_CONN_MAX_AGE": "600", "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen(
+        [str(REPO_ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning", "--backlog", "256"],
+        cwd=REPO_ROOT, env=env, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            status, _ = request(port, "GET", "/api/schema/", None, {})
+            if status:
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def stop_server(process):
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def request(port, method, path, body, headers):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        payload = json.dumps(body) if body is not None else None
+        connection.request(method, path, body=payload, headers={"Content-Type": "application/json", **headers})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def run_clients(clients, seconds, work):
+    """Runs work(client index, rng) in a loop on `clients` threads for `seconds`; returns units done per second."""
+    stop = threading.Event()
+    done = [0] * clients
+    failures = []
+
+    def loop(index):
+        rng = random.Random(SEED + index)
+        while not stop.is_set():
+            try:
+                done[index] += work(index, rng)
+            except Exception as exc:  # noqa: BLE001 (reported after the run)
+                failures.append(repr(exc))
+                stop.set()
+
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"client failed: {failures[0]}")
+    return sum(done) / elapsed
+
+
+def pair_work(port, token, users, international_share):
+    auth = {"Authorization": f"Bearer {token}"}
+    serial = iter(range(10**9))
+    lock = threading.Lock()
+
+    def work(index, rng):
+        with lock:
+            call_id = f"bench-{index}-{next(serial)}"
+        user = users[rng.randrange(len(users))]
+        if rng.random() < international_share:
+            callee = rng.choice(ABROAD_CONTACTS)
+        else:
+            callee = rng.choice(HOME_CONTACTS[user.usage_location])
+        start = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
+        status, body = request(port, "POST", "/api/v1/calls/authorize",
+                               {"callId": call_id, "callType": "user_out", "userPrincipalName": user.upn,
+                                "calleeNumber": callee, "startDateTime": start}, auth)
+        if status != 200 or json.loads(body)["decision"] != "allowed":
+            raise RuntimeError(f"authorize answered {status}: {body[:300]!r}")
+        status, body = request(port, "POST", f"/api/v1/calls/{call_id}/complete",
+                               {"durationSeconds": rng.randint(5, 900)}, auth)
+        if status != 200:
+            raise RuntimeError(f"complete answered {status}: {body[:300]!r}")
+        return 1
+
+    return work
+
+
+def raw_work(port):
+    def work(index, rng):
+        status, body = request(port, "POST", "/bench/raw", {}, {})
+        if status != 200:
+            raise RuntimeError(f"raw view answered {status}: {body[:200]!r}")
+        return 1
+
+    return work
+
+
+def import_rows(rng, users, own_numbers, count, batch_index, batches, now):
+    """`count` finished calls to the company's contacts (70% domestic, 15% abroad, 10% inbound, 5% toll-free inbound),
+    the `batch_index`-th of `batches` consecutive slices of the last 360 days, as a telephony export comes."""
+    rows = []
+    slice_seconds = 360 * 86400 // batches
+    slice_start = now - datetime.timedelta(seconds=(batches - batch_index) * slice_seconds)
+    for i in range(count):
+        user = users[rng.randrange(len(users))]
+        roll = rng.random()
+        start = slice_start + datetime.timedelta(seconds=rng.randrange(slice_seconds))
+        row = {"call_id": f"imp-{batch_index}-{i}", "start_at": start, "duration_seconds": rng.randint(0, 1200)}
+        if roll < 0.70:
+            row.update(call_type="user_out", user_principal_name=user.upn,
+                       callee_number=rng.choice(HOME_CONTACTS[user.usage_location]))
+        elif roll < 0.85:
+            row.update(call_type="user_out", user_principal_name=user.upn, callee_number=rng.choice(ABROAD_CONTACTS))
+        elif roll < 0.95:
+            row.update(call_type="user_in", callee_number=own_numbers[user.upn],
+                       caller_number=rng.choice(HOME_CONTACTS["US"]))
+        else:
+            row.update(call_type="unassigned_in", callee_number=TOLL_FREE, caller_number=rng.choice(HOME_CONTACTS["US"]))
+        rows.append(row)
+    return rows
+
+
+def measure_import(tenant, users, own_numbers, total, batch):
+    from django.db.models import Sum
+
+    from billing.models import LedgerEntry
+    from billing.rating.models import CallRecord
+    from billing.rating.services import call_records_import
+
+    rng = random.Random(SEED)
+    now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    seconds, imported, errors, batches = 0.0, 0, 0, []
+    slices = -(-total // batch)
+    for index in range(slices):
+        rows = import_rows(rng, users, own_numbers, min(batch, total - index * batch), index, slices, now)
+        started = time.perf_counter()
+        result = call_records_import(tenant=tenant, rows=rows, actor=None)
+        spent = time.perf_counter() - started
+        seconds += spent
+        batches.append(spent)
+        imported += result.imported
+        errors += len(result.errors) + len(result.duplicates)
+        if result.errors:
+            raise SystemExit(f"import refused rows: {result.errors[:3]}")
+    charged = CallRecord.objects.filter(tenant=tenant, source="import").aggregate(total=Sum("charge"))["total"]
+    ledger = -LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS).exclude(
+        call_id__startswith="bench-").aggregate(total=Sum("amount"))["total"]
+    if charged != ledger:
+        raise SystemExit(f"imported charges {charged} differ from the ledger's {ledger}")
+    return imported, errors, seconds, batches, charged
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--international", type=float, default=0.2, help="share of calls abroad (paid by credits)")
+    parser.add_argument("--import-rows", type=int, default=IMPORT_GOAL_ROWS)
+    parser.add_argument("--batch", type=int, default=10_000)
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_calls")
+    configure(database_url, database_name)
+
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    if connection.vendor != "postgresql":
+        print(f"calls bench needs PostgreSQL (BENCH_DATABASE_URL={database_url}); skipped")
+        return 0
+    load_before = os.getloadavg()[0]
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+    try:
+        tenant, users, token = fill()
+        own_numbers = {u.upn: HOME_NUMBER[u.usage_location].format(i + 1) for i, u in enumerate(users)}
+        connection.close()
+        port = free_port()
+        server = start_server(database_url, database_name, port, args.workers)
+        try:
+            run_clients(args.clients, 2, raw_work(port))  # warm every worker
+            run_clients(args.clients, 3, pair_work(port, token, users, args.international))
+            baseline = run_clients(args.clients, args.seconds, raw_work(port))
+            pairs = run_clients(args.clients, args.seconds, pair_work(port, token, users, args.international))
+        finally:
+            stop_server(server)
+        imported, skipped, seconds, batches, charged = measure_import(tenant, users, own_numbers, args.import_rows,
+                                                                        args.batch)
+    finally:
+        connection.close()
+        teardown_databases(config, verbosity=0)
+
+    ratio = pairs / baseline
+    print(f"calls bench: PostgreSQL, gunicorn {args.workers} workers on 127.0.0.1, {args.clients} client threads, "
+          f"{args.seconds:.0f} s each, one tenant of {USERS} callers, {args.international:.0%} of calls abroad; "
+          f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after on {os.cpu_count()} CPUs")
+    print(f"  raw baseline (UPDATE ... RETURNING + INSERT): {baseline:,.0f} requests/s")
+    print(f"  authorize + complete: {pairs:,.0f} pairs/s ({2 * pairs:,.0f} requests/s), "
+          f"{ratio:.2f} x the baseline (goal >= {HTTP_GOAL_RATIO})")
+    rate = imported / seconds if seconds else 0
+    print(f"  import: {imported:,} call records in {len(batches)} batches of {args.batch:,}: {seconds:.1f} s "
+          f"({rate:,.0f} rows/s; median batch {statistics.median(batches):.2f} s, first ten "
+          f"{statistics.median(batches[:10]):.2f} s, last ten {statistics.median(batches[-10:]):.2f} s), "
+          f"${charged:,.2f} charged, {skipped} rows refused")
+    projected = IMPORT_GOAL_ROWS / rate if rate else float("inf")
+    print(f"  import goal: {IMPORT_GOAL_ROWS:,} rows in <= {IMPORT_GOAL_SECONDS:.0f} s: "
+          f"{'measured' if imported >= IMPORT_GOAL_ROWS else 'projected'} {projected:.0f} s")
+    ok = ratio >= HTTP_GOAL_RATIO and projected <= IMPORT_GOAL_SECONDS
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
