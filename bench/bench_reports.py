@@ -151,8 +151,8 @@ def run_child(database_url, database_name, var_dir, export_format, extra):
            "DJANGO_SETTINGS_MODULE": "config.settings.test", "CELERY_TASK_ALWAYS_EAGER": "true"}
     command = [sys.executable, __file__, "--child", export_format, "--child-query", json.dumps(extra)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read()  # to the end first: a child writing to a full pipe would never exit
     _, status, usage = os.wait4(process.pid, 0)
-    output = process.stdout.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"export child failed: {output}")
     return json.loads(output.strip().splitlines()[-1]), usage.ru_maxrss / 1024

@@ -57,14 +57,20 @@ class PostgresCopyCsv:
 
     def __iter__(self):
         sql, params = self.queryset.query.sql_with_params()
-        with connections[self.queryset.db].cursor() as cursor:
-            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                for chunk in copy:
-                    data = bytes(chunk)
-                    self.rows += data.count(b"\n")
-                    yield data
-            self.rows = raw.rowcount
+        # A connection of its own: while a COPY streams, its connection can run nothing else, and the export
+        # writes its progress through the usual one.
+        connection = connections.create_connection(self.queryset.db)
+        try:
+            with connection.cursor() as cursor:
+                raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+                with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+                    for chunk in copy:
+                        data = bytes(chunk)
+                        self.rows += data.count(b"\n")
+                        yield data
+                self.rows = raw.rowcount
+        finally:
+            connection.close()
 
 
 def _header_line():

@@ -26,6 +26,11 @@ START = reverse("reporting:export_start")
 
 
 @pytest.fixture(autouse=True)
+def committed(transactional_db):
+    """On PostgreSQL the CSV is read by COPY on a connection of its own, which only sees committed rows."""
+
+
+@pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
@@ -155,13 +160,22 @@ def test_filters_are_applied_to_the_export_and_recorded(client_as, reports_reade
     assert filters["username"] == "zoe@contoso.test" and filters["domesticInternational"] == "International"
 
 
-def test_htmx_export_answers_with_a_progress_bar_that_polls_until_done(client_as, reports_reader, calls,
-                                                                       django_capture_on_commit_callbacks):
+@pytest.fixture
+def queued(monkeypatch):
+    """Exports are queued but no worker has taken them yet: the task ids sent, in order."""
+    from reporting.tasks import export_pstn_usage
+
+    sent = []
+    monkeypatch.setattr(export_pstn_usage, "delay", sent.append)
+    return sent
+
+
+def test_htmx_export_answers_with_a_progress_bar_that_polls_until_done(client_as, reports_reader, calls, queued):
     client = client_as(reports_reader)
     response = client.post(START, {"range": "28", "format": "csv"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     job = ExportJob.objects.get()
-    assert job.status == "pending"  # the worker starts after commit
+    assert job.status == "pending" and queued == [str(job.pk)]
     assert "<progress" in body and f'hx-get="/reports/exports/{job.pk}/"' in body and 'hx-trigger="every 1s"' in body
     export_run(job_id=job.pk)
     done = client.get(reverse("reporting:export_status", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
@@ -189,22 +203,21 @@ def test_the_job_shows_progress_while_rows_are_written(tenant, reports_reader, m
 
     now = timezone.now()
     CallRecordFactory.create_batch(25, tenant=tenant, start_at=now - timedelta(hours=3))
-    job = services.export_request(tenant=tenant, actor=reports_reader,
-                                  parameters=UsageParameters(period=preset_range(7, today=now.date())), format="csv")
     seen = []
     writer = services.write_csv_zip
 
     def small_steps(path, source, *, parameters, on_progress):
         def record(rows):
             on_progress(rows)
-            seen.append(ExportJob.objects.values_list("status", "progress", "row_count").get(pk=job.pk))
+            seen.append(ExportJob.objects.values_list("status", "progress", "row_count").get())
         return writer(path, source, parameters=parameters, on_progress=record, every=10)
 
     # Small chunks and steps so that a 25-row export reports progress twice on the way.
     monkeypatch.setattr(services, "write_csv_zip", small_steps)
     monkeypatch.setattr(services, "export_csv", lambda *, tenant, parameters: exports.ValuesCsv(
         export_values(tenant=tenant, parameters=parameters), chunk_rows=5))
-    export_run(job_id=job.pk)
+    job = services.export_request(tenant=tenant, actor=reports_reader,
+                                  parameters=UsageParameters(period=preset_range(7, today=now.date())), format="csv")
     assert seen == [("running", 40, 10), ("running", 80, 20)]
     job.refresh_from_db()
     assert (job.status, job.progress, job.row_count, job.total_rows) == ("succeeded", 100, 25, 25)
@@ -287,7 +300,7 @@ def test_only_report_readers_may_export(client_as, request, persona):
     assert client_as(request.getfixturevalue(persona)).post(START, {"range": "28", "format": "csv"}).status_code == 403
 
 
-def test_a_pending_export_has_nothing_to_download(client_as, reports_reader, calls):
+def test_a_pending_export_has_nothing_to_download(client_as, reports_reader, calls, queued):
     client = client_as(reports_reader)
     client.post(START, {"range": "28", "format": "csv"})
     job = ExportJob.objects.get()
@@ -341,3 +354,30 @@ def test_postgresql_writes_the_same_csv_bytes_as_python(tenant, tmp_path):
     copied, formatted = b"".join(copy), b"".join(python)
     assert copied == formatted
     assert copy.rows == python.rows == CallRecord.objects.count()
+
+
+@pytest.mark.postgres
+def test_progress_is_written_while_postgresql_streams_the_csv(tenant, reports_reader, monkeypatch):
+    """The COPY has a connection of its own, so the job row can be updated while rows stream."""
+    from reporting import services
+    from reporting.parameters import UsageParameters
+    from reporting.periods import preset_range
+
+    now = timezone.now()
+    CallRecordFactory.create_batch(25, tenant=tenant, start_at=now - timedelta(hours=3))
+    seen = []
+    writer = services.write_csv_zip
+
+    def recording(path, source, *, parameters, on_progress):
+        assert isinstance(source, exports.PostgresCopyCsv)
+
+        def record(rows):
+            on_progress(rows)
+            seen.append(ExportJob.objects.values_list("progress", "row_count").get())
+        return writer(path, source, parameters=parameters, on_progress=record, every=10)
+
+    monkeypatch.setattr(services, "write_csv_zip", recording)
+    job = services.export_request(tenant=tenant, actor=reports_reader,
+                                  parameters=UsageParameters(period=preset_range(7, today=now.date())), format="csv")
+    job.refresh_from_db()
+    assert job.status == "succeeded" and seen == [(40, 10), (80, 20)]
