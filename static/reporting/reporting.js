@@ -10,3 +10,16 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   }
 });
+
+// Full screen: the report (totals, commands and table) fills the screen, as in the admin centre.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-fullscreen]")) {
+    const target = document.querySelector(button.dataset.fullscreen);
+    if (!target || !document.fullscreenEnabled) continue;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else target.requestFullscreen();
+    });
+  }
+});
