@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+"""Pages of Reports: PSTN usage (with its exports) and the Communications Credits dashboard."""
+from django.urls import path
+
+from .views import credits, exports, usage
 
 app_name = "reporting"
 
-urlpatterns = []
+urlpatterns = [
+    path("reports/pstn-usage/", usage.pstn_usage, name="pstn_usage"),
+    path("reports/pstn-usage/export/", exports.export_start, name="export_start"),
+    path("reports/exports/<uuid:job_id>/", exports.export_status, name="export_status"),
+    path("reports/exports/<uuid:job_id>/download/", exports.export_download, name="export_download"),
+    path("reports/credits/", credits.credits_dashboard, name="credits_dashboard"),
+]

@@ -1,0 +1,12 @@
+"""Graph-compatible routes of Reports, mounted at /v1.0/.
+
+The function-call syntax is matched loosely (anything after getPstnCalls) so that a malformed call gets a
+Graph-style 400 naming the problem rather than a bare 404.
+"""
+from django.urls import re_path
+
+from .graph import PstnCallsView
+
+urlpatterns = [
+    re_path(r"^communications/callRecords/getPstnCalls(?P<call>.*)$", PstnCallsView.as_view(), name="graph-get-pstn-calls"),
+]

@@ -1,0 +1,1 @@
+"""Pages of Reports: PSTN usage (usage details, minute pools, blocked users), exports, the credits dashboard."""
