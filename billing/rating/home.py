@@ -25,7 +25,12 @@ def cards(request):
         lines = ["No minute pool has used 80% of this month's minutes."]
     if summary.blocked:
         lines.append(f"{summary.blocked:,} call attempt{'s' if summary.blocked != 1 else ''} blocked this month")
-    links = _link("PSTN usage", "reporting:pstn_usage") if user.can(Cap.REPORTS_READ) else []
+    links = []
+    if user.can(Cap.REPORTS_READ):
+        for label, suffix in (("PSTN usage", ""), ("Minute pools", "?report=pools"), ("Blocked users", "?report=blocked")):
+            links += [(label, url + suffix) for _, url in _link(label, "reporting:pstn_usage")]
+    if user.can(Cap.CREDITS_DASHBOARD):
+        links += _link("Credits dashboard", "reporting:credits_dashboard")
     if user.can(Cap.BILLING_READ):
         links += _link("Rate decks", "rating:rates")
     return [{

@@ -28,7 +28,7 @@ def add_test_card(page, number="4242 4242 4242 4242"):
 
 def test_billing_admin_funds_credits_and_turns_on_auto_recharge(page, sign_in, billing_admin, screenshot):
     sign_in(billing_admin)
-    page.get_by_role("link", name="Communications Credits").first.click()
+    page.get_by_role("main").get_by_role("link", name="Communications Credits").first.click()
     expect(page.get_by_role("heading", name="Communications Credits", level=1)).to_be_visible()
     expect(page.get_by_test_id("credits-status")).to_have_text("Not set up")
     screenshot("credits-empty")
