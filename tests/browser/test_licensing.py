@@ -201,6 +201,9 @@ def test_licenses_page_assign_and_unassign(page, sign_in, license_admin, estate,
     page.get_by_role("link", name="Microsoft 365 Audio Conferencing").click()
     page.get_by_role("link", name="Assign licenses").click()
     panel = page.get_by_role("dialog", name="Assign licenses")
+    expect(panel).to_be_visible()
+    # htmx binds the search box's triggers while it swaps the panel in; typing before it settles is lost.
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     panel.get_by_label("Enter a name or email address").fill("Megan")
     expect(panel.locator(".license-option")).to_have_count(1)
     panel.get_by_role("checkbox").check()
