@@ -16,19 +16,12 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.support import django_setup  # noqa: E402
+
 GOAL_MS = 150
 # Half the directory has E5 + Domestic + Audio Conferencing + Communications Credits, half E3 + Teams Phone +
 # Domestic and International + Communications Credits: four licences each, every rule satisfied.
 MIXES = (("SPE_E5", "MCOPSTN1", "MCOMEETADV", "MCOPSTNC"), ("SPE_E3", "MCOEV", "MCOPSTN2", "MCOPSTNC"))
-
-
-def configure(database_url, database_name):
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["TEST_DATABASE_NAME"] = database_name
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
 
 
 def fill(users_count):
@@ -140,7 +133,7 @@ def main():
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_active_users")
-    configure(database_url, database_name)
+    django_setup(database_url=database_url, database_name=database_name)
 
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases

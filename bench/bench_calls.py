@@ -30,6 +30,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.support import django_setup  # noqa: E402
+
 SEED = 20261126
 USERS = 200
 LICENCES = ("MCOEV", "MCOPSTN1", "MCOPSTNC")
@@ -45,15 +47,6 @@ CONTACTS_ABROAD = 6_000
 HTTP_GOAL_RATIO = 0.5
 IMPORT_GOAL_SECONDS = 120.0
 IMPORT_GOAL_ROWS = 1_000_000
-
-
-def configure(database_url, database_name):
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["TEST_DATABASE_NAME"] = database_name
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
 
 
 def number(rng, template):
@@ -285,7 +278,7 @@ def main():
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_calls")
-    configure(database_url, database_name)
+    django_setup(database_url=database_url, database_name=database_name)
 
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases

@@ -27,22 +27,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.support import django_setup  # noqa: E402
+
 PAGE_GOAL_MS = 300
 CSV_GOAL_S = 30
 CSV_GOAL_MB = 250
 XLSX_GOAL_S = 20
 USERS = 1000
 XLSX_ROWS_SHARE = 10  # every 10th call is by a GB user: 100,000 of 1,000,000
-
-
-def configure(database_url, database_name, var_dir):
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["TEST_DATABASE_NAME"] = database_name
-    os.environ["VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    import django
-
-    django.setup()
 
 
 def fill(rows):
@@ -208,7 +200,7 @@ def main():
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_reports")
     var_dir = tempfile.mkdtemp(prefix="bench-reports-")
-    configure(database_url, database_name, var_dir)
+    django_setup(database_url=database_url, database_name=database_name, VAR_DIR=var_dir)
 
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
