@@ -39,7 +39,9 @@ def invoice_for_tenant(*, tenant, invoice_id):
 
 
 def latest_invoice(*, tenant):
-    return Invoice.objects.filter(tenant=tenant).only(*LIST_FIELDS).order_by("-issued_at", "-number").first()
+    """The newest invoice or statement (a credit note corrects an invoice; the Home card leads with what is billed)."""
+    return (Invoice.objects.filter(tenant=tenant).exclude(kind=Invoice.Kind.CREDIT_NOTE).only(*LIST_FIELDS)
+            .order_by("-issued_at", "-number").first())
 
 
 def tenants_with_credit_activity(*, before):

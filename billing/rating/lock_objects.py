@@ -1,4 +1,6 @@
 """Row locks of Rating and charging, in one place so every writer takes them in the same order."""
+from accounts.sql import column, db_value, fetch_one
+
 from .models import CallAuthorization, MinutePool, RateDeckGeneration
 
 
@@ -17,12 +19,18 @@ def minute_pool_for_update(*, tenant, month, ref):
     then pools in (kind, plan, country, user) order, then the ledger's lots.
     """
     key = {"tenant": tenant, "month": month, "kind": ref.kind, "plan": ref.plan}
+    where = " AND ".join(f"{column(MinutePool, name)} = %s" for name in ("tenant", "month", "kind", "plan"))
+    params = [db_value(MinutePool, "tenant", tenant.pk), db_value(MinutePool, "month", month), ref.kind, ref.plan]
     if ref.user_id is not None:
         key["user_id"] = ref.user_id
+        where += f" AND {column(MinutePool, 'user')} = %s"
+        params.append(db_value(MinutePool, "user", ref.user_id))
     else:
         key["user__isnull"] = True
         key["country"] = ref.country
-    pool = MinutePool.objects.select_for_update().filter(**key).first()
+        where += f" AND {column(MinutePool, 'user')} IS NULL AND {column(MinutePool, 'country')} = %s"
+        params.append(ref.country)
+    pool = fetch_one(MinutePool, where, params, lock=True)  # plain SQL: every pooled call locks its pool
     if pool is None:
         MinutePool.objects.get_or_create(tenant=tenant, month=month, kind=ref.kind, plan=ref.plan, country=ref.country,
                                          user_id=ref.user_id)
@@ -31,4 +39,6 @@ def minute_pool_for_update(*, tenant, month, ref):
 
 
 def call_authorization_for_update(*, tenant, call_id):
-    return CallAuthorization.objects.select_for_update().filter(tenant=tenant, call_id=call_id).first()
+    return fetch_one(CallAuthorization, f"{column(CallAuthorization, 'tenant')} = %s AND "
+                                        f"{column(CallAuthorization, 'call_id')} = %s",
+                     [db_value(CallAuthorization, "tenant", tenant.pk), call_id], lock=True)

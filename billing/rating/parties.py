@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from accounts import sql
 from accounts.models import User
-from licensing.models import AssignedPlan
+from licensing.models import AssignedPlan, ServicePlan
 
 from .callinput import clean_emergency_number, clean_number, clean_optional_number
 from .models import CallType, NumberInventoryType, TenantPhoneNumber
@@ -59,6 +60,19 @@ def _person(user, plans):
     return Person(user.pk, user.upn, user.display_name, user.usage_location, user.phone_number, frozenset(plans))
 
 
+_PERSON = sql.Columns((User, "u", "id"), (User, "u", "upn"), (User, "u", "display_name"), (User, "u", "usage_location"),
+                      (User, "u", "phone_number"), (TenantPhoneNumber, "n", "id"), (TenantPhoneNumber, "n", "e164"))
+# The caller and their own number, then their enabled plans: plain SQL, as every outbound call asks (accounts/sql.py).
+_PERSON_SQL = sql.Statement(lambda: (
+    f"SELECT {_PERSON.sql} FROM {sql.table(User)} u LEFT JOIN {sql.table(TenantPhoneNumber)} n "
+    f"ON n.{sql.column(TenantPhoneNumber, 'user')} = u.{sql.column(User, 'id')} "
+    f"WHERE u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s"))
+_PLANS_SQL = sql.Statement(lambda: (
+    f"SELECT p.{sql.column(ServicePlan, 'name')} FROM {sql.table(AssignedPlan)} a JOIN {sql.table(ServicePlan)} p "
+    f"ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')} "
+    f"WHERE a.{sql.column(AssignedPlan, 'user')} = %s AND a.{sql.column(AssignedPlan, 'enabled')} = %s"))
+
+
 class LiveDirectory:
     """Looks up the one user or number a real-time call names."""
 
@@ -67,13 +81,14 @@ class LiveDirectory:
         self._own_numbers = {}
 
     def person(self, upn):
-        user = User.objects.filter(tenant=self.tenant, upn=upn).select_related("assigned_phone_number").first()
-        if user is None:
+        found = _PERSON_SQL.rows([sql.db_value(User, "tenant", self.tenant.pk), upn])
+        if not found:
             return None
-        person = _person(user, AssignedPlan.objects.filter(user=user, enabled=True).values_list("service_plan__name",
-                                                                                                 flat=True))
-        own = getattr(user, "assigned_phone_number", None)
-        self._own_numbers[person.pk] = (own.pk, own.e164) if own is not None else None
+        user_id, upn, display_name, usage_location, phone_number, own_id, own_e164 = _PERSON.convert(found[0])
+        plans = [name for (name,) in _PLANS_SQL.rows([sql.db_value(AssignedPlan, "user", user_id),
+                                                      sql.db_value(AssignedPlan, "enabled", True)])]
+        person = Person(user_id, upn, display_name, usage_location, phone_number, frozenset(plans))
+        self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None
         return person
 
     def own_number(self, person):

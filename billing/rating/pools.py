@@ -11,8 +11,11 @@ import time
 from django.utils import timezone
 from django_countries import countries
 
+from accounts import sql
+from accounts.models import User
 from billing.notifications.services import notification_send
-from licensing.selectors import assigned_plan_counts, entitlement_for
+from licensing.models import AssignedPlan, ServicePlan
+from licensing.selectors import entitlement_for
 
 from .models import Capability, MinutePool
 from .rules import POOL_CAPABILITY, pool_country
@@ -42,6 +45,23 @@ def not_pooled_plans(plan_names):
     return frozenset(name for name in plan_names if not entitlement(name).pooled)
 
 
+# licensing.selectors.assigned_plan_counts for one plan, in plain SQL: every pooled call recounts its pool's licences.
+_PLAN_HOLDERS = sql.Statement(lambda: (
+    f"SELECT u.{sql.column(User, 'usage_location')}, COUNT(DISTINCT a.{sql.column(AssignedPlan, 'user')}) "
+    f"FROM {sql.table(AssignedPlan)} a "
+    f"JOIN {sql.table(ServicePlan)} p ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')} "
+    f"JOIN {sql.table(User)} u ON u.{sql.column(User, 'id')} = a.{sql.column(AssignedPlan, 'user')} "
+    f"WHERE a.{sql.column(AssignedPlan, 'tenant')} = %s AND a.{sql.column(AssignedPlan, 'enabled')} = %s "
+    f"AND p.{sql.column(ServicePlan, 'name')} = %s GROUP BY u.{sql.column(User, 'usage_location')}"))
+
+
+def plan_holder_counts(*, tenant, plan_name):
+    """{(plan_name, usage location): users holding the plan enabled}, as assigned_plan_counts() gives it."""
+    found = _PLAN_HOLDERS.rows([sql.db_value(AssignedPlan, "tenant", tenant.pk), sql.db_value(AssignedPlan, "enabled", True),
+                                plan_name])
+    return {(plan_name, location): users for location, users in found}
+
+
 def pool_month(at):
     """First day of the UTC calendar month a call starting at `at` counts in."""
     day = at.astimezone(datetime.UTC).date()
@@ -58,7 +78,7 @@ def pool_capacity(*, tenant, ref, user_plans=frozenset(), counts=None):
     if ref.kind == MinutePool.Kind.PER_USER:
         return plan.minutes_for(ref.country) if ref.plan in user_plans else 0
     if counts is None:
-        counts = assigned_plan_counts(tenant=tenant, plan_names=[ref.plan])
+        counts = plan_holder_counts(tenant=tenant, plan_name=ref.plan)
     counts = {key: n for key, n in counts.items() if key[0] == ref.plan}
     if ref.kind == MinutePool.Kind.CONFERENCING:
         return sum(counts.values()) * plan.dial_out_minutes

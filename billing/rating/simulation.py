@@ -155,6 +155,8 @@ def simulate_traffic(*, tenant, days, calls, seed=1, now=None):
             result.blocked += 1
             continue
         seconds = min(_seconds(rng, mean), decision.max_duration_seconds)
-        call_complete(tenant=tenant, call_id=call_id, duration_seconds=seconds)
+        # Charged when the call ended, so the ledger and the credits dashboard show each day's own spend.
+        ended = min(start + datetime.timedelta(seconds=seconds), timezone.now())
+        call_complete(tenant=tenant, call_id=call_id, duration_seconds=seconds, now=ended)
         result.completed += 1
     return result

@@ -3,6 +3,7 @@ from .auto_recharge import auto_recharge_record_failure, auto_recharge_update
 from .funding import credits_add_funds
 from .ledger import (
     credits_adjust,
+    credits_available,
     credits_debit,
     credits_expire_lots,
     credits_expire_reservations,
@@ -19,7 +20,8 @@ from .payment_methods import (
 from .recharge import recharge_if_due, recharge_process, recharge_run, recharge_start, recharge_sweep
 
 __all__ = [
-    "auto_recharge_record_failure", "auto_recharge_update", "credits_add_funds", "credits_adjust", "credits_debit",
+    "auto_recharge_record_failure", "auto_recharge_update", "credits_add_funds", "credits_adjust", "credits_available",
+    "credits_debit",
     "credits_expire_lots", "credits_expire_reservations", "credits_refund", "credits_release", "credits_reserve",
     "payment_method_add_card", "payment_method_add_invoice", "payment_method_remove", "payment_method_replace",
     "recharge_if_due", "recharge_process", "recharge_run", "recharge_start", "recharge_sweep",

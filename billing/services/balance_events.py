@@ -51,16 +51,16 @@ def notify_safely(*, tenant, event, context, period_key):
         return []
 
 
-def balance_changed(*, tenant, before, after, key, notices=True):
+def balance_changed(*, tenant, before, after, key, notices=True, watched=None):
     """The available balance of `tenant` went from `before` to `after` (the caller holds the account lock).
 
     Crossing the auto-recharge trigger downwards starts a recharge after the commit. With `notices`, reaching
     zero sends `balance_zero` and each low-balance level crossed sends `low_balance`, once per crossing
-    (`key` names the ledger change, e.g. its entry id).
+    (`key` names the ledger change, e.g. its entry id). `watched` is what _watched() reads, when the caller has it.
     """
     if after >= before:
         return
-    watched = _watched(tenant)
+    watched = watched if watched is not None else _watched(tenant)
     enabled = bool(watched["auto_recharge__enabled"]) and not watched["auto_recharge__paused"]
     trigger = watched["auto_recharge__trigger_amount"]
     if enabled and trigger is not None and after < trigger <= before:

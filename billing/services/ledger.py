@@ -20,7 +20,9 @@ from billing.exceptions import IdempotencyConflict, InsufficientCredits
 from billing.gateway import GatewayIdempotencyConflict, get_gateway
 from billing.models import CreditAccount, LedgerEntry, Lot, PaymentMethod, Reservation
 from billing.rules import CENT, clean_charge, clean_idempotency_key, limits, lot_expiry
+from billing.selectors import credits_balance
 
+from . import ledger_hot as hot
 from .balance_events import balance_changed
 
 Kind = LedgerEntry.Kind
@@ -92,6 +94,15 @@ def _held(account, now):
     return (held.aggregate(total=Sum("amount"))["total"] or ZERO).quantize(CENT)
 
 
+def credits_available(*, tenant, now=None):
+    """What calls may spend now (credits_balance().available), read under the account lock the caller holds."""
+    now = now or timezone.now()
+    state = hot.locked_state(tenant=tenant, call_id="", now=now)
+    if state is None or state.lot_due:
+        return credits_balance(tenant=tenant, now=now).available
+    return max(state.balance - state.held, ZERO)
+
+
 def _clean_call_id(call_id):
     call_id = (call_id or "").strip()
     if not call_id:
@@ -105,19 +116,53 @@ def _charge_of_call(account, call_id):
     return LedgerEntry.objects.filter(account=account, call_id=call_id, kind__in=LedgerEntry.CHARGE_KINDS).first()
 
 
-def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo=""):
+def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo="", at=None):
     """Charges a call to credits, first in first out, converting the call's reservation if it has one.
 
     Idempotent by call id: the same call charged again with the same amount returns the first entry;
     with another amount it raises IdempotencyConflict. Raises InsufficientCredits (nothing written)
-    when the available balance, plus the call's own reservation, does not cover the amount.
+    when the available balance, plus the call's own reservation, does not cover the amount. `at` dates the
+    entry (a simulated call charged when it ended); it defaults to now and may not lie in the future.
     """
     if kind not in LedgerEntry.CHARGE_KINDS:
         raise ValueError(f"{kind!r} is not a charge kind ({', '.join(LedgerEntry.CHARGE_KINDS)}).")
     amount = clean_charge(amount)
     call_id = _clean_call_id(call_id)
+    now = timezone.now()
+    if at is not None and at > now:
+        raise ValidationError({"at": "A charge cannot be dated in the future."})
     with transaction.atomic():
-        now = timezone.now()
+        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
+        if state is not None and state.plain_debit:
+            return _debit_plain(tenant, state, amount=amount, call_id=call_id, kind=kind, actor=actor, memo=memo,
+                                now=now, at=at or now)
+        return _debit_full(tenant, amount=amount, call_id=call_id, kind=kind, actor=actor, memo=memo, now=now,
+                           at=at or now)
+
+
+def _debit_plain(tenant, state, *, amount, call_id, kind, actor, memo, now, at):
+    """The debit of a call never charged, with no lot due to expire: five statements under the account lock."""
+    own_hold = state.reservation_amount if state.reservation_holding else ZERO
+    available = state.balance - state.held + own_hold
+    if amount > available:
+        raise InsufficientCredits(amount=amount, available=max(available, ZERO))
+    hot.spend_lots(state.account_id, amount)
+    balance = state.balance - amount
+    entry = hot.append_entry(account_id=state.account_id, kind=kind, amount=-amount, balance_after=balance,
+                             idempotency_key=f"{kind}:{call_id}", at=at, call_id=call_id, memo=memo,
+                             **actor_fields(actor))
+    hot.set_balance(state.account_id, balance)
+    if state.reservation_id is not None and state.reservation_status == Reservation.Status.HELD:
+        hot.convert_reservation(state.reservation_id, entry_id=entry.pk, at=now)
+    # Available to the tenant before: the balance less every hold, this call's too. After: its hold is spent.
+    balance_changed(tenant=tenant, before=available - own_hold, after=available - amount, key=f"entry-{entry.pk}",
+                    watched=state.watched)
+    return entry
+
+
+def _debit_full(tenant, *, amount, call_id, kind, actor, memo, now, at):
+    """The general debit: a repeated call id, lots to forfeit first, or an account not created yet."""
+    with transaction.atomic():
         account = lock_objects.credit_account_for_update(tenant=tenant)
         first = _charge_of_call(account, call_id)
         if first is not None:
@@ -133,14 +178,11 @@ def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None,
             raise InsufficientCredits(amount=amount, available=max(available, ZERO))
         _spend(live, amount)
         entry = append_entry(account, kind=kind, amount=-amount, idempotency_key=f"{kind}:{call_id}", actor=actor,
-                             at=now, call_id=call_id, memo=memo)
+                             at=at, call_id=call_id, memo=memo)
         if reservation is not None and reservation.status == Reservation.Status.HELD:
             reservation.status, reservation.entry, reservation.settled_at = Reservation.Status.CONVERTED, entry, now
             reservation.save(update_fields=["status", "entry", "settled_at"])
-        # Available to the tenant before: the balance less every hold, this call's too. After: its hold is spent.
         balance_changed(tenant=tenant, before=available - own_hold, after=available - amount, key=f"entry-{entry.pk}")
-        audit_record(tenant=tenant, actor=actor, action=f"credits.{kind}", target=entry,
-                     after={"amount": str(amount), "call_id": call_id, "balance": str(account.balance)})
         return entry
 
 
@@ -152,11 +194,27 @@ def credits_reserve(*, tenant, amount, call_id, expires_at=None):
     """
     amount = clean_charge(amount)
     call_id = _clean_call_id(call_id)
+    now = timezone.now()
+    expires_at = expires_at or now + limits().reservation_lifetime
+    if expires_at <= now:
+        raise ValidationError({"expires_at": "A reservation must expire in the future."})
     with transaction.atomic():
-        now = timezone.now()
-        expires_at = expires_at or now + limits().reservation_lifetime
-        if expires_at <= now:
-            raise ValidationError({"expires_at": "A reservation must expire in the future."})
+        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
+        if state is not None and state.plain_reserve:
+            available = state.balance - state.held
+            if amount > available:
+                raise InsufficientCredits(amount=amount, available=max(available, ZERO))
+            reservation = hot.create_reservation(account_id=state.account_id, call_id=call_id, amount=amount,
+                                                 expires_at=expires_at, at=now)
+            balance_changed(tenant=tenant, before=available, after=available - amount, key=f"hold-{reservation.pk}",
+                            notices=False, watched=state.watched)
+            return reservation
+        return _reserve_full(tenant, amount=amount, call_id=call_id, expires_at=expires_at, now=now)
+
+
+def _reserve_full(tenant, *, amount, call_id, expires_at, now):
+    """The general hold: a call id seen before, lots to forfeit first, or an account not created yet."""
+    with transaction.atomic():
         account = lock_objects.credit_account_for_update(tenant=tenant)
         first = lock_objects.reservation_for_update(account=account, call_id=call_id)
         if first is not None:

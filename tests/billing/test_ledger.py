@@ -30,14 +30,31 @@ def test_debits_spend_the_oldest_purchase_first(tenant, fund):
     assert ledger_problems() == []
 
 
-def test_a_debit_records_the_call_its_kind_the_running_balance_and_an_audit_row(tenant, fund):
+def test_a_debit_records_the_call_its_kind_and_the_running_balance_in_the_ledger_not_the_audit_log(tenant, fund):
     fund(100)
     entry = credits_debit(tenant=tenant, amount=D("0.25"), call_id="tf-7", kind=LedgerEntry.Kind.TOLL_FREE_CHARGE,
                           memo="Toll-free minute")
     assert (entry.kind, entry.amount, entry.balance_after, entry.call_id) == ("toll_free_charge", D("-0.25"),
                                                                               D("99.75"), "tf-7")
     assert entry.actor_label == "System"
-    assert AuditLog.objects.filter(tenant=tenant, action="credits.toll_free_charge").count() == 1
+    stored = LedgerEntry.objects.get(pk=entry.pk)
+    assert (stored.kind, stored.amount, stored.balance_after, stored.call_id, stored.idempotency_key, stored.memo) == (
+        "toll_free_charge", D("-0.25"), D("99.75"), "tf-7", "toll_free_charge:tf-7", "Toll-free minute")
+    assert stored.created_at == entry.created_at
+    # Calls are machine events: the ledger is their record; the audit log keeps what people and operators did.
+    assert not AuditLog.objects.filter(tenant=tenant, action__in=["credits.call_charge", "credits.toll_free_charge"]).exists()
+    assert AuditLog.objects.filter(tenant=tenant, action="credits.purchase").count() == 1
+
+
+def test_a_debit_may_be_dated_when_the_call_ended_but_not_in_the_future(tenant, fund):
+    fund(100)
+    ended = timezone.now() - timedelta(days=3)
+    entry = credits_debit(tenant=tenant, amount=D("1.10"), call_id="past-1", at=ended)
+    assert LedgerEntry.objects.get(pk=entry.pk).created_at == ended
+    with pytest.raises(ValidationError):
+        credits_debit(tenant=tenant, amount=D("1.10"), call_id="future-1", at=timezone.now() + timedelta(hours=1))
+    assert not LedgerEntry.objects.filter(call_id="future-1").exists()
+    assert ledger_problems() == []
 
 
 def test_a_debit_beyond_the_balance_is_refused_and_writes_nothing(tenant, fund):

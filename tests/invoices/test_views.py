@@ -183,11 +183,12 @@ def test_another_tenants_invoice_is_not_found(client_as, billing_admin, other_te
 
 def test_the_home_card_shows_the_latest_invoice(client_as, billing_admin, documents):
     body = client_as(billing_admin).get("/").content.decode()
-    note = documents["note"]
-    assert "Bills" in body and "Latest credit note" in body and note.display_number in body
+    # The credit note issued last corrects January's invoice; the card leads with March's invoice, which is due.
+    assert "Bills" in body and "Latest invoice" in body and documents["po"].display_number in body
+    assert "Latest credit note" not in body and documents["note"].display_number not in body
     assert "Amount due" in body and "$5,000.00" in body
 
 
 def test_the_home_card_is_only_for_billing_readers(client_as, license_admin, documents):
     body = client_as(license_admin).get("/").content.decode()
-    assert "Bills &amp; payments" not in body and documents["note"].display_number not in body
+    assert "Bills &amp; payments" not in body and documents["po"].display_number not in body

@@ -5,6 +5,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import Tenant
 from billing.ledger_check import ledger_problems
@@ -34,6 +35,7 @@ def charges_in_ledger(tenant):
 
 
 def test_simulated_traffic_is_realistic_and_charged_like_real_calls(busy_tenant):
+    started = timezone.now()
     result = simulate_traffic(tenant=busy_tenant, days=30, calls=300, seed=7)
 
     assert result.attempts == 300 and result.skipped == []
@@ -46,6 +48,12 @@ def test_simulated_traffic_is_realistic_and_charged_like_real_calls(busy_tenant)
     assert set(BlockedCall.objects.values_list("reason", flat=True)) <= {"no_teams_phone", "premium_destination"}
     assert records.aggregate(total=Sum("charge"))["total"] == charges_in_ledger(busy_tenant) > 0
     assert not CallAuthorization.objects.filter(status=CallAuthorization.Status.HELD).exists()
+    # Each charge is dated when its call ended, so the spend is spread over the days simulated.
+    ends = dict(records.filter(charge__gt=0).values_list("call_id", "end_at"))
+    charged_at = dict(LedgerEntry.objects.filter(call_id__in=ends).values_list("call_id", "created_at"))
+    assert charged_at.keys() == ends.keys()
+    assert all(charged_at[call] == ends[call] for call in ends if ends[call] < started)  # later ones: the moment seeded
+    assert len({moment.date() for moment in charged_at.values()}) > 10
     assert ledger_problems() == []
 
 

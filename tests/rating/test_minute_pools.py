@@ -208,3 +208,15 @@ def test_holds_never_completed_expire_and_give_back_minutes_and_credit(tenant, c
     assert MinutePool.objects.get(tenant=tenant).held_minutes == 0
     assert credits_balance(tenant=tenant, now=now).reserved == 0
     assert call_authorizations_expire(now=decision.expires_at) == 0
+
+
+def test_the_pools_plain_sql_licence_count_equals_the_licensing_selector(tenant):
+    from billing.rating.pools import plan_holder_counts
+    from licensing.selectors import assigned_plan_counts
+
+    for country, licences in (("US", ("MCOEV", "MCOPSTN1")), ("US", ("MCOEV", "MCOPSTN1")), ("PR", ("MCOEV", "MCOPSTN1")),
+                              ("GB", ("MCOEV", "MCOPSTN2")), ("GB", ("MCOEV",))):
+        make_caller(tenant, *licences, country=country)
+    for plan in ("MCOPSTN1", "MCOPSTN2", "MCOEV"):
+        assert plan_holder_counts(tenant=tenant, plan_name=plan) == assigned_plan_counts(tenant=tenant, plan_names=[plan])
+    assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "US"): 2, ("MCOPSTN1", "PR"): 1}

@@ -11,14 +11,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Value
 from django.utils import timezone
 
+from accounts import sql
 from accounts.models import Tenant
 from billing import lock_objects as credit_locks
 from billing.models import LedgerEntry
-from billing.selectors import credits_balance
-from billing.services import credits_debit, credits_release, credits_reserve
+from billing.services import credits_available, credits_debit, credits_release, credits_reserve
 
 from .. import lock_objects
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
@@ -65,13 +64,27 @@ def _decision_of(authorization):
                     expires_at=authorization.expires_at)
 
 
+# Where a call id was seen before, in one statement (plain SQL: accounts/sql.py); every authorization asks it.
+_SEEN = sql.Statement(lambda: " UNION ALL ".join(
+    f"SELECT '{label}', {sql.column(model, 'id')} FROM {sql.table(model)} "
+    f"WHERE {sql.column(model, 'tenant')} = %s AND {sql.column(model, 'call_id')} = %s"
+    for label, model in (("held", CallAuthorization), ("blocked", BlockedCall), ("recorded", CallRecord))))
+_AUTHORIZED = sql.Statement(lambda: (
+    f"SELECT {sql.column(CallAuthorization, 'id')}, {sql.column(CallAuthorization, 'status')}, "
+    f"{sql.column(CallAuthorization, 'call_record')} FROM {sql.table(CallAuthorization)} "
+    f"WHERE {sql.column(CallAuthorization, 'tenant')} = %s AND {sql.column(CallAuthorization, 'call_id')} = %s"))
+
+
+def _authorized(tenant, call_id):
+    """(id, status, call record id) of the call's authorization, or None."""
+    found = _AUTHORIZED.rows([sql.db_value(CallAuthorization, "tenant", tenant.pk), call_id])
+    return found[0] if found else None
+
+
 def _earlier_decision(tenant, call_id):
     """The answer given the first time this call id was authorized; CallConflict if it was imported instead."""
-    def ids(model, label):
-        return model.objects.filter(tenant=tenant, call_id=call_id).order_by().annotate(seen=Value(label)).values_list(
-            "seen", "id")
-
-    seen = dict(ids(CallAuthorization, "held").union(ids(BlockedCall, "blocked"), ids(CallRecord, "recorded"), all=True))
+    tenant_id = sql.db_value(CallAuthorization, "tenant", tenant.pk)
+    seen = dict(_SEEN.rows([tenant_id, call_id] * 3))
     if "held" in seen:
         return _decision_of(CallAuthorization.objects.get(pk=seen["held"]))
     if "blocked" in seen:
@@ -134,11 +147,11 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
         if route.free:
             expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
-        credit_locks.credit_account_for_update(tenant=tenant)
+        credit_locks.lock_credit_account(tenant=tenant)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
-        first = CallAuthorization.objects.filter(tenant=tenant, call_id=call_id).first()
+        first = _authorized(tenant, call_id)
         if first is not None:
-            return _decision_of(first)
+            return _decision_of(CallAuthorization.objects.get(pk=first[0]))
         return _hold_paid(tenant, party, held, route, rate, now, limits)
 
 
@@ -176,7 +189,7 @@ def _hold_paid(tenant, party, held, route, rate, now, limits):
     credit_seconds, reserve = 0, ZERO
     left = limit - pool_hold * 60
     if left > 0 and route.credits:
-        available = credits_balance(tenant=tenant, now=now).available
+        available = credits_available(tenant=tenant, now=now)
         credit_seconds = affordable_seconds(rate=rate, budget=available, limit_seconds=left)
         if credit_seconds:
             reserve = charge_for(rate=rate, duration_seconds=credit_seconds).charge.amount
@@ -190,12 +203,12 @@ def _hold_paid(tenant, party, held, route, rate, now, limits):
     if pool_hold:
         pool.held_minutes += pool_hold
         pool.updated_at = now
-        pool.save(update_fields=["held_minutes", "capacity_minutes", "updated_at"])
+        sql.update(pool, ["held_minutes", "capacity_minutes", "updated_at"])
     capability = route.capability if pool_hold else Capability.MCOPSTNPP
     rate_id, _ = rate_ids(rate)
-    authorization = CallAuthorization.objects.create(
+    authorization = sql.insert(CallAuthorization(
         capability=capability, rate_id=rate_id, pool=pool, pool_minutes_held=pool_hold, credit_amount_reserved=reserve,
-        max_duration_seconds=max_seconds, expires_at=expires_at, **held)
+        max_duration_seconds=max_seconds, expires_at=expires_at, **held))
     return _decision_of(authorization)
 
 
@@ -215,14 +228,13 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
     """
     now = now or timezone.now()
     call_id = clean_call_id(call_id)
-    done = (CallAuthorization.objects.filter(tenant=tenant, call_id=call_id, status=CallAuthorization.Status.COMPLETED)
-            .select_related("call_record").first())
-    if done is not None:
-        return done.call_record
+    done = _authorized(tenant, call_id)
+    if done is not None and done[1] == CallAuthorization.Status.COMPLETED:
+        return CallRecord.objects.get(pk=done[2])
     if (duration_seconds is None) == (end_at is None or end_at == ""):
         raise ValidationError({"duration_seconds": "Send either the duration in seconds or the end time of the call."})
     with transaction.atomic(durable=True):
-        credit_locks.credit_account_for_update(tenant=tenant)
+        credit_locks.lock_credit_account(tenant=tenant)
         authorization = lock_objects.call_authorization_for_update(tenant=tenant, call_id=call_id)
         if authorization is None:
             raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
@@ -245,7 +257,7 @@ def _settle(tenant, authorization, duration, end, now):
     rate = HeldRate.from_json(authorization.details["rate"]) if authorization.details.get("rate") else None
     pool = None
     if authorization.pool_id:
-        pool = MinutePool.objects.select_for_update().get(pk=authorization.pool_id)
+        pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id], lock=True)
     if rate is None:  # only free calls are authorized without a rate
         split = FREE_CALL
     else:
@@ -255,7 +267,7 @@ def _settle(tenant, authorization, duration, end, now):
     kind = (LedgerEntry.Kind.TOLL_FREE_CHARGE if authorization.call_type in SERVICE_INBOUND
             else LedgerEntry.Kind.CALL_CHARGE)
     if charge > 0:
-        credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind,
+        credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind, at=now,
                       memo=f"{authorization.call_type} to {authorization.callee_number}"[:200])
     elif authorization.credit_amount_reserved > 0:
         credits_release(tenant=tenant, call_id=authorization.call_id)
@@ -266,20 +278,20 @@ def _settle(tenant, authorization, duration, end, now):
         user_id=authorization.user_id, details=authorization.details, start_at=authorization.start_at, end_at=end,
         duration_seconds=duration, split=split, capability=capability, pool_id=authorization.pool_id, rate=rate,
         source=CallSource.REALTIME, created_at=now, conference_id=authorization.conference_id))
-    record.save()
+    sql.insert(record)
     if pool is not None:
         pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
         pool.used_minutes += split.pool_minutes
         pool.updated_at = now
-        pool.save(update_fields=["held_minutes", "used_minutes", "updated_at"])
+        sql.update(pool, ["held_minutes", "used_minutes", "updated_at"])
         if split.pool_minutes:
-            MinutePoolUsage.objects.create(tenant=tenant, pool=pool, call_record=record, user_id=authorization.user_id,
-                                           minutes=split.pool_minutes, used_at=authorization.start_at)
+            sql.insert(MinutePoolUsage(tenant=tenant, pool=pool, call_record=record, user_id=authorization.user_id,
+                                       minutes=split.pool_minutes, used_at=authorization.start_at))
             pool_notify_thresholds(tenant=tenant, pool=pool, now=now)
     authorization.status = CallAuthorization.Status.COMPLETED
     authorization.call_record = record
     authorization.settled_at = now
-    authorization.save(update_fields=["status", "call_record", "settled_at"])
+    sql.update(authorization, ["status", "call_record", "settled_at"])
     return record
 
 

@@ -1,0 +1,180 @@
+"""Plain SQL for the hot paths, where compiling an ORM query costs more than running it (the call API).
+
+A request of the telephony platform runs a dozen small statements; the ORM spends about a millisecond
+compiling each, the database a tenth of that. These helpers write the same statements once per process
+from the models' `_meta` (tables, columns, field conversions), so they run on SQLite and PostgreSQL alike
+and stay right when a model changes. Values go in through each field's `get_db_prep_value` and come back
+through the same converters the ORM applies, so a row read here equals the row the ORM would read.
+"""
+from functools import cache
+
+from django.db import connection
+
+
+def quote(name):
+    return connection.ops.quote_name(name)
+
+
+def table(model):
+    return quote(model._meta.db_table)
+
+
+def column(model, name):
+    return quote(model._meta.get_field(name).column)
+
+
+def db_value(model, name, value):
+    """`value` as the database takes it for the field `name` of `model` (UUIDs, datetimes, decimals, JSON)."""
+    field = model._meta.get_field(name)
+    return field.get_db_prep_save(value, connection) if value is not None else None
+
+
+def for_update():
+    """Row-lock clause: PostgreSQL locks the rows read; SQLite has no row locks (its writes are serialised)."""
+    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+
+
+def _converters(model, fields):
+    converters = []
+    for field in fields:
+        expression = field.get_col(model._meta.db_table)
+        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        converters.append((expression, found))
+    return converters
+
+
+@cache
+def _select_sql(model, where, vendor):
+    fields = model._meta.concrete_fields
+    columns = ", ".join(f"{table(model)}.{quote(f.column)}" for f in fields)
+    return f"SELECT {columns} FROM {table(model)} WHERE {where}", [f.attname for f in fields], _converters(model, fields)
+
+
+def fetch(model, where, params, *, lock=False, limit=None):
+    """Instances of `model` whose rows match `where` (SQL with %s placeholders), as `Model.objects.filter` gives them."""
+    sql, attnames, converters = _select_sql(model, where, connection.vendor)
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    if lock:
+        sql += for_update()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    instances = []
+    for row in rows:
+        values = []
+        for value, (expression, found) in zip(row, converters, strict=True):
+            for converter in found:
+                value = converter(value, expression, connection)
+            values.append(value)
+        instances.append(model.from_db(connection.alias, attnames, values))
+    return instances
+
+
+def fetch_one(model, where, params, *, lock=False):
+    found = fetch(model, where, params, lock=lock, limit=1)
+    return found[0] if found else None
+
+
+@cache
+def _insert_sql(model, vendor):
+    fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk or not model._meta.pk.auto_created]
+    pk = model._meta.pk
+    returning = f" RETURNING {quote(pk.column)}" if pk.auto_created else ""
+    sql = (f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))}){returning}")
+    return sql, fields
+
+
+def insert(instance):
+    """Saves a new `instance` with one INSERT (defaults applied as Model.save applies them); returns it with its pk."""
+    model = type(instance)
+    sql, fields = _insert_sql(model, connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if model._meta.pk.auto_created:
+            setattr(instance, model._meta.pk.attname, cursor.fetchone()[0])
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+def update(instance, names):
+    """Writes the fields `names` of a saved `instance` in one UPDATE by primary key (Model.save(update_fields=...))."""
+    model = type(instance)
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    sql = (f"UPDATE {table(model)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+           f"WHERE {quote(meta.pk.column)} = %s")
+    params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    params.append(meta.pk.get_db_prep_value(instance.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise model.DoesNotExist(f"{meta.label} {instance.pk} was not updated (gone?)")
+
+
+def rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+class Columns:
+    """Chosen columns of one or more tables, read and converted as the ORM would: `Columns((User, "u", "upn"), ...)`.
+
+    `sql` is the select list ("u"."upn", ...); `convert(row)` turns a raw row into Python values (UUIDs,
+    aware datetimes, booleans, decimals) field by field.
+    """
+
+    def __init__(self, *specs):
+        self._specs = specs
+        self._built = {}
+
+    def _build(self):
+        vendor = connection.vendor
+        if vendor not in self._built:
+            parts, converters = [], []
+            for model, alias, name in self._specs:
+                field = model._meta.get_field(name)
+                parts.append(f"{quote(alias)}.{quote(field.column)}")
+                converters.extend(_converters(model, [field]))
+            self._built[vendor] = (", ".join(parts), converters)
+        return self._built[vendor]
+
+    @property
+    def sql(self):
+        return self._build()[0]
+
+    def convert(self, row):
+        values = []
+        for value, (expression, found) in zip(row, self._build()[1], strict=True):
+            if value is not None:
+                for converter in found:
+                    value = converter(value, expression, connection)
+            values.append(value)
+        return values
+
+
+class Statement:
+    """SQL written once per database vendor by `build()` (which may use table() and column())."""
+
+    def __init__(self, build):
+        self._build = build
+        self._sql = {}
+
+    @property
+    def sql(self):
+        vendor = connection.vendor
+        if vendor not in self._sql:
+            self._sql[vendor] = self._build()
+        return self._sql[vendor]
+
+    def rows(self, params):
+        return rows(self.sql, params)
+
+    def execute(self, params):
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            return cursor.rowcount
