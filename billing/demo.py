@@ -25,9 +25,11 @@ from .services.funding import purchase_invoice_issue
 DEMO_TRIGGER = Decimal("1000.00")  # the recommended trigger for Contoso's few hundred licensed users, when its recharges ran
 DEMO_CARD = {"number": "4242 4242 4242 4242", "exp_month": 9, "holder_name": "Bianca Billing", "cvc": "123"}
 # (idempotency key, days ago, kind, amount): a first purchase, then recharges and one top-up over 14 months.
+# The two lots that expire do so more than 30 days ago, before the month of demo calls (charged on their dates),
+# so the ledger's order and its dates agree.
 HISTORY = [
     ("demo-credits-01", 425, LedgerEntry.Kind.PURCHASE, 5000),
-    ("demo-credits-02", 380, LedgerEntry.Kind.RECHARGE, 2000),
+    ("demo-credits-02", 400, LedgerEntry.Kind.RECHARGE, 2000),
     ("demo-credits-03", 300, LedgerEntry.Kind.RECHARGE, 2000),
     ("demo-credits-04", 210, LedgerEntry.Kind.RECHARGE, 2000),
     ("demo-credits-05", 120, LedgerEntry.Kind.PURCHASE, 1000),

@@ -6,6 +6,7 @@ numbers; users without Teams Phone sometimes try and are blocked. Deterministic:
 calls and seed give the same calls with the same ids, so running it again changes nothing.
 """
 import datetime
+import heapq
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -143,7 +144,18 @@ def simulate_traffic(*, tenant, days, calls, seed=1, now=None):
         attempts.append((_start(rng, now, days), call_id, *_attempt(rng, people)))
     attempts.sort(key=lambda attempt: attempt[0])
     result = SimulationResult()
+    # Calls overlap as they do in a day: each is completed (and charged, dated when it ended) once the simulated
+    # clock passes its end, so the ledger's order and its dates agree.
+    in_progress = []  # heap of (end, call id)
+
+    def complete_until(moment):
+        while in_progress and in_progress[0][0] <= moment:
+            end, call_id, seconds = heapq.heappop(in_progress)
+            call_complete(tenant=tenant, call_id=call_id, duration_seconds=seconds, now=min(end, timezone.now()))
+            result.completed += 1
+
     for start, call_id, call_type, user, callee, caller, mean in attempts:
+        complete_until(start)
         result.attempts += 1
         try:
             decision = call_authorize(tenant=tenant, call_id=call_id, call_type=call_type, callee_number=callee,
@@ -155,8 +167,6 @@ def simulate_traffic(*, tenant, days, calls, seed=1, now=None):
             result.blocked += 1
             continue
         seconds = min(_seconds(rng, mean), decision.max_duration_seconds)
-        # Charged when the call ended, so the ledger and the credits dashboard show each day's own spend.
-        ended = min(start + datetime.timedelta(seconds=seconds), timezone.now())
-        call_complete(tenant=tenant, call_id=call_id, duration_seconds=seconds, now=ended)
-        result.completed += 1
+        heapq.heappush(in_progress, (start + datetime.timedelta(seconds=seconds), call_id, seconds))
+    complete_until(datetime.datetime.max.replace(tzinfo=datetime.UTC))
     return result
