@@ -2,8 +2,11 @@
 
 Lock order, shared with Communications Credits: the tenant's credit account (billing.lock_objects), then the
 call's authorization, then minute pools, then the ledger's reservations and lots (inside credits_reserve and
-credits_debit). Holding the account lock serialises every paid call of a tenant, so concurrent calls can never
-together promise more pool minutes or credit than there is.
+credits_debit). Holding the account lock serialises every call of a tenant that may spend credit, so concurrent
+calls can never together promise more credit than there is; the pool's lock does the same for its minutes.
+A call its pool pays in full never touches credit and skips the account lock (_hold_from_pool_alone, and
+call_complete of a call that reserved nothing), so a tenant's calling-plan calls don't queue behind paid ones.
+The statements run as plain SQL (accounts/sql.py): this is the API the telephony platform calls for every call.
 """
 import datetime
 from dataclasses import dataclass
@@ -71,12 +74,13 @@ _SEEN = sql.Statement(lambda: " UNION ALL ".join(
     for label, model in (("held", CallAuthorization), ("blocked", BlockedCall), ("recorded", CallRecord))))
 _AUTHORIZED = sql.Statement(lambda: (
     f"SELECT {sql.column(CallAuthorization, 'id')}, {sql.column(CallAuthorization, 'status')}, "
-    f"{sql.column(CallAuthorization, 'call_record')} FROM {sql.table(CallAuthorization)} "
+    f"{sql.column(CallAuthorization, 'call_record')}, {sql.column(CallAuthorization, 'credit_amount_reserved')} "
+    f"FROM {sql.table(CallAuthorization)} "
     f"WHERE {sql.column(CallAuthorization, 'tenant')} = %s AND {sql.column(CallAuthorization, 'call_id')} = %s"))
 
 
 def _authorized(tenant, call_id):
-    """(id, status, call record id) of the call's authorization, or None."""
+    """(id, status, call record id, credit reserved) of the call's authorization, or None."""
     found = _AUTHORIZED.rows([sql.db_value(CallAuthorization, "tenant", tenant.pk), call_id])
     return found[0] if found else None
 
@@ -147,6 +151,10 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
         if route.free:
             expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
+        if route.pool is not None:
+            decision = _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
+            if decision is not None:
+                return decision
         credit_locks.lock_credit_account(tenant=tenant)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
         first = _authorized(tenant, call_id)
@@ -212,6 +220,38 @@ def _hold_paid(tenant, party, held, route, rate, now, limits):
     return _decision_of(authorization)
 
 
+def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
+    """Holds a call whose pool has minutes for the longest call allowed: no credit is needed, so only the pool is locked.
+
+    Most calls of a calling plan end here, and calls of one tenant then wait only for others using the same pool,
+    not for every paid call. When the pool is short, the savepoint is rolled back, which releases the pool's lock,
+    and the caller takes the account lock and then the pool, in the usual order. Returns None in that case.
+    """
+    capacity = pool_capacity(tenant=tenant, ref=route.pool, user_plans=party.plans)  # the licences now
+    savepoint = transaction.savepoint()
+    pool = lock_objects.minute_pool_for_update(tenant=tenant, month=pool_month(held["start_at"]), ref=route.pool)
+    # A concurrent request for the same call id (the same route, so the same pool) waited for this lock.
+    first = _authorized(tenant, held["call_id"])
+    if first is not None:
+        transaction.savepoint_commit(savepoint)
+        return _decision_of(CallAuthorization.objects.get(pk=first[0]))
+    pool.capacity_minutes = capacity
+    pool_hold = pool_minutes_for(limits.max_call_seconds)
+    if pool.available_minutes < pool_hold:
+        transaction.savepoint_rollback(savepoint)
+        return None
+    pool.held_minutes += pool_hold
+    pool.updated_at = now
+    sql.update(pool, ["held_minutes", "capacity_minutes", "updated_at"])
+    expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
+    rate_id, _ = rate_ids(rate)
+    authorization = sql.insert(CallAuthorization(
+        capability=route.capability, rate_id=rate_id, pool=pool, pool_minutes_held=pool_hold,
+        credit_amount_reserved=ZERO, max_duration_seconds=limits.max_call_seconds, expires_at=expires_at, **held))
+    transaction.savepoint_commit(savepoint)
+    return _decision_of(authorization)
+
+
 def _refresh_capacity(tenant, pool, ref, user_plans, now):
     """Capacity follows the licences at the time of the call."""
     pool.capacity_minutes = pool_capacity(tenant=tenant, ref=ref, user_plans=user_plans)
@@ -229,12 +269,17 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
     now = now or timezone.now()
     call_id = clean_call_id(call_id)
     done = _authorized(tenant, call_id)
-    if done is not None and done[1] == CallAuthorization.Status.COMPLETED:
+    if done is None:
+        raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
+    if done[1] == CallAuthorization.Status.COMPLETED:
         return CallRecord.objects.get(pk=done[2])
     if (duration_seconds is None) == (end_at is None or end_at == ""):
         raise ValidationError({"duration_seconds": "Send either the duration in seconds or the end time of the call."})
     with transaction.atomic(durable=True):
-        credit_locks.lock_credit_account(tenant=tenant)
+        # Only a call that reserved credit can be charged (its reservation never changes): only it takes the
+        # account lock; a call paid by its pool or free locks just its authorization and pool.
+        if Decimal(done[3]) > 0:
+            credit_locks.lock_credit_account(tenant=tenant)
         authorization = lock_objects.call_authorization_for_update(tenant=tenant, call_id=call_id)
         if authorization is None:
             raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
@@ -264,6 +309,8 @@ def _settle(tenant, authorization, duration, end, now):
         split = split_call(rate=rate, duration_seconds=charged_seconds,
                            pool_minutes_available=authorization.pool_minutes_held)
     charge = split.credit.charge.amount
+    if charge > 0 and authorization.credit_amount_reserved <= 0:
+        raise RuntimeError(f"Call {authorization.call_id} costs ${charge} but reserved no credit.")
     kind = (LedgerEntry.Kind.TOLL_FREE_CHARGE if authorization.call_type in SERVICE_INBOUND
             else LedgerEntry.Kind.CALL_CHARGE)
     if charge > 0:
