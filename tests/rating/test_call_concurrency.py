@@ -122,3 +122,38 @@ def test_the_same_batch_imported_twice_at_once_is_charged_once(calling_tenant):
     assert sorted((r.imported, len(r.duplicates)) for r in results) == [(0, 40), (40, 0)]
     assert CallRecord.objects.filter(tenant=tenant).count() == 40
     assert credits_balance(tenant=tenant).balance == Decimal("50.00") - 40 * Decimal("0.45")
+
+
+def test_calls_racing_for_a_pool_and_for_credits_at_once_share_both_exactly(calling_tenant, settings):
+    """Pool-only holds take just the pool's lock; when the pool runs short, calls fall back to the account lock."""
+    settings.RATING_MAX_CALL_MINUTES = 4
+    tenant = calling_tenant
+    users = [make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC") for _ in range(30)]
+    pool = pool_used(tenant, month=pool_month(timezone.now()), kind=MinutePool.Kind.DOMESTIC, plan="MCOPSTN1",
+                     used=30 * 3000 - 10)
+    add_credits(tenant, "1.00")
+    now = timezone.now()
+
+    decisions, errors = race(30, lambda i: call_authorize(
+        tenant=tenant, call_id=f"mix-{i}", call_type="user_out", callee_number=US_FIXED, start_at=now,
+        user_principal_name=users[i].upn))
+
+    assert errors == []
+    pool.refresh_from_db()
+    authorizations = CallAuthorization.objects.filter(tenant=tenant)
+    assert pool.held_minutes == sum(a.pool_minutes_held for a in authorizations) == 10
+    reserved = credits_balance(tenant=tenant).reserved
+    assert 0 < reserved <= Decimal("1.00")
+    assert reserved == sum(a.credit_amount_reserved for a in authorizations)
+    allowed = [d for d in decisions if d.allowed]
+
+    records, errors = race(len(allowed), lambda i: call_complete(
+        tenant=tenant, call_id=allowed[i].call_id, duration_seconds=allowed[i].max_duration_seconds))
+
+    assert errors == []
+    pool.refresh_from_db()
+    assert (pool.used_minutes, pool.held_minutes) == (30 * 3000, 0)
+    assert sum(r.pool_minutes for r in records) == 10
+    ledger = LedgerEntry.objects.filter(account__tenant=tenant, kind=LedgerEntry.Kind.CALL_CHARGE)
+    assert -sum(e.amount for e in ledger) == sum(r.charge for r in records) > 0
+    assert credits_balance(tenant=tenant).balance == Decimal("1.00") + sum(e.amount for e in ledger) >= 0
