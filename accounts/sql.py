@@ -29,9 +29,16 @@ def db_value(model, name, value):
     return field.get_db_prep_save(value, connection) if value is not None else None
 
 
-def for_update():
-    """Row-lock clause: PostgreSQL locks the rows read; SQLite has no row locks (its writes are serialised)."""
-    return " FOR UPDATE" if connection.features.has_select_for_update else ""
+def for_update(of=""):
+    """Row-lock clause: PostgreSQL locks the rows read; SQLite has no row locks (its writes are serialised).
+
+    FOR NO KEY UPDATE: the hot rows (credit account, pool, call authorization) never change their keys, and
+    this lock, unlike FOR UPDATE, lets other transactions insert rows that reference them (a ledger entry, a
+    pool usage) without waiting. It still excludes every other writer and FOR UPDATE of the ORM's paths.
+    """
+    if not connection.features.has_select_for_update:
+        return ""
+    return f" FOR NO KEY UPDATE OF {of}" if of else " FOR NO KEY UPDATE"
 
 
 def _converters(model, fields):

@@ -119,7 +119,9 @@ REFERENCE_DATA = [
 
 @pytest.fixture(autouse=True)
 def _reference_data_after_flush(request):
-    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if not transactional and "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
         return
     from importlib import import_module
 

@@ -34,8 +34,15 @@ def minute_pool_for_update(*, tenant, month, ref):
     if pool is None:
         MinutePool.objects.get_or_create(tenant=tenant, month=month, kind=ref.kind, plan=ref.plan, country=ref.country,
                                          user_id=ref.user_id)
-        pool = MinutePool.objects.select_for_update().get(**key)
+        pool = MinutePool.objects.select_for_update(no_key=True).get(**key)
     return pool
+
+
+def call_authorization(*, tenant, call_id):
+    """The call's authorization as it is now, without a lock (a first look; writers re-check under a lock)."""
+    return fetch_one(CallAuthorization, f"{column(CallAuthorization, 'tenant')} = %s AND "
+                                        f"{column(CallAuthorization, 'call_id')} = %s",
+                     [db_value(CallAuthorization, "tenant", tenant.pk), call_id])
 
 
 def call_authorization_for_update(*, tenant, call_id):

@@ -53,7 +53,6 @@ class LockedState:
 
 def _state_sql():
     account, reservation, entry, lot = table(CreditAccount), table(Reservation), table(LedgerEntry), table(Lot)
-    lock = for_update()
     return f"""
         SELECT a.{column(CreditAccount, 'id')}, a.{column(CreditAccount, 'balance')},
           (SELECT COALESCE(SUM(h.{column(Reservation, 'amount')}), 0) FROM {reservation} h
@@ -74,7 +73,7 @@ def _state_sql():
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
           ON n.{column(NotificationSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
-        WHERE a.{column(CreditAccount, 'tenant')} = %s{' FOR UPDATE OF a' if lock else ''}"""
+        WHERE a.{column(CreditAccount, 'tenant')} = %s{for_update(of="a")}"""
 
 
 _SQL = {}

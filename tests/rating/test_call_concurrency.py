@@ -157,3 +157,37 @@ def test_calls_racing_for_a_pool_and_for_credits_at_once_share_both_exactly(call
     ledger = LedgerEntry.objects.filter(account__tenant=tenant, kind=LedgerEntry.Kind.CALL_CHARGE)
     assert -sum(e.amount for e in ledger) == sum(r.charge for r in records) > 0
     assert credits_balance(tenant=tenant).balance == Decimal("1.00") + sum(e.amount for e in ledger) >= 0
+
+
+def test_completions_racing_the_expiry_sweep_settle_each_pool_minute_once(calling_tenant, settings):
+    from billing.rating.exceptions import CallConflict
+    from billing.rating.services import call_authorizations_expire
+
+    settings.RATING_MAX_CALL_MINUTES = 4
+    tenant = calling_tenant
+    users = [make_caller(tenant, "MCOEV", "MCOPSTN1") for _ in range(20)]
+    pool = pool_used(tenant, month=pool_month(timezone.now()), kind=MinutePool.Kind.DOMESTIC, plan="MCOPSTN1", used=0)
+    now = timezone.now()
+    for i in range(20):
+        assert call_authorize(tenant=tenant, call_id=f"late-{i}", call_type="user_out", callee_number=US_FIXED,
+                              start_at=now, user_principal_name=users[i].upn).allowed
+    CallAuthorization.objects.filter(tenant=tenant).update(expires_at=now - datetime.timedelta(seconds=1))
+
+    def work(i):
+        if i == 20:
+            return call_authorizations_expire()
+        try:
+            return call_complete(tenant=tenant, call_id=f"late-{i}", duration_seconds=90)
+        except CallConflict:
+            return None
+
+    results, errors = race(21, work)
+
+    assert errors == []
+    records = [r for r in results[:20] if r is not None]
+    pool.refresh_from_db()
+    assert pool.held_minutes == 0
+    assert pool.used_minutes == 2 * len(records) == 2 * CallRecord.objects.filter(tenant=tenant).count()
+    statuses = sorted(CallAuthorization.objects.filter(tenant=tenant).values_list("status", flat=True))
+    assert statuses.count("completed") == len(records) and statuses.count("expired") == 20 - len(records)
+    assert results[20] == 20 - len(records)

@@ -138,23 +138,33 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
         rate = None
     elif not route.is_blocked and rate is None:
         route = Route(blocked=BlockReason.NO_RATE, action=route.action)
-    limits = call_limits()
     held = {"tenant": tenant, "call_id": call_id, "call_type": call_type, "user_id": party.user.pk if party.user else None,
             "service_number_id": party.tenant_number.pk if call_type in SERVICE_INBOUND else None,
             "conference_id": conference_id, "caller_number": party.caller.e164 if party.caller else "",
             "callee_number": party.callee.e164 or party.callee.international, "start_at": start_at,
             "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
                                               "rate": HeldRate.of(rate).as_json() if rate is not None else None}}
+    for pool_alone in (True, False):
+        try:
+            return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone)
+        except _PoolShort:
+            continue  # its transaction was rolled back, with any lock the pool's UPDATE took
+        except _SameCallId:
+            return _earlier_decision(tenant, call_id)
+    raise AssertionError("the second attempt never takes the pool-alone path")
+
+
+def _decide(tenant, party, held, route, rate, now, *, pool_alone):
+    limits = call_limits()
+    call_id = held["call_id"]
     with transaction.atomic(durable=True):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
         if route.free:
             expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
-        if route.pool is not None:
-            decision = _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
-            if decision is not None:
-                return decision
+        if route.pool is not None and pool_alone:
+            return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
         credit_locks.lock_credit_account(tenant=tenant)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
         first = _authorized(tenant, call_id)
@@ -220,35 +230,58 @@ def _hold_paid(tenant, party, held, route, rate, now, limits):
     return _decision_of(authorization)
 
 
-def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
-    """Holds a call whose pool has minutes for the longest call allowed: no credit is needed, so only the pool is locked.
+def _pool_hold_sql(per_user):
+    who = f"{sql.column(MinutePool, 'user')} = %s" if per_user else (
+        f"{sql.column(MinutePool, 'user')} IS NULL AND {sql.column(MinutePool, 'country')} = %s")
+    return (f"UPDATE {sql.table(MinutePool)} SET {sql.column(MinutePool, 'held_minutes')} = "
+            f"{sql.column(MinutePool, 'held_minutes')} + %s, {sql.column(MinutePool, 'capacity_minutes')} = %s, "
+            f"{sql.column(MinutePool, 'updated_at')} = %s "
+            f"WHERE {sql.column(MinutePool, 'tenant')} = %s AND {sql.column(MinutePool, 'month')} = %s "
+            f"AND {sql.column(MinutePool, 'kind')} = %s AND {sql.column(MinutePool, 'plan')} = %s AND {who} "
+            f"AND %s - {sql.column(MinutePool, 'used_minutes')} - {sql.column(MinutePool, 'held_minutes')} >= %s "
+            f"RETURNING {sql.column(MinutePool, 'id')}")
 
-    Most calls of a calling plan end here, and calls of one tenant then wait only for others using the same pool,
-    not for every paid call. When the pool is short, the savepoint is rolled back, which releases the pool's lock,
-    and the caller takes the account lock and then the pool, in the usual order. Returns None in that case.
+
+_POOL_HOLD = {False: sql.Statement(lambda: _pool_hold_sql(False)), True: sql.Statement(lambda: _pool_hold_sql(True))}
+
+
+class _SameCallId(Exception):
+    """A concurrent request authorized the same call id first (its unique key refused this one)."""
+
+
+class _PoolShort(Exception):
+    """The pool alone can't hold the call's minutes: try again under the account lock, in a new transaction."""
+
+
+def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
+    """Holds a call whose pool has minutes for the longest call allowed: no credit is needed, so no account lock.
+
+    Most calls of a calling plan end here. One conditional UPDATE takes the minutes only if the pool has them
+    (it waits only for other writers of the same pool, and holds that row until the commit right after the
+    insert). When it changes nothing (the pool is short, or not made yet for the month) it raises _PoolShort:
+    the transaction is rolled back, since PostgreSQL keeps the row locked when an UPDATE waited for it and then
+    found its condition false, and the caller starts again with the account lock first, in the usual order.
+    A concurrent request for the same call id loses on the authorization's unique key: _SameCallId, after which
+    the whole transaction is rolled back and the first answer is given.
     """
-    capacity = pool_capacity(tenant=tenant, ref=route.pool, user_plans=party.plans)  # the licences now
-    savepoint = transaction.savepoint()
-    pool = lock_objects.minute_pool_for_update(tenant=tenant, month=pool_month(held["start_at"]), ref=route.pool)
-    # A concurrent request for the same call id (the same route, so the same pool) waited for this lock.
-    first = _authorized(tenant, held["call_id"])
-    if first is not None:
-        transaction.savepoint_commit(savepoint)
-        return _decision_of(CallAuthorization.objects.get(pk=first[0]))
-    pool.capacity_minutes = capacity
+    ref = route.pool
+    capacity = pool_capacity(tenant=tenant, ref=ref, user_plans=party.plans)  # the licences now
     pool_hold = pool_minutes_for(limits.max_call_seconds)
-    if pool.available_minutes < pool_hold:
-        transaction.savepoint_rollback(savepoint)
-        return None
-    pool.held_minutes += pool_hold
-    pool.updated_at = now
-    sql.update(pool, ["held_minutes", "capacity_minutes", "updated_at"])
+    per_user = ref.user_id is not None
+    found = _POOL_HOLD[per_user].rows([
+        pool_hold, capacity, sql.db_value(MinutePool, "updated_at", now), sql.db_value(MinutePool, "tenant", tenant.pk),
+        sql.db_value(MinutePool, "month", pool_month(held["start_at"])), ref.kind, ref.plan,
+        sql.db_value(MinutePool, "user", ref.user_id) if per_user else ref.country, capacity, pool_hold])
+    if not found:
+        raise _PoolShort
     expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
     rate_id, _ = rate_ids(rate)
-    authorization = sql.insert(CallAuthorization(
-        capability=route.capability, rate_id=rate_id, pool=pool, pool_minutes_held=pool_hold,
-        credit_amount_reserved=ZERO, max_duration_seconds=limits.max_call_seconds, expires_at=expires_at, **held))
-    transaction.savepoint_commit(savepoint)
+    try:  # no savepoint: the error ends the whole transaction, the pool's minutes with it
+        authorization = sql.insert(CallAuthorization(
+            capability=route.capability, rate_id=rate_id, pool_id=found[0][0], pool_minutes_held=pool_hold,
+            credit_amount_reserved=ZERO, max_duration_seconds=limits.max_call_seconds, expires_at=expires_at, **held))
+    except IntegrityError:
+        raise _SameCallId from None
     return _decision_of(authorization)
 
 
@@ -268,17 +301,22 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
     """
     now = now or timezone.now()
     call_id = clean_call_id(call_id)
-    done = _authorized(tenant, call_id)
-    if done is None:
+    seen = lock_objects.call_authorization(tenant=tenant, call_id=call_id)  # not locked: a first look
+    if seen is None:
         raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
-    if done[1] == CallAuthorization.Status.COMPLETED:
-        return CallRecord.objects.get(pk=done[2])
+    if seen.status == CallAuthorization.Status.COMPLETED:
+        return CallRecord.objects.get(pk=seen.call_record_id)
     if (duration_seconds is None) == (end_at is None or end_at == ""):
         raise ValidationError({"duration_seconds": "Send either the duration in seconds or the end time of the call."})
+    # Only a call that reserved credit can be charged (its reservation never changes); the others never touch
+    # the credit account.
+    if seen.status == CallAuthorization.Status.HELD and seen.credit_amount_reserved <= 0:
+        duration, end = _duration_and_end(seen, duration_seconds, end_at)
+        record = _settle_without_credit(tenant, seen, duration, end, now)
+        if record is not None:
+            return record
     with transaction.atomic(durable=True):
-        # Only a call that reserved credit can be charged (its reservation never changes): only it takes the
-        # account lock; a call paid by its pool or free locks just its authorization and pool.
-        if Decimal(done[3]) > 0:
+        if seen.credit_amount_reserved > 0:
             credit_locks.lock_credit_account(tenant=tenant)
         authorization = lock_objects.call_authorization_for_update(tenant=tenant, call_id=call_id)
         if authorization is None:
@@ -288,26 +326,96 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
         if authorization.status == CallAuthorization.Status.EXPIRED:
             raise CallConflict(f"The authorization of call {call_id} expired at "
                                f"{authorization.expires_at:%Y-%m-%d %H:%M:%S} UTC; nothing was charged.")
-        if duration_seconds is not None:
-            duration = clean_duration(duration_seconds)
-            end = authorization.start_at + datetime.timedelta(seconds=duration)
-        else:
-            end = clean_datetime(end_at, field="end_at")
-            duration = duration_between(authorization.start_at, end)
+        duration, end = _duration_and_end(authorization, duration_seconds, end_at)
         return _settle(tenant, authorization, duration, end, now)
 
 
-def _settle(tenant, authorization, duration, end, now):
-    charged_seconds = min(duration, authorization.max_duration_seconds)
+def _duration_and_end(authorization, duration_seconds, end_at):
+    if duration_seconds is not None:
+        duration = clean_duration(duration_seconds)
+        return duration, authorization.start_at + datetime.timedelta(seconds=duration)
+    end = clean_datetime(end_at, field="end_at")
+    return duration_between(authorization.start_at, end), end
+
+
+def _split_of(authorization, duration):
+    """How the call's seconds are paid: a call that ran past its authorized maximum is charged for the maximum."""
     rate = HeldRate.from_json(authorization.details["rate"]) if authorization.details.get("rate") else None
+    if rate is None:  # only free calls are authorized without a rate
+        return None, FREE_CALL
+    return rate, split_call(rate=rate, duration_seconds=min(duration, authorization.max_duration_seconds),
+                            pool_minutes_available=authorization.pool_minutes_held)
+
+
+def _new_record(tenant, authorization, *, duration, end, split, rate, capability, now):
+    return new_record(record_values(
+        tenant_id=tenant.pk, call_id=authorization.call_id, call_type=authorization.call_type,
+        user_id=authorization.user_id, details=authorization.details, start_at=authorization.start_at, end_at=end,
+        duration_seconds=duration, split=split, capability=capability, pool_id=authorization.pool_id, rate=rate,
+        source=CallSource.REALTIME, created_at=now, conference_id=authorization.conference_id))
+
+
+class _AuthorizationChanged(Exception):
+    """Another request completed the call, or the sweep expired it, since it was read."""
+
+
+def _pool_release_sql():
+    held, used = sql.column(MinutePool, "held_minutes"), sql.column(MinutePool, "used_minutes")
+    return (f"UPDATE {sql.table(MinutePool)} SET {held} = CASE WHEN {held} > %s THEN {held} - %s ELSE 0 END, "
+            f"{used} = {used} + %s, {sql.column(MinutePool, 'updated_at')} = %s WHERE {sql.column(MinutePool, 'id')} = %s "
+            f"RETURNING {used}, {sql.column(MinutePool, 'capacity_minutes')}, {sql.column(MinutePool, 'notified_80_at')}, "
+            f"{sql.column(MinutePool, 'notified_100_at')}")
+
+
+_POOL_RELEASE = sql.Statement(_pool_release_sql)
+_MARK_COMPLETED = sql.Statement(lambda: (
+    f"UPDATE {sql.table(CallAuthorization)} SET {sql.column(CallAuthorization, 'status')} = %s, "
+    f"{sql.column(CallAuthorization, 'call_record')} = %s, {sql.column(CallAuthorization, 'settled_at')} = %s "
+    f"WHERE {sql.column(CallAuthorization, 'id')} = %s AND {sql.column(CallAuthorization, 'status')} = %s"))
+
+
+def _settle_without_credit(tenant, authorization, duration, end, now):
+    """Completes a call that reserved no credit (its pool pays it, or it is free) without the account lock.
+
+    The record and the pool's usage are written first; then the authorization is marked completed only if it
+    is still held (else the general path answers: returns None), and last the pool's minutes move, so the pool's
+    row stays locked for one statement and the commit. 80%/100% emails are decided under that lock.
+    """
+    rate, split = _split_of(authorization, duration)
+    if split.credit.charge.amount > 0:
+        raise RuntimeError(f"Call {authorization.call_id} costs ${split.credit.charge.amount} but reserved no credit.")
+    try:
+        with transaction.atomic(durable=True):
+            record = sql.insert(_new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,
+                                            capability=authorization.capability, now=now))
+            if split.pool_minutes:
+                sql.insert(MinutePoolUsage(tenant=tenant, pool_id=authorization.pool_id, call_record=record,
+                                           user_id=authorization.user_id, minutes=split.pool_minutes,
+                                           used_at=authorization.start_at))
+            if _MARK_COMPLETED.execute([CallAuthorization.Status.COMPLETED, record.pk,
+                                        sql.db_value(CallAuthorization, "settled_at", now), authorization.pk,
+                                        CallAuthorization.Status.HELD]) != 1:
+                raise _AuthorizationChanged
+            if authorization.pool_id:
+                held = authorization.pool_minutes_held
+                used, capacity, notified_80, notified_100 = _POOL_RELEASE.rows([
+                    held, held, split.pool_minutes, sql.db_value(MinutePool, "updated_at", now),
+                    authorization.pool_id])[0]
+                if split.pool_minutes and capacity > 0 and (
+                        (notified_80 is None and used * 100 >= capacity * 80)
+                        or (notified_100 is None and used * 100 >= capacity * 100)):
+                    pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id])
+                    pool_notify_thresholds(tenant=tenant, pool=pool, now=now)
+    except _AuthorizationChanged:
+        return None
+    return record
+
+
+def _settle(tenant, authorization, duration, end, now):
     pool = None
     if authorization.pool_id:
         pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id], lock=True)
-    if rate is None:  # only free calls are authorized without a rate
-        split = FREE_CALL
-    else:
-        split = split_call(rate=rate, duration_seconds=charged_seconds,
-                           pool_minutes_available=authorization.pool_minutes_held)
+    rate, split = _split_of(authorization, duration)
     charge = split.credit.charge.amount
     if charge > 0 and authorization.credit_amount_reserved <= 0:
         raise RuntimeError(f"Call {authorization.call_id} costs ${charge} but reserved no credit.")
@@ -320,12 +428,8 @@ def _settle(tenant, authorization, duration, end, now):
         credits_release(tenant=tenant, call_id=authorization.call_id)
     # Credits name a call they paid any part of; otherwise what the authorization expected to pay.
     capability = Capability.MCOPSTNPP if charge > 0 else authorization.capability
-    record = new_record(record_values(
-        tenant_id=tenant.pk, call_id=authorization.call_id, call_type=authorization.call_type,
-        user_id=authorization.user_id, details=authorization.details, start_at=authorization.start_at, end_at=end,
-        duration_seconds=duration, split=split, capability=capability, pool_id=authorization.pool_id, rate=rate,
-        source=CallSource.REALTIME, created_at=now, conference_id=authorization.conference_id))
-    sql.insert(record)
+    record = sql.insert(_new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,
+                                    capability=capability, now=now))
     if pool is not None:
         pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
         pool.used_minutes += split.pool_minutes
@@ -354,10 +458,11 @@ def call_authorizations_expire(*, now=None):
     for tenant in Tenant.objects.filter(pk__in=tenant_ids).order_by("pk"):
         with transaction.atomic(durable=True):
             credit_locks.credit_account_for_update(tenant=tenant)
-            due = list(CallAuthorization.objects.select_for_update().filter(
+            due = list(CallAuthorization.objects.select_for_update(no_key=True).filter(
                 tenant=tenant, status=CallAuthorization.Status.HELD, expires_at__lte=now).order_by("id"))
             pool_ids = sorted({a.pool_id for a in due if a.pool_id and a.pool_minutes_held})
-            pools = {p.pk: p for p in MinutePool.objects.select_for_update().filter(pk__in=pool_ids).order_by("pk")}
+            pools = {p.pk: p for p in MinutePool.objects.select_for_update(no_key=True).filter(pk__in=pool_ids)
+                     .order_by("pk")}
             for authorization in due:
                 if authorization.pool_id in pools:
                     pool = pools[authorization.pool_id]
