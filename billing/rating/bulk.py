@@ -17,8 +17,10 @@ def reserve_ids(model, count):
         return None
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [row[0] for row in cursor.fetchall()]
+        # One array value instead of `count` result rows: the client decodes one value.
+        cursor.execute("SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
+                       [table, count])
+        return cursor.fetchone()[0]
 
 
 def _postgresql_type(field):

@@ -39,7 +39,7 @@ from ..models import (
 )
 from ..parties import BatchDirectory, call_party, clean_upn
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
-from ..records import RECORD_FIELDS, call_details, new_record, record_values
+from ..records import RECORD_FIELDS, call_details, new_record, record_row
 from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, USER_CALL_TYPES, Route, route_call
 from ..rules import CALLING_PLANS_BY_PRECEDENCE, call_limits
 
@@ -175,6 +175,9 @@ def _clean_rows(rows, now, result, limits):
 def _route_rows(tenant, cleaned, directory, result):
     book = rate_cache.book()
     not_pooled = not_pooled_plans(CALLING_PLANS_BY_PRECEDENCE)
+    # route_call is a pure function of what the key holds (a user's plans are the directory's, fixed for the
+    # batch): rows that agree on it share one Route instead of each building its own.
+    routes = {}
     routed = []
     for row in cleaned:
         try:
@@ -184,13 +187,17 @@ def _route_rows(tenant, cleaned, directory, result):
             for name, messages in exc.message_dict.items():
                 result.errors.extend(RowError(row.index, name, message, row.call_id) for message in messages)
             continue
+        callee, user, number = party.callee, party.user, party.tenant_number
         rate = None
         if row.call_type in RATED_CALL_TYPES:
-            rate = book.rate_for(tenant=tenant, digits=party.callee.digits, at=row.start_at)
-        route = route_call(call_type=row.call_type, plans=party.plans, home_country=party.home_country,
-                           destination=party.callee, number_type=rate.number_type if rate is not None else None,
-                           service_number_kind=party.tenant_number.kind if party.tenant_number else "",
-                           user_id=party.user.pk if party.user else None, not_pooled=not_pooled)
+            rate = book.rate_for(tenant=tenant, digits=callee.digits, at=row.start_at)
+        key = (row.call_type, user.pk if user else None, party.home_country, callee.country, callee.number_type,
+               rate.number_type if rate is not None else None, number.kind if number else "")
+        route = routes.get(key)
+        if route is None:
+            route = routes[key] = route_call(
+                call_type=row.call_type, plans=party.plans, home_country=party.home_country, destination=callee,
+                number_type=key[5], service_number_kind=key[6], user_id=key[1], not_pooled=not_pooled)
         if route.free:
             rate = None
         elif not route.is_blocked and rate is None:
@@ -219,19 +226,20 @@ def _drop_known(tenant, account, routed, result):
 
 
 _KNOWN_SQL = f"""
-    SELECT call_id FROM {CallRecord._meta.db_table} WHERE tenant_id = %s AND call_id = ANY(%s)
-    UNION ALL SELECT call_id FROM {CallAuthorization._meta.db_table} WHERE tenant_id = %s AND call_id = ANY(%s)
-    UNION ALL SELECT call_id FROM {LedgerEntry._meta.db_table} WHERE account_id = %s AND kind = ANY(%s) AND call_id = ANY(%s)
+    SELECT call_id FROM {CallRecord._meta.db_table} WHERE tenant_id = %(tenant)s AND call_id = ANY(%(ids)s)
+    UNION ALL SELECT call_id FROM {CallAuthorization._meta.db_table} WHERE tenant_id = %(tenant)s AND call_id = ANY(%(ids)s)
+    UNION ALL SELECT call_id FROM {LedgerEntry._meta.db_table}
+        WHERE account_id = %(account)s AND kind = ANY(%(kinds)s) AND call_id = ANY(%(ids)s)
 """  # noqa: S608 (table names only)
 
 
 def _known_call_ids(tenant, account, ids):
     if not ids:
         return set()
-    if is_postgresql():  # one round trip with three array parameters instead of 30,000 bound values
+    if is_postgresql():  # one round trip, the ids sent once as one array instead of 30,000 bound values
         with connection.cursor() as cursor:
-            cursor.execute(_KNOWN_SQL, [tenant.pk, ids, tenant.pk, ids, account.pk,
-                                        [str(kind) for kind in LedgerEntry.CHARGE_KINDS], ids])
+            cursor.execute(_KNOWN_SQL, {"ids": ids, "tenant": tenant.pk, "account": account.pk,
+                                        "kinds": [str(kind) for kind in LedgerEntry.CHARGE_KINDS]})
             return {row[0] for row in cursor.fetchall()}
     known = set()
     for start in range(0, len(ids), 5000):
@@ -302,10 +310,10 @@ def _apply(tenant, account, routed, result, actor, now):
 
 def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):
     ids = reserve_ids(CallRecord, len(accepted))
-    values, usages = [], []
+    records, usages = [], []
     for position, (row, split, capability, pool) in enumerate(accepted):
         party = row.party
-        values.append(record_values(
+        records.append(record_row(
             tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
             user_id=party.user.pk if party.user else None, details=call_details(tenant=tenant, party=party, rate=row.rate),
             start_at=row.start_at, end_at=row.end_at, duration_seconds=row.duration, split=split,
@@ -315,10 +323,10 @@ def _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
         result.pool_minutes += split.pool_minutes
         result.credit_minutes += split.credit_minutes
     if ids:
-        record_ids = insert_rows(CallRecord, RECORD_FIELDS, [tuple(v[name] for name in RECORD_FIELDS) for v in values])
+        record_ids = insert_rows(CallRecord, RECORD_FIELDS, records)
     else:
-        record_ids = [record.pk for record in CallRecord.objects.bulk_create([new_record(v) for v in values],
-                                                                             batch_size=500)]
+        record_ids = [record.pk for record in CallRecord.objects.bulk_create(
+            [new_record(dict(zip(RECORD_FIELDS, values, strict=True))) for values in records], batch_size=500)]
     for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
         if split.pool_minutes:
             usages.append((tenant.pk, pool.pk, record_id, row.party.user.pk if row.party.user else None,
