@@ -16,16 +16,16 @@ from django.utils import timezone
 
 from accounts.services import audit_record
 from billing import lock_objects as credit_locks
+from billing.bulk import insert_rows, is_postgresql, reserve_ids
 from billing.models import LedgerEntry
 from billing.selectors import credits_balance
+from billing.services import credits_debit_batch
 from billing.services.balance_events import balance_changed
 from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects
-from ..bulk import insert_rows, is_postgresql, reserve_ids
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
 from ..charging import FREE_CALL, split_call
-from ..ledger_batch import credits_debit_batch
 from ..lookup import rate_cache
 from ..models import (
     BlockReason,
