@@ -72,7 +72,8 @@ class CallRecord(models.Model):
     """
 
     usage_id = models.UUIDField(unique=True, help_text="UsageId of the export")
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_records")
+    # Every index of this table starts with the tenant, so the key needs no index of its own.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_records", db_index=False)
     call_id = models.CharField(max_length=CALL_ID_MAX_LENGTH)
     conference_id = models.CharField(max_length=128, blank=True)
     source = models.CharField(max_length=10, choices=CallSource.choices, default=CallSource.REALTIME)
@@ -110,16 +111,17 @@ class CallRecord(models.Model):
     capability = models.CharField(max_length=16, choices=Capability.choices)
     # The pool, rate and deck version a call used are references for reports, not invariants (the pool's own
     # MinutePoolUsage row holds a constrained key): without database constraints a bulk import skips three
-    # foreign-key checks per row.
+    # foreign-key checks per row. Nothing reads calls by them, and their rows go only with their tenant (decks
+    # are immutable, pools are kept), so they have no index either: each would be updated on every insert.
     pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     pool_minutes = models.PositiveIntegerField(default=0)
     credit_minutes = models.PositiveIntegerField(default=0)
 
     rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     deck_version = models.ForeignKey("rating.RateDeckVersion", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", db_constraint=False)
+                                     related_name="+", db_constraint=False, db_index=False)
     rate_prefix = models.CharField(max_length=15, blank=True)
     price_per_minute = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

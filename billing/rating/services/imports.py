@@ -7,6 +7,7 @@ PostgreSQL). A row that is wrong or not payable comes back as an error naming it
 not recorded; a call id already known is reported as a duplicate and not charged again.
 """
 import datetime
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -39,7 +40,7 @@ from ..models import (
 )
 from ..parties import BatchDirectory, call_party, clean_upn
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
-from ..records import RECORD_FIELDS, call_details, new_record, record_row
+from ..records import RECORD_FIELDS, call_details, record_row
 from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, USER_CALL_TYPES, Route, route_call
 from ..rules import CALLING_PLANS_BY_PRECEDENCE, call_limits
 
@@ -91,6 +92,7 @@ class _Row:
     party: object = None
     route: Route | None = None
     rate: object = None
+    pool_key: tuple | None = None  # (month, PoolRef) of the pool that pays first
 
 
 def call_records_import(*, tenant, rows, actor=None, now=None):
@@ -177,7 +179,7 @@ def _route_rows(tenant, cleaned, directory, result):
     not_pooled = not_pooled_plans(CALLING_PLANS_BY_PRECEDENCE)
     # route_call is a pure function of what the key holds (a user's plans are the directory's, fixed for the
     # batch): rows that agree on it share one Route instead of each building its own.
-    routes = {}
+    routes, days = {}, {}
     routed = []
     for row in cleaned:
         try:
@@ -190,7 +192,11 @@ def _route_rows(tenant, cleaned, directory, result):
         callee, user, number = party.callee, party.user, party.tenant_number
         rate = None
         if row.call_type in RATED_CALL_TYPES:
-            rate = book.rate_for(tenant=tenant, digits=callee.digits, at=row.start_at)
+            day = row.start_at.date()  # start_at is in UTC: the rating day
+            rates = days.get(day)
+            if rates is None:
+                rates = days[day] = book.rates_on(tenant=tenant, day=day)
+            rate = rates.lookup(callee.digits)
         key = (row.call_type, user.pk if user else None, party.home_country, callee.country, callee.number_type,
                rate.number_type if rate is not None else None, number.kind if number else "")
         route = routes.get(key)
@@ -206,6 +212,8 @@ def _route_rows(tenant, cleaned, directory, result):
             _refuse(result, row, route.blocked)
             continue
         row.party, row.route, row.rate = party, route, rate
+        if route.pool is not None:
+            row.pool_key = (pool_month(row.start_at), route.pool)
         routed.append(row)
     return routed
 
@@ -252,7 +260,7 @@ def _known_call_ids(tenant, account, ids):
 
 
 def _lock_pools(tenant, routed):
-    refs = {(pool_month(row.start_at), row.route.pool) for row in routed if row.route.pool is not None}
+    refs = {row.pool_key for row in routed if row.pool_key is not None}
     if not refs:
         return {}
     plans = {ref.plan for _, ref in refs if ref.kind != MinutePool.Kind.PER_USER}
@@ -268,17 +276,20 @@ def _lock_pools(tenant, routed):
     return pools
 
 
+_START_ORDER = operator.attrgetter("start_at", "index")
+
+
 def _apply(tenant, account, routed, result, actor, now):
     pools = _lock_pools(tenant, routed)
     taken = dict.fromkeys(pools, 0)
     available = available_before = credits_balance(tenant=tenant, now=now).available
     accepted, charges = [], []
-    for row in sorted(routed, key=lambda r: (r.start_at, r.index)):
+    for row in sorted(routed, key=_START_ORDER):
         route = row.route
         if route.free:
             accepted.append((row, FREE_CALL, route.capability, None))
             continue
-        key = (pool_month(row.start_at), route.pool) if route.pool is not None else None
+        key = row.pool_key
         pool = pools.get(key)
         left = max(0, pool.capacity_minutes - pool.used_minutes - pool.held_minutes - taken[key]) if pool else 0
         split = split_call(rate=row.rate, duration_seconds=row.duration, pool_minutes_available=left)
@@ -309,25 +320,21 @@ def _apply(tenant, account, routed, result, actor, now):
 
 
 def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):
-    ids = reserve_ids(CallRecord, len(accepted))
-    records, usages = [], []
-    for position, (row, split, capability, pool) in enumerate(accepted):
-        party = row.party
-        records.append(record_row(
-            tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
-            user_id=party.user.pk if party.user else None, details=call_details(tenant=tenant, party=party, rate=row.rate),
-            start_at=row.start_at, end_at=row.end_at, duration_seconds=row.duration, split=split,
-            capability=capability, pool_id=pool.pk if pool is not None else None, rate=row.rate,
-            source=CallSource.IMPORT, created_at=now, conference_id=row.conference_id, operator=row.operator,
-            duration_source=row.duration_source, record_id=ids[position] if ids else None))
+    ids = reserve_ids(CallRecord, len(accepted)) or [None] * len(accepted)
+    records = (
+        record_row(tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
+                   user_id=row.party.user.pk if row.party.user else None,
+                   details=call_details(tenant=tenant, party=row.party, rate=row.rate), start_at=row.start_at,
+                   end_at=row.end_at, duration_seconds=row.duration, split=split, capability=capability,
+                   pool_id=pool.pk if pool is not None else None, rate=row.rate, source=CallSource.IMPORT, created_at=now,
+                   conference_id=row.conference_id, operator=row.operator, duration_source=row.duration_source,
+                   record_id=record_id)
+        for record_id, (row, split, capability, pool) in zip(ids, accepted, strict=True))
+    record_ids = insert_rows(CallRecord, RECORD_FIELDS, records)
+    usages = []
+    for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
         result.pool_minutes += split.pool_minutes
         result.credit_minutes += split.credit_minutes
-    if ids:
-        record_ids = insert_rows(CallRecord, RECORD_FIELDS, records)
-    else:
-        record_ids = [record.pk for record in CallRecord.objects.bulk_create(
-            [new_record(dict(zip(RECORD_FIELDS, values, strict=True))) for values in records], batch_size=500)]
-    for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
         if split.pool_minutes:
             usages.append((tenant.pk, pool.pk, record_id, row.party.user.pk if row.party.user else None,
                            split.pool_minutes, row.start_at))
