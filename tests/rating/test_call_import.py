@@ -143,6 +143,27 @@ def test_a_pool_running_out_within_a_batch_sends_the_rest_to_credits(tenant, ada
     assert (over.pool_minutes, over.credit_minutes, over.charge) == (1, 2, Decimal("0.04"))
 
 
+def test_each_row_of_a_batch_is_routed_by_its_own_caller_and_destination(tenant, ada, now):
+    add_credits(tenant, "10.00")
+    make_caller(tenant, "MCOEV", "MCOPSTN1", upn="bob@contoso.test")  # a calling plan, no credits licence
+    make_caller(tenant, "MCOPSTN1", "MCOPSTNC", upn="cy@contoso.test")  # no Teams Phone
+    start = now - datetime.timedelta(hours=1)
+
+    result = call_records_import(tenant=tenant, rows=[
+        row(f"{who}-{where}", start, 61, callee=number, upn=f"{who}@contoso.test")
+        for who in ("ada", "bob", "cy") for where, number in (("us", US_FIXED), ("uk", UK_MOBILE))
+    ] + [row("ada-uk-again", start, 61)], actor=None)
+
+    records = {r.call_id: (r.capability, r.pool_minutes, r.charge) for r in CallRecord.objects.all()}
+    assert records == {"ada-us": ("MCOPSTN1", 2, 0), "ada-uk": ("MCOPSTNPP", 0, Decimal("0.45")),
+                       "bob-us": ("MCOPSTN1", 2, 0), "ada-uk-again": ("MCOPSTNPP", 0, Decimal("0.45"))}
+    assert [(e.index, e.field, e.call_id, e.message) for e in result.errors] == [
+        (3, "user_principal_name", "bob-uk", "Not recorded: no communications credits licence."),
+        (4, "user_principal_name", "cy-us", "Not recorded: no teams phone licence."),
+        (5, "user_principal_name", "cy-uk", "Not recorded: no teams phone licence."),
+    ]
+
+
 def test_more_than_10000_rows_are_refused_whole(tenant, ada, now):
     with pytest.raises(Exception, match="At most 10,000 call records per request; this one has 10,001"):
         call_records_import(tenant=tenant, rows=[{}] * 10_001, actor=None)

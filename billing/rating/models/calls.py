@@ -78,7 +78,11 @@ class CallRecord(models.Model):
     conference_id = models.CharField(max_length=128, blank=True)
     source = models.CharField(max_length=10, choices=CallSource.choices, default=CallSource.REALTIME)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Who made the call, kept as a snapshot (object id, UPN, display name) that outlives the user: the key is a
+    # reference for reports, unconstrained like the pool's and rate's below. Indexed by rating_call_user_start,
+    # which leads with it (deleting a user sets it to NULL by it).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_constraint=False, db_index=False)
     user_object_id = models.UUIDField("Microsoft Entra ObjectId", null=True, blank=True)
     user_principal_name = models.CharField("username", max_length=320, blank=True)
     user_display_name = models.CharField("display name", max_length=256, blank=True)
@@ -129,10 +133,11 @@ class CallRecord(models.Model):
     class Meta:
         ordering = ["-start_at", "-id"]
         # Reports read a tenant's calls by time, optionally one user's; other filters (call type) ride on the
-        # time range. Each further index would slow every import.
+        # time range. Each further index would slow every import. The user leads the second index so that it
+        # also serves the user's own key.
         indexes = [
             models.Index(fields=["tenant", "-start_at"], name="rating_call_tenant_start"),
-            models.Index(fields=["tenant", "user", "-start_at"], name="rating_call_tenant_user_start"),
+            models.Index(fields=["user", "tenant", "-start_at"], name="rating_call_user_start"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_call_unique_call_id"),
