@@ -11,6 +11,7 @@ from billing.models import LedgerEntry
 from billing.rating.models import CallRecord, MinutePool, MinutePoolUsage, TenantPhoneNumber
 from billing.rating.services import call_authorize, call_records_import
 from billing.selectors import credits_balance
+from billing.services import credits_debit
 from tests.rating.factories import (
     EG_FIXED,
     UK_MOBILE,
@@ -109,6 +110,19 @@ def test_known_call_ids_are_reported_and_not_charged_again(tenant, ada, now):
     assert (result.imported, result.duplicates) == (1, [(0, "r1"), (1, "live-1"), (3, "r2")])
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.CALL_CHARGE).count() == 2
     assert credits_balance(tenant=tenant).balance == Decimal("99.10")
+
+
+def test_a_call_id_charged_without_a_record_is_known_and_not_charged_again(tenant, ada, now):
+    add_credits(tenant, "100.00")
+    credits_debit(tenant=tenant, amount=Decimal("0.45"), call_id="charged-1")
+    credits_debit(tenant=tenant, amount=Decimal("0.06"), call_id="charged-2", kind=LedgerEntry.Kind.TOLL_FREE_CHARGE)
+    start = now - datetime.timedelta(hours=1)
+
+    result = call_records_import(tenant=tenant, rows=[row("charged-1", start, 61), row("new", start, 61),
+                                                      row("charged-2", start, 61)], actor=None)
+
+    assert (result.imported, result.duplicates) == (1, [(0, "charged-1"), (2, "charged-2")])
+    assert list(CallRecord.objects.values_list("call_id", flat=True)) == ["new"]
 
 
 def test_rows_the_balance_cannot_cover_are_refused_in_start_time_order(tenant, ada, now):
