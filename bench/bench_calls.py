@@ -7,6 +7,7 @@
 2. Import: `call_records_import` in 10,000-row batches (realistic rows: most calls domestic within the pools,
    a share abroad paid by credits, inbound and dial-out), in this process. Goal: 1,000,000 rows in 120 s.
 
+`--only http` or `--only import` runs one part alone; the default runs both.
 Creates its own database (BENCH_DATABASE_NAME, default bench_calls) on the server of BENCH_DATABASE_URL
 (default postgres://postgres@127.0.0.1:5432/postgres), and drops it at the end.
 """
@@ -267,6 +268,20 @@ def measure_import(tenant, users, own_numbers, total, batch):
     return imported, errors, seconds, batches, charged
 
 
+def measure_http(args, database_url, database_name, token, users):
+    """(raw baseline requests/s, authorize + complete pairs/s) through one gunicorn server."""
+    port = free_port()
+    server = start_server(database_url, database_name, port, args.workers)
+    try:
+        run_clients(args.clients, 2, raw_work(port))  # warm every worker
+        run_clients(args.clients, 3, pair_work(port, token, users, args.international))
+        baseline = run_clients(args.clients, args.seconds, raw_work(port))
+        pairs = run_clients(args.clients, args.seconds, pair_work(port, token, users, args.international))
+    finally:
+        stop_server(server)
+    return baseline, pairs
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
@@ -275,6 +290,7 @@ def main():
     parser.add_argument("--international", type=float, default=0.2, help="share of calls abroad (paid by credits)")
     parser.add_argument("--import-rows", type=int, default=IMPORT_GOAL_ROWS)
     parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--only", choices=("http", "import"), help="run one part alone (default: both)")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_calls")
@@ -292,37 +308,36 @@ def main():
         tenant, users, token = fill()
         own_numbers = {u.upn: HOME_NUMBER[u.usage_location].format(i + 1) for i, u in enumerate(users)}
         connection.close()
-        port = free_port()
-        server = start_server(database_url, database_name, port, args.workers)
-        try:
-            run_clients(args.clients, 2, raw_work(port))  # warm every worker
-            run_clients(args.clients, 3, pair_work(port, token, users, args.international))
-            baseline = run_clients(args.clients, args.seconds, raw_work(port))
-            pairs = run_clients(args.clients, args.seconds, pair_work(port, token, users, args.international))
-        finally:
-            stop_server(server)
-        imported, skipped, seconds, batches, charged = measure_import(tenant, users, own_numbers, args.import_rows,
-                                                                        args.batch)
+        if args.only != "import":
+            baseline, pairs = measure_http(args, database_url, database_name, token, users)
+        if args.only != "http":
+            imported, skipped, seconds, batches, charged = measure_import(tenant, users, own_numbers, args.import_rows,
+                                                                            args.batch)
     finally:
         connection.close()
         teardown_databases(config, verbosity=0)
 
-    ratio = pairs / baseline
-    print(f"calls bench: PostgreSQL, gunicorn {args.workers} workers on 127.0.0.1, {args.clients} client threads, "
-          f"{args.seconds:.0f} s each, one tenant of {USERS} callers, {args.international:.0%} of calls abroad; "
+    print(f"calls bench: PostgreSQL, one tenant of {USERS} callers; "
           f"load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after on {os.cpu_count()} CPUs")
-    print(f"  raw baseline (UPDATE ... RETURNING + INSERT): {baseline:,.0f} requests/s")
-    print(f"  authorize + complete: {pairs:,.0f} pairs/s ({2 * pairs:,.0f} requests/s), "
-          f"{ratio:.2f} x the baseline (goal >= {HTTP_GOAL_RATIO})")
-    rate = imported / seconds if seconds else 0
-    print(f"  import: {imported:,} call records in {len(batches)} batches of {args.batch:,}: {seconds:.1f} s "
-          f"({rate:,.0f} rows/s; median batch {statistics.median(batches):.2f} s, first ten "
-          f"{statistics.median(batches[:10]):.2f} s, last ten {statistics.median(batches[-10:]):.2f} s), "
-          f"${charged:,.2f} charged, {skipped} rows refused")
-    projected = IMPORT_GOAL_ROWS / rate if rate else float("inf")
-    print(f"  import goal: {IMPORT_GOAL_ROWS:,} rows in <= {IMPORT_GOAL_SECONDS:.0f} s: "
-          f"{'measured' if imported >= IMPORT_GOAL_ROWS else 'projected'} {projected:.0f} s")
-    ok = ratio >= HTTP_GOAL_RATIO and projected <= IMPORT_GOAL_SECONDS
+    ok = True
+    if args.only != "import":
+        ratio = pairs / baseline
+        print(f"  HTTP: gunicorn {args.workers} workers on 127.0.0.1, {args.clients} client threads, {args.seconds:.0f} s "
+              f"each, {args.international:.0%} of calls abroad")
+        print(f"  raw baseline (UPDATE ... RETURNING + INSERT): {baseline:,.0f} requests/s")
+        print(f"  authorize + complete: {pairs:,.0f} pairs/s ({2 * pairs:,.0f} requests/s), "
+              f"{ratio:.2f} x the baseline (goal >= {HTTP_GOAL_RATIO})")
+        ok = ok and ratio >= HTTP_GOAL_RATIO
+    if args.only != "http":
+        rate = imported / seconds if seconds else 0
+        print(f"  import: {imported:,} call records in {len(batches)} batches of {args.batch:,}: {seconds:.1f} s "
+              f"({rate:,.0f} rows/s; median batch {statistics.median(batches):.2f} s, first ten "
+              f"{statistics.median(batches[:10]):.2f} s, last ten {statistics.median(batches[-10:]):.2f} s), "
+              f"${charged:,.2f} charged, {skipped} rows refused")
+        projected = IMPORT_GOAL_ROWS / rate if rate else float("inf")
+        print(f"  import goal: {IMPORT_GOAL_ROWS:,} rows in <= {IMPORT_GOAL_SECONDS:.0f} s: "
+              f"{'measured' if imported >= IMPORT_GOAL_ROWS else 'projected'} {projected:.0f} s")
+        ok = ok and projected <= IMPORT_GOAL_SECONDS
     return 0 if ok else 1
 
 

@@ -19,7 +19,7 @@ from .rules import call_limits
 # Short dialling codes an emergency call may carry instead of a full number (911, 112, 999, 000, 1-1-2 ...).
 _EMERGENCY_CODE = re.compile(r"^\+?[0-9]{2,6}$")
 _CALL_ID = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: Teams call ids are GUIDs or opaque tokens
-_CALL_TYPES = frozenset(CallType.values)
+_CALL_TYPES = {call_type.value: call_type for call_type in CallType}
 
 
 def clean_call_id(value, *, field="call_id"):
@@ -39,7 +39,7 @@ def clean_call_type(value, *, field="call_type", allowed=None):
         raise ValidationError({field: f"'{text}' is not a call type; use one of {', '.join(CallType.values)}."})
     if allowed is not None and text not in allowed:
         raise ValidationError({field: f"'{text}' calls cannot be sent here; use one of {', '.join(sorted(allowed))}."})
-    return CallType(text)
+    return _CALL_TYPES[text]
 
 
 def clean_datetime(value, *, field):

@@ -5,6 +5,7 @@ connection fees with fractions of a cent, so this equals rounding the minutes' c
 fee: the call's total and the sum of its two parts always agree on invoices and reports.
 """
 import decimal
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -40,12 +41,18 @@ def charge_for(*, rate, duration_seconds):
     """
     billable = billable_seconds_for(duration_seconds=duration_seconds, first_increment=rate.first_increment,
                                     increment=rate.increment)
-    currency = rate.price_per_minute.currency
+    return _rated(rate.price_per_minute.amount, rate.connection_fee.amount, str(rate.price_per_minute.currency), billable)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _rated(price, fee, currency, billable):
+    """RatedDuration of `billable` seconds at `price` a minute plus `fee`: a pure function of its arguments, kept
+    per process because an import rates the same few prices and durations over and over."""
     if billable == 0:
         return RatedDuration(0, Money(Decimal("0.00"), currency))
     # Enough precision that a price of up to 4 decimals times hours of seconds over 60 never rounds early.
     with decimal.localcontext(prec=40):
-        exact = rate.price_per_minute.amount * billable / SECONDS_PER_MINUTE + rate.connection_fee.amount
+        exact = price * billable / SECONDS_PER_MINUTE + fee
         charge = exact.quantize(CENT, rounding=ROUND_HALF_UP)
     return RatedDuration(billable, Money(charge, currency))
 

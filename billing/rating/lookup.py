@@ -117,15 +117,31 @@ class RateBook:
 
     def rate_for(self, *, tenant, digits, at):
         """The RateMatch for E.164 `digits` (no '+') in `tenant`'s decks at `at`, or None when no row matches."""
-        day = rating_day(at)
+        return self.rates_on(tenant=tenant, day=rating_day(at)).lookup(digits)
+
+    def rates_on(self, *, tenant, day):
+        """The DayRates of `tenant` on the UTC `day`: a caller rating many calls of one day looks its versions up once."""
         tenant_id = getattr(tenant, "pk", None)
-        best = None
         global_version = self.version_in_effect(None, day)
-        if global_version is not None:
-            best = self.table(global_version).lookup(digits)
         own_version = self.version_in_effect(tenant_id, day) if tenant_id is not None else None
-        if own_version is not None:
-            own = self.table(own_version).lookup(digits)
+        return DayRates(self.table(global_version) if global_version is not None else None,
+                        self.table(own_version) if own_version is not None else None)
+
+
+class DayRates:
+    """The rate tables in effect for one tenant on one day: the global deck's and the tenant's own, if any."""
+
+    __slots__ = ("_global", "_own")
+
+    def __init__(self, global_table, own_table):
+        self._global = global_table
+        self._own = own_table
+
+    def lookup(self, digits):
+        """The RateMatch of the longest prefix of `digits`, the tenant's own row winning a tie; or None."""
+        best = self._global.lookup(digits) if self._global is not None else None
+        if self._own is not None:
+            own = self._own.lookup(digits)
             if own is not None and (best is None or len(own.prefix) >= len(best.prefix)):
                 best = own
         return best

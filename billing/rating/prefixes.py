@@ -1,12 +1,14 @@
 """Longest-prefix matching of dialled E.164 digits against the prefixes of a rate deck."""
 
 _MISSING = object()
+# Answers kept per table: the numbers a tenant's calls dial repeat (its contacts), and a table never changes.
+REMEMBERED_NUMBERS = 50_000
 
 
 class PrefixTable:
     """Maps digit prefixes to values; `lookup` answers the value of the longest prefix a number starts with."""
 
-    __slots__ = ("_values", "lengths")
+    __slots__ = ("_answers", "_values", "lengths")
 
     def __init__(self, items):
         values = {}
@@ -22,12 +24,21 @@ class PrefixTable:
         # Longest first, and only lengths that exist: a deck has a handful of distinct lengths,
         # so a lookup costs a few dict probes whatever the size of the deck.
         self.lengths = tuple(sorted({len(prefix) for prefix in values}, reverse=True))
+        self._answers = {}
 
     def __len__(self):
         return len(self._values)
 
     def lookup(self, digits):
         """Return the value of the longest prefix of `digits` (E.164 without '+'), or None."""
+        answer = self._answers.get(digits, _MISSING)
+        if answer is _MISSING:
+            answer = self._longest(digits)
+            if len(self._answers) < REMEMBERED_NUMBERS:
+                self._answers[digits] = answer
+        return answer
+
+    def _longest(self, digits):
         get = self._values.get
         for length in self.lengths:
             # Slicing past the end yields `digits` itself, which is still a prefix of `digits`,

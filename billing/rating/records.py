@@ -1,4 +1,5 @@
 """What a call record says about a call's parties, and the record's values from that and how the call was paid."""
+import operator
 import os
 import time
 import uuid
@@ -17,12 +18,13 @@ from .rules import is_domestic
 DETAIL_FIELDS = ("user_principal_name", "user_display_name", "phone_number", "number_type", "callee_number",
                  "callee_country", "caller_number", "caller_country", "destination_name", "destination_number_type",
                  "destination_context", "usage_country", "tenant_country")
-# Every column of CallRecord but `created_at`, in the order bulk imports write them.
+# Every column of CallRecord, in the order bulk imports write them.
 RECORD_FIELDS = ("id", "usage_id", "tenant", "call_id", "conference_id", "source", "user", "user_object_id",
                  *DETAIL_FIELDS, "call_type", "start_at", "end_at", "duration_seconds", "billable_seconds",
                  "duration_source", "operator", "charge", "connection_charge", "currency", "capability", "pool",
                  "pool_minutes", "credit_minutes", "rate", "deck_version", "rate_prefix", "price_per_minute",
                  "created_at")
+_details_in_order = operator.itemgetter(*DETAIL_FIELDS)
 
 
 def usage_id():
@@ -107,26 +109,35 @@ def rate_ids(rate):
     return rate.rate_id, rate.deck_version_id
 
 
-def record_values(*, tenant_id, call_id, call_type, user_id, details, start_at, end_at, duration_seconds,
-                  split: CallSplit, capability, pool_id, rate, source, created_at, conference_id="", operator="Microsoft",
-                  duration_source="microsoft", record_id=None):
-    """The column values of one CallRecord (attribute names: `tenant_id`, `pool_id`, ...), keyed like RECORD_FIELDS."""
-    charge = split.credit.charge.amount
-    fee = rate.connection_fee.amount if rate is not None and charge > 0 else charge * 0
-    rate_id, deck_version_id = rate_ids(rate)
-    return {
-        "id": record_id, "usage_id": usage_id(), "tenant": tenant_id, "call_id": call_id,
-        "conference_id": conference_id, "source": source, "user": user_id, "user_object_id": user_id,
-        **{name: details[name] for name in DETAIL_FIELDS},
-        "call_type": str(call_type), "start_at": start_at, "end_at": end_at, "duration_seconds": duration_seconds,
-        "billable_seconds": split.pool_minutes * 60 + split.credit.billable_seconds, "duration_source": duration_source,
-        "operator": operator, "charge": charge, "connection_charge": fee, "currency": str(split.credit.charge.currency),
-        "capability": str(capability), "pool": pool_id if split.pool_minutes else None,
-        "pool_minutes": split.pool_minutes, "credit_minutes": split.credit_minutes, "rate": rate_id,
-        "deck_version": deck_version_id, "rate_prefix": rate.prefix if rate is not None else "",
-        "price_per_minute": rate.price_per_minute.amount if rate is not None else None, "created_at": created_at,
-    }
+def record_values(**arguments):
+    """The column values of one CallRecord (attribute names: `tenant_id`, `pool_id`, ...), keyed like RECORD_FIELDS.
 
+    Takes the arguments of record_row().
+    """
+    return dict(zip(RECORD_FIELDS, record_row(**arguments), strict=True))
+
+
+def record_row(*, tenant_id, call_id, call_type, user_id, details, start_at, end_at, duration_seconds, split: CallSplit,
+               capability, pool_id, rate, source, created_at, conference_id="", operator="Microsoft",
+               duration_source="microsoft", record_id=None):
+    """The column values of one CallRecord as a tuple in RECORD_FIELDS order: what a bulk insert writes."""
+    credit = split.credit
+    charge = credit.charge.amount
+    pool_minutes = split.pool_minutes
+    if rate is not None:
+        rate_id, deck_version_id = rate_ids(rate)
+        fee = rate.connection_fee.amount if charge > 0 else charge * 0
+        prefix, price = rate.prefix, rate.price_per_minute.amount
+    else:
+        rate_id = deck_version_id = price = None
+        fee, prefix = charge * 0, ""
+    return (
+        record_id, usage_id(), tenant_id, call_id, conference_id, source, user_id, user_id, *_details_in_order(details),
+        str(call_type), start_at, end_at, duration_seconds, pool_minutes * 60 + credit.billable_seconds,
+        duration_source, operator, charge, fee, str(credit.charge.currency), str(capability),
+        pool_id if pool_minutes else None, pool_minutes, split.credit_minutes, rate_id, deck_version_id, prefix, price,
+        created_at,
+    )
 
 _ATTNAMES = {name: CallRecord._meta.get_field(name).attname for name in RECORD_FIELDS}
 

@@ -4,6 +4,7 @@ Pure: it reads no database. The services give it what they looked up (the caller
 then apply the answer to the pool's and the balance's state under their locks.
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from billing.models import LedgerEntry
 
@@ -28,9 +29,11 @@ SERVICE_INBOUND = frozenset({CallType.CONF_IN, CallType.UNASSIGNED_IN})
 USER_CALL_TYPES = USER_OUTBOUND | {CallType.CONF_OUT, CallType.EMERGENCY_OUT}
 
 
-@dataclass(frozen=True, slots=True)
-class PoolRef:
-    """Which minute pool of the month pays first; `user_id` only for plans that are not pooled."""
+class PoolRef(NamedTuple):
+    """Which minute pool of the month pays first; `user_id` only for plans that are not pooled.
+
+    A tuple: the import keys its pools by (month, PoolRef) for every call, and a tuple hashes in C.
+    """
 
     kind: str
     plan: str

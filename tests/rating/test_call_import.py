@@ -11,6 +11,7 @@ from billing.models import LedgerEntry
 from billing.rating.models import CallRecord, MinutePool, MinutePoolUsage, TenantPhoneNumber
 from billing.rating.services import call_authorize, call_records_import
 from billing.selectors import credits_balance
+from billing.services import credits_debit
 from tests.rating.factories import (
     EG_FIXED,
     UK_MOBILE,
@@ -111,6 +112,19 @@ def test_known_call_ids_are_reported_and_not_charged_again(tenant, ada, now):
     assert credits_balance(tenant=tenant).balance == Decimal("99.10")
 
 
+def test_a_call_id_charged_without_a_record_is_known_and_not_charged_again(tenant, ada, now):
+    add_credits(tenant, "100.00")
+    credits_debit(tenant=tenant, amount=Decimal("0.45"), call_id="charged-1")
+    credits_debit(tenant=tenant, amount=Decimal("0.06"), call_id="charged-2", kind=LedgerEntry.Kind.TOLL_FREE_CHARGE)
+    start = now - datetime.timedelta(hours=1)
+
+    result = call_records_import(tenant=tenant, rows=[row("charged-1", start, 61), row("new", start, 61),
+                                                      row("charged-2", start, 61)], actor=None)
+
+    assert (result.imported, result.duplicates) == (1, [(0, "charged-1"), (2, "charged-2")])
+    assert list(CallRecord.objects.values_list("call_id", flat=True)) == ["new"]
+
+
 def test_rows_the_balance_cannot_cover_are_refused_in_start_time_order(tenant, ada, now):
     add_credits(tenant, "1.00")
     start = now - datetime.timedelta(hours=1)
@@ -141,6 +155,27 @@ def test_a_pool_running_out_within_a_batch_sends_the_rest_to_credits(tenant, ada
     assert result.errors == []
     over = CallRecord.objects.get(call_id="over")
     assert (over.pool_minutes, over.credit_minutes, over.charge) == (1, 2, Decimal("0.04"))
+
+
+def test_each_row_of_a_batch_is_routed_by_its_own_caller_and_destination(tenant, ada, now):
+    add_credits(tenant, "10.00")
+    make_caller(tenant, "MCOEV", "MCOPSTN1", upn="bob@contoso.test")  # a calling plan, no credits licence
+    make_caller(tenant, "MCOPSTN1", "MCOPSTNC", upn="cy@contoso.test")  # no Teams Phone
+    start = now - datetime.timedelta(hours=1)
+
+    result = call_records_import(tenant=tenant, rows=[
+        row(f"{who}-{where}", start, 61, callee=number, upn=f"{who}@contoso.test")
+        for who in ("ada", "bob", "cy") for where, number in (("us", US_FIXED), ("uk", UK_MOBILE))
+    ] + [row("ada-uk-again", start, 61)], actor=None)
+
+    records = {r.call_id: (r.capability, r.pool_minutes, r.charge) for r in CallRecord.objects.all()}
+    assert records == {"ada-us": ("MCOPSTN1", 2, 0), "ada-uk": ("MCOPSTNPP", 0, Decimal("0.45")),
+                       "bob-us": ("MCOPSTN1", 2, 0), "ada-uk-again": ("MCOPSTNPP", 0, Decimal("0.45"))}
+    assert [(e.index, e.field, e.call_id, e.message) for e in result.errors] == [
+        (3, "user_principal_name", "bob-uk", "Not recorded: no communications credits licence."),
+        (4, "user_principal_name", "cy-us", "Not recorded: no teams phone licence."),
+        (5, "user_principal_name", "cy-uk", "Not recorded: no teams phone licence."),
+    ]
 
 
 def test_more_than_10000_rows_are_refused_whole(tenant, ada, now):

@@ -63,6 +63,19 @@ def test_rounding_after_adding_the_fee_equals_rounding_before_because_fees_are_w
             assert rated.charge.amount == usage_only.charge.amount + Decimal(fee)
 
 
+def test_charges_kept_for_equal_inputs_never_answer_for_another_fee_currency_or_duration():
+    assert charge_for(rate=rate("0.2000", "0.00"), duration_seconds=61) == (120, Money("0.40", "USD"))
+    assert charge_for(rate=rate("0.2000", "0.15"), duration_seconds=61) == (120, Money("0.55", "USD"))
+    assert charge_for(rate=rate("0.2", "0.0"), duration_seconds=61) == (120, Money("0.40", "USD"))
+    in_euros = SimpleNamespace(price_per_minute=Money("0.2000", "EUR"), connection_fee=Money("0.00", "EUR"),
+                               first_increment=60, increment=60)
+    assert charge_for(rate=in_euros, duration_seconds=61) == (120, Money("0.40", "EUR"))
+    assert charge_for(rate=rate("0.2000", "0.00"), duration_seconds=1) == (60, Money("0.20", "USD"))
+    # True equals 1 as a key, but a duration is checked before any kept charge is looked up.
+    with pytest.raises(ValueError, match="duration_seconds must be a whole number of seconds"):
+        charge_for(rate=rate("0.2000", "0.00"), duration_seconds=True)
+
+
 def test_a_rate_row_from_the_deck_can_be_charged(db):
     match = rate_for(tenant=None, number="+449098790000", at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC))
 

@@ -89,6 +89,18 @@ def test_number_equal_to_a_prefix_matches_it():
     assert table.lookup("4420794600") == "long"
 
 
+def test_remembered_answers_equal_fresh_ones_and_a_full_memory_still_answers(monkeypatch):
+    monkeypatch.setattr(billing.rating.prefixes, "REMEMBERED_NUMBERS", 2)
+    table = PrefixTable([("44", "uk"), ("447", "uk mobile")])
+    numbers = {"447512345678": "uk mobile", "33142685300": None, "442079460000": "uk", "447700900123": "uk mobile"}
+
+    first = {number: table.lookup(number) for number in numbers}
+    again = {number: table.lookup(number) for number in reversed(numbers)}
+
+    assert first == again == numbers
+    assert len(table._answers) == 2
+
+
 def test_table_reports_its_size_and_the_lengths_it_probes():
     table = PrefixTable([("1", "a"), ("1800", "b"), ("1900", "c"), ("44", "d")])
 

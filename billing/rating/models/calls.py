@@ -72,12 +72,17 @@ class CallRecord(models.Model):
     """
 
     usage_id = models.UUIDField(unique=True, help_text="UsageId of the export")
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_records")
+    # Every index of this table starts with the tenant, so the key needs no index of its own.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_records", db_index=False)
     call_id = models.CharField(max_length=CALL_ID_MAX_LENGTH)
     conference_id = models.CharField(max_length=128, blank=True)
     source = models.CharField(max_length=10, choices=CallSource.choices, default=CallSource.REALTIME)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Who made the call, kept as a snapshot (object id, UPN, display name) that outlives the user: the key is a
+    # reference for reports, unconstrained like the pool's and rate's below. Indexed by rating_call_user_start,
+    # which leads with it (deleting a user sets it to NULL by it).
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_constraint=False, db_index=False)
     user_object_id = models.UUIDField("Microsoft Entra ObjectId", null=True, blank=True)
     user_principal_name = models.CharField("username", max_length=320, blank=True)
     user_display_name = models.CharField("display name", max_length=256, blank=True)
@@ -110,16 +115,17 @@ class CallRecord(models.Model):
     capability = models.CharField(max_length=16, choices=Capability.choices)
     # The pool, rate and deck version a call used are references for reports, not invariants (the pool's own
     # MinutePoolUsage row holds a constrained key): without database constraints a bulk import skips three
-    # foreign-key checks per row.
+    # foreign-key checks per row. Nothing reads calls by them, and their rows go only with their tenant (decks
+    # are immutable, pools are kept), so they have no index either: each would be updated on every insert.
     pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     pool_minutes = models.PositiveIntegerField(default=0)
     credit_minutes = models.PositiveIntegerField(default=0)
 
     rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             db_constraint=False)
+                             db_constraint=False, db_index=False)
     deck_version = models.ForeignKey("rating.RateDeckVersion", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="+", db_constraint=False)
+                                     related_name="+", db_constraint=False, db_index=False)
     rate_prefix = models.CharField(max_length=15, blank=True)
     price_per_minute = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -127,10 +133,11 @@ class CallRecord(models.Model):
     class Meta:
         ordering = ["-start_at", "-id"]
         # Reports read a tenant's calls by time, optionally one user's; other filters (call type) ride on the
-        # time range. Each further index would slow every import.
+        # time range. Each further index would slow every import. The user leads the second index so that it
+        # also serves the user's own key.
         indexes = [
             models.Index(fields=["tenant", "-start_at"], name="rating_call_tenant_start"),
-            models.Index(fields=["tenant", "user", "-start_at"], name="rating_call_tenant_user_start"),
+            models.Index(fields=["user", "tenant", "-start_at"], name="rating_call_user_start"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_call_unique_call_id"),

@@ -64,9 +64,11 @@ class MinutePoolUsage(models.Model):
     """Minutes one rated call took from one pool: append-only, the proof of `MinutePool.used_minutes`."""
 
     # Tenant and user repeat the pool's and the call record's (both constrained) for reports by tenant and
-    # user; unconstrained, a bulk import checks two keys per row instead of four.
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False)
-    pool = models.ForeignKey(MinutePool, on_delete=models.CASCADE, related_name="usages")
+    # user; unconstrained, a bulk import checks two keys per row instead of four. Tenant and pool lead the two
+    # indexes below, which serve their lookups: no index of their own.
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False,
+                               db_index=False)
+    pool = models.ForeignKey(MinutePool, on_delete=models.CASCADE, related_name="usages", db_index=False)
     call_record = models.OneToOneField("rating.CallRecord", on_delete=models.CASCADE, related_name="pool_usage")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              db_constraint=False)

@@ -7,6 +7,7 @@ PostgreSQL). A row that is wrong or not payable comes back as an error naming it
 not recorded; a call id already known is reported as a duplicate and not charged again.
 """
 import datetime
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,16 +17,16 @@ from django.utils import timezone
 
 from accounts.services import audit_record
 from billing import lock_objects as credit_locks
+from billing.bulk import insert_rows, is_postgresql, reserve_ids
 from billing.models import LedgerEntry
 from billing.selectors import credits_balance
+from billing.services import credits_debit_batch
 from billing.services.balance_events import balance_changed
 from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects
-from ..bulk import insert_rows, is_postgresql, reserve_ids
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
 from ..charging import FREE_CALL, split_call
-from ..ledger_batch import credits_debit_batch
 from ..lookup import rate_cache
 from ..models import (
     BlockReason,
@@ -39,7 +40,7 @@ from ..models import (
 )
 from ..parties import BatchDirectory, call_party, clean_upn
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
-from ..records import RECORD_FIELDS, call_details, new_record, record_values
+from ..records import RECORD_FIELDS, call_details, record_row
 from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, USER_CALL_TYPES, Route, route_call
 from ..rules import CALLING_PLANS_BY_PRECEDENCE, call_limits
 
@@ -91,6 +92,7 @@ class _Row:
     party: object = None
     route: Route | None = None
     rate: object = None
+    pool_key: tuple | None = None  # (month, PoolRef) of the pool that pays first
 
 
 def call_records_import(*, tenant, rows, actor=None, now=None):
@@ -175,6 +177,9 @@ def _clean_rows(rows, now, result, limits):
 def _route_rows(tenant, cleaned, directory, result):
     book = rate_cache.book()
     not_pooled = not_pooled_plans(CALLING_PLANS_BY_PRECEDENCE)
+    # route_call is a pure function of what the key holds (a user's plans are the directory's, fixed for the
+    # batch): rows that agree on it share one Route instead of each building its own.
+    routes, days = {}, {}
     routed = []
     for row in cleaned:
         try:
@@ -184,13 +189,21 @@ def _route_rows(tenant, cleaned, directory, result):
             for name, messages in exc.message_dict.items():
                 result.errors.extend(RowError(row.index, name, message, row.call_id) for message in messages)
             continue
+        callee, user, number = party.callee, party.user, party.tenant_number
         rate = None
         if row.call_type in RATED_CALL_TYPES:
-            rate = book.rate_for(tenant=tenant, digits=party.callee.digits, at=row.start_at)
-        route = route_call(call_type=row.call_type, plans=party.plans, home_country=party.home_country,
-                           destination=party.callee, number_type=rate.number_type if rate is not None else None,
-                           service_number_kind=party.tenant_number.kind if party.tenant_number else "",
-                           user_id=party.user.pk if party.user else None, not_pooled=not_pooled)
+            day = row.start_at.date()  # start_at is in UTC: the rating day
+            rates = days.get(day)
+            if rates is None:
+                rates = days[day] = book.rates_on(tenant=tenant, day=day)
+            rate = rates.lookup(callee.digits)
+        key = (row.call_type, user.pk if user else None, party.home_country, callee.country, callee.number_type,
+               rate.number_type if rate is not None else None, number.kind if number else "")
+        route = routes.get(key)
+        if route is None:
+            route = routes[key] = route_call(
+                call_type=row.call_type, plans=party.plans, home_country=party.home_country, destination=callee,
+                number_type=key[5], service_number_kind=key[6], user_id=key[1], not_pooled=not_pooled)
         if route.free:
             rate = None
         elif not route.is_blocked and rate is None:
@@ -199,6 +212,8 @@ def _route_rows(tenant, cleaned, directory, result):
             _refuse(result, row, route.blocked)
             continue
         row.party, row.route, row.rate = party, route, rate
+        if route.pool is not None:
+            row.pool_key = (pool_month(row.start_at), route.pool)
         routed.append(row)
     return routed
 
@@ -218,20 +233,27 @@ def _drop_known(tenant, account, routed, result):
     return [row for row in routed if row.call_id not in known]
 
 
+# Each id is looked up by itself in the unique index that holds it (a LATERAL subquery with LIMIT 1 is always run as
+# one index probe per id): an `= ANY(ids)` filter lets the planner scan the tenant's whole table instead, which it
+# does as soon as the table is large or its statistics are stale.
 _KNOWN_SQL = f"""
-    SELECT call_id FROM {CallRecord._meta.db_table} WHERE tenant_id = %s AND call_id = ANY(%s)
-    UNION ALL SELECT call_id FROM {CallAuthorization._meta.db_table} WHERE tenant_id = %s AND call_id = ANY(%s)
-    UNION ALL SELECT call_id FROM {LedgerEntry._meta.db_table} WHERE account_id = %s AND kind = ANY(%s) AND call_id = ANY(%s)
-"""  # noqa: S608 (table names only)
+    SELECT batch.call_id FROM unnest(%(ids)s::varchar[]) AS batch (call_id), LATERAL (
+        SELECT 1 FROM {CallRecord._meta.db_table} WHERE tenant_id = %(tenant)s AND call_id = batch.call_id LIMIT 1) AS found
+    UNION ALL SELECT batch.call_id FROM unnest(%(ids)s::varchar[]) AS batch (call_id), LATERAL (
+        SELECT 1 FROM {CallAuthorization._meta.db_table} WHERE tenant_id = %(tenant)s AND call_id = batch.call_id
+        LIMIT 1) AS found
+    UNION ALL SELECT batch.call_id FROM unnest(%(ids)s::varchar[]) AS batch (call_id), LATERAL (
+        SELECT 1 FROM {LedgerEntry._meta.db_table} WHERE account_id = %(account)s AND call_id = batch.call_id
+        AND kind IN ({", ".join(f"'{kind}'" for kind in LedgerEntry.CHARGE_KINDS)}) LIMIT 1) AS found
+"""  # noqa: S608 (table names and the ledger's own kinds only)
 
 
 def _known_call_ids(tenant, account, ids):
     if not ids:
         return set()
-    if is_postgresql():  # one round trip with three array parameters instead of 30,000 bound values
+    if is_postgresql():  # one round trip, the ids sent once as one array instead of 30,000 bound values
         with connection.cursor() as cursor:
-            cursor.execute(_KNOWN_SQL, [tenant.pk, ids, tenant.pk, ids, account.pk,
-                                        [str(kind) for kind in LedgerEntry.CHARGE_KINDS], ids])
+            cursor.execute(_KNOWN_SQL, {"ids": ids, "tenant": tenant.pk, "account": account.pk})
             return {row[0] for row in cursor.fetchall()}
     known = set()
     for start in range(0, len(ids), 5000):
@@ -244,7 +266,7 @@ def _known_call_ids(tenant, account, ids):
 
 
 def _lock_pools(tenant, routed):
-    refs = {(pool_month(row.start_at), row.route.pool) for row in routed if row.route.pool is not None}
+    refs = {row.pool_key for row in routed if row.pool_key is not None}
     if not refs:
         return {}
     plans = {ref.plan for _, ref in refs if ref.kind != MinutePool.Kind.PER_USER}
@@ -260,17 +282,20 @@ def _lock_pools(tenant, routed):
     return pools
 
 
+_START_ORDER = operator.attrgetter("start_at", "index")
+
+
 def _apply(tenant, account, routed, result, actor, now):
     pools = _lock_pools(tenant, routed)
     taken = dict.fromkeys(pools, 0)
     available = available_before = credits_balance(tenant=tenant, now=now).available
     accepted, charges = [], []
-    for row in sorted(routed, key=lambda r: (r.start_at, r.index)):
+    for row in sorted(routed, key=_START_ORDER):
         route = row.route
         if route.free:
             accepted.append((row, FREE_CALL, route.capability, None))
             continue
-        key = (pool_month(row.start_at), route.pool) if route.pool is not None else None
+        key = row.pool_key
         pool = pools.get(key)
         left = max(0, pool.capacity_minutes - pool.used_minutes - pool.held_minutes - taken[key]) if pool else 0
         split = split_call(rate=row.rate, duration_seconds=row.duration, pool_minutes_available=left)
@@ -301,25 +326,21 @@ def _apply(tenant, account, routed, result, actor, now):
 
 
 def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):
-    ids = reserve_ids(CallRecord, len(accepted))
-    values, usages = [], []
-    for position, (row, split, capability, pool) in enumerate(accepted):
-        party = row.party
-        values.append(record_values(
-            tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
-            user_id=party.user.pk if party.user else None, details=call_details(tenant=tenant, party=party, rate=row.rate),
-            start_at=row.start_at, end_at=row.end_at, duration_seconds=row.duration, split=split,
-            capability=capability, pool_id=pool.pk if pool is not None else None, rate=row.rate,
-            source=CallSource.IMPORT, created_at=now, conference_id=row.conference_id, operator=row.operator,
-            duration_source=row.duration_source, record_id=ids[position] if ids else None))
+    ids = reserve_ids(CallRecord, len(accepted)) or [None] * len(accepted)
+    records = (
+        record_row(tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
+                   user_id=row.party.user.pk if row.party.user else None,
+                   details=call_details(tenant=tenant, party=row.party, rate=row.rate), start_at=row.start_at,
+                   end_at=row.end_at, duration_seconds=row.duration, split=split, capability=capability,
+                   pool_id=pool.pk if pool is not None else None, rate=row.rate, source=CallSource.IMPORT, created_at=now,
+                   conference_id=row.conference_id, operator=row.operator, duration_source=row.duration_source,
+                   record_id=record_id)
+        for record_id, (row, split, capability, pool) in zip(ids, accepted, strict=True))
+    record_ids = insert_rows(CallRecord, RECORD_FIELDS, records)
+    usages = []
+    for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
         result.pool_minutes += split.pool_minutes
         result.credit_minutes += split.credit_minutes
-    if ids:
-        record_ids = insert_rows(CallRecord, RECORD_FIELDS, [tuple(v[name] for name in RECORD_FIELDS) for v in values])
-    else:
-        record_ids = [record.pk for record in CallRecord.objects.bulk_create([new_record(v) for v in values],
-                                                                             batch_size=500)]
-    for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
         if split.pool_minutes:
             usages.append((tenant.pk, pool.pk, record_id, row.party.user.pk if row.party.user else None,
                            split.pool_minutes, row.start_at))

@@ -1,4 +1,4 @@
-"""Charging a batch of imported calls to Communications Credits: one ledger entry per call, written in bulk.
+"""Charging a batch of calls to Communications Credits: one ledger entry per call, written in bulk.
 
 The batch form of `billing.services.credits_debit`, for the call-record import: the same entries (kind,
 negative amount, running `balance_after`, the call id and its idempotency key `<kind>:<call id>`), money taken
@@ -9,10 +9,10 @@ the ledger's constraints (one charge per call id, no negative balance) still gua
 from decimal import Decimal
 
 from billing import lock_objects as credit_locks
+from billing.bulk import insert_rows
 from billing.models import LedgerEntry
-from billing.services.ledger import actor_fields
 
-from .bulk import insert_rows
+from .ledger import actor_fields
 
 LEDGER_FIELDS = ("account", "kind", "amount", "balance_after", "call_id", "idempotency_key", "memo", "actor",
                  "actor_label", "created_at", "reference")

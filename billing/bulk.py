@@ -17,8 +17,10 @@ def reserve_ids(model, count):
         return None
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count])
-        return [row[0] for row in cursor.fetchall()]
+        # One array value instead of `count` result rows: the client decodes one value.
+        cursor.execute("SELECT array_agg(nextval(pg_get_serial_sequence(%s, 'id'))) FROM generate_series(1, %s)",
+                       [table, count])
+        return cursor.fetchone()[0]
 
 
 def _postgresql_type(field):
@@ -28,23 +30,28 @@ def _postgresql_type(field):
 
 
 def insert_rows(model, fields, rows):
-    """Inserts `rows` (tuples in `fields` order, `id` included when the ids were reserved) into `model`'s table.
+    """Inserts `rows` (an iterable of tuples in `fields` order, `id` included when the ids were reserved) into
+    `model`'s table. Returns the primary keys in row order.
 
-    Returns the primary keys in row order.
+    On PostgreSQL each row is sent as it comes: a generator that builds the rows works while the server writes
+    the ones before.
     """
-    if not rows:
-        return []
     if is_postgresql():
         model_fields = [model._meta.get_field(name) for name in fields]
         columns = ", ".join(connection.ops.quote_name(field.column) for field in model_fields)
         # Binary COPY: psycopg's C dumpers write each value without formatting it as text first.
         sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN (FORMAT BINARY)"
+        id_index = fields.index("id") if "id" in fields else None
+        ids = []
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             copy.set_types([_postgresql_type(field) for field in model_fields])
+            write_row = copy.write_row
             for row in rows:
-                copy.write_row(row)
-        return [row[fields.index("id")] for row in rows] if "id" in fields else []
+                write_row(row)
+                if id_index is not None:
+                    ids.append(row[id_index])
+        return ids
     attnames = [model._meta.get_field(name).attname for name in fields]
-    created = model.objects.bulk_create([model(**dict(zip(attnames, row, strict=True))) for row in rows],
-                                        batch_size=500)
-    return [obj.pk for obj in created]
+    objects = [model(**{name: value for name, value in zip(attnames, row, strict=True) if name != "id" or value is not None})
+               for row in rows]
+    return [obj.pk for obj in model.objects.bulk_create(objects, batch_size=500)] if objects else []
