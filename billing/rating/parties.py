@@ -61,16 +61,17 @@ def _person(user, plans):
 
 
 _PERSON = sql.Columns((User, "u", "id"), (User, "u", "upn"), (User, "u", "display_name"), (User, "u", "usage_location"),
-                      (User, "u", "phone_number"), (TenantPhoneNumber, "n", "id"), (TenantPhoneNumber, "n", "e164"))
-# The caller and their own number, then their enabled plans: plain SQL, as every outbound call asks (accounts/sql.py).
+                      (User, "u", "phone_number"), (TenantPhoneNumber, "n", "id"), (TenantPhoneNumber, "n", "e164"),
+                      (ServicePlan, "p", "name"))
+# The caller, their own number and their enabled plans (a row per plan) in one plain statement, as every outbound
+# call asks (accounts/sql.py).
 _PERSON_SQL = sql.Statement(lambda: (
     f"SELECT {_PERSON.sql} FROM {sql.table(User)} u LEFT JOIN {sql.table(TenantPhoneNumber)} n "
     f"ON n.{sql.column(TenantPhoneNumber, 'user')} = u.{sql.column(User, 'id')} "
+    f"LEFT JOIN {sql.table(AssignedPlan)} a ON a.{sql.column(AssignedPlan, 'user')} = u.{sql.column(User, 'id')} "
+    f"AND a.{sql.column(AssignedPlan, 'enabled')} = %s "
+    f"LEFT JOIN {sql.table(ServicePlan)} p ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')} "
     f"WHERE u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s"))
-_PLANS_SQL = sql.Statement(lambda: (
-    f"SELECT p.{sql.column(ServicePlan, 'name')} FROM {sql.table(AssignedPlan)} a JOIN {sql.table(ServicePlan)} p "
-    f"ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')} "
-    f"WHERE a.{sql.column(AssignedPlan, 'user')} = %s AND a.{sql.column(AssignedPlan, 'enabled')} = %s"))
 
 
 class LiveDirectory:
@@ -81,13 +82,13 @@ class LiveDirectory:
         self._own_numbers = {}
 
     def person(self, upn):
-        found = _PERSON_SQL.rows([sql.db_value(User, "tenant", self.tenant.pk), upn])
+        found = _PERSON_SQL.rows([sql.db_value(AssignedPlan, "enabled", True), sql.db_value(User, "tenant", self.tenant.pk),
+                                  upn])
         if not found:
             return None
-        user_id, upn, display_name, usage_location, phone_number, own_id, own_e164 = _PERSON.convert(found[0])
-        plans = [name for (name,) in _PLANS_SQL.rows([sql.db_value(AssignedPlan, "user", user_id),
-                                                      sql.db_value(AssignedPlan, "enabled", True)])]
-        person = Person(user_id, upn, display_name, usage_location, phone_number, frozenset(plans))
+        user_id, upn, display_name, usage_location, phone_number, own_id, own_e164, _ = _PERSON.convert(found[0])
+        plans = frozenset(row[-1] for row in found if row[-1] is not None)
+        person = Person(user_id, upn, display_name, usage_location, phone_number, plans)
         self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None
         return person
 

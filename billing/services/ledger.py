@@ -116,13 +116,15 @@ def _charge_of_call(account, call_id):
     return LedgerEntry.objects.filter(account=account, call_id=call_id, kind__in=LedgerEntry.CHARGE_KINDS).first()
 
 
-def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo="", at=None):
+def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo="", at=None, savepoint=True):
     """Charges a call to credits, first in first out, converting the call's reservation if it has one.
 
     Idempotent by call id: the same call charged again with the same amount returns the first entry;
     with another amount it raises IdempotencyConflict. Raises InsufficientCredits (nothing written)
     when the available balance, plus the call's own reservation, does not cover the amount. `at` dates the
     entry (a simulated call charged when it ended); it defaults to now and may not lie in the future.
+    `savepoint=False` saves two statements for a caller whose own transaction ends on any error it raises
+    (the rating engine): the error then leaves that transaction unusable instead of only undoing the debit.
     """
     if kind not in LedgerEntry.CHARGE_KINDS:
         raise ValueError(f"{kind!r} is not a charge kind ({', '.join(LedgerEntry.CHARGE_KINDS)}).")
@@ -131,7 +133,7 @@ def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None,
     now = timezone.now()
     if at is not None and at > now:
         raise ValidationError({"at": "A charge cannot be dated in the future."})
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
         if state is not None and state.plain_debit:
             return _debit_plain(tenant, state, amount=amount, call_id=call_id, kind=kind, actor=actor, memo=memo,
@@ -186,11 +188,11 @@ def _debit_full(tenant, *, amount, call_id, kind, actor, memo, now, at):
         return entry
 
 
-def credits_reserve(*, tenant, amount, call_id, expires_at=None):
+def credits_reserve(*, tenant, amount, call_id, expires_at=None, savepoint=True):
     """Holds `amount` of the available balance for a call in progress until released, charged or `expires_at`.
 
     Idempotent by call id (same amount: the first reservation; another amount: IdempotencyConflict).
-    Raises InsufficientCredits when the available balance does not cover it.
+    Raises InsufficientCredits when the available balance does not cover it. `savepoint`: as credits_debit's.
     """
     amount = clean_charge(amount)
     call_id = _clean_call_id(call_id)
@@ -198,7 +200,7 @@ def credits_reserve(*, tenant, amount, call_id, expires_at=None):
     expires_at = expires_at or now + limits().reservation_lifetime
     if expires_at <= now:
         raise ValidationError({"expires_at": "A reservation must expire in the future."})
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
         if state is not None and state.plain_reserve:
             available = state.balance - state.held

@@ -217,7 +217,7 @@ def _hold_paid(tenant, party, held, route, rate, now, limits):
         return _block(tenant, party, held, reason, route.action, now)
     expires_at = now + datetime.timedelta(seconds=max_seconds + limits.authorization_grace_seconds)
     if reserve > 0:
-        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at)
+        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False)
     if pool_hold:
         pool.held_minutes += pool_hold
         pool.updated_at = now
@@ -422,7 +422,7 @@ def _settle(tenant, authorization, duration, end, now):
     kind = (LedgerEntry.Kind.TOLL_FREE_CHARGE if authorization.call_type in SERVICE_INBOUND
             else LedgerEntry.Kind.CALL_CHARGE)
     if charge > 0:
-        credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind, at=now,
+        credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind, at=now, savepoint=False,
                       memo=f"{authorization.call_type} to {authorization.callee_number}"[:200])
     elif authorization.credit_amount_reserved > 0:
         credits_release(tenant=tenant, call_id=authorization.call_id)
