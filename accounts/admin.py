@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
+from .services import tenant_licences_changed
 
 
 @admin.register(Tenant)
@@ -32,6 +33,22 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("upn", "display_name", "tenant", "password1", "password2")}),)
     filter_horizontal = ()
+
+    # An operator's edit can move a licensed user or delete one: the tenant's licence holders changed.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "usage_location" in form.changed_data:
+            tenant_licences_changed(tenant_id=obj.tenant_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        tenant_licences_changed(tenant_id=obj.tenant_id)
+
+    def delete_queryset(self, request, queryset):
+        tenants = set(queryset.values_list("tenant_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for tenant_id in tenants:
+            tenant_licences_changed(tenant_id=tenant_id)
 
 
 @admin.register(AuditLog)

@@ -28,6 +28,9 @@ class Tenant(models.Model):
     agreement_number = models.CharField("Enterprise Agreement number", max_length=40, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(default=timezone.now)
+    # Counts every change of the tenant's licence assignments, plan toggles and users' usage locations
+    # (accounts.services.tenant_licences_changed): minute pools key their count of licence holders on it.
+    licences_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -4,6 +4,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
@@ -124,6 +125,15 @@ def user_create(*, tenant, upn, display_name, actor, password=None, roles=(), si
     return user
 
 
+def tenant_licences_changed(*, tenant_id):
+    """Records that the tenant's licence holders changed (assignments, plan toggles, usage locations, users deleted).
+
+    Every writer of those calls it in its own transaction; caches of licence counts (minute pool capacity)
+    are keyed on the version, so they are never read stale after the commit.
+    """
+    Tenant.objects.filter(pk=tenant_id).update(licences_version=F("licences_version") + 1)
+
+
 def user_update(*, user, actor, **fields):
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
@@ -137,6 +147,8 @@ def user_update(*, user, actor, **fields):
         for name, value in changed.items():
             setattr(user, name, value)
         user.save(update_fields=list(changed))
+        if "usage_location" in changed:
+            tenant_licences_changed(tenant_id=user.tenant_id)
         audit_record(tenant=user.tenant, actor=actor, action="user.update", target=user,
                      before={k: before[k] for k in changed}, after=changed)
     return user

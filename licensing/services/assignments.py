@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from accounts.services import audit_record
+from accounts.services import audit_record, tenant_licences_changed
 
 from .. import lock_objects
 from ..models import AssignedPlan, LicenseAssignment, Product, ServicePlan, Subscription
@@ -198,6 +198,8 @@ def _apply(*, tenant, actor, plans, held, catalogue):
         for plan in catalogue.products[assignment.product_id].service_plans.all()
     ], batch_size=2000)
     AssignedPlan.objects.bulk_update(toggled, ["enabled"], batch_size=1000)
+    if changed:
+        tenant_licences_changed(tenant_id=tenant.pk)
     for user, before, after in changed:
         audit_record(tenant=tenant, actor=actor, action="user.licenses", target=user,
                      before=_describe(before, catalogue), after=_describe(after, catalogue))

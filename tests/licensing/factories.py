@@ -4,6 +4,7 @@ from importlib import import_module
 import factory
 from django.apps import apps
 
+from accounts.services import tenant_licences_changed
 from licensing.models import AssignedPlan, LicenseAssignment, Product, Subscription
 
 
@@ -28,6 +29,7 @@ def give_license(user, part_number, *, disabled=()):
                      enabled=plan.name not in disabled)
         for plan in prod.service_plans.all()
     ])
+    tenant_licences_changed(tenant_id=user.tenant_id)  # as the services do: cached licence counts move on
     return assignment
 
 

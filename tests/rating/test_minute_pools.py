@@ -220,3 +220,26 @@ def test_the_pools_plain_sql_licence_count_equals_the_licensing_selector(tenant)
     for plan in ("MCOPSTN1", "MCOPSTN2", "MCOEV"):
         assert plan_holder_counts(tenant=tenant, plan_name=plan) == assigned_plan_counts(tenant=tenant, plan_names=[plan])
     assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "US"): 2, ("MCOPSTN1", "PR"): 1}
+
+
+def test_licence_holder_counts_are_kept_until_the_tenants_licences_change(tenant, django_assert_num_queries):
+    from accounts.services import user_update
+    from billing.rating.pools import plan_holder_counts
+    from licensing.services import licenses_change, subscription_buy
+    from tests.licensing.factories import product
+
+    subscription_buy(tenant=tenant, product=product("MCOPSTN1"), quantity=5, actor=None, idempotency_key="plan")
+    ada = make_caller(tenant, "MCOEV", "MCOPSTN1", country="US")
+    plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1")
+    with django_assert_num_queries(1):  # the version only: the count is kept
+        assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "US"): 1}
+
+    user_update(user=ada, actor=None, usage_location="PR")
+    assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "PR"): 1}
+
+    bob = make_caller(tenant, "MCOEV", country="US")
+    licenses_change(tenant=tenant, actor=None, users=[bob], add=[product("MCOPSTN1")])
+    assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "PR"): 1, ("MCOPSTN1", "US"): 1}
+
+    licenses_change(tenant=tenant, actor=None, users=[ada], remove=[product("MCOPSTN1")])
+    assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "US"): 1}
