@@ -131,3 +131,19 @@ def _reference_data_after_flush(request):
     for module, loader, model in REFERENCE_DATA:
         if not apps.get_model(model).objects.exists():
             getattr(import_module(module), loader)(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions_at_teardown(django_db_setup, django_db_blocker):
+    """Ends sessions that test threads (a live server's, a worker's, a race test's) left open on PostgreSQL.
+
+    Dropping the test database fails while any other session uses it ("is being accessed by other users"),
+    which left test databases behind. This runs after every test of the process and before pytest-django
+    drops the database.
+    """
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
