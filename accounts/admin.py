@@ -18,8 +18,23 @@ class UserRoleInline(admin.TabularInline):
     extra = 0
 
 
+class LicenceHoldersDeleteMixin:
+    """For admins whose deletions remove licence holders (users, licence assignments): the tenant's licences
+    changed, so pool capacity counts move on (accounts.services.tenant_licences_changed)."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        tenant_licences_changed(tenant_id=obj.tenant_id)
+
+    def delete_queryset(self, request, queryset):
+        tenants = set(queryset.values_list("tenant_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for tenant_id in tenants:
+            tenant_licences_changed(tenant_id=tenant_id)
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(LicenceHoldersDeleteMixin, DjangoUserAdmin):
     ordering = ("upn",)
     list_display = ("upn", "display_name", "tenant", "usage_location", "sign_in_allowed", "is_staff")
     list_filter = ("tenant", "sign_in_allowed", "is_staff")
@@ -34,21 +49,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("upn", "display_name", "tenant", "password1", "password2")}),)
     filter_horizontal = ()
 
-    # An operator's edit can move a licensed user or delete one: the tenant's licence holders changed.
+    # An operator's edit can move a licensed user: the tenant's licence holders changed.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "usage_location" in form.changed_data:
             tenant_licences_changed(tenant_id=obj.tenant_id)
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        tenant_licences_changed(tenant_id=obj.tenant_id)
-
-    def delete_queryset(self, request, queryset):
-        tenants = set(queryset.values_list("tenant_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for tenant_id in tenants:
-            tenant_licences_changed(tenant_id=tenant_id)
 
 
 @admin.register(AuditLog)

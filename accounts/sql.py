@@ -41,6 +41,17 @@ def for_update(of=""):
     return f" FOR NO KEY UPDATE OF {of}" if of else " FOR NO KEY UPDATE"
 
 
+def _convert(row, converters):
+    """A raw row's values through each column's converters (NULL stays None, as the ORM leaves it)."""
+    values = []
+    for value, (expression, found) in zip(row, converters, strict=True):
+        if value is not None:
+            for converter in found:
+                value = converter(value, expression, connection)
+        values.append(value)
+    return values
+
+
 def _converters(model, fields):
     converters = []
     for field in fields:
@@ -64,18 +75,7 @@ def fetch(model, where, params, *, lock=False, limit=None):
         sql += f" LIMIT {int(limit)}"
     if lock:
         sql += for_update()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    instances = []
-    for row in rows:
-        values = []
-        for value, (expression, found) in zip(row, converters, strict=True):
-            for converter in found:
-                value = converter(value, expression, connection)
-            values.append(value)
-        instances.append(model.from_db(connection.alias, attnames, values))
-    return instances
+    return [model.from_db(connection.alias, attnames, _convert(row, converters)) for row in rows(sql, params)]
 
 
 def fetch_one(model, where, params, *, lock=False):
@@ -155,13 +155,7 @@ class Columns:
         return self._build()[0]
 
     def convert(self, row):
-        values = []
-        for value, (expression, found) in zip(row, self._build()[1], strict=True):
-            if value is not None:
-                for converter in found:
-                    value = converter(value, expression, connection)
-            values.append(value)
-        return values
+        return _convert(row, self._build()[1])
 
 
 class Statement:

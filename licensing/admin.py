@@ -1,7 +1,7 @@
 """Operator views: the product catalogue (editable), subscriptions and their quantity ledger (read-only)."""
 from django.contrib import admin
 
-from accounts.services import tenant_licences_changed
+from accounts.admin import LicenceHoldersDeleteMixin
 
 from .models import (
     LicenseAssignment,
@@ -56,7 +56,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(LicenseAssignment)
-class LicenseAssignmentAdmin(admin.ModelAdmin):
+class LicenseAssignmentAdmin(LicenceHoldersDeleteMixin, admin.ModelAdmin):
     list_display = ("user", "product", "tenant", "assigned_at")
     list_filter = ("tenant", "product")
     search_fields = ("user__upn", "user__display_name")
@@ -66,13 +66,3 @@ class LicenseAssignmentAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        tenant_licences_changed(tenant_id=obj.tenant_id)
-
-    def delete_queryset(self, request, queryset):
-        tenants = set(queryset.values_list("tenant_id", flat=True))
-        super().delete_queryset(request, queryset)
-        for tenant_id in tenants:
-            tenant_licences_changed(tenant_id=tenant_id)

@@ -12,9 +12,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
-
-from accounts.sql import column, db_value, for_update, insert, rows, table
+from accounts.sql import Statement, column, db_value, for_update, insert, table
 from billing.models import AutoRechargeSettings, CreditAccount, LedgerEntry, Lot, Reservation
 from billing.notifications.models import NotificationSettings
 from billing.rules import CENT
@@ -76,20 +74,23 @@ def _state_sql():
         WHERE a.{column(CreditAccount, 'tenant')} = %s{for_update(of="a")}"""
 
 
-_SQL = {}
-
-
-def _sql(name, build):
-    key = (name, connection.vendor)
-    if key not in _SQL:
-        _SQL[key] = build()
-    return _SQL[key]
+_STATE = Statement(_state_sql)
+_FUNDED_LOTS = Statement(lambda: (
+    f"SELECT {column(Lot, 'id')}, {column(Lot, 'remaining')} FROM {table(Lot)} "
+    f"WHERE {column(Lot, 'account')} = %s AND {column(Lot, 'remaining')} > 0 "
+    f"ORDER BY {column(Lot, 'purchased_at')}, {column(Lot, 'id')}"))
+_SPEND_LOT = Statement(lambda: f"UPDATE {table(Lot)} SET {column(Lot, 'remaining')} = %s WHERE {column(Lot, 'id')} = %s")
+_SET_BALANCE = Statement(lambda: (f"UPDATE {table(CreditAccount)} SET {column(CreditAccount, 'balance')} = %s "
+                                  f"WHERE {column(CreditAccount, 'id')} = %s"))
+_CONVERT_RESERVATION = Statement(lambda: (
+    f"UPDATE {table(Reservation)} SET {column(Reservation, 'status')} = %s, {column(Reservation, 'entry')} = %s, "
+    f"{column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
 
 
 def locked_state(*, tenant, call_id, now):
     """Locks the tenant's credit account and reads what a debit or hold of `call_id` needs; None without an account."""
     at = db_value(Reservation, "expires_at", now)
-    found = rows(_sql("state", _state_sql), [
+    found = _STATE.rows([
         Reservation.Status.HELD, at, call_id, *LedgerEntry.CHARGE_KINDS, db_value(Lot, "expires_at", now), at, call_id,
         db_value(CreditAccount, "tenant", tenant.pk)])
     if not found:
@@ -108,21 +109,14 @@ def locked_state(*, tenant, call_id, now):
 
 def spend_lots(account_id, amount):
     """Takes `amount` from the account's lots, oldest purchase first (the caller checked the balance covers it)."""
-    lots = rows(_sql("lots", lambda: (
-        f"SELECT {column(Lot, 'id')}, {column(Lot, 'remaining')} FROM {table(Lot)} "
-        f"WHERE {column(Lot, 'account')} = %s AND {column(Lot, 'remaining')} > 0 "
-        f"ORDER BY {column(Lot, 'purchased_at')}, {column(Lot, 'id')}")), [account_id])
-    update = _sql("spend", lambda: (f"UPDATE {table(Lot)} SET {column(Lot, 'remaining')} = %s "
-                                    f"WHERE {column(Lot, 'id')} = %s"))
     left = amount
-    with connection.cursor() as cursor:
-        for lot_id, remaining in lots:
-            if not left:
-                break
-            remaining = money(remaining)
-            take = min(remaining, left)
-            cursor.execute(update, [db_value(Lot, "remaining", remaining - take), lot_id])
-            left -= take
+    for lot_id, remaining in _FUNDED_LOTS.rows([account_id]):
+        if not left:
+            break
+        remaining = money(remaining)
+        take = min(remaining, left)
+        _SPEND_LOT.execute([db_value(Lot, "remaining", remaining - take), lot_id])
+        left -= take
     if left:
         raise RuntimeError(f"The lots of account {account_id} hold less than its balance; run manage.py check_ledger.")
 
@@ -134,26 +128,16 @@ def append_entry(*, account_id, kind, amount, balance_after, idempotency_key, at
 
 
 def set_balance(account_id, balance):
-    sql = _sql("balance", lambda: (f"UPDATE {table(CreditAccount)} SET {column(CreditAccount, 'balance')} = %s "
-                                   f"WHERE {column(CreditAccount, 'id')} = %s"))
-    rows_changed = _execute(sql, [db_value(CreditAccount, "balance", balance), account_id])
-    if rows_changed != 1:
+    if _SET_BALANCE.execute([db_value(CreditAccount, "balance", balance), account_id]) != 1:
         raise RuntimeError(f"Credit account {account_id} vanished under its lock.")
 
 
 def convert_reservation(reservation_id, *, entry_id, at):
-    sql = _sql("convert", lambda: (
-        f"UPDATE {table(Reservation)} SET {column(Reservation, 'status')} = %s, {column(Reservation, 'entry')} = %s, "
-        f"{column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
-    _execute(sql, [Reservation.Status.CONVERTED, entry_id, db_value(Reservation, "settled_at", at), reservation_id])
+    _CONVERT_RESERVATION.execute([Reservation.Status.CONVERTED, entry_id, db_value(Reservation, "settled_at", at),
+                                  reservation_id])
 
 
 def create_reservation(*, account_id, call_id, amount, expires_at, at):
     return insert(Reservation(account_id=account_id, call_id=call_id, amount=amount, expires_at=expires_at,
                               created_at=at))
 
-
-def _execute(sql, params):
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount

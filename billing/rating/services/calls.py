@@ -72,17 +72,6 @@ _SEEN = sql.Statement(lambda: " UNION ALL ".join(
     f"SELECT '{label}', {sql.column(model, 'id')} FROM {sql.table(model)} "
     f"WHERE {sql.column(model, 'tenant')} = %s AND {sql.column(model, 'call_id')} = %s"
     for label, model in (("held", CallAuthorization), ("blocked", BlockedCall), ("recorded", CallRecord))))
-_AUTHORIZED = sql.Statement(lambda: (
-    f"SELECT {sql.column(CallAuthorization, 'id')}, {sql.column(CallAuthorization, 'status')}, "
-    f"{sql.column(CallAuthorization, 'call_record')}, {sql.column(CallAuthorization, 'credit_amount_reserved')} "
-    f"FROM {sql.table(CallAuthorization)} "
-    f"WHERE {sql.column(CallAuthorization, 'tenant')} = %s AND {sql.column(CallAuthorization, 'call_id')} = %s"))
-
-
-def _authorized(tenant, call_id):
-    """(id, status, call record id, credit reserved) of the call's authorization, or None."""
-    found = _AUTHORIZED.rows([sql.db_value(CallAuthorization, "tenant", tenant.pk), call_id])
-    return found[0] if found else None
 
 
 def _earlier_decision(tenant, call_id):
@@ -161,16 +150,21 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
         if route.free:
-            expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
+            expires_at = _hold_ends(now, limits.max_call_seconds, limits)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
         if route.pool is not None and pool_alone:
             return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
         credit_locks.lock_credit_account(tenant=tenant)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
-        first = _authorized(tenant, call_id)
+        first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
         if first is not None:
-            return _decision_of(CallAuthorization.objects.get(pk=first[0]))
+            return _decision_of(first)
         return _hold_paid(tenant, party, held, route, rate, now, limits)
+
+
+def _hold_ends(now, max_seconds, limits):
+    """When an authorization of `max_seconds` stops holding if it is never completed."""
+    return now + datetime.timedelta(seconds=max_seconds + limits.authorization_grace_seconds)
 
 
 def _block(tenant, party, held, reason, action, now):
@@ -215,7 +209,7 @@ def _hold_paid(tenant, party, held, route, rate, now, limits):
     if max_seconds == 0:
         reason = route.refusal if route.pool is None or route.credits else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE
         return _block(tenant, party, held, reason, route.action, now)
-    expires_at = now + datetime.timedelta(seconds=max_seconds + limits.authorization_grace_seconds)
+    expires_at = _hold_ends(now, max_seconds, limits)
     if reserve > 0:
         credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False)
     if pool_hold:
@@ -274,7 +268,7 @@ def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
         sql.db_value(MinutePool, "user", ref.user_id) if per_user else ref.country, capacity, pool_hold])
     if not found:
         raise _PoolShort
-    expires_at = now + datetime.timedelta(seconds=limits.max_call_seconds + limits.authorization_grace_seconds)
+    expires_at = _hold_ends(now, limits.max_call_seconds, limits)
     rate_id, _ = rate_ids(rate)
     try:  # no savepoint: the error ends the whole transaction, the pool's minutes with it
         authorization = sql.insert(CallAuthorization(
