@@ -4,4 +4,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-application = get_wsgi_application()
+site = get_wsgi_application()
+
+from config.token_api import TokenApiDispatch  # noqa: E402 (needs the settings loaded above)
+
+application = TokenApiDispatch(site)

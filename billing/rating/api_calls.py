@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.authentication import BearerTokenAuthentication
 from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -74,6 +75,8 @@ def decision_json(decision):
 
 
 class CallAuthorizeView(APIView):
+    # The telephony platform's token only: these paths are served without sessions (config/token_api.py).
+    authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
 
@@ -97,6 +100,7 @@ class CallAuthorizeView(APIView):
 
 
 class CallCompleteView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
 
@@ -118,6 +122,7 @@ class CallCompleteView(APIView):
 
 
 class CallImportView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
 

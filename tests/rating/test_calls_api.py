@@ -3,8 +3,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIRequestFactory, force_authenticate
 
 from billing.models import LedgerEntry, Reservation
+from billing.rating.api_calls import CallAuthorizeView
 from billing.rating.models import BlockedCall, CallAuthorization, CallRecord
 from billing.rating.services import call_authorizations_expire
 from billing.selectors import credits_balance
@@ -187,10 +189,19 @@ def test_completing_after_the_hold_expired_is_a_conflict(api, caller, now):
     assert not CallRecord.objects.exists()
 
 
-def test_the_calls_api_needs_billing_management(client_as, reports_reader, caller, now):
-    response = client_as(reports_reader).post(AUTHORIZE, authorize_body(now), content_type="application/json")
+def test_the_calls_api_needs_billing_management(reports_reader, caller, now):
+    request = APIRequestFactory().post(AUTHORIZE, authorize_body(now), format="json")
+    force_authenticate(request, user=reports_reader)
+    response = CallAuthorizeView.as_view()(request)
 
     assert response.status_code == 403
+    assert not CallAuthorization.objects.exists()
+
+
+def test_the_calls_api_takes_only_the_platforms_token_not_a_browser_session(client_as, global_admin, caller, now):
+    response = client_as(global_admin).post(AUTHORIZE, authorize_body(now), content_type="application/json")
+
+    assert response.status_code == 401
     assert not CallAuthorization.objects.exists()
 
 
