@@ -45,8 +45,8 @@ def prepare(database, calls):
     from django.core.management import call_command
 
     from accounts.services import tenant_create
-    from billing.invoices.demo import Caller, statement_data_from_calls, synthetic_calls
     from billing.invoices.services import invoice_issue_for_purchase, statement_issue
+    from billing.invoices.synthetic import Caller, statement_data_from_calls, synthetic_calls
 
     call_command("migrate", verbosity=0)
     tenant = tenant_create(name="Contoso", domain="contoso.example", country="US", agreement_number="EA-8675309",

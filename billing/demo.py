@@ -1,6 +1,7 @@
-"""Demo Communications Credits for Contoso: a card on file, a year of invoiced purchases (the oldest expired), auto-recharge
-on at the recommended amounts, and the MCOPSTNC licence for every user whose Calling Plan or Audio Conferencing
-allows it.
+"""Demo Communications Credits for Contoso: a card on file, a first purchase 14 months ago, auto-recharge on at the
+recommended amounts, and the MCOPSTNC licence for every user whose Calling Plan or Audio Conferencing allows it.
+The rating demo then charges a year of calls, recharging (`demo_recharge_if_due`) and expiring lots
+(`demo_expire_lots`) as it goes, so the balance, the recharges and the expiries follow from the calls.
 
 Deterministic and idempotent: purchases carry fixed idempotency keys (a second run replays them), the card
 and the settings are only created when missing, and lots expire once. Runs after licensing's demo, so the
@@ -17,24 +18,16 @@ from licensing.models import AssignedPlan, LicenseAssignment, Product
 from licensing.selectors import COMMUNICATIONS_CREDITS, entitlement_for, licensed_user_count
 from licensing.services import licenses_change
 
-from .models import LedgerEntry, Lot, PaymentMethod, Purchase, RechargeAttempt
+from .models import LedgerEntry, Lot, PaymentMethod, RechargeAttempt
 from .selectors import auto_recharge_settings, credits_balance, recommended_funding
 from .services import auto_recharge_update, credits_add_funds, credits_expire_lots, payment_method_add_card
 from .services.funding import purchase_invoice_issue
 
-DEMO_TRIGGER = Decimal("1000.00")  # the recommended trigger for Contoso's few hundred licensed users, when its recharges ran
 DEMO_CARD = {"number": "4242 4242 4242 4242", "exp_month": 9, "holder_name": "Bianca Billing", "cvc": "123"}
-# (idempotency key, days ago, kind, amount): a first purchase, then recharges and one top-up over 14 months.
-# The two lots that expire do so more than 30 days ago, before the month of demo calls (charged on their dates),
-# so the ledger's order and its dates agree.
-HISTORY = [
-    ("demo-credits-01", 425, LedgerEntry.Kind.PURCHASE, 5000),
-    ("demo-credits-02", 400, LedgerEntry.Kind.RECHARGE, 2000),
-    ("demo-credits-03", 300, LedgerEntry.Kind.RECHARGE, 2000),
-    ("demo-credits-04", 210, LedgerEntry.Kind.RECHARGE, 2000),
-    ("demo-credits-05", 120, LedgerEntry.Kind.PURCHASE, 1000),
-    ("demo-credits-06", 32, LedgerEntry.Kind.RECHARGE, 2000),
-]
+# Contoso's first purchase, 14 months ago: less than the recommended one-time funding. The calls after it (the
+# rating demo imports a year of them, then places the last month live) spend it; each time the balance falls below
+# the trigger the rating demo recharges through `demo_recharge`, and the unspent rest expires after 12 months.
+FIRST_PURCHASE = ("demo-credits-01", 425, Decimal("2000"))
 
 
 def _card(tenant, admin):
@@ -44,34 +37,47 @@ def _card(tenant, admin):
     return card
 
 
-def _history(tenant, card, admin):
-    """Purchases and expiries in date order, so the ledger's order and its dates agree."""
-    today = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0)
-    for key, days_ago, kind, amount in HISTORY:
-        at = today - timedelta(days=days_ago)
-        for due in Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__lte=at).order_by("expires_at"):
-            credits_expire_lots(tenant=tenant, now=due.expires_at)
-        credits_add_funds(tenant=tenant, amount=amount, payment_method=card, idempotency_key=key, at=at,
-                          kind=kind, actor=admin if kind == LedgerEntry.Kind.PURCHASE else None)
-    for due in Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__lte=timezone.now()):
+def _first_purchase(tenant, card, admin):
+    key, days_ago, amount = FIRST_PURCHASE
+    at = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    credits_add_funds(tenant=tenant, amount=amount, payment_method=card, idempotency_key=key, at=at,
+                      kind=LedgerEntry.Kind.PURCHASE, actor=admin)
+
+
+def demo_expire_lots(*, tenant, until):
+    """Expires every lot due by `until`, each at its own expiry moment, oldest first (the ledger's order and its
+    dates agree). Returns the moment of the last expiry, or None."""
+    last = None
+    for due in Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__lte=until).order_by("expires_at"):
         credits_expire_lots(tenant=tenant, now=due.expires_at)
-    _recharge_history(tenant)
+        last = due.expires_at
+    return last
 
 
-def _recharge_history(tenant):
-    """Each demo recharge also as the engine records one (succeeded, with its purchase and invoice), so the
-    page's Auto-recharge history starts filled. A database seeded before purchases were invoiced gets their
-    invoices here (issuing is idempotent by the purchase's reference)."""
-    for purchase in Purchase.objects.filter(tenant=tenant, idempotency_key__in=[key for key, *_ in HISTORY]):
-        with transaction.atomic():
-            invoice = purchase_invoice_issue(purchase=purchase, actor=None)
-            if purchase.kind == LedgerEntry.Kind.RECHARGE and not RechargeAttempt.objects.filter(purchase=purchase).exists():
-                RechargeAttempt.objects.create(
-                    tenant=tenant, status=RechargeAttempt.Status.SUCCEEDED, amount=purchase.amount,
-                    trigger_amount=DEMO_TRIGGER, available_at_start=DEMO_TRIGGER - 1, payment_method=purchase.payment_method,
-                    payment_method_label=purchase.payment_method_label, idempotency_key=f"auto-{purchase.idempotency_key}",
-                    claims=1, charge_requested_at=purchase.created_at, purchase=purchase, invoice=invoice,
-                    created_at=purchase.created_at, finished_at=purchase.created_at)
+def demo_recharge_if_due(*, tenant, at):
+    """What the auto-recharge engine would have done at `at`, for history seeded after the fact: when the balance
+    is below the trigger, one recharge dated `at`, invoiced and in the Auto-recharge history. Returns the Purchase
+    or None. Idempotent by its date."""
+    settings = auto_recharge_settings(tenant=tenant)
+    state = credits_balance(tenant=tenant)
+    # As it was at `at`: the caller has expired the lots due by then (`available` would also count as expiring the
+    # lots that are due by today).
+    available = state.balance - state.reserved
+    if not settings.enabled or available >= settings.trigger_amount:
+        return None
+    key = f"demo-recharge-{at:%Y%m%d%H%M}"
+    purchase = credits_add_funds(tenant=tenant, amount=settings.recharge_amount, payment_method=settings.payment_method,
+                                 idempotency_key=key, at=at, kind=LedgerEntry.Kind.RECHARGE, actor=None)
+    with transaction.atomic():  # the invoice was issued with the purchase: this finds it
+        invoice = purchase_invoice_issue(purchase=purchase, actor=None)
+        RechargeAttempt.objects.get_or_create(
+            tenant=tenant, idempotency_key=f"auto-{key}",
+            defaults={"status": RechargeAttempt.Status.SUCCEEDED, "amount": purchase.amount,
+                      "trigger_amount": settings.trigger_amount, "available_at_start": available,
+                      "payment_method": purchase.payment_method, "payment_method_label": purchase.payment_method_label,
+                      "claims": 1, "charge_requested_at": at, "purchase": purchase, "invoice": invoice,
+                      "created_at": at, "finished_at": at})
+    return purchase
 
 
 def _assign_credits_licences(tenant):
@@ -90,7 +96,7 @@ def _assign_credits_licences(tenant):
 def seed(*, tenant, stdout=None):
     admin = User.objects.get(upn="billing@contoso.example")
     card = _card(tenant, admin)
-    _history(tenant, card, admin)
+    _first_purchase(tenant, card, admin)
     if auto_recharge_settings(tenant=tenant).pk is None:
         advice = recommended_funding(licensed_users=licensed_user_count(tenant=tenant))
         auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=advice.trigger_amount,
@@ -98,6 +104,6 @@ def seed(*, tenant, stdout=None):
     assigned = _assign_credits_licences(tenant)
     if stdout:
         balance = credits_balance(tenant=tenant).balance
-        stdout.write(f"  credits: balance ${balance:,.2f}, {len(HISTORY)} purchases, auto-recharge on, "
+        stdout.write(f"  credits: balance ${balance:,.2f} from a first purchase 14 months ago, auto-recharge on, "
                      f"{assigned} users given the Communications Credits licence now")
     return tenant

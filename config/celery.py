@@ -10,6 +10,19 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def _make_broker_folders():
+    """The embedded broker's folders: any process may enqueue first (seed_demo, a management command), not only
+    `make run`, which used to create them."""
+    options = app.conf.broker_transport_options or {}
+    if str(app.conf.broker_url).startswith("filesystem"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+            if options.get(key):
+                os.makedirs(options[key], exist_ok=True)
+
+
+_make_broker_folders()
+
+
 @app.on_after_finalize.connect
 def _collect_beat_schedules(sender, **kwargs):
     """Each app may declare `BEAT_SCHEDULE = {...}` in its `schedule.py`; beat runs their union."""

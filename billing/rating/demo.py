@@ -1,27 +1,36 @@
 """Demo calling for Contoso: phone numbers (users with a calling plan, a conferencing number, two toll-free numbers)
-and a month of call history placed through the call services.
+and 14 months of calls: the first 13 imported week by week as the telephony platform would send finished calls
+(`call_records_import`, charged when each week is imported), the last month placed live (authorize, complete).
+Between the weeks, funds expire after 12 months and auto-recharge buys more whenever the balance fell below its
+trigger (billing/demo.py), so the credits page, the reports and the statements tell one story.
 
 Deterministic (fixed numbers, a seeded traffic generator) and idempotent: numbers are only added when missing,
 and the history is only made while Contoso has no call records. Runs after the credits demo, so calls that
 need credits find a funded balance and users holding the Communications Credits licence.
 """
+import datetime
 import time
 
+from django.utils import timezone
+
 from accounts.models import User
+from billing.demo import FIRST_PURCHASE, demo_expire_lots, demo_recharge_if_due
 from licensing.models import AssignedPlan
 
 from .models import CallRecord, TenantPhoneNumber
 from .rules import CALLING_PLANS_BY_PRECEDENCE
-from .services import phone_number_add
-from .simulation import simulate_traffic
+from .services import call_records_import, phone_number_add
+from .simulation import simulate_traffic, traffic_rows
 
 SERVICE_NUMBERS = [
     ("+14255559000", TenantPhoneNumber.Kind.CONFERENCING, "Audio Conferencing (Redmond)"),
     ("+18005550100", TenantPhoneNumber.Kind.TOLL_FREE, "Audio Conferencing toll-free"),
     ("+18885550100", TenantPhoneNumber.Kind.TOLL_FREE, "Support line auto attendant"),
 ]
-HISTORY_DAYS = 30
+HISTORY_DAYS = 30  # placed live
 HISTORY_CALLS = 1200
+WEEK_CALLS = 280  # imported before that, a week at a time: the same traffic as the live month
+IMPORT_DELAY = datetime.timedelta(hours=4)  # a week's calls are sent (and charged) this long after it ends
 
 
 def _numbers(tenant):
@@ -51,8 +60,47 @@ def seed(*, tenant, stdout=None):
             stdout.write(f"  calling: {added} phone numbers added; call history already there")
         return tenant
     started = time.perf_counter()
-    result = simulate_traffic(tenant=tenant, days=HISTORY_DAYS, calls=HISTORY_CALLS, seed=2026)
+    now = timezone.now()
+    # The live month's first calls start on this day at 08:00 at the earliest (simulation._start): the imported
+    # weeks are all charged before it, so the ledger's order and its dates agree.
+    live_from = (now - datetime.timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    imported, recharges = _imported_history(tenant, until=live_from)
+    if demo_expire_lots(tenant=tenant, until=live_from) and _recharge_if_due(tenant, live_from):
+        recharges += 1
+    result = simulate_traffic(tenant=tenant, days=HISTORY_DAYS, calls=HISTORY_CALLS, seed=2026, now=now)
     if stdout:
-        stdout.write(f"  calling: {added} phone numbers added; {result.completed:,} calls and {result.blocked:,} "
-                     f"blocked attempts over {HISTORY_DAYS} days ({time.perf_counter() - started:.0f} s)")
+        plural = "" if recharges == 1 else "s"
+        stdout.write(f"  calling: {added} phone numbers added; {imported:,} calls imported over 13 months "
+                     f"({recharges} auto-recharge{plural}), then {result.completed:,} calls and {result.blocked:,} "
+                     f"blocked attempts placed live over {HISTORY_DAYS} days ({time.perf_counter() - started:.0f} s)")
     return tenant
+
+
+def _imported_history(tenant, *, until):
+    """Weeks of finished calls from the first purchase until `until`, each imported and charged a few hours after it
+    ends (the last one, shorter, at `until`); lots expire and auto-recharge tops up in between, each at its moment.
+    -> (calls imported, recharges)."""
+    week = datetime.timedelta(days=7)
+    start = until.replace(hour=9) - datetime.timedelta(days=FIRST_PURCHASE[1] - HISTORY_DAYS)
+    imported = recharges = 0
+    while start < until:
+        end = min(start + week, until)
+        charged_at = min(end + IMPORT_DELAY, until)
+        expired_at = demo_expire_lots(tenant=tenant, until=charged_at)
+        if expired_at and _recharge_if_due(tenant, expired_at):
+            recharges += 1
+        days = max(1, round((end - start) / datetime.timedelta(days=1)))
+        rows = traffic_rows(tenant=tenant, days=days, calls=WEEK_CALLS * days // 7, seed=2026, until=end)
+        imported += call_records_import(tenant=tenant, rows=rows, now=charged_at).imported
+        if _recharge_if_due(tenant, charged_at):
+            recharges += 1
+        start = end
+    return imported, recharges
+
+
+def _recharge_if_due(tenant, at):
+    """A recharge's invoice takes the next number: the statements issued before `at` come first."""
+    from billing.invoices.demo import demo_issue_due_statements  # the demo only: invoices builds on rating
+
+    demo_issue_due_statements(tenant=tenant, until=at)
+    return demo_recharge_if_due(tenant=tenant, at=at)

@@ -131,6 +131,23 @@ def _attempt(rng, people):
     return CallType.EMERGENCY_OUT, user, "911", "", 300
 
 
+def traffic_rows(*, tenant, days, calls, seed, until):
+    """The same traffic as finished call records for the import (dicts of ROW_FIELDS), `calls` attempts over the
+    `days` days before `until`, oldest first. Attempts the rules block are in it too: the import refuses them."""
+    rng = random.Random(f"{tenant.initial_domain}:rows:{until.isoformat()}:{days}:{calls}:{seed}")
+    people = _Directory(tenant)
+    rows = []
+    for _ in range(calls):
+        call_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        start = _start(rng, until, days)
+        call_type, user, callee, caller, mean = _attempt(rng, people)
+        rows.append({"call_id": call_id, "call_type": call_type, "user_principal_name": user.upn if user else "",
+                     "callee_number": callee, "caller_number": caller, "start_at": start,
+                     "duration_seconds": _seconds(rng, mean)})
+    rows.sort(key=lambda row: row["start_at"])
+    return rows
+
+
 def simulate_traffic(*, tenant, days, calls, seed=1, now=None):
     """Places `calls` call attempts of `tenant` spread over the last `days` days; returns a SimulationResult."""
     if days < 1 or calls < 0:

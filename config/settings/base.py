@@ -171,7 +171,7 @@ SPECTACULAR_SETTINGS = {
 
 # Celery. The embedded default keeps messages in a folder (kombu's filesystem transport), so a
 # worker and beat run with no external service; production points this at Redis or RabbitMQ.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")  # the host only quiets a warning
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),

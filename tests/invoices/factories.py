@@ -10,10 +10,10 @@ from importlib import import_module
 from django.apps import apps
 from pypdf import PdfReader
 
-from billing.invoices.demo import Caller, statement_data_from_calls, synthetic_calls
 from billing.invoices.models import Invoice
 from billing.invoices.services import invoice_issue_for_purchase, statement_issue
 from billing.invoices.statements import StatementData
+from billing.invoices.synthetic import Caller, statement_data_from_calls, synthetic_calls
 from billing.models import LedgerEntry
 from billing.rating.lookup import rate_cache
 from billing.rating.models import RateDeckVersion, TenantPhoneNumber

@@ -79,7 +79,7 @@ def test_simulate_calls_names_an_unknown_tenant(db):
         call_command("simulate_calls", tenant="nowhere.example", stdout=StringIO())
 
 
-def test_contoso_demo_has_numbers_and_a_month_of_calls_and_is_idempotent(db):
+def test_contoso_demo_has_numbers_and_14_months_of_calls_and_is_idempotent(db):
     out = StringIO()
     call_command("seed_demo", stdout=out)
     contoso = Tenant.objects.get(initial_domain="contoso.example")
@@ -88,7 +88,8 @@ def test_contoso_demo_has_numbers_and_a_month_of_calls_and_is_idempotent(db):
     assert numbers.filter(kind="user", user__isnull=False).count() > 100
     records = CallRecord.objects.filter(tenant=contoso)
     span = records.order_by("start_at").first().start_at, records.order_by("start_at").last().start_at
-    assert records.count() > 1000 and (span[1] - span[0]).days >= 25
+    assert records.count() > 10000 and (span[1] - span[0]).days >= 390  # 13 months imported, then one live
+    assert records.filter(source="import").count() > 9 * records.filter(source="realtime").count() > 9000
     assert BlockedCall.objects.filter(tenant=contoso).exists()
     assert records.aggregate(total=Sum("charge"))["total"] == charges_in_ledger(contoso) > Decimal("0")
     assert "calling: " in out.getvalue()
