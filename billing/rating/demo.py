@@ -1,7 +1,7 @@
 """Demo calling for Contoso: phone numbers (users with a calling plan, a conferencing number, two toll-free numbers)
-and 14 months of calls: the first 13 imported week by week as the telephony platform would send finished calls
-(`call_records_import`, charged when each week is imported), the last month placed live (authorize, complete).
-Between the weeks, funds expire after 12 months and auto-recharge buys more whenever the balance fell below its
+and 14 months of calls: the first 13 imported night by night as a telephony platform sends the day's finished calls
+(`call_records_import`, charged when each day is imported), the last month placed live (authorize, complete).
+Between the days, funds expire after 12 months and auto-recharge buys more whenever the balance fell below its
 trigger (billing/demo.py), so the credits page, the reports and the statements tell one story.
 
 Deterministic (fixed numbers, a seeded traffic generator) and idempotent: numbers are only added when missing,
@@ -20,7 +20,7 @@ from licensing.models import AssignedPlan
 from .models import CallRecord, TenantPhoneNumber
 from .rules import CALLING_PLANS_BY_PRECEDENCE
 from .services import call_records_import, phone_number_add
-from .simulation import simulate_traffic, traffic_rows
+from .simulation import simulate_traffic, traffic_directory, traffic_rows
 
 SERVICE_NUMBERS = [
     ("+14255559000", TenantPhoneNumber.Kind.CONFERENCING, "Audio Conferencing (Redmond)"),
@@ -29,8 +29,8 @@ SERVICE_NUMBERS = [
 ]
 HISTORY_DAYS = 30  # placed live
 HISTORY_CALLS = 1200
-WEEK_CALLS = 280  # imported before that, a week at a time: the same traffic as the live month
-IMPORT_DELAY = datetime.timedelta(hours=4)  # a week's calls are sent (and charged) this long after it ends
+DAY_CALLS = 56  # imported before that, per working day: the same traffic as the live month (1,200 in 30 days)
+IMPORT_TIME = datetime.time(2)  # each day's calls are sent, and charged, at 02:00 UTC the next night
 
 
 def _numbers(tenant):
@@ -62,8 +62,8 @@ def seed(*, tenant, stdout=None):
     started = time.perf_counter()
     now = timezone.now()
     # The live month's first calls start on this day at 08:00 at the earliest (simulation._start): the imported
-    # weeks are all charged before it, so the ledger's order and its dates agree.
-    live_from = (now - datetime.timedelta(days=HISTORY_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+    # days are all charged by 02:00 of it, so the ledger's order and its dates agree.
+    live_from = (now - datetime.timedelta(days=HISTORY_DAYS)).replace(hour=2, minute=0, second=0, microsecond=0)
     imported, recharges = _imported_history(tenant, until=live_from)
     if demo_expire_lots(tenant=tenant, until=live_from) and _recharge_if_due(tenant, live_from):
         recharges += 1
@@ -77,24 +77,22 @@ def seed(*, tenant, stdout=None):
 
 
 def _imported_history(tenant, *, until):
-    """Weeks of finished calls from the first purchase until `until`, each imported and charged a few hours after it
-    ends (the last one, shorter, at `until`); lots expire and auto-recharge tops up in between, each at its moment.
-    -> (calls imported, recharges)."""
-    week = datetime.timedelta(days=7)
-    start = until.replace(hour=9) - datetime.timedelta(days=FIRST_PURCHASE[1] - HISTORY_DAYS)
+    """Each working day's finished calls from the first purchase until `until`, imported and charged the next night;
+    lots expire and auto-recharge tops up in between, each at its moment. -> (calls imported, recharges)."""
+    day = (until - datetime.timedelta(days=FIRST_PURCHASE[1] - HISTORY_DAYS)).date()
     imported = recharges = 0
-    while start < until:
-        end = min(start + week, until)
-        charged_at = min(end + IMPORT_DELAY, until)
+    directory = traffic_directory(tenant)
+    while (charged_at := datetime.datetime.combine(day + datetime.timedelta(days=1), IMPORT_TIME,
+                                                   tzinfo=datetime.UTC)) <= until:
         expired_at = demo_expire_lots(tenant=tenant, until=charged_at)
         if expired_at and _recharge_if_due(tenant, expired_at):
             recharges += 1
-        days = max(1, round((end - start) / datetime.timedelta(days=1)))
-        rows = traffic_rows(tenant=tenant, days=days, calls=WEEK_CALLS * days // 7, seed=2026, until=end)
-        imported += call_records_import(tenant=tenant, rows=rows, now=charged_at).imported
-        if _recharge_if_due(tenant, charged_at):
-            recharges += 1
-        start = end
+        rows = traffic_rows(tenant=tenant, day=day, calls=DAY_CALLS, seed=2026, directory=directory)
+        if rows:
+            imported += call_records_import(tenant=tenant, rows=rows, now=charged_at).imported
+            if _recharge_if_due(tenant, charged_at):
+                recharges += 1
+        day += datetime.timedelta(days=1)
     return imported, recharges
 
 

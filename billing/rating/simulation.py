@@ -131,15 +131,24 @@ def _attempt(rng, people):
     return CallType.EMERGENCY_OUT, user, "911", "", 300
 
 
-def traffic_rows(*, tenant, days, calls, seed, until):
-    """The same traffic as finished call records for the import (dicts of ROW_FIELDS), `calls` attempts over the
-    `days` days before `until`, oldest first. Attempts the rules block are in it too: the import refuses them."""
-    rng = random.Random(f"{tenant.initial_domain}:rows:{until.isoformat()}:{days}:{calls}:{seed}")
-    people = _Directory(tenant)
+def traffic_directory(tenant):
+    """Who can place which kind of call, for traffic_rows to reuse across days."""
+    return _Directory(tenant)
+
+
+def traffic_rows(*, tenant, day, calls, seed, directory=None):
+    """One working day's traffic as finished call records for the import (dicts of ROW_FIELDS), oldest first:
+    `calls` attempts between 08:00 and 19:00 UTC on `day` (a date), none at weekends. Attempts the rules block
+    are in it too: the import refuses them. `directory` (traffic_directory) saves reading the tenant again."""
+    if day.weekday() >= 5:
+        return []
+    rng = random.Random(f"{tenant.initial_domain}:rows:{day.isoformat()}:{calls}:{seed}")
+    people = directory or _Directory(tenant)
+    opens = datetime.datetime.combine(day, datetime.time(8), tzinfo=datetime.UTC)
     rows = []
     for _ in range(calls):
         call_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        start = _start(rng, until, days)
+        start = opens + datetime.timedelta(seconds=rng.randrange(11 * 3600))
         call_type, user, callee, caller, mean = _attempt(rng, people)
         rows.append({"call_id": call_id, "call_type": call_type, "user_principal_name": user.upn if user else "",
                      "callee_number": callee, "caller_number": caller, "start_at": start,
