@@ -23,7 +23,6 @@ browser-deps:
 	fi
 
 run: install
-	mkdir -p var/celery/queue var/celery/processed var/celery/control var/mail
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	PORT=$(PORT) bash bin/run-local

@@ -54,17 +54,20 @@ def demo_expire_lots(*, tenant, until):
     return last
 
 
-def demo_recharge_if_due(*, tenant, at):
-    """What the auto-recharge engine would have done at `at`, for history seeded after the fact: when the balance
-    is below the trigger, one recharge dated `at`, invoiced and in the Auto-recharge history. Returns the Purchase
-    or None. Idempotent by its date."""
+def demo_recharge_due(*, tenant):
+    """For history seeded after the fact: the available balance when auto-recharge is on and it is below the
+    trigger, else None. As it was at the caller's moment: the caller has expired the lots due by then
+    (`credits_balance().available` would also leave out the lots due by today)."""
     settings = auto_recharge_settings(tenant=tenant)
     state = credits_balance(tenant=tenant)
-    # As it was at `at`: the caller has expired the lots due by then (`available` would also count as expiring the
-    # lots that are due by today).
     available = state.balance - state.reserved
-    if not settings.enabled or available >= settings.trigger_amount:
-        return None
+    return available if settings.enabled and available < settings.trigger_amount else None
+
+
+def demo_recharge(*, tenant, at, available):
+    """What the auto-recharge engine would have done at `at` with `available` left (demo_recharge_due): one recharge
+    dated `at`, invoiced and in the Auto-recharge history. Returns the Purchase. Idempotent by its date."""
+    settings = auto_recharge_settings(tenant=tenant)
     key = f"demo-recharge-{at:%Y%m%d%H%M}"
     purchase = credits_add_funds(tenant=tenant, amount=settings.recharge_amount, payment_method=settings.payment_method,
                                  idempotency_key=key, at=at, kind=LedgerEntry.Kind.RECHARGE, actor=None)

@@ -30,9 +30,10 @@ def demo_issue_due_statements(*, tenant, until):
     first_entry = LedgerEntry.objects.filter(account__tenant=tenant).order_by("created_at").first()
     if first_entry is None:
         return 0
+    done = set(Invoice.objects.filter(tenant=tenant, kind=Invoice.Kind.STATEMENT).values_list("period_start", flat=True))
     month, issued = first_entry.created_at.date().replace(day=1), 0
     while _statement_moment(month) <= until:
-        if not Invoice.objects.filter(tenant=tenant, kind=Invoice.Kind.STATEMENT, period_start=month).exists():
+        if month not in done:
             statement_issue_from_ledger(tenant=tenant, month=month, actor=None, issued_at=_statement_moment(month))
             issued += 1
         month = (month + timedelta(days=32)).replace(day=1)

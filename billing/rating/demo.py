@@ -14,7 +14,7 @@ import time
 from django.utils import timezone
 
 from accounts.models import User
-from billing.demo import FIRST_PURCHASE, demo_expire_lots, demo_recharge_if_due
+from billing.demo import FIRST_PURCHASE, demo_expire_lots, demo_recharge, demo_recharge_due
 from licensing.models import AssignedPlan
 
 from .models import CallRecord, TenantPhoneNumber
@@ -63,7 +63,8 @@ def seed(*, tenant, stdout=None):
     now = timezone.now()
     # The live month's first calls start on this day at 08:00 at the earliest (simulation._start): the imported
     # days are all charged by 02:00 of it, so the ledger's order and its dates agree.
-    live_from = (now - datetime.timedelta(days=HISTORY_DAYS)).replace(hour=2, minute=0, second=0, microsecond=0)
+    live_from = datetime.datetime.combine((now - datetime.timedelta(days=HISTORY_DAYS)).date(), IMPORT_TIME,
+                                          tzinfo=datetime.UTC)
     imported, recharges = _imported_history(tenant, until=live_from)
     if demo_expire_lots(tenant=tenant, until=live_from) and _recharge_if_due(tenant, live_from):
         recharges += 1
@@ -97,8 +98,13 @@ def _imported_history(tenant, *, until):
 
 
 def _recharge_if_due(tenant, at):
-    """A recharge's invoice takes the next number: the statements issued before `at` come first."""
+    """Recharges at `at` if the balance is below the trigger. The statements due by then are issued first, so the
+    recharge's invoice takes the next number after them."""
     from billing.invoices.demo import demo_issue_due_statements  # the demo only: invoices builds on rating
 
+    available = demo_recharge_due(tenant=tenant)
+    if available is None:
+        return False
     demo_issue_due_statements(tenant=tenant, until=at)
-    return demo_recharge_if_due(tenant=tenant, at=at)
+    demo_recharge(tenant=tenant, at=at, available=available)
+    return True

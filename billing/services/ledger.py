@@ -73,7 +73,7 @@ def _expire_due(account, lots, *, now, actor=None):
     return entries, live
 
 
-def _spend(live_lots, amount):
+def spend_live_lots(live_lots, amount):
     """Takes `amount` from the lots, oldest first. The callers checked the balance, so it always suffices."""
     left = amount
     for lot in live_lots:
@@ -178,7 +178,7 @@ def _debit_full(tenant, *, amount, call_id, kind, actor, memo, now, at):
         available = account.balance - _held(account, now) + own_hold
         if amount > available:
             raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-        _spend(live, amount)
+        spend_live_lots(live, amount)
         entry = append_entry(account, kind=kind, amount=-amount, idempotency_key=f"{kind}:{call_id}", actor=actor,
                              at=at, call_id=call_id, memo=memo)
         if reservation is not None and reservation.status == Reservation.Status.HELD:
@@ -349,7 +349,7 @@ def credits_adjust(*, tenant, amount, reason, idempotency_key, actor):
             available = account.balance - _held(account, now)
             if -amount > available:
                 raise InsufficientCredits(amount=-amount, available=max(available, ZERO))
-            _spend(live, -amount)
+            spend_live_lots(live, -amount)
             entry = append_entry(account, kind=Kind.ADJUSTMENT, amount=amount, idempotency_key=f"adjustment:{key}",
                                  actor=actor, at=now, memo=reason[:200])
         audit_record(tenant=tenant, actor=actor, action="credits.adjustment", target=entry,

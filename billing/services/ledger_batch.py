@@ -12,7 +12,7 @@ from billing import lock_objects as credit_locks
 from billing.bulk import insert_rows
 from billing.models import LedgerEntry
 
-from .ledger import actor_fields
+from .ledger import actor_fields, spend_live_lots
 
 LEDGER_FIELDS = ("account", "kind", "amount", "balance_after", "call_id", "idempotency_key", "memo", "actor",
                  "actor_label", "created_at", "reference")
@@ -35,19 +35,8 @@ def credits_debit_batch(*, account, charges, actor, at):
         rows.append((account.pk, kind, -amount, balance, call_id, f"{kind}:{call_id}", memo, actor_id, who["actor_label"],
                      at, ""))
     total = account.balance - balance
-    left = total
-    for lot in credit_locks.funded_lots_for_update(account=account):
-        if not left:
-            break
-        if lot.expires_at <= at:
-            continue
-        take = min(lot.remaining, left)
-        lot.remaining -= take
-        lot.save(update_fields=["remaining"])
-        left -= take
-    if left:
-        raise RuntimeError(f"The live lots of account {account.pk} hold less than the checked balance; "
-                           "run manage.py check_ledger.")
+    live = [lot for lot in credit_locks.funded_lots_for_update(account=account) if lot.expires_at > at]
+    spend_live_lots(live, total)
     insert_rows(LedgerEntry, LEDGER_FIELDS, rows)
     account.balance = balance
     account.save(update_fields=["balance"])
