@@ -7,10 +7,11 @@ PORT ?= 8000
 
 .PHONY: install run test lint bench browser-deps clean
 
-$(STAMP): requirements.txt package.json package-lock.json
+# requirements.txt is what production runs; requirements-dev.txt adds the tests' and developers' tools.
+$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 

@@ -1,9 +1,115 @@
-"""Shared fixtures: a tenant, one persona per admin role, an outsider and another tenant's admin."""
+"""Shared fixtures: the clock every test starts from, a tenant, one persona per admin role, an outsider and another
+tenant's admin."""
+import contextlib
+import datetime
+import os
+
 import pytest
+import time_machine
 from django.db import connection
 
 from accounts.roles import Role
 from tests.factories import PASSWORD, TenantFactory, UserFactory
+
+# Every test starts at this instant (UTC) and time runs on from it, so no test depends on the day it runs. CI runs the
+# tests marked `dates` again from the edges of the calendar (`pytest --clock=2028-02-29T12:00:00Z -m dates`).
+DEFAULT_CLOCK = "2026-06-17T09:30:00+00:00"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--clock", default=os.environ.get("TEST_CLOCK") or DEFAULT_CLOCK,
+                     help=f"the instant every test starts at, ISO 8601 (default {DEFAULT_CLOCK}; env TEST_CLOCK)")
+
+
+def clock_start(config):
+    raw = config.getoption("--clock").replace("Z", "+00:00")
+    try:
+        start = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(f"--clock={raw!r} is not an ISO 8601 instant such as 2028-02-29T12:00:00Z") from None
+    if start.tzinfo is None:
+        raise pytest.UsageError(f"--clock={raw!r} needs an offset (Z or +00:00)")
+    return start.astimezone(datetime.UTC)
+
+
+def pytest_report_header(config):
+    return f"clock: every test starts at {clock_start(config).isoformat()}"
+
+
+class Clock:
+    """The time of a test. It starts at --clock and runs on; `at` stops it at an instant (for tests that compare
+    exact times), `advance` and `move_to` jump. Every thread of the process sees it (time-machine patches the
+    clock itself, not one module's `now`)."""
+
+    def __init__(self, start):
+        self._travels = []
+        self._travel(start, tick=True)
+
+    def _travel(self, when, *, tick):
+        travel = time_machine.travel(when, tick=tick)
+        self._travels.append((travel, travel.start(), tick))
+
+    def now(self):
+        return datetime.datetime.now(datetime.UTC)
+
+    def today(self):
+        return self.now().date()
+
+    def at(self, *parts, **kwargs):
+        """Stops the clock at datetime(*parts) UTC, or at `when=`."""
+        when = kwargs.pop("when", None) or datetime.datetime(*parts, tzinfo=datetime.UTC, **kwargs)
+        _, traveller, tick = self._travels[-1]
+        if tick:
+            self._travel(when, tick=False)
+        else:
+            traveller.move_to(when)
+        return self.now()
+
+    def settle(self, *, day=5, hour=6):
+        """Moves the clock forward, if needed, to at least `hour`:00 of its day and the `day`th of its month, for tests
+        that place activity a few hours or days back and need it in today's deck or this month's pools. The edges of
+        days and months are tested with explicit dates instead."""
+        current = self.now()
+        earliest = max(current.replace(day=day, hour=hour, minute=0, second=0, microsecond=0),
+                       current.replace(hour=hour, minute=0, second=0, microsecond=0))
+        return self.move_to(earliest) if current < earliest else current
+
+    def advance(self, **delta):
+        self._travels[-1][1].shift(datetime.timedelta(**delta))
+        return self.now()
+
+    def move_to(self, when):
+        self._travels[-1][1].move_to(when)
+        return self.now()
+
+    @contextlib.contextmanager
+    def frozen(self, when):
+        """Stops the clock at `when` inside the block; after it, the clock runs on from where it was."""
+        depth = len(self._travels)
+        self._travel(when, tick=False)
+        try:
+            yield self
+        finally:
+            while len(self._travels) > depth:
+                travel, _, _ = self._travels.pop()
+                travel.stop()
+
+    def stop(self):
+        while self._travels:
+            travel, _, _ = self._travels.pop()
+            travel.stop()
+
+
+@pytest.fixture(autouse=True)
+def clock(request):
+    """The suite's clock for this test (see Clock). Tests marked `real_clock` (a worker in another process reads the
+    same rows) keep the machine's time."""
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    found = Clock(clock_start(request.config))
+    yield found
+    found.stop()
 
 
 @pytest.fixture

@@ -4,14 +4,12 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from unittest import mock
 
-from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from billing.invoices.services import credit_note_issue, statements_issue_for_month
-from tests.invoices.factories import PO, Clock, build_march_2026, ensure_default_rate_deck, purchase, statement
+from tests.invoices.factories import PO, build_march_2026, ensure_default_rate_deck, purchase, statement
 from tests.licensing.factories import ensure_catalogue
 
 
@@ -26,7 +24,7 @@ def _documents(tenant):
 
 
 def test_billing_admin_filters_opens_an_invoice_and_downloads_its_pdf(page, sign_in, billing_admin, tenant, screenshot,
-                                                                       settings, tmp_path):
+                                                                       settings, tmp_path, clock):
     settings.MEDIA_ROOT = tmp_path / "media"
     card, po = _documents(tenant)
     sign_in(billing_admin)
@@ -82,12 +80,11 @@ def test_billing_admin_reads_a_monthly_statement(page, sign_in, billing_admin, t
 
 
 def test_billing_admin_reads_a_statement_issued_from_the_ledger(page, sign_in, billing_admin, tenant, screenshot,
-                                                                 settings, tmp_path):
+                                                                 settings, tmp_path, clock):
     settings.MEDIA_ROOT = tmp_path / "media"
     ensure_catalogue()
     ensure_default_rate_deck()
-    clock = Clock(datetime(2026, 3, 1, tzinfo=UTC))
-    with mock.patch.object(timezone, "now", lambda: clock.now):
+    with clock.frozen(datetime(2026, 3, 1, tzinfo=UTC)):
         march = build_march_2026(tenant, clock, billing_admin)
         report = statements_issue_for_month(month=date(2026, 3, 1)).issued[0]
     sign_in(billing_admin)

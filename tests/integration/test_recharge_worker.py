@@ -20,7 +20,7 @@ from billing.tasks import sweep_recharges
 
 from .conftest import REFUSED, free_port, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.real_clock]
 
 Status = RechargeAttempt.Status
 SUBJECT = "Auto-recharge added $500.00"

@@ -1,11 +1,7 @@
 """Fixtures of the invoice tests: PDFs go to a temporary MEDIA_ROOT; a clock to build past months with."""
-from datetime import UTC, datetime
-
 import pytest
-from django.utils import timezone
 
 from billing.rating.lookup import rate_cache
-from tests.invoices.factories import Clock
 
 
 @pytest.fixture(autouse=True)
@@ -15,10 +11,9 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Services date ledger entries with timezone.now(): a past month is built by moving this clock through it."""
-    clock = Clock(datetime(2026, 4, 1, 6, tzinfo=UTC))
-    monkeypatch.setattr(timezone, "now", lambda: clock.now)
+def clock(clock):
+    """The suite's clock stopped on Apr 1, 2026: a past month is built by moving it through that month."""
+    clock.at(2026, 4, 1, 6)
     return clock
 
 

@@ -67,16 +67,7 @@ def pdf_pages_text(content):
     return [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
 
 
-# A month of real activity, built through the credits and rating services with the clock fixture.
-class Clock:
-    """The time every service reads through django.utils.timezone.now (patched to `lambda: clock.now`)."""
-
-    def __init__(self, now):
-        self.now = now
-
-    def at(self, *parts):
-        self.now = datetime(*parts, tzinfo=UTC)
-        return self.now
+# A month of real activity, built through the credits and rating services with the suite's clock stopped in it.
 
 
 def ensure_default_rate_deck():
@@ -168,7 +159,7 @@ def build_march_2026(tenant, clock, actor):
     clock.at(2026, 3, 4, 15)
     for call_id, callee in (("live-1", JP_FIXED), ("live-2", UK_MOBILE)):
         decision = call_authorize(tenant=tenant, call_id=call_id, call_type="user_out", callee_number=callee,
-                                  start_at=clock.now, user_principal_name="ada@contoso.test")
+                                  start_at=clock.now(), user_principal_name="ada@contoso.test")
         assert decision.allowed, decision
     clock.at(2026, 3, 4, 15, 25)
     call_complete(tenant=tenant, call_id="live-1", duration_seconds=1250)

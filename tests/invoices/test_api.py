@@ -14,7 +14,8 @@ def api(api_client_for, tenant):
     return api_client_for(tenant)
 
 
-def test_the_list_is_a_graph_collection_in_camel_case(api, tenant):
+def test_the_list_is_a_graph_collection_in_camel_case(api, tenant, clock):
+    clock.at(2026, 4, 15, 12)  # the invoice was due Apr 1
     invoice = purchase(tenant, "2000.00", payment=PO, issued_at=datetime(2026, 3, 2, 9, tzinfo=UTC))
     response = api.get("/api/v1/invoices")
     assert response.status_code == 200

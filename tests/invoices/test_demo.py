@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 
 from billing.invoices import demo, synthetic
 from billing.invoices.models import Invoice
@@ -14,10 +13,9 @@ from tests.invoices.factories import card_on_file
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    state = {"now": datetime(2026, 7, 20, 14, tzinfo=UTC)}
-    monkeypatch.setattr(timezone, "now", lambda: state["now"])
-    return state
+def clock(clock):
+    clock.at(2026, 7, 20, 14)
+    return clock
 
 
 @pytest.fixture
@@ -66,7 +64,7 @@ def test_seeding_again_changes_nothing(funded, db):
 
 
 def test_a_tenant_without_credits_gets_no_statements(tenant, clock):
-    assert demo.demo_issue_due_statements(tenant=tenant, until=clock["now"]) == 0
+    assert demo.demo_issue_due_statements(tenant=tenant, until=clock.now()) == 0
     assert not Invoice.objects.filter(tenant=tenant).exists()
 
 

@@ -58,14 +58,18 @@ def test_a_rolled_back_purchase_gives_its_number_back(tenant):
     assert purchase(tenant).number == 2
 
 
-def test_card_purchase_is_paid_and_invoice_purchase_is_due_after_the_payment_terms(tenant, settings):
+def test_card_purchase_is_paid_and_invoice_purchase_is_due_after_the_payment_terms(tenant, settings, clock):
     settings.INVOICE_SELLER = {"payment_terms_days": 45}
-    issued_at = datetime(2026, 5, 4, 10, tzinfo=UTC)
+    issued_at = clock.at(2026, 5, 4, 10)
     paid = purchase(tenant, payment=CARD, issued_at=issued_at)
     due = purchase(tenant, payment=PO, issued_at=issued_at)
     assert (paid.payment_status, paid.due_date, paid.amount_due) == ("paid", date(2026, 5, 4), Decimal("0.00"))
     assert (due.payment_status, due.due_date, due.amount_due) == ("due", date(2026, 6, 18), Decimal("500.00"))
-    assert due.po_number == "PO-7781" and due.is_past_due and due.status_label == "Past due"
+    assert due.po_number == "PO-7781" and not due.is_past_due and due.status_label == "Due"
+    clock.at(2026, 6, 18, 23, 59)
+    assert not due.is_past_due
+    clock.at(2026, 6, 19, 0, 0)
+    assert due.is_past_due and due.status_label == "Past due"
 
 
 def test_tax_is_zero_by_default_and_follows_the_configured_rate(tenant, settings):

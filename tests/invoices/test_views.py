@@ -14,8 +14,10 @@ BILLS = reverse("invoices:bills")
 
 
 @pytest.fixture
-def documents(tenant):
-    """A paid card purchase in January, a PO purchase due in March, February's statement and a credit note."""
+def documents(tenant, clock):
+    """On Apr 15, 2026: a paid card purchase in January, a PO purchase due Apr 1 (past due), February's statement and
+    a credit note."""
+    clock.at(2026, 4, 15, 12)
     card = purchase(tenant, "500.00", issued_at=datetime(2026, 1, 10, 9, tzinfo=UTC), reference="jan")
     po = purchase(tenant, "5000.00", payment=PO, issued_at=datetime(2026, 3, 2, 9, tzinfo=UTC), reference="mar",
                   description="Communications Credits, one-time purchase")

@@ -2,7 +2,6 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from billing.rating.lookup import rate_cache
 from billing.rating.selectors import today_utc
@@ -51,5 +50,7 @@ def calling_deck(tenant, import_deck, day_ahead):
 
 
 @pytest.fixture
-def now():
-    return timezone.now()
+def now(clock):
+    """The clock's time, at least 06:00 on the 5th of its month (Clock.settle): these tests place calls up to an hour
+    before now in the tenant's deck, in force from today, and up to three days back in the same month's pools."""
+    return clock.settle()

@@ -4,7 +4,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -12,6 +11,7 @@ from billing.ledger_check import ledger_problems
 from billing.models import LedgerEntry
 from billing.rating.models import BlockedCall, CallAuthorization, CallRecord, TenantPhoneNumber
 from billing.rating.simulation import simulate_traffic
+from core.money import money_sum
 from tests.rating.factories import add_credits, make_caller, service_number
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,7 @@ def busy_tenant(tenant):
 
 
 def charges_in_ledger(tenant):
-    return -(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS)
-             .aggregate(total=Sum("amount"))["total"] or 0)
+    return -money_sum(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS), "amount")
 
 
 def test_simulated_traffic_is_realistic_and_charged_like_real_calls(busy_tenant):
@@ -46,7 +45,7 @@ def test_simulated_traffic_is_realistic_and_charged_like_real_calls(busy_tenant)
     assert {"user_out", "user_in", "conf_out", "conf_in", "unassigned_in"} <= kinds
     assert {"MCOPSTN1", "MCOMEETADD", "MCOPSTNPP"} <= set(records.values_list("capability", flat=True))
     assert set(BlockedCall.objects.values_list("reason", flat=True)) <= {"no_teams_phone", "premium_destination"}
-    assert records.aggregate(total=Sum("charge"))["total"] == charges_in_ledger(busy_tenant) > 0
+    assert money_sum(records, "charge") == charges_in_ledger(busy_tenant) > 0
     assert not CallAuthorization.objects.filter(status=CallAuthorization.Status.HELD).exists()
     # Each charge is dated when its call ended, so the spend is spread over the days simulated.
     ends = dict(records.filter(charge__gt=0).values_list("call_id", "end_at"))
@@ -91,7 +90,7 @@ def test_contoso_demo_has_numbers_and_14_months_of_calls_and_is_idempotent(db):
     assert records.count() > 10000 and (span[1] - span[0]).days >= 390  # 13 months imported, then one live
     assert records.filter(source="import").count() > 9 * records.filter(source="realtime").count() > 9000
     assert BlockedCall.objects.filter(tenant=contoso).exists()
-    assert records.aggregate(total=Sum("charge"))["total"] == charges_in_ledger(contoso) > Decimal("0")
+    assert money_sum(records, "charge") == charges_in_ledger(contoso) > Decimal("0")
     assert "calling: " in out.getvalue()
 
     call_command("seed_demo", stdout=StringIO())

@@ -1,7 +1,6 @@
 """Fixtures of the recharge tests: a funded tenant with auto-recharge on, debits with their after-commit work run,
 and the two admins who receive billing emails."""
 import itertools
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -88,25 +87,3 @@ def fund_without_recharge(tenant, card, billing_admin, admins):
                                  actor=billing_admin)
 
     return buy
-
-
-class Clock:
-    """Moves django.utils.timezone.now forward, for every module that calls it (services, selectors, gateway)."""
-
-    def __init__(self, real_now):
-        self._real_now = real_now
-        self.offset = timedelta(0)
-
-    def now(self):
-        return self._real_now() + self.offset
-
-    def advance(self, **delta):
-        self.offset += timedelta(**delta)
-        return self.now()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    found = Clock(timezone.now)
-    monkeypatch.setattr(timezone, "now", found.now)
-    return found

@@ -155,8 +155,9 @@ def test_organisers_cannot_dial_out_once_the_conferencing_pool_is_used_up(tenant
     assert (line.reason, line.action) == ("no_credits_license", "dial_out_blocked")
 
 
-def test_a_call_that_uses_up_the_pool_blocks_the_user_from_then(tenant, assign, place_call):
+def test_a_call_that_uses_up_the_pool_blocks_the_user_from_then(tenant, assign, place_call, clock):
     """End to end through rating: a 120-minute plan's pool runs out on a call; the next call is refused."""
+    clock.settle()  # both calls in one month
     caller = UserFactory(tenant=tenant, upn="short@contoso.test", usage_location="US", phone_number="+14255550142")
     assign(caller, "MCOEV", "MCOPSTN5")
     started = timezone.now() - timedelta(hours=4)

@@ -155,8 +155,8 @@ def test_another_tenants_calls_never_show(client_as, other_tenant_admin, usage):
 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
-    ({"range": "custom", "from": "2026-05-10", "to": "2026-05-01"}, "from", "is after the end date"),
-    ({"range": "custom", "from": "yesterday", "to": "2026-05-01"}, "from", "'yesterday' is not a date"),
+    ({"range": "custom", "from": "today-10", "to": "today-19"}, "from", "is after the end date"),
+    ({"range": "custom", "from": "yesterday", "to": "today-19"}, "from", "'yesterday' is not a date"),
     ({"range": "custom", "from": "2020-01-01", "to": "2020-02-01"}, "from", "Reports reach back one year"),
     ({"range": "365"}, "range", "is not a date range here"),
     ({"call_type": "user_sideways"}, "call_type", "'user_sideways' is not a call type"),
@@ -168,8 +168,13 @@ def test_another_tenants_calls_never_show(client_as, other_tenant_admin, usage):
     ({"after": "12x_4"}, "after", "The page link is not valid"),
     ({"report": "everything"}, "report", "'everything' is not a report here"),
 ])
-def test_bad_input_is_a_400_naming_the_problem_and_shows_no_rows(client_as, reports_reader, query, field, message):
-    response = client_as(reports_reader).get(URL, query)
+def test_bad_input_is_a_400_naming_the_problem_and_shows_no_rows(client_as, reports_reader, query, field, message, clock):
+    def on_the_clock(value):  # "today-10": the date ten days before the clock's today
+        if isinstance(value, str) and value.startswith("today-"):
+            return (clock.today() - timedelta(days=int(value.removeprefix("today-")))).isoformat()
+        return value
+
+    response = client_as(reports_reader).get(URL, {key: on_the_clock(value) for key, value in query.items()})
     assert response.status_code == 400
     assert message in response.context["errors"][field]
     assert "usage-table" not in response.content.decode()
