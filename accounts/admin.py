@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
-from .services import tenant_licences_changed
+from .services import tenant_licenses_changed
 
 
 @admin.register(Tenant)
@@ -18,23 +18,23 @@ class UserRoleInline(admin.TabularInline):
     extra = 0
 
 
-class LicenceHoldersDeleteMixin:
-    """For admins whose deletions remove licence holders (users, licence assignments): the tenant's licences
-    changed, so pool capacity counts move on (accounts.services.tenant_licences_changed)."""
+class LicenseHoldersDeleteMixin:
+    """For admins whose deletions remove license holders (users, license assignments): the tenant's licenses
+    changed, so pool capacity counts move on (accounts.services.tenant_licenses_changed)."""
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        tenant_licences_changed(tenant_id=obj.tenant_id)
+        tenant_licenses_changed(tenant_id=obj.tenant_id)
 
     def delete_queryset(self, request, queryset):
         tenants = set(queryset.values_list("tenant_id", flat=True))
         super().delete_queryset(request, queryset)
         for tenant_id in tenants:
-            tenant_licences_changed(tenant_id=tenant_id)
+            tenant_licenses_changed(tenant_id=tenant_id)
 
 
 @admin.register(User)
-class UserAdmin(LicenceHoldersDeleteMixin, DjangoUserAdmin):
+class UserAdmin(LicenseHoldersDeleteMixin, DjangoUserAdmin):
     ordering = ("upn",)
     list_display = ("upn", "display_name", "tenant", "usage_location", "sign_in_allowed", "is_staff")
     list_filter = ("tenant", "sign_in_allowed", "is_staff")
@@ -49,11 +49,11 @@ class UserAdmin(LicenceHoldersDeleteMixin, DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("upn", "display_name", "tenant", "password1", "password2")}),)
     filter_horizontal = ()
 
-    # An operator's edit can move a licensed user: the tenant's licence holders changed.
+    # An operator's edit can move a licensed user: the tenant's license holders changed.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "usage_location" in form.changed_data:
-            tenant_licences_changed(tenant_id=obj.tenant_id)
+            tenant_licenses_changed(tenant_id=obj.tenant_id)
 
 
 @admin.register(AuditLog)

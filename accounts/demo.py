@@ -3,10 +3,12 @@ import random
 
 from django.db import transaction
 
+from core.plugins import demo_seeder
+from core.validation import clean_phone
+
 from .models import Tenant, User
 from .roles import Role
 from .services import tenant_create, user_create
-from .validation import clean_phone
 
 DEMO_PASSWORD = "Contoso-Demo-2026"
 DOMAIN = "contoso.example"
@@ -70,6 +72,7 @@ def _people():
 
 
 @transaction.atomic
+@demo_seeder
 def seed(*, tenant=None, stdout=None):
     tenant = Tenant.objects.filter(initial_domain=DOMAIN).first() or tenant_create(
         name="Contoso", domain=DOMAIN, country="US", billing_country="US",

@@ -2,10 +2,13 @@
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from core.plugins import home_cards
+
 from .navigation import url_or_none
 from .roles import Cap
 
 
+@home_cards
 def cards(request):
     tenant = request.tenant
     user = request.user

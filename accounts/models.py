@@ -28,9 +28,9 @@ class Tenant(models.Model):
     agreement_number = models.CharField("Enterprise Agreement number", max_length=40, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     created_at = models.DateTimeField(default=timezone.now)
-    # Counts every change of the tenant's licence assignments, plan toggles and users' usage locations
-    # (accounts.services.tenant_licences_changed): minute pools key their count of licence holders on it.
-    licences_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Counts every change of the tenant's license assignments, plan toggles and users' usage locations
+    # (accounts.services.tenant_licenses_changed): minute pools key their count of license holders on it.
+    licenses_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -66,7 +66,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=256)
     first_name = models.CharField(max_length=64, blank=True)
     last_name = models.CharField(max_length=64, blank=True)
-    usage_location = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; required for licences")
+    usage_location = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; required for licenses")
     phone_number = models.CharField(max_length=20, blank=True, help_text="E.164")
     department = models.CharField(max_length=64, blank=True)
     job_title = models.CharField(max_length=128, blank=True)
@@ -139,7 +139,7 @@ class AuditLogQuerySet(models.QuerySet):
 
 
 class AuditLog(models.Model):
-    """Who changed what, when: one row per action on money, licences, users or settings."""
+    """Who changed what, when: one row per action on money, licenses, users or settings."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

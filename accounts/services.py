@@ -7,9 +7,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.validation import clean_country, clean_domain, clean_phone
+
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
-from .validation import clean_country, clean_domain, clean_phone
 
 
 def actor_label(actor):
@@ -125,13 +126,13 @@ def user_create(*, tenant, upn, display_name, actor, password=None, roles=(), si
     return user
 
 
-def tenant_licences_changed(*, tenant_id):
-    """Records that the tenant's licence holders changed (assignments, plan toggles, usage locations, users deleted).
+def tenant_licenses_changed(*, tenant_id):
+    """Records that the tenant's license holders changed (assignments, plan toggles, usage locations, users deleted).
 
-    Every writer of those calls it in its own transaction; caches of licence counts (minute pool capacity)
+    Every writer of those calls it in its own transaction; caches of license counts (minute pool capacity)
     are keyed on the version, so they are never read stale after the commit.
     """
-    Tenant.objects.filter(pk=tenant_id).update(licences_version=F("licences_version") + 1)
+    Tenant.objects.filter(pk=tenant_id).update(licenses_version=F("licenses_version") + 1)
 
 
 def user_update(*, user, actor, **fields):
@@ -148,7 +149,7 @@ def user_update(*, user, actor, **fields):
             setattr(user, name, value)
         user.save(update_fields=list(changed))
         if "usage_location" in changed:
-            tenant_licences_changed(tenant_id=user.tenant_id)
+            tenant_licenses_changed(tenant_id=user.tenant_id)
         audit_record(tenant=user.tenant, actor=actor, action="user.update", target=user,
                      before={k: before[k] for k in changed}, after=changed)
     return user

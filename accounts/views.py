@@ -6,13 +6,14 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.plugins import card_providers
+from core.validation import country_name
+
 from . import services
-from .extensions import app_modules
 from .forms import ApiTokenForm, SignInForm
 from .models import ApiToken, AuditLog
 from .permissions import admin_required
 from .roles import Cap
-from .validation import country_name
 
 
 class SignInView(auth_views.LoginView):
@@ -24,8 +25,8 @@ class SignInView(auth_views.LoginView):
 @admin_required()
 def home(request):
     cards = []
-    for module in app_modules("home"):
-        cards.extend(card for card in module.cards(request) if card)
+    for provider in card_providers():
+        cards.extend(card for card in provider(request) if card)
     return render(request, "accounts/home.html", {"cards": cards})
 
 

@@ -1,4 +1,4 @@
-"""Benchmark Active users and GET /v1.0/users on PostgreSQL with 10,000 users holding 4 licences each.
+"""Benchmark Active users and GET /v1.0/users on PostgreSQL with 10,000 users holding 4 licenses each.
 
 Creates its own database (BENCH_DATABASE_NAME, default bench_active_users) on the PostgreSQL server of
 BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), migrates it, fills it, measures the
@@ -20,12 +20,12 @@ from bench.support import django_setup  # noqa: E402
 
 GOAL_MS = 150
 # Half the directory has E5 + Domestic + Audio Conferencing + Communications Credits, half E3 + Teams Phone +
-# Domestic and International + Communications Credits: four licences each, every rule satisfied.
+# Domestic and International + Communications Credits: four licenses each, every rule satisfied.
 MIXES = (("SPE_E5", "MCOPSTN1", "MCOMEETADV", "MCOPSTNC"), ("SPE_E3", "MCOEV", "MCOPSTN2", "MCOPSTNC"))
 
 
 def fill(users_count):
-    """The directory: one tenant, a Global admin, `users_count` users with four licences each (bulk inserts)."""
+    """The directory: one tenant, a Global admin, `users_count` users with four licenses each (bulk inserts)."""
     from django.db import connection
 
     from accounts.models import Tenant, User, UserRole
@@ -144,8 +144,8 @@ def main():
     started = time.perf_counter()
     config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
     try:
-        tenant, admin, licences, plans = fill(args.users)
-        print(f"active users bench: PostgreSQL database {database_name}, {args.users:,} users, {licences:,} licences "
+        tenant, admin, licenses, plans = fill(args.users)
+        print(f"active users bench: PostgreSQL database {database_name}, {args.users:,} users, {licenses:,} licenses "
               f"({plans:,} service-plan rows), set up in {time.perf_counter() - started:.0f} s; "
               f"median of {args.rounds} requests each")
         results = measure(admin, tenant, args.rounds)

@@ -37,7 +37,7 @@ from bench.support import django_setup  # noqa: E402
 
 SEED = 20261126
 USERS = 200
-LICENCES = ("MCOEV", "MCOPSTN1", "MCOPSTNC")
+LICENSES = ("MCOEV", "MCOPSTN1", "MCOPSTNC")
 COUNTRIES = ("US", "US", "US", "US", "GB", "CA", "PR", "DE")
 HOME_NUMBER = {"US": "+1425555{:04d}", "GB": "+4420794{:05d}", "CA": "+1613555{:04d}", "PR": "+1787555{:04d}",
                "DE": "+4930123{:05d}"}
@@ -75,8 +75,8 @@ def fill():
     from accounts.models import Tenant, User
     from accounts.services import api_token_create
     from bench.calls_server_urls import COUNTER_TABLE, EVENT_TABLE
+    from billing.credits.services import credits_adjust
     from billing.rating.models import TenantPhoneNumber
-    from billing.services import credits_adjust
     from licensing.models import AssignedPlan, LicenseAssignment, Product
 
     tenant = Tenant.objects.create(name="Bench Calls", initial_domain="calls.bench", country="US", billing_country="US")
@@ -84,7 +84,7 @@ def fill():
     users = [User(id=uuid.uuid4(), tenant=tenant, upn=f"caller{i:04d}@calls.bench", display_name=f"Caller {i:04d}",
                   usage_location=COUNTRIES[i % len(COUNTRIES)], password="!") for i in range(USERS)]
     User.objects.bulk_create(users)
-    assignments = [LicenseAssignment(tenant=tenant, user=u, product=products[part]) for u in users for part in LICENCES]
+    assignments = [LicenseAssignment(tenant=tenant, user=u, product=products[part]) for u in users for part in LICENSES]
     LicenseAssignment.objects.bulk_create(assignments)
     AssignedPlan.objects.bulk_create([
         AssignedPlan(tenant=tenant, user_id=a.user_id, assignment=a, service_plan=plan)
@@ -255,7 +255,7 @@ def import_rows(rng, users, own_numbers, count, batch_index, batches, now):
 def measure_import(tenant, users, own_numbers, total, batch):
     from django.db.models import Sum
 
-    from billing.models import LedgerEntry
+    from billing.credits.models import LedgerEntry
     from billing.rating.models import CallRecord
     from billing.rating.services import call_records_import
 

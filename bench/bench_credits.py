@@ -41,7 +41,7 @@ def _percentiles(samples):
 
 
 def _tenant_with_funds(name, amount):
-    from billing.services import credits_add_funds, payment_method_add_card
+    from billing.credits.services import credits_add_funds, payment_method_add_card
     from tests.factories import TenantFactory
 
     tenant = TenantFactory(name=name)
@@ -52,8 +52,8 @@ def _tenant_with_funds(name, amount):
 
 
 def bench_serial(count):
-    from billing.selectors import credits_balance
-    from billing.services import credits_debit, credits_release, credits_reserve
+    from billing.credits.selectors import credits_balance
+    from billing.credits.services import credits_debit, credits_release, credits_reserve
 
     tenant = _tenant_with_funds("Serial", 100_000)
     debits, pairs, reads = [], [], []
@@ -76,7 +76,7 @@ def bench_serial(count):
 def bench_threads(threads, per_thread):
     from django.db import connection
 
-    from billing.services import credits_debit
+    from billing.credits.services import credits_debit
 
     tenant = _tenant_with_funds("Threads", 100_000)
     barrier = threading.Barrier(threads)
@@ -104,7 +104,7 @@ def main():
     from django.conf import settings
     from django.db import connection
 
-    from billing.ledger_check import ledger_problems
+    from billing.credits.ledger_check import ledger_problems
 
     try:
         engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]

@@ -40,7 +40,7 @@ def _ms(samples):
 
 def _tenant(name, funds, *, trigger=200, recharge=500):
     from accounts.roles import Role
-    from billing.services import auto_recharge_update, credits_add_funds, payment_method_add_card
+    from billing.credits.services import auto_recharge_update, credits_add_funds, payment_method_add_card
     from tests.factories import TenantFactory, UserFactory
 
     tenant = TenantFactory(name=name)
@@ -57,8 +57,8 @@ def bench_debits(count):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from billing.services import credits_debit
-    from billing.services.balance_events import balance_changed
+    from billing.credits.services import credits_debit
+    from billing.credits.services.balance_events import balance_changed
 
     tenant = _tenant("Debits", 100_000)
     samples = []
@@ -81,8 +81,8 @@ def bench_debits(count):
 
 
 def bench_recharges(count):
-    from billing.models import RechargeAttempt
-    from billing.services import credits_debit
+    from billing.credits.models import RechargeAttempt
+    from billing.credits.services import credits_debit
 
     samples = []
     for index in range(count):
@@ -102,8 +102,8 @@ def bench_sweep(tenants):
     from django.utils import timezone
 
     from accounts.models import Tenant
-    from billing.models import AutoRechargeSettings, CreditAccount, PaymentMethod
-    from billing.services.recharge import recharge_candidates
+    from billing.credits.models import AutoRechargeSettings, CreditAccount, PaymentMethod
+    from billing.credits.recharge.engine import recharge_candidates
 
     card = PaymentMethod.objects.filter(kind="card").first()
     created = Tenant.objects.bulk_create([Tenant(name=f"Sweep {i}", initial_domain=f"sweep{i}.example", country="US",

@@ -1,1 +1,2 @@
-"""Communications Credits: the ledger, lots, funding, payment methods and auto-recharge settings."""
+"""Billing: four apps that read the same way. credits (Communications Credits: ledger, lots, funding, payment
+methods, auto-recharge), rating (rate decks, routing, minute pools, the call API), invoices and notifications."""

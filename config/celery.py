@@ -1,4 +1,4 @@
-"""The Celery app: reads CELERY_* settings, finds tasks.py in every app and each app's beat entries."""
+"""The Celery app: reads CELERY_* settings, finds tasks.py in every app and runs the beat entries each app declares."""
 import os
 
 from celery import Celery
@@ -25,8 +25,12 @@ _make_broker_folders()
 
 @app.on_after_finalize.connect
 def _collect_beat_schedules(sender, **kwargs):
-    """Each app may declare `BEAT_SCHEDULE = {...}` in its `schedule.py`; beat runs their union."""
-    from accounts.extensions import app_modules
+    """Beat runs the union of the apps' schedules, each named here."""
+    from billing.credits.schedule import BEAT_SCHEDULE as credits
+    from billing.invoices.schedule import BEAT_SCHEDULE as invoices
+    from billing.notifications.schedule import BEAT_SCHEDULE as notifications
+    from billing.rating.schedule import BEAT_SCHEDULE as rating
+    from reporting.schedule import BEAT_SCHEDULE as reporting
 
-    for module in app_modules("schedule"):
-        sender.conf.beat_schedule.update(module.BEAT_SCHEDULE)
+    for schedule in (credits, rating, invoices, notifications, reporting):
+        sender.conf.beat_schedule.update(schedule)

@@ -1,15 +1,15 @@
-"""URL root: the Django admin, the API schema, and every app's pages, /api/v1/ and /v1.0/ (Graph) routes."""
-from importlib import import_module
+"""URL root: every page, API and Graph route of the product, each include named here.
 
+/api/v1/calls/… (the telephony platform's authorize, complete and import) is also served, without the
+website's middleware, by config/token_api.py; the same views answer.
+"""
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.extensions import PROJECT_APPS, app_modules
-
-handler403 = "accounts.errors.permission_denied"
-handler404 = "accounts.errors.page_not_found"
-handler500 = "accounts.errors.server_error"
+handler403 = "core.error_pages.permission_denied"
+handler404 = "core.error_pages.page_not_found"
+handler500 = "core.error_pages.server_error"
 
 admin.site.site_header = "Communications Credits operator console"
 admin.site.site_title = "Operator console"
@@ -18,10 +18,22 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/v1/", include([p for m in app_modules("api_urls") for p in m.urlpatterns])),
-    path("v1.0/", include([p for m in app_modules("graph_urls") for p in m.urlpatterns])),
+    # The billing API: subscriptions, credits and payment methods, rates, invoices.
+    path("api/v1/", include("licensing.api_urls")),  # subscriptions
+    path("api/v1/", include("billing.credits.api_urls")),  # credits…, payment-methods…
+    path("api/v1/", include("billing.rating.api_urls")),  # rates
+    path("api/v1/", include("billing.invoices.api_urls")),  # invoices…
+    path("api/v1/calls/", include("billing.rating.call_urls")),
+    # Microsoft Graph v1.0: subscribedSkus and users (licensing), getPstnCalls (reporting).
+    path("v1.0/", include("licensing.graph_urls")),
+    path("v1.0/", include("reporting.graph_urls")),
+    # Pages: the shell (Home, sign-in, Org settings, audit log), Users and Billing > Your products and Licenses,
+    # Communications Credits and Payment methods, Rates, Bills & payments, Billing notifications, Reports.
+    path("", include("accounts.urls")),
+    path("", include("licensing.urls")),
+    path("", include("billing.credits.urls")),
+    path("", include("billing.rating.urls")),
+    path("", include("billing.invoices.urls")),
+    path("", include("billing.notifications.urls")),
+    path("", include("reporting.urls")),
 ]
-for app_name in PROJECT_APPS:
-    module = import_module(f"{app_name}.urls")
-    if module.urlpatterns:
-        urlpatterns.append(path("", include(module, namespace=module.app_name)))

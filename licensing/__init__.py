@@ -1,1 +1,1 @@
-"""Product catalogue, subscriptions, licence assignment, Active users and the Graph users API."""
+"""Product catalogue, subscriptions, license assignment, Active users and the Graph users API."""

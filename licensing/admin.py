@@ -1,7 +1,7 @@
 """Operator views: the product catalogue (editable), subscriptions and their quantity ledger (read-only)."""
 from django.contrib import admin
 
-from accounts.admin import LicenceHoldersDeleteMixin
+from accounts.admin import LicenseHoldersDeleteMixin
 
 from .models import (
     LicenseAssignment,
@@ -56,7 +56,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(LicenseAssignment)
-class LicenseAssignmentAdmin(LicenceHoldersDeleteMixin, admin.ModelAdmin):
+class LicenseAssignmentAdmin(LicenseHoldersDeleteMixin, admin.ModelAdmin):
     list_display = ("user", "product", "tenant", "assigned_at")
     list_filter = ("tenant", "product")
     search_fields = ("user__upn", "user__display_name")

@@ -1,4 +1,4 @@
-"""Product catalogue, subscriptions, licence assignment, Active users and the Graph users API."""
+"""Product catalogue, subscriptions, license assignment, Active users and the Graph users API."""
 from django.apps import AppConfig
 
 

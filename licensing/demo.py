@@ -1,8 +1,8 @@
-"""Demo licences for Contoso: E5 and E3 people, Teams Phone, calling plans by country, some unlicensed.
+"""Demo licenses for Contoso: E5 and E3 people, Teams Phone, calling plans by country, some unlicensed.
 
 Deterministic (a seeded random generator over the directory in username order) and idempotent: purchases
-carry fixed idempotency keys and only users without any licence are given licences. No Communications
-Credits (MCOPSTNC) licences here: funding Contoso adds and assigns those.
+carry fixed idempotency keys and only users without any license are given licenses. No Communications
+Credits (MCOPSTNC) licenses here: funding Contoso adds and assigns those.
 """
 import random
 from collections import defaultdict
@@ -10,11 +10,12 @@ from collections import defaultdict
 from django.db import transaction
 
 from accounts.models import User
+from core.plugins import demo_seeder
 
 from .models import LicenseAssignment, Product, Subscription
 from .services import licenses_change, subscription_buy
 
-# Licences bought beyond those the demo assigns, so pages show some available.
+# Licenses bought beyond those the demo assigns, so pages show some available.
 SPARE = {"SPE_E5": 15, "SPE_E3": 10, "MCOEV": 5, "MCOPSTN1": 10, "MCOPSTN2": 5, "MCOPSTN5": 5, "MCOPSTN_6": 5,
          "MCOPSTN8": 5, "MCOPSTN_PAYG_1": 5, "MCOPSTN_PAYG_2": 5, "MCOMEETADV": 10}
 # Countries where Microsoft sells Calling Plans to this tenant (PAYG zone 2 covers the EU ones).
@@ -41,7 +42,7 @@ def _calling_plan(rng, country):
     return None
 
 
-def plan_licences(users):
+def plan_licenses(users):
     """{user: [part numbers]} for the demo directory; users left out stay unlicensed."""
     rng = random.Random(365)
     plan = {}
@@ -51,7 +52,7 @@ def plan_licences(users):
             continue
         roll = rng.random()
         if roll < 0.08 or not user.usage_location:
-            continue  # unlicensed: new starters, shared mailboxes waiting for a licence
+            continue  # unlicensed: new starters, shared mailboxes waiting for a license
         parts = ["SPE_E5"] if roll < 0.58 else ["SPE_E3"]
         has_phone = parts == ["SPE_E5"]
         if not has_phone and rng.random() < 0.35 and user.usage_location in DOMESTIC_COUNTRIES | ZONE_2_COUNTRIES:
@@ -68,13 +69,14 @@ def plan_licences(users):
 
 
 @transaction.atomic
+@demo_seeder
 def seed(*, tenant, stdout=None):
     users = list(User.objects.filter(tenant=tenant).prefetch_related("role_rows"))
     licensed = set(LicenseAssignment.objects.filter(tenant=tenant).values_list("user_id", flat=True))
-    plan = {user: parts for user, parts in plan_licences(users).items() if user.pk not in licensed}
+    plan = {user: parts for user, parts in plan_licenses(users).items() if user.pk not in licensed}
     products = {p.sku_part_number: p for p in Product.objects.all()}
     needed = defaultdict(int)
-    for parts in plan_licences(users).values():
+    for parts in plan_licenses(users).values():
         for part in parts:
             needed[part] += 1
     owned = dict(Subscription.objects.filter(tenant=tenant).values_list("product__sku_part_number", "enabled_units"))
@@ -89,6 +91,6 @@ def seed(*, tenant, stdout=None):
     for parts, group in sorted(groups.items()):
         licenses_change(tenant=tenant, actor=None, users=group, add=[products[p] for p in parts])
     if stdout:
-        stdout.write(f"  licences: {len(needed)} subscriptions, {len(plan)} users licensed now "
+        stdout.write(f"  licenses: {len(needed)} subscriptions, {len(plan)} users licensed now "
                      f"({len(licensed)} already were)")
     return tenant

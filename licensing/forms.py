@@ -78,7 +78,7 @@ class AssignLicensesStepForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("products") and not data.get("usage_location"):
-            self.add_error("usage_location", "Select a location: licences can't be assigned without one.")
+            self.add_error("usage_location", "Select a location: licenses can't be assigned without one.")
         return data
 
 

@@ -1,7 +1,8 @@
-"""Home cards of licensing: licences assigned and available per key product, with links to the pages."""
+"""Home cards of licensing: licenses assigned and available per key product, with links to the pages."""
 from django.urls import reverse
 
 from accounts.roles import Cap
+from core.plugins import home_cards
 
 from .selectors import COMMUNICATIONS_CREDITS, licensed_user_count, product_lines
 
@@ -9,6 +10,7 @@ from .selectors import COMMUNICATIONS_CREDITS, licensed_user_count, product_line
 KEY_PRODUCTS = ("SPE_E5", "SPE_E3", "MCOEV", "MCOPSTN1", "MCOPSTN2", "MCOMEETADV", "MCOPSTNC")
 
 
+@home_cards
 def cards(request):
     user = request.user
     if not (user.can(Cap.USERS_READ) or user.can(Cap.BILLING_READ) or user.can(Cap.LICENSES_MANAGE)):

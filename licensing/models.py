@@ -1,4 +1,4 @@
-"""Catalogue (products, service plans, entitlements), subscriptions with their quantity ledger, licence assignments."""
+"""Catalogue (products, service plans, entitlements), subscriptions with their quantity ledger, license assignments."""
 import uuid
 
 from django.conf import settings
@@ -23,7 +23,7 @@ class ServicePlan(models.Model):
         "domestic minutes per user per month", default=0,
         help_text="Outbound domestic minutes in countries without a row below.")
     international_minutes = models.PositiveIntegerField("international minutes per user per month", default=0)
-    dial_out_minutes = models.PositiveIntegerField("conferencing dial-out minutes per licence per month", default=0)
+    dial_out_minutes = models.PositiveIntegerField("conferencing dial-out minutes per license per month", default=0)
     pooled = models.BooleanField(
         default=True, help_text="Minutes of users with the same plan in the same country form one tenant pool.")
     requires_any_of = models.ManyToManyField(
@@ -61,7 +61,7 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     applies_to = models.CharField(max_length=16, default="User")
     service_plans = models.ManyToManyField(ServicePlan, related_name="products")
-    list_price = MoneyField("list price per licence per month", max_digits=10, decimal_places=2,
+    list_price = MoneyField("list price per license per month", max_digits=10, decimal_places=2,
                             default_currency="USD", default=0)
     sort_order = models.PositiveSmallIntegerField(default=100)
 
@@ -73,7 +73,7 @@ class Product(models.Model):
 
 
 class Subscription(models.Model):
-    """A tenant's subscription to one product: the licences it bought and may assign."""
+    """A tenant's subscription to one product: the licenses it bought and may assign."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -97,7 +97,7 @@ class Subscription(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     start_date = models.DateField(default=timezone.localdate)
     renewal_date = models.DateField(null=True, blank=True)
-    price = MoneyField("price per licence per month", max_digits=10, decimal_places=2, default_currency="USD",
+    price = MoneyField("price per license per month", max_digits=10, decimal_places=2, default_currency="USD",
                        default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -113,7 +113,7 @@ class Subscription(models.Model):
 
     @property
     def total_units(self):
-        """Licences that may be assigned: enabled plus those in their grace (warning) period."""
+        """Licenses that may be assigned: enabled plus those in their grace (warning) period."""
         return self.enabled_units + self.warning_units
 
     @property
@@ -130,7 +130,7 @@ class QuantityChangeQuerySet(models.QuerySet):
 
 
 class SubscriptionQuantityChange(models.Model):
-    """Append-only ledger of licences bought and removed; a subscription's enabled units are its sum."""
+    """Append-only ledger of licenses bought and removed; a subscription's enabled units are its sum."""
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="quantity_changes")
     delta = models.IntegerField()
@@ -161,7 +161,7 @@ class SubscriptionQuantityChange(models.Model):
 
 
 class LicenseAssignment(models.Model):
-    """One product licence assigned to one user."""
+    """One product license assigned to one user."""
 
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="license_assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_assignments")
@@ -180,7 +180,7 @@ class LicenseAssignment(models.Model):
 class AssignedPlan(models.Model):
     """A service plan a user receives through an assignment, enabled or switched off by an admin.
 
-    Rows are written when the licence is assigned (from the product's plans at that time), so a plan
+    Rows are written when the license is assigned (from the product's plans at that time), so a plan
     toggle is one row, and "who holds MCOPSTN1 in GB" is one indexed query.
     """
 

@@ -36,7 +36,7 @@ def entitlement_for(plan_name):
     """The entitlement of the service plan named `plan_name` (e.g. "MCOPSTN1"), read from the catalogue.
 
     `is_prerequisite` is true when another plan requires this one (Teams Phone); `enables_communications_credits`
-    when holding it allows the Communications Credits licence (Calling Plans, Audio Conferencing).
+    when holding it allows the Communications Credits license (Calling Plans, Audio Conferencing).
     Raises ServicePlan.DoesNotExist for a name the catalogue does not hold.
     """
     try:
@@ -59,7 +59,7 @@ def entitlement_for(plan_name):
 
 
 def user_service_plans(*, user):
-    """Names of the enabled service plans `user` holds across all assigned licences (one query).
+    """Names of the enabled service plans `user` holds across all assigned licenses (one query).
 
     Suites expand (Microsoft 365 E5 gives MCOEV and MCOMEETADV); a plan an admin switched off is left out.
     Calling products are named by their SKU part number; Pay-As-You-Go is MCOPSTN_PAYG_1 (zone 1) and
@@ -72,7 +72,7 @@ def user_service_plans(*, user):
 def assigned_plan_counts(*, tenant, plan_names):
     """{(service plan name, usage location): number of the tenant's users holding that plan enabled} (one query).
 
-    A user holding the plan through two licences (E5 and Teams Phone) counts once.
+    A user holding the plan through two licenses (E5 and Teams Phone) counts once.
     """
     rows = (AssignedPlan.objects.filter(tenant=tenant, enabled=True, service_plan__name__in=list(plan_names))
             .values("service_plan__name", "user__usage_location")
@@ -82,12 +82,12 @@ def assigned_plan_counts(*, tenant, plan_names):
 
 
 def licensed_user_count(*, tenant):
-    """How many users of the tenant hold at least one licence."""
+    """How many users of the tenant hold at least one license."""
     return LicenseAssignment.objects.filter(tenant=tenant).values("user_id").distinct().count()
 
 
 def subscriptions_with_usage(*, tenant):
-    """The tenant's subscriptions with `consumed_units` (licences assigned) annotated: one query."""
+    """The tenant's subscriptions with `consumed_units` (licenses assigned) annotated: one query."""
     consumed = (LicenseAssignment.objects.filter(tenant=tenant, product_id=OuterRef("product_id"))
                 .order_by().values("product_id").annotate(n=Count("id")).values("n"))
     return (Subscription.objects.filter(tenant=tenant).select_related("product")
@@ -116,7 +116,7 @@ class ProductLine:
 
 
 def product_lines(*, tenant, assignable_only=False, with_plans=False):
-    """Every subscription of the tenant with assigned/total licences, in catalogue order (one query, two with plans)."""
+    """Every subscription of the tenant with assigned/total licenses, in catalogue order (one query, two with plans)."""
     subscriptions = subscriptions_with_usage(tenant=tenant)
     if with_plans:
         subscriptions = subscriptions.prefetch_related("product__service_plans")
@@ -168,16 +168,16 @@ def license_names_by_user(*, user_ids):
 def assigned_licenses_by_user(*, user_ids):
     """{user id: {SKU id: [disabled service plan ids]}} in catalogue order (two queries, plain tuples)."""
     user_ids = list(user_ids)
-    licences = {}
+    licenses = {}
     rows = (LicenseAssignment.objects.filter(user_id__in=user_ids).order_by("product__sort_order", "product_id")
             .values_list("user_id", "product_id"))
     for user_id, product_id in rows:
-        licences.setdefault(user_id, {})[product_id] = []
+        licenses.setdefault(user_id, {})[product_id] = []
     disabled = (AssignedPlan.objects.filter(user_id__in=user_ids, enabled=False).order_by("service_plan_id")
                 .values_list("user_id", "assignment__product_id", "service_plan_id"))
     for user_id, product_id, plan_id in disabled:
-        licences[user_id][product_id].append(plan_id)
-    return licences
+        licenses[user_id][product_id].append(plan_id)
+    return licenses
 
 
 def subscriptions_out_of_balance():

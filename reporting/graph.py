@@ -13,9 +13,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
+from core.graph_errors import ApiError
 
 from .columns import GRAPH_FIELDS, graph_row
 from .selectors.usage import pstn_calls

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 
-from billing.rules import add_months
+from billing.credits.rules import add_months
 
 REPORT_PRESETS = (7, 28, 90)
 DASHBOARD_PRESETS = (28, 90, 365)

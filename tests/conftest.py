@@ -219,7 +219,7 @@ def is_postgres():
 # loaded again for those tests: (migration module, loader function, model whose emptiness means "flushed").
 REFERENCE_DATA = [
     ("licensing.migrations.0002_catalogue", "load_catalogue", "licensing.Product"),
-    ("billing.migrations.0002_recommended_funding", "seed", "billing.RecommendedFunding"),
+    ("billing.credits.migrations.0002_recommended_funding", "seed", "billing.RecommendedFunding"),
 ]
 
 

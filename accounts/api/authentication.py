@@ -5,7 +5,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
-from .. import sql
+from core import sql
+
 from ..models import ApiToken, Tenant
 from ..roles import Role, roles_allow
 from ..services import hash_token

@@ -6,9 +6,9 @@ from django.http import FileResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
+from core.graph_errors import ApiError
 
 from .filters import parse_invoice_filters
 from .models import Invoice

@@ -1,7 +1,7 @@
 """Demo invoices for Contoso: a monthly statement for every month since the first purchase, from the ledger and
 call records that the credits and rating demos made, and one credit note.
 
-Purchase invoices are issued by Communications Credits when each purchase is made (billing/demo.py and the
+Purchase invoices are issued by Communications Credits when each purchase is made (billing/credits/demo.py and the
 rating demo's recharges), once each. Safe to run again: a month's statement is issued once.
 """
 from datetime import UTC, datetime, time, timedelta
@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
+from core.plugins import demo_seeder
 
 from .models import Invoice
 from .services import credit_note_issue, statement_issue_from_ledger
@@ -40,6 +41,7 @@ def demo_issue_due_statements(*, tenant, until):
     return issued
 
 
+@demo_seeder
 def seed(*, tenant, stdout=None):
     """The statements of every month since the first purchase (the rating demo issued most of them, in time
     order), and one credit note; safe to run again."""

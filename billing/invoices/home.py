@@ -4,12 +4,14 @@ from django.urls import reverse
 from django.utils import formats
 
 from accounts.roles import Cap
+from core.plugins import home_cards
 
 from .models import Invoice
 from .selectors import latest_invoice
 from .templatetags.invoice_tags import money
 
 
+@home_cards
 def cards(request):
     if not request.user.can(Cap.BILLING_READ):
         return []

@@ -3,7 +3,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Tenant
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
 
 from .models import Invoice
 

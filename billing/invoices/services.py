@@ -16,7 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.services import audit_record
-from accounts.validation import country_name
+from core.validation import country_name
 
 from .lock_objects import invoice_counter_for_update, invoice_for_update
 from .models import Invoice, InvoiceLine, StatementSnapshot

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 
-from billing.models import CreditAccount, LedgerEntry
+from billing.credits.models import CreditAccount, LedgerEntry
 from billing.rating.models import CallRecord
 
 from .models import Invoice, format_invoice_number

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
-from accounts.validation import country_name
+from core.validation import country_name
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

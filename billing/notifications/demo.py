@@ -2,6 +2,8 @@
 from datetime import date
 from decimal import Decimal
 
+from core.plugins import demo_seeder
+
 from .events import Event
 from .models import ExtraRecipient, NotificationSettings
 from .services import SendOutcome, notification_send, notification_settings_update, recipient_add
@@ -24,6 +26,7 @@ DEMO_EMAILS = [
 ]
 
 
+@demo_seeder
 def seed(*, tenant, stdout=None):
     """Settings are set once (an admin's later changes are kept); each demo email's period key makes it send once."""
     if not NotificationSettings.objects.filter(tenant=tenant).exists():

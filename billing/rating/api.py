@@ -7,9 +7,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
+from core.graph_errors import ApiError
 
 from .lookup import rating_day
 from .numbers import InvalidNumber, parse_number

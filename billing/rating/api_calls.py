@@ -10,11 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api.authentication import BearerTokenAuthentication
-from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
-from billing.api import DecimalJSONParser
-from billing.exceptions import IdempotencyConflict, InsufficientCredits
+from billing.credits.api import DecimalJSONParser
+from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
+from core.graph_errors import ApiError
 
 from .exceptions import CallConflict, UnknownCall
 from .services import call_authorize, call_complete, call_records_import

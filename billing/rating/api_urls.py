@@ -1,12 +1,8 @@
-"""Routes of Rating and charging under /api/v1/."""
+"""/api/v1/rates: the price of a destination from the rate deck in force."""
 from django.urls import path
 
 from .api import RateLookupView
-from .api_calls import CallAuthorizeView, CallCompleteView, CallImportView
 
 urlpatterns = [
     path("rates", RateLookupView.as_view(), name="api-rates"),
-    path("calls/authorize", CallAuthorizeView.as_view(), name="api-calls-authorize"),
-    path("calls/import", CallImportView.as_view(), name="api-calls-import"),
-    path("calls/<str:call_id>/complete", CallCompleteView.as_view(), name="api-calls-complete"),
 ]

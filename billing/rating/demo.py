@@ -2,11 +2,11 @@
 and 14 months of calls: the first 13 imported night by night as a telephony platform sends the day's finished calls
 (`call_records_import`, charged when each day is imported), the last month placed live (authorize, complete).
 Between the days, funds expire after 12 months and auto-recharge buys more whenever the balance fell below its
-trigger (billing/demo.py), so the credits page, the reports and the statements tell one story.
+trigger (billing/credits/demo.py), so the credits page, the reports and the statements tell one story.
 
 Deterministic (fixed numbers, a seeded traffic generator) and idempotent: numbers are only added when missing,
 and the history is only made while Contoso has no call records. Runs after the credits demo, so calls that
-need credits find a funded balance and users holding the Communications Credits licence.
+need credits find a funded balance and users holding the Communications Credits license.
 """
 import datetime
 import time
@@ -14,7 +14,8 @@ import time
 from django.utils import timezone
 
 from accounts.models import User
-from billing.demo import FIRST_PURCHASE, demo_expire_lots, demo_recharge, demo_recharge_due
+from billing.credits.demo import FIRST_PURCHASE, demo_expire_lots, demo_recharge, demo_recharge_due
+from core.plugins import demo_seeder
 from licensing.models import AssignedPlan
 
 from .models import CallRecord, TenantPhoneNumber
@@ -53,6 +54,7 @@ def _numbers(tenant):
     return added
 
 
+@demo_seeder
 def seed(*, tenant, stdout=None):
     added = _numbers(tenant)
     if CallRecord.objects.filter(tenant=tenant).exists():

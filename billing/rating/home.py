@@ -2,6 +2,7 @@
 from django.urls import NoReverseMatch, reverse
 
 from accounts.roles import Cap
+from core.plugins import home_cards
 
 from .pools import pool_name
 from .selectors import calling_summary
@@ -14,6 +15,7 @@ def _link(label, name):
         return []
 
 
+@home_cards
 def cards(request):
     user = request.user
     if not (user.can(Cap.REPORTS_READ) or user.can(Cap.BILLING_READ)):

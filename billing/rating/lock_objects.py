@@ -1,5 +1,5 @@
 """Row locks of Rating and charging, in one place so every writer takes them in the same order."""
-from accounts.sql import column, db_value, fetch_one
+from core.sql import column, db_value, fetch_one
 
 from .models import CallAuthorization, MinutePool, RateDeckGeneration
 
@@ -15,7 +15,7 @@ def deck_generation_for_update():
 def minute_pool_for_update(*, tenant, month, ref):
     """The pool of `month` that `ref` (routing.PoolRef) names, created on first use, locked until commit.
 
-    Callers hold the tenant's credit account lock first (billing.lock_objects): the lock order is account,
+    Callers hold the tenant's credit account lock first (billing.credits.lock_objects): the lock order is account,
     then pools in (kind, plan, country, user) order, then the ledger's lots.
     """
     key = {"tenant": tenant, "month": month, "kind": ref.kind, "plan": ref.plan}

@@ -1,4 +1,4 @@
-"""Who and what is on a call: the tenant's user, their licences and numbers, the numbers dialled (reads only).
+"""Who and what is on a call: the tenant's user, their licenses and numbers, the numbers dialled (reads only).
 
 `call_party` checks a call's people and numbers against a Directory: `LiveDirectory` asks the database for
 one call (real time); `BatchDirectory` loads everything a batch of call records names in a few queries.
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-from accounts import sql
 from accounts.models import User
+from core import sql
 from licensing.models import AssignedPlan, ServicePlan
 
 from .callinput import clean_emergency_number, clean_number, clean_optional_number
@@ -64,7 +64,7 @@ _PERSON = sql.Columns((User, "u", "id"), (User, "u", "upn"), (User, "u", "displa
                       (User, "u", "phone_number"), (TenantPhoneNumber, "n", "id"), (TenantPhoneNumber, "n", "e164"),
                       (ServicePlan, "p", "name"))
 # The caller, their own number and their enabled plans (a row per plan) in one plain statement, as every outbound
-# call asks (accounts/sql.py).
+# call asks (core/sql.py).
 _PERSON_SQL = sql.Statement(lambda: (
     f"SELECT {_PERSON.sql} FROM {sql.table(User)} u LEFT JOIN {sql.table(TenantPhoneNumber)} n "
     f"ON n.{sql.column(TenantPhoneNumber, 'user')} = u.{sql.column(User, 'id')} "

@@ -1,7 +1,7 @@
-"""Minute pools: which month a call counts in, how many minutes the licences give a pool, and the 80%/100% emails.
+"""Minute pools: which month a call counts in, how many minutes the licenses give a pool, and the 80%/100% emails.
 
-Capacity follows the licences assigned at the time of the call: every call that uses a pool recomputes it
-(one query) under the pool's lock. Entitlements (minutes per licence) come from the licensing catalogue and
+Capacity follows the licenses assigned at the time of the call: every call that uses a pool recomputes it
+(one query) under the pool's lock. Entitlements (minutes per license) come from the licensing catalogue and
 are kept for a minute per process, as an operator's catalogue edit is rare and the hot path reads them often.
 """
 import datetime
@@ -11,9 +11,9 @@ import time
 from django.utils import timezone
 from django_countries import countries
 
-from accounts import sql
 from accounts.models import Tenant, User
 from billing.notifications.services import notification_send
+from core import sql
 from licensing.models import AssignedPlan, ServicePlan
 from licensing.selectors import entitlement_for
 
@@ -45,7 +45,7 @@ def not_pooled_plans(plan_names):
     return frozenset(name for name in plan_names if not entitlement(name).pooled)
 
 
-# licensing.selectors.assigned_plan_counts for one plan, in plain SQL: every pooled call recounts its pool's licences.
+# licensing.selectors.assigned_plan_counts for one plan, in plain SQL: every pooled call recounts its pool's licenses.
 _PLAN_HOLDERS = sql.Statement(lambda: (
     f"SELECT u.{sql.column(User, 'usage_location')}, COUNT(DISTINCT a.{sql.column(AssignedPlan, 'user')}) "
     f"FROM {sql.table(AssignedPlan)} a "
@@ -55,8 +55,8 @@ _PLAN_HOLDERS = sql.Statement(lambda: (
     f"AND p.{sql.column(ServicePlan, 'name')} = %s GROUP BY u.{sql.column(User, 'usage_location')}"))
 
 
-_LICENCES_VERSION = sql.Statement(lambda: (
-    f"SELECT {sql.column(Tenant, 'licences_version')} FROM {sql.table(Tenant)} WHERE {sql.column(Tenant, 'id')} = %s"))
+_LICENSES_VERSION = sql.Statement(lambda: (
+    f"SELECT {sql.column(Tenant, 'licenses_version')} FROM {sql.table(Tenant)} WHERE {sql.column(Tenant, 'id')} = %s"))
 HOLDER_COUNTS_KEPT = 10_000
 _holder_counts = {}
 
@@ -65,12 +65,12 @@ def plan_holder_counts(*, tenant, plan_name):
     """{(plan_name, usage location): users holding the plan enabled}, as assigned_plan_counts() gives it.
 
     Counting is a scan of the tenant's holders (about 9 ms for 10,000 on PostgreSQL), and every pooled call
-    needs it: the answer is kept per process under the tenant's licence version, which every change of
-    assignments, plan toggles and usage locations moves (accounts.services.tenant_licences_changed). Reading
-    the version is one primary-key lookup, so a call still sees the licences as they are at its time.
+    needs it: the answer is kept per process under the tenant's license version, which every change of
+    assignments, plan toggles and usage locations moves (accounts.services.tenant_licenses_changed). Reading
+    the version is one primary-key lookup, so a call still sees the licenses as they are at its time.
     """
     tenant_id = sql.db_value(Tenant, "id", tenant.pk)
-    version = _LICENCES_VERSION.rows([tenant_id])[0][0]
+    version = _LICENSES_VERSION.rows([tenant_id])[0][0]
     key = (tenant.pk, plan_name, version)
     counts = _holder_counts.get(key)
     if counts is None:
@@ -89,7 +89,7 @@ def pool_month(at):
 
 
 def pool_capacity(*, tenant, ref, user_plans=frozenset(), counts=None):
-    """Minutes the tenant's licences give the pool `ref` (a routing.PoolRef) now.
+    """Minutes the tenant's licenses give the pool `ref` (a routing.PoolRef) now.
 
     A per-user pool holds the user's own minutes while the user (whose plans are `user_plans`) keeps the plan.
     `counts` is assigned_plan_counts() for the pool's plan, when the caller read it already (one query).

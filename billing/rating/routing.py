@@ -6,7 +6,7 @@ then apply the answer to the pool's and the balance's state under their locks.
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
 
 from .models import BlockAction, BlockReason, CallType, Capability, MinutePool, TenantPhoneNumber
 from .numbers import NumberType

@@ -18,7 +18,7 @@ TEAMS_PHONE = "MCOEV"
 AUDIO_CONFERENCING = "MCOMEETADV"
 COMMUNICATIONS_CREDITS = "MCOPSTNC"
 PAY_AS_YOU_GO_PLANS = ("MCOPSTN_PAYG_1", "MCOPSTN_PAYG_2")
-# A user holding two calling plans (rare, but licences allow it) is served by the first one here: the one
+# A user holding two calling plans (rare, but licenses allow it) is served by the first one here: the one
 # that includes the most.
 CALLING_PLANS_BY_PRECEDENCE = ("MCOPSTN2", "MCOPSTN1", "MCOPSTN_6", "MCOPSTN5", "MCOPSTN8", *PAY_AS_YOU_GO_PLANS)
 # Service plan -> the Capability the usage report names when its minutes paid for a call.

@@ -29,9 +29,10 @@ INSTALLED_APPS = [
     "djmoney",
     "django_htmx",
     "axes",
+    "core",
     "accounts",
     "licensing",
-    "billing",
+    "billing.credits",
     "billing.rating",
     "billing.invoices",
     "billing.notifications",
@@ -142,8 +143,8 @@ STORAGES = {
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 
-# Payments: the built-in gateway is a card processor's test mode (billing/gateway/sandbox.py).
-PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "billing.gateway.sandbox.SandboxGateway")
+# Payments: the built-in gateway is a card processor's test mode (billing/credits/gateway/sandbox.py).
+PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "billing.credits.gateway.sandbox.SandboxGateway")
 
 CURRENCIES = ("USD",)
 DEFAULT_CURRENCY = "USD"
@@ -155,7 +156,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "accounts.api.errors.graph_exception_handler",
+    "EXCEPTION_HANDLER": "core.graph_errors.graph_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -201,7 +202,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {}  # filled from each app's schedule.py (config/celery.py)
 # Payments and emails get queues of their own so a slow mail server never delays a recharge.
 CELERY_TASK_ROUTES = {
-    "billing.tasks.*": {"queue": "payments"},
+    "billing.credits.tasks.*": {"queue": "payments"},
     "billing.notifications.tasks.*": {"queue": "emails"},
 }
 

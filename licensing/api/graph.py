@@ -8,10 +8,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.errors import ApiError
 from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
+from core.graph_errors import ApiError
 
 from ..models import LicenseAssignment, Product, ServicePlan
 from ..services import licenses_change, user_add, user_profile_update
@@ -31,7 +31,7 @@ GRAPH_ERROR = inline_serializer("GraphError", {"error": inline_serializer("Graph
 GRAPH_USER = inline_serializer("GraphUser", {name: serializers.JSONField(required=False) for name in USER_PROPERTIES})
 
 
-# Service field names as Graph property names; rule messages (licences) need no prefix.
+# Service field names as Graph property names; rule messages (licenses) need no prefix.
 _PROPERTY_OF_FIELD = {
     "display_name": "displayName", "first_name": "givenName", "last_name": "surname",
     "usage_location": "usageLocation", "job_title": "jobTitle", "department": "department",
@@ -241,7 +241,7 @@ def _parse_assign_body(body, tenant, user):
         if sku not in subscribed:
             raise ApiError(f"License {sku} does not correspond to a valid company License.")
     if len(set(sku_ids)) != len(sku_ids) or set(sku_ids) & set(remove_ids):
-        raise ApiError("A skuId appears twice; add or remove each licence once per request.")
+        raise ApiError("A skuId appears twice; add or remove each license once per request.")
     held = set(LicenseAssignment.objects.filter(user=user).values_list("product_id", flat=True))
     for sku in remove_ids:
         if sku not in held:

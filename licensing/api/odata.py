@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from django.core import signing
 from django.db.models import Q
 
-from accounts.api.errors import ApiError
+from core.graph_errors import ApiError
 
 MAX_TOP = 999
 DEFAULT_TOP = 100

@@ -1,4 +1,4 @@
-"""Microsoft Graph v1.0 shapes of users, assigned licences, licence details and subscribed SKUs."""
+"""Microsoft Graph v1.0 shapes of users, assigned licenses, license details and subscribed SKUs."""
 from ..models import Subscription
 from ..selectors import assigned_licenses_by_user, subscriptions_with_usage
 
@@ -9,10 +9,10 @@ def _or_none(value):
 
 def _assigned_licenses(user):
     """Set by with_assigned_licenses (one batch for a page); a single user is looked up on its own."""
-    licences = getattr(user, "_assigned_licenses", None)
-    if licences is None:
-        licences = assigned_licenses_by_user(user_ids=[user.pk]).get(user.pk, {})
-    return [{"disabledPlans": [str(plan) for plan in disabled], "skuId": str(sku)} for sku, disabled in licences.items()]
+    licenses = getattr(user, "_assigned_licenses", None)
+    if licenses is None:
+        licenses = assigned_licenses_by_user(user_ids=[user.pk]).get(user.pk, {})
+    return [{"disabledPlans": [str(plan) for plan in disabled], "skuId": str(sku)} for sku, disabled in licenses.items()]
 
 
 USER_PROPERTIES = {
@@ -41,9 +41,9 @@ DEFAULT_USER_PROPERTIES = ["businessPhones", "displayName", "givenName", "jobTit
 def with_assigned_licenses(users, select):
     """Loads assignedLicenses for a page of users in two queries, whatever its size, when $select asks for it."""
     if "assignedLicenses" in (select or ()):
-        licences = assigned_licenses_by_user(user_ids=[user.pk for user in users])
+        licenses = assigned_licenses_by_user(user_ids=[user.pk for user in users])
         for user in users:
-            user._assigned_licenses = licences.get(user.pk, {})
+            user._assigned_licenses = licenses.get(user.pk, {})
     return users
 
 

@@ -1,4 +1,4 @@
-"""/api/v1/subscriptions: the tenant's subscriptions, and buying licences of a product by part number."""
+"""/api/v1/subscriptions: the tenant's subscriptions, and buying licenses of a product by part number."""
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -7,9 +7,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api.errors import ApiError
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
+from core.graph_errors import ApiError
 
 from ..models import Product
 from ..selectors import subscriptions_with_usage
@@ -38,8 +38,8 @@ class SubscriptionsView(APIView):
         return Response({"value": [subscription_json(s) for s in subscriptions]})
 
     @extend_schema(
-        summary="Buy licences", tags=["Subscriptions"],
-        description="Adds `quantity` licences of the product (creating the subscription at list price the first "
+        summary="Buy licenses", tags=["Subscriptions"],
+        description="Adds `quantity` licenses of the product (creating the subscription at list price the first "
                     "time). Send an `Idempotency-Key` header to make a retry safe: a repeated key buys nothing.",
         request=inline_serializer("BuyLicenses", {"skuPartNumber": serializers.CharField(),
                                                   "quantity": serializers.IntegerField(min_value=1)}),
@@ -58,7 +58,7 @@ class SubscriptionsView(APIView):
             raise ApiError(f"'{part}' is not the SKU part number of a product in the catalogue.")
         quantity = body.get("quantity")
         if isinstance(quantity, bool) or not isinstance(quantity, int):
-            raise ApiError("Property 'quantity' must be a whole number of licences, 1 or more.")
+            raise ApiError("Property 'quantity' must be a whole number of licenses, 1 or more.")
         key = request.headers.get("Idempotency-Key") or uuid.uuid4().hex
         try:
             subscription = subscription_buy(tenant=request.user.tenant, product=product, quantity=quantity,

@@ -1,4 +1,4 @@
-"""Writes of licensing: subscriptions and their quantity ledger, licence assignment, users on Active users."""
+"""Writes of licensing: subscriptions and their quantity ledger, license assignment, users on Active users."""
 from .assignments import INVALID_USAGE_LOCATION, LicenseChange, licenses_change
 from .subscriptions import (
     subscription_buy,

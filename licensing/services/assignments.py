@@ -1,6 +1,6 @@
-"""Licence assignment: the one place the licensing rules live, shared by every page and the Graph API.
+"""License assignment: the one place the licensing rules live, shared by every page and the Graph API.
 
-Rules (PRODUCT.md): no licence without a usage location; never more assigned than purchased; a plan
+Rules (PRODUCT.md): no license without a usage location; never more assigned than purchased; a plan
 that requires others (Calling Plans need Teams Phone, Communications Credits needs a Calling Plan or
 Audio Conferencing) needs one of them enabled; removing a prerequisite names what depends on it and
 removes nothing. A change is checked for every user first and applied all together or not at all.
@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
-from accounts.services import audit_record, tenant_licences_changed
+from accounts.services import audit_record, tenant_licenses_changed
 
 from .. import lock_objects
 from ..models import AssignedPlan, LicenseAssignment, Product, ServicePlan, Subscription
@@ -22,7 +22,7 @@ INVALID_USAGE_LOCATION = "License assignment cannot be done for user with invali
 
 @dataclass(frozen=True)
 class LicenseChange:
-    """What a change did: licences assigned and unassigned, users whose licences or apps changed."""
+    """What a change did: licenses assigned and unassigned, users whose licenses or apps changed."""
 
     assigned: int = 0
     unassigned: int = 0
@@ -77,7 +77,7 @@ def _requirement_errors(prefix, before, after, catalogue):
         dependants = _names(sorted(catalogue.products[pid].name for pid in providers))
         kept_before = required & enabled_before.keys()
         if plan_name in enabled_before and kept_before:
-            # The change takes away what an existing licence depends on: name both, remove nothing.
+            # The change takes away what an existing license depends on: name both, remove nothing.
             lost = sorted({catalogue.products[pid].name for name in kept_before for pid in enabled_before[name]
                            if pid not in after})
             lost_label = _names(lost or sorted(catalogue.friendly[name] for name in kept_before))
@@ -91,13 +91,13 @@ def _requirement_errors(prefix, before, after, catalogue):
 
 
 def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=False, disabled_plans=None):
-    """Assigns and removes product licences for `users`, checking every rule for all of them first.
+    """Assigns and removes product licenses for `users`, checking every rule for all of them first.
 
     - `add`: products to assign (users who already hold one keep it).
     - `remove`: products to unassign; `remove_others=True` removes every product not in `add` (Replace,
       Unassign all, a user's "Licenses and apps" form).
     - `disabled_plans`: {product id: service plan names switched off} for products in `add`; products
-      left out keep their current switches (new licences get every plan).
+      left out keep their current switches (new licenses get every plan).
     Raises ValidationError naming each problem; then nothing is changed.
     """
     add_ids = list(dict.fromkeys(p.pk for p in add))
@@ -162,17 +162,17 @@ def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
         subscription = subscriptions.get(pid)
         if subscription is None or subscription.status not in ASSIGNABLE_STATUSES:
             errors.append(f"Your organisation has no active {product.name} subscription. "
-                          f"Buy licences on Your products first.")
+                          f"Buy licenses on Your products first.")
             continue
         available = max(subscription.total_units - assigned.get(pid, 0), 0)
         if count > available:
-            errors.append(f"{product.name}: {count:,} licences needed, {available:,} available. "
-                          f"No licences were assigned. Buy more licences or select fewer users.")
+            errors.append(f"{product.name}: {count:,} licenses needed, {available:,} available. "
+                          f"No licenses were assigned. Buy more licenses or select fewer users.")
     return errors
 
 
 def _apply(*, tenant, actor, plans, held, catalogue):
-    """Writes the change in a handful of bulk statements, then one audit row per user whose licences changed."""
+    """Writes the change in a handful of bulk statements, then one audit row per user whose licenses changed."""
     removed_ids, new_assignments, toggled, changed = [], [], [], []
     for user_id, (user, before, after) in plans.items():
         if before == after:
@@ -199,7 +199,7 @@ def _apply(*, tenant, actor, plans, held, catalogue):
     ], batch_size=2000)
     AssignedPlan.objects.bulk_update(toggled, ["enabled"], batch_size=1000)
     if changed:
-        tenant_licences_changed(tenant_id=tenant.pk)
+        tenant_licenses_changed(tenant_id=tenant.pk)
     for user, before, after in changed:
         audit_record(tenant=tenant, actor=actor, action="user.licenses", target=user,
                      before=_describe(before, catalogue), after=_describe(after, catalogue))

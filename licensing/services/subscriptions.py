@@ -1,4 +1,4 @@
-"""Subscriptions: buying and removing licences through the append-only quantity ledger."""
+"""Subscriptions: buying and removing licenses through the append-only quantity ledger."""
 import re
 
 from django.core.exceptions import ValidationError
@@ -61,18 +61,18 @@ def _scoped_key(tenant, key):
 def _clean_quantity(quantity, *, field="quantity", minimum=1):
     text = str(quantity).strip() if isinstance(quantity, int | str) and not isinstance(quantity, bool) else ""
     if not re.fullmatch(r"-?[0-9]+", text):
-        raise ValidationError({field: f"'{quantity}' is not a whole number of licences."})
+        raise ValidationError({field: f"'{quantity}' is not a whole number of licenses."})
     value = int(text)
     if value < minimum or value > MAX_UNITS:
-        raise ValidationError({field: f"Enter a whole number of licences from {minimum} to {MAX_UNITS:,}."})
+        raise ValidationError({field: f"Enter a whole number of licenses from {minimum} to {MAX_UNITS:,}."})
     return value
 
 
 def subscription_ensure_communications_credits(*, tenant, actor, quantity=10_000_000):
-    """Gives `tenant` an active Communications Credits (MCOPSTNC) subscription with at least `quantity` licences.
+    """Gives `tenant` an active Communications Credits (MCOPSTNC) subscription with at least `quantity` licenses.
 
     Idempotent: the first call creates the subscription (ledger entry and audit row); later calls change
-    nothing unless the subscription has fewer licences or is not active. Runs inside the caller's
+    nothing unless the subscription has fewer licenses or is not active. Runs inside the caller's
     transaction when there is one (funding calls it while it records a purchase).
     """
     quantity = _clean_quantity(quantity)
@@ -96,7 +96,7 @@ def subscription_ensure_communications_credits(*, tenant, actor, quantity=10_000
 
 
 def subscription_buy(*, tenant, product, quantity, actor, idempotency_key):
-    """Adds `quantity` licences of `product` (creating the subscription at list price on the first purchase).
+    """Adds `quantity` licenses of `product` (creating the subscription at list price on the first purchase).
 
     A repeated `idempotency_key` returns the subscription as the first call left it and buys nothing.
     """
@@ -107,7 +107,7 @@ def subscription_buy(*, tenant, product, quantity, actor, idempotency_key):
         if SubscriptionQuantityChange.objects.filter(idempotency_key=key).exists():
             return subscription
         if subscription.enabled_units + quantity > MAX_UNITS:
-            raise ValidationError({"quantity": f"A subscription holds at most {MAX_UNITS:,} licences."})
+            raise ValidationError({"quantity": f"A subscription holds at most {MAX_UNITS:,} licenses."})
         if created:
             audit_record(tenant=tenant, actor=actor, action="subscription.create", target=subscription,
                          target_label=product.name, after={"product": product.sku_part_number})
@@ -117,7 +117,7 @@ def subscription_buy(*, tenant, product, quantity, actor, idempotency_key):
 
 
 def subscription_remove_licenses(*, subscription, new_quantity, actor, idempotency_key):
-    """Lowers the subscription's licences to `new_quantity`; never below the licences assigned."""
+    """Lowers the subscription's licenses to `new_quantity`; never below the licenses assigned."""
     new_quantity = _clean_quantity(new_quantity, field="new_quantity", minimum=0)
     tenant = subscription.tenant
     key = _scoped_key(tenant, f"remove:{idempotency_key}")
@@ -127,12 +127,12 @@ def subscription_remove_licenses(*, subscription, new_quantity, actor, idempoten
             return subscription
         total = subscription.enabled_units
         if new_quantity >= total:
-            raise ValidationError({"new_quantity": f"Enter a number lower than the {total:,} licences you have now."})
+            raise ValidationError({"new_quantity": f"Enter a number lower than the {total:,} licenses you have now."})
         assigned = (LicenseAssignment.objects.filter(tenant=tenant, product_id=subscription.product_id)
                     .aggregate(n=Count("id"))["n"])
         if new_quantity + subscription.warning_units < assigned:
             raise ValidationError({"new_quantity": (
-                f"{assigned:,} licences of {subscription.product.name} are assigned. Unassign licences before "
+                f"{assigned:,} licenses of {subscription.product.name} are assigned. Unassign licenses before "
                 f"you remove them, or keep at least {assigned - subscription.warning_units:,}.")})
         _ledger_append(subscription=subscription, new_quantity=new_quantity, reason="remove", idempotency_key=key,
                        actor=actor)

@@ -1,4 +1,4 @@
-"""Users on Active users and the Graph API: create with licences, edit the profile, block sign-in."""
+"""Users on Active users and the Graph API: create with licenses, edit the profile, block sign-in."""
 import secrets
 import string
 
@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create, user_set_sign_in, user_update
-from accounts.validation import clean_country
+from core.validation import clean_country
 
 from ..models import LicenseAssignment
 from .assignments import licenses_change
@@ -27,7 +27,7 @@ def password_generate():
 
 def user_add(*, tenant, actor, upn, display_name, password, usage_location="", products=(), disabled_plans=None,
              roles=(), sign_in_allowed=True, **profile):
-    """Creates a user and assigns `products` in one step: if a licence can't be assigned, no user is created."""
+    """Creates a user and assigns `products` in one step: if a license can't be assigned, no user is created."""
     user_candidate = User(upn=upn, display_name=display_name, tenant=tenant)
     try:
         validate_password(password, user=user_candidate)
@@ -47,7 +47,7 @@ def user_profile_update(*, user, actor, sign_in_allowed=None, **fields):
         location = clean_country(fields["usage_location"], field="usage_location", allow_blank=True)
         if not location and LicenseAssignment.objects.filter(user=user).exists():
             raise ValidationError({"usage_location": (
-                "This user has licences, and licences need a usage location. Remove the licences first.")})
+                "This user has licenses, and licenses need a usage location. Remove the licenses first.")})
         fields["usage_location"] = location
     with transaction.atomic():
         user_update(user=user, actor=actor, **fields)

@@ -1,7 +1,7 @@
 """Users > Active users > Add a user: basics, product licenses, optional settings, finish.
 
 Each step is its own page (it works without JavaScript); answers wait in the session until Finish adding
-creates the user and assigns the licences in one service call.
+creates the user and assigns the licenses in one service call.
 """
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.permissions import admin_required
 from accounts.roles import Cap, Role
-from accounts.validation import country_name
+from core.validation import country_name
 
 from .. import services
 from ..forms import AssignLicensesStepForm, BasicsForm, OptionalSettingsForm
@@ -95,7 +95,7 @@ def _review(request):
 
 @admin_required(Cap.USERS_MANAGE)
 def add_user_finish(request):
-    """Finish: review the answers (GET), then Finish adding (POST) creates the user with the licences."""
+    """Finish: review the answers (GET), then Finish adding (POST) creates the user with the licenses."""
     answers = _answers(request)
     if "basics" not in answers:
         return redirect("licensing:add_user")

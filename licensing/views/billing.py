@@ -1,4 +1,4 @@
-"""Billing > Your products (buy and remove licences) and Billing > Licenses (assign and unassign by product)."""
+"""Billing > Your products (buy and remove licenses) and Billing > Licenses (assign and unassign by product)."""
 import uuid
 
 from django.contrib import messages
@@ -106,7 +106,7 @@ def license_detail(request, subscription_id):
 
 @admin_required(Cap.LICENSES_MANAGE)
 def license_assign(request, subscription_id):
-    """Assign licenses: find people without this licence, tick them, Assign."""
+    """Assign licenses: find people without this license, tick them, Assign."""
     line = _line(request, subscription_id)
     search = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
     candidates = (User.objects.filter(tenant=request.tenant)

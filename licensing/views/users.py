@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import admin_required
 from accounts.roles import Cap
-from accounts.validation import country_name
+from core.validation import country_name
 
 from .. import services
 from ..forms import EditUserForm, ManageLicensesForm, UserLicensesForm

@@ -4,11 +4,11 @@ A user is judged from what they hold now (enabled service plans), this month's m
 balance, by the rules of PRODUCT.md:
 - a Calling Plan needs Teams Phone, and a Teams Phone user needs a Calling Plan to reach the PSTN;
 - once the user's pool is used up (or always, on Pay-As-You-Go) calls are paid from Communications Credits,
-  which needs the Communications Credits licence and a balance above zero;
+  which needs the Communications Credits license and a balance above zero;
 - conferencing dial-out beyond the pooled dial-out minutes follows the same credits rule;
 - at zero balance, toll-free numbers stop answering.
-"Blocked time" is when the condition began as far as the data records it: the user's last licence change
-(audit log) for licence reasons, the last call that used up the pool, or the ledger entry that took the balance
+"Blocked time" is when the condition began as far as the data records it: the user's last license change
+(audit log) for license reasons, the last call that used up the pool, or the ledger entry that took the balance
 to zero (whichever came later, when both are needed).
 """
 from dataclasses import dataclass
@@ -18,7 +18,8 @@ from django.db.models import Max, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from accounts.models import AuditLog, User
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
+from billing.credits.selectors import credits_balance
 from billing.rating.models import BlockAction, BlockedCall, BlockReason, MinutePool, MinutePoolUsage, TenantPhoneNumber
 from billing.rating.pools import not_pooled_plans
 from billing.rating.routing import calling_plan
@@ -30,7 +31,6 @@ from billing.rating.rules import (
     TEAMS_PHONE,
     pool_country,
 )
-from billing.selectors import credits_balance
 from licensing.models import AssignedPlan, LicenseAssignment
 
 from .pools import month_of
@@ -76,8 +76,8 @@ def _exhausted_pools(tenant, month):
     return exhausted
 
 
-def _licence_changes(tenant, user_ids):
-    """{user id: when their licences last changed}: the audit log, else their newest assignment (two queries)."""
+def _license_changes(tenant, user_ids):
+    """{user id: when their licenses last changed}: the audit log, else their newest assignment (two queries)."""
     changed = {}
     for user_id, at in (LicenseAssignment.objects.filter(tenant=tenant, user_id__in=user_ids).values("user_id")
                         .annotate(at=Max("assigned_at")).values_list("user_id", "at")):
@@ -102,36 +102,36 @@ class _Judge:
     zero_balance: bool
     zero_at: datetime | None
 
-    def credits_block(self, plans, action, since, licence_at, no_licence=BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE):
-        """A call that credits must pay is blocked without the licence, or at zero balance."""
+    def credits_block(self, plans, action, since, license_at, no_license=BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE):
+        """A call that credits must pay is blocked without the license, or at zero balance."""
         if COMMUNICATIONS_CREDITS not in plans:
-            return [(no_licence, action, _later(since, licence_at))]
+            return [(no_license, action, _later(since, license_at))]
         if self.zero_balance:
             return [(BlockReason.INSUFFICIENT_CREDITS, action, _later(since, self.zero_at))]
         return []
 
-    def outbound(self, plans, user, licence_at):
+    def outbound(self, plans, user, license_at):
         """Why a phone user cannot place domestic PSTN calls now: [(reason, action, since)] (rating's routing rules:
         the calling plan that serves the user, its pool in the user's pool country)."""
         action = BlockAction.OUTBOUND_BLOCKED
         plan = calling_plan(plans)
         if plan is not None and TEAMS_PHONE not in plans:
-            return [(BlockReason.NO_TEAMS_PHONE, action, licence_at)]
+            return [(BlockReason.NO_TEAMS_PHONE, action, license_at)]
         if plan is None:
-            return [(BlockReason.NO_CALLING_PLAN, action, licence_at)]
+            return [(BlockReason.NO_CALLING_PLAN, action, license_at)]
         if plan in PAY_AS_YOU_GO_PLANS:  # every minute is paid from credits
-            return self.credits_block(plans, action, licence_at, licence_at, no_licence=BlockReason.PAY_AS_YOU_GO_UNFUNDED)
+            return self.credits_block(plans, action, license_at, license_at, no_license=BlockReason.PAY_AS_YOU_GO_UNFUNDED)
         if plan in not_pooled_plans([plan]):
             used_up = self.exhausted.get((MinutePool.Kind.PER_USER, plan, user["id"]))
         else:
             used_up = self.exhausted.get((MinutePool.Kind.DOMESTIC, plan, pool_country(user["home_country"])))
-        return self.credits_block(plans, action, used_up, licence_at) if used_up else []
+        return self.credits_block(plans, action, used_up, license_at) if used_up else []
 
-    def dial_out(self, plans, licence_at):
+    def dial_out(self, plans, license_at):
         """Why an Audio Conferencing organiser cannot dial out of meetings now."""
         used_up = [at for (kind, plan, _), at in self.exhausted.items()
                    if kind == MinutePool.Kind.CONFERENCING and plan == AUDIO_CONFERENCING]
-        return self.credits_block(plans, BlockAction.DIAL_OUT_BLOCKED, max(used_up), licence_at) if used_up else []
+        return self.credits_block(plans, BlockAction.DIAL_OUT_BLOCKED, max(used_up), license_at) if used_up else []
 
 
 def blocked_users(*, tenant, now):
@@ -151,17 +151,17 @@ def blocked_users(*, tenant, now):
     zero_balance = credits_balance(tenant=tenant, now=now).balance <= 0
     judge = _Judge(exhausted=_exhausted_pools(tenant, month_of(now.date())), zero_balance=zero_balance,
                    zero_at=_zero_since(tenant) if zero_balance else None)
-    licence_changes = _licence_changes(tenant, user_ids)
+    license_changes = _license_changes(tenant, user_ids)
     lines = []
     users = (User.objects.filter(tenant=tenant, pk__in=user_ids)
              .values("id", "display_name", "upn", "usage_location", "phone_number").order_by("display_name", "upn"))
     for user in users:
         user["home_country"] = user["usage_location"] or tenant.country  # as rating routes a user without one
         plans = plans_by_user.get(user["id"], set())
-        licence_at = licence_changes.get(str(user["id"]))
-        blocks = judge.outbound(plans, user, licence_at) if user["id"] in phone_users else []
+        license_at = license_changes.get(str(user["id"]))
+        blocks = judge.outbound(plans, user, license_at) if user["id"] in phone_users else []
         if user["id"] in organisers:
-            blocks += judge.dial_out(plans, licence_at)
+            blocks += judge.dial_out(plans, license_at)
         phone = numbers.get(user["id"]) or user["phone_number"]
         lines += [BlockedLine(display_name=user["display_name"], phone=phone, reason=reason, action=action, since=since,
                               upn=user["upn"]) for reason, action, since in blocks]

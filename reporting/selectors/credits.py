@@ -11,10 +11,10 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
-from accounts.validation import country_name
-from billing.models import CreditAccount, LedgerEntry
+from billing.credits.models import CreditAccount, LedgerEntry
+from billing.credits.selectors import credits_balance
 from billing.rating.models import CallRecord
-from billing.selectors import credits_balance
+from core.validation import country_name
 
 ZERO = Decimal("0.00")
 BURN_RATE_DAYS = 28

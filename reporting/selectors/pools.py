@@ -2,9 +2,9 @@
 from dataclasses import dataclass
 from datetime import date
 
-from accounts.validation import country_name
 from billing.rating.models import Capability, MinutePool
 from billing.rating.rules import POOL_CAPABILITY
+from core.validation import country_name
 
 from ..periods import earliest_day
 

@@ -1,4 +1,4 @@
-"""accounts/sql.py: the hot path's plain SQL reads and writes rows exactly as the ORM does, on SQLite and PostgreSQL."""
+"""core/sql.py: the hot path's plain SQL reads and writes rows exactly as the ORM does, on SQLite and PostgreSQL."""
 import datetime
 import uuid
 from decimal import Decimal
@@ -7,10 +7,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import sql
 from accounts.models import Tenant, User
-from billing.models import CreditAccount, Reservation
+from billing.credits.models import CreditAccount, Reservation
 from billing.notifications.models import NotificationSettings
+from core import sql
 
 pytestmark = pytest.mark.django_db
 

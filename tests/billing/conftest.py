@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.services import credits_add_funds, payment_method_add_card
+from billing.credits.services import credits_add_funds, payment_method_add_card
 
 VISA = "4242 4242 4242 4242"
 DECLINED = "4000 0000 0000 0002"

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from billing.models import GatewayCharge, LedgerEntry, Purchase
-from billing.services import credits_debit, credits_reserve
+from billing.credits.models import GatewayCharge, LedgerEntry, Purchase
+from billing.credits.services import credits_debit, credits_reserve
 
 from .conftest import DECLINED, VISA, future_year
 

@@ -5,10 +5,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import AuditLog, Tenant
-from billing.exceptions import PurchaseNotAllowed
-from billing.models import AutoRechargeSettings
-from billing.selectors import credits_balance
-from billing.services import (
+from billing.credits.exceptions import PurchaseNotAllowed
+from billing.credits.models import AutoRechargeSettings
+from billing.credits.selectors import credits_balance
+from billing.credits.services import (
     auto_recharge_record_failure,
     auto_recharge_update,
     credits_debit,

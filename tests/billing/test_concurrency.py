@@ -11,11 +11,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from billing.exceptions import InsufficientCredits
-from billing.ledger_check import ledger_problems
-from billing.models import LedgerEntry, Lot, Purchase
-from billing.selectors import credits_balance
-from billing.services import credits_add_funds, credits_debit, payment_method_add_card
+from billing.credits.exceptions import InsufficientCredits
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import LedgerEntry, Lot, Purchase
+from billing.credits.selectors import credits_balance
+from billing.credits.services import credits_add_funds, credits_debit, payment_method_add_card
 from tests.factories import TenantFactory
 
 from .conftest import VISA, future_year

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Tenant
-from billing.models import AutoRechargeSettings, GatewayCharge, LedgerEntry, Purchase
-from billing.services import credits_debit
+from billing.credits.models import AutoRechargeSettings, GatewayCharge, LedgerEntry, Purchase
+from billing.credits.services import credits_debit
 
 from .conftest import DECLINED
 

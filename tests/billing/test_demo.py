@@ -1,13 +1,13 @@
-"""The Contoso demo: funded, auto-recharge on, a card on file, a year of purchases with expired lots, licences."""
+"""The Contoso demo: funded, auto-recharge on, a card on file, a year of purchases with expired lots, licenses."""
 from decimal import Decimal
 from io import StringIO
 
 from django.core.management import call_command
 
 from accounts.models import Tenant
-from billing.ledger_check import ledger_problems
-from billing.models import LedgerEntry, Lot, PaymentMethod, Purchase
-from billing.selectors import auto_recharge_settings, credits_balance
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import LedgerEntry, Lot, PaymentMethod, Purchase
+from billing.credits.selectors import auto_recharge_settings, credits_balance
 from licensing.models import AssignedPlan, LicenseAssignment
 
 

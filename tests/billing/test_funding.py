@@ -7,11 +7,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from accounts.models import AuditLog, Tenant
-from billing.exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNotAllowed
-from billing.ledger_check import ledger_problems
-from billing.models import GatewayCharge, LedgerEntry, Lot, PaymentMethod, Purchase
-from billing.rules import MCA_ACCOUNT, REGION_MISMATCH, add_months
-from billing.services import auto_recharge_record_failure, auto_recharge_update, credits_add_funds, payment_method_add_invoice
+from billing.credits.exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNotAllowed
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import GatewayCharge, LedgerEntry, Lot, PaymentMethod, Purchase
+from billing.credits.rules import MCA_ACCOUNT, REGION_MISMATCH, add_months
+from billing.credits.services import (
+    auto_recharge_record_failure,
+    auto_recharge_update,
+    credits_add_funds,
+    payment_method_add_invoice,
+)
 from licensing.models import Subscription
 from tests.factories import TenantFactory
 
@@ -40,7 +45,7 @@ def test_add_funds_writes_a_purchase_a_ledger_entry_and_a_lot_expiring_in_twelve
     assert ledger_problems() == []
 
 
-def test_first_funding_adds_the_communications_credits_licences_and_later_ones_leave_them(tenant, fund):
+def test_first_funding_adds_the_communications_credits_licenses_and_later_ones_leave_them(tenant, fund):
     fund(100)
     subscription = Subscription.objects.get(tenant=tenant, product__sku_part_number="MCOPSTNC")
     assert subscription.enabled_units == 10_000_000
@@ -112,8 +117,8 @@ def test_a_card_past_its_expiry_is_refused_before_any_charge(tenant, card, billi
 
 
 def test_a_stored_card_charged_after_its_expiry_month_fails_at_the_gateway(tenant, card, billing_admin):
-    from billing.gateway.sandbox import SandboxGateway
-    from billing.models import GatewayCard
+    from billing.credits.gateway.sandbox import SandboxGateway
+    from billing.credits.models import GatewayCard
 
     GatewayCard.objects.filter(token=card.gateway_token).update(exp_year=timezone.localdate().year - 1)
     result = SandboxGateway().charge(token=card.gateway_token, amount=Decimal("10.00"), currency="USD",

@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from billing.gateway import CardRejected, GatewayIdempotencyConflict, PaymentGateway, get_gateway
-from billing.gateway.cards import brand_of, card_problem, digits_of, luhn_valid
-from billing.gateway.sandbox import SandboxGateway
-from billing.models import GatewayCharge
+from billing.credits.gateway import CardRejected, GatewayIdempotencyConflict, PaymentGateway, get_gateway
+from billing.credits.gateway.cards import brand_of, card_problem, digits_of, luhn_valid
+from billing.credits.gateway.sandbox import SandboxGateway
+from billing.credits.models import GatewayCharge
 
 from .conftest import future_year
 
@@ -76,6 +76,6 @@ def test_the_payment_gateway_setting_plugs_in_another_gateway(settings):
     assert isinstance(get_gateway(), SandboxGateway)
     settings.PAYMENT_GATEWAY = "tests.billing.test_gateway.RecordingGateway"
     assert isinstance(get_gateway(), RecordingGateway)
-    settings.PAYMENT_GATEWAY = "billing.models.Lot"
-    with pytest.raises(TypeError, match="not a billing.gateway.PaymentGateway subclass"):
+    settings.PAYMENT_GATEWAY = "billing.credits.models.Lot"
+    with pytest.raises(TypeError, match="not a billing.credits.gateway.PaymentGateway subclass"):
         get_gateway()

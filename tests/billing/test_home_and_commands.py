@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from billing.selectors import credits_balance
-from billing.services import auto_recharge_update
+from billing.credits.selectors import credits_balance
+from billing.credits.services import auto_recharge_update
 
 
 def test_home_shows_the_credits_card_to_billing_admins(client_as, billing_admin, tenant, fund, card):

@@ -8,11 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from billing.exceptions import IdempotencyConflict, InsufficientCredits
-from billing.ledger_check import ledger_problems
-from billing.models import AppendOnlyError, GatewayRefund, LedgerEntry, Lot
-from billing.selectors import credits_balance
-from billing.services import credits_adjust, credits_debit, credits_refund
+from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import AppendOnlyError, GatewayRefund, LedgerEntry, Lot
+from billing.credits.selectors import credits_balance
+from billing.credits.services import credits_adjust, credits_debit, credits_refund
 
 
 def D(value):

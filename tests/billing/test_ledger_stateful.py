@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule, run_state_machine_as_test
 
-from billing.exceptions import InsufficientCredits
-from billing.ledger_check import ledger_problems
-from billing.models import Lot
-from billing.selectors import credits_balance
-from billing.services import (
+from billing.credits.exceptions import InsufficientCredits
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import Lot
+from billing.credits.selectors import credits_balance
+from billing.credits.services import (
     credits_add_funds,
     credits_debit,
     credits_expire_lots,

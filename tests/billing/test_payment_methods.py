@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from billing.models import AutoRechargeSettings, PaymentMethod
-from billing.services import (
+from billing.credits.models import AutoRechargeSettings, PaymentMethod
+from billing.credits.services import (
     auto_recharge_update,
     payment_method_add_card,
     payment_method_remove,

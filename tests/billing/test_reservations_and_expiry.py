@@ -7,18 +7,18 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from billing.exceptions import IdempotencyConflict, InsufficientCredits
-from billing.ledger_check import ledger_problems
-from billing.models import LedgerEntry, Reservation
-from billing.selectors import credits_balance
-from billing.services import (
+from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import LedgerEntry, Reservation
+from billing.credits.selectors import credits_balance
+from billing.credits.services import (
     credits_debit,
     credits_expire_lots,
     credits_expire_reservations,
     credits_release,
     credits_reserve,
 )
-from billing.tasks import expire_due_credits
+from billing.credits.tasks import expire_due_credits
 
 
 def D(value):
@@ -109,7 +109,7 @@ def test_a_debit_never_spends_a_lot_past_its_expiry(tenant, fund):
 
 def test_the_daily_task_expires_lots_and_reservations_of_every_tenant(tenant, other_tenant, fund, add_card,
                                                                     other_tenant_admin):
-    from billing.services import credits_add_funds
+    from billing.credits.services import credits_add_funds
 
     fund(100, at=timezone.now() - timedelta(days=400))
     theirs = add_card(for_tenant=other_tenant, actor=other_tenant_admin)

@@ -70,8 +70,8 @@ def test_bulk_assign_beyond_what_is_left_assigns_none_and_says_why(page, sign_in
     panel = page.get_by_role("dialog", name="Manage product licenses")
     panel.locator(".license-option", has_text="Microsoft Teams Domestic and International").get_by_role("checkbox").check()
     panel.get_by_role("button", name="Save changes").click()
-    expect(panel.get_by_role("alert").filter(has_text="licences needed")).to_contain_text(
-        "11 licences needed, 5 available. No licences were assigned.")
+    expect(panel.get_by_role("alert").filter(has_text="licenses needed")).to_contain_text(
+        "11 licenses needed, 5 available. No licenses were assigned.")
     screenshot("licensing-manage-licenses-error")
     assert not LicenseAssignment.objects.filter(product__sku_part_number="MCOPSTN2").exists()
 
@@ -121,7 +121,7 @@ def test_search_filter_and_sort_update_the_table(page, sign_in, user_admin, esta
     screenshot("licensing-active-users-sorted")
 
 
-def test_add_a_user_with_a_licence(page, sign_in, global_admin, estate, screenshot):
+def test_add_a_user_with_a_license(page, sign_in, global_admin, estate, screenshot):
     sign_in(global_admin)
     page.goto("/users/active/")
     page.get_by_role("link", name="Add a user").click()
@@ -171,7 +171,7 @@ def test_block_sign_in_and_edit_contact_information(page, sign_in, user_admin, e
     expect(page.get_by_role("row", name=re.compile("Lee Gu"))).to_contain_text("Sign-in blocked")
 
 
-def test_billing_admin_buys_and_removes_licences(page, sign_in, billing_admin, estate, screenshot):
+def test_billing_admin_buys_and_removes_licenses(page, sign_in, billing_admin, estate, screenshot):
     sign_in(billing_admin)
     page.get_by_role("navigation", name="Admin center navigation").get_by_role("link", name="Your products").click()
     expect(page.get_by_role("heading", name="Your products")).to_be_visible()
@@ -187,7 +187,7 @@ def test_billing_admin_buys_and_removes_licences(page, sign_in, billing_admin, e
     panel = page.get_by_role("dialog", name="Remove licenses")
     panel.get_by_label("New quantity").fill("1")
     panel.get_by_role("button", name="Save").click()
-    expect(panel.get_by_role("alert")).to_contain_text("2 licences of Microsoft Teams Domestic Calling Plan are assigned")
+    expect(panel.get_by_role("alert")).to_contain_text("2 licenses of Microsoft Teams Domestic Calling Plan are assigned")
     panel.get_by_label("New quantity").fill("10")
     panel.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("total-licenses")).to_have_text("10")

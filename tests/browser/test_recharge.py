@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from billing.services import auto_recharge_update, credits_add_funds, credits_debit, payment_method_add_card
+from billing.credits.services import auto_recharge_update, credits_add_funds, credits_debit, payment_method_add_card
 from tests.billing.factories import ensure_recommended_funding
 from tests.licensing.factories import ensure_catalogue
 

@@ -15,8 +15,8 @@ from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from billing.credits.services import credits_add_funds, credits_debit, payment_method_add_card
 from billing.rating.models import CallRecord, MinutePool
-from billing.services import credits_add_funds, credits_debit, payment_method_add_card
 from reporting.periods import preset_range
 from tests.factories import UserFactory
 from tests.reporting.factories import BlockedCallFactory, CallRecordFactory, MinutePoolFactory
@@ -199,7 +199,7 @@ def test_minute_pools_and_blocked_users(page, sign_in, teams_comms_admin, tenant
                        callee_number="+19005550100", reason="premium_destination")
     page.get_by_role("link", name="PSTN blocked users").click()
     blocked = page.get_by_test_id("blocked-table")
-    expect(blocked.get_by_role("row", name="Tom Phone")).to_contain_text("No Calling Plan licence")
+    expect(blocked.get_by_role("row", name="Tom Phone")).to_contain_text("No Calling Plan license")
     expect(page.get_by_test_id("attempts-table")).to_contain_text("Premium-rate destination")
     screenshot("reports-blocked-users")
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
-from billing.models import CreditAccount, LedgerEntry
+from billing.credits.models import CreditAccount, LedgerEntry
 from core.money import MoneySum, as_money, cents, money_sum, money_sums, money_text
 from tests.factories import TenantFactory
 

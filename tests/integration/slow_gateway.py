@@ -3,7 +3,7 @@ money at the processor but not yet written the ledger, the moment a lost worker 
 import os
 import time
 
-from billing.gateway.sandbox import SandboxGateway
+from billing.credits.gateway.sandbox import SandboxGateway
 
 
 class SlowSandboxGateway(SandboxGateway):

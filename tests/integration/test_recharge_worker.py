@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
+from billing.credits.services import auto_recharge_update, credits_add_funds, credits_debit, payment_method_add_card
+from billing.credits.tasks import sweep_recharges
 from billing.invoices.models import Invoice
-from billing.ledger_check import ledger_problems
-from billing.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
 from billing.notifications.models import EmailLog
 from billing.notifications.services import recipient_add
-from billing.services import auto_recharge_update, credits_add_funds, credits_debit, payment_method_add_card
-from billing.tasks import sweep_recharges
 
 from .conftest import REFUSED, free_port, wait_for
 
@@ -93,7 +93,8 @@ def test_twenty_concurrent_debits_across_the_trigger_recharge_once(contoso, star
     wait_for(lambda: Invoice.objects.filter(tenant=contoso, kind="purchase").exclude(pdf="").count() == 2, timeout=60,
              what="the worker to render both invoices' PDFs", worker=worker)
     sweep_recharges.delay()  # beat's next sweep finds nothing to do
-    wait_for(lambda: "Task billing.tasks.sweep_recharges" in worker.log_tail(), timeout=20, what="the sweep", worker=worker)
+    wait_for(lambda: "Task billing.credits.tasks.sweep_recharges" in worker.log_tail(), timeout=20, what="the sweep",
+             worker=worker)
     worker.stop()
     attempt = assert_recharged_once(contoso, smtp_server, contoso.admin_emails)
     assert attempt.claims == 1 and "{'started': 0, 'resumed': 0}" in worker.log_tail(100_000)

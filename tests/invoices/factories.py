@@ -10,15 +10,8 @@ from importlib import import_module
 from django.apps import apps
 from pypdf import PdfReader
 
-from billing.invoices.models import Invoice
-from billing.invoices.services import invoice_issue_for_purchase, statement_issue
-from billing.invoices.statements import StatementData
-from billing.invoices.synthetic import Caller, statement_data_from_calls, synthetic_calls
-from billing.models import LedgerEntry
-from billing.rating.lookup import rate_cache
-from billing.rating.models import RateDeckVersion, TenantPhoneNumber
-from billing.rating.services import call_authorize, call_complete, call_records_import
-from billing.services import (
+from billing.credits.models import LedgerEntry
+from billing.credits.services import (
     credits_add_funds,
     credits_adjust,
     credits_debit,
@@ -26,6 +19,13 @@ from billing.services import (
     credits_refund,
     payment_method_add_card,
 )
+from billing.invoices.models import Invoice
+from billing.invoices.services import invoice_issue_for_purchase, statement_issue
+from billing.invoices.statements import StatementData
+from billing.invoices.synthetic import Caller, statement_data_from_calls, synthetic_calls
+from billing.rating.lookup import rate_cache
+from billing.rating.models import RateDeckVersion, TenantPhoneNumber
+from billing.rating.services import call_authorize, call_complete, call_records_import
 from tests.rating.factories import DE_FIXED, EG_FIXED, JP_FIXED, UK_FIXED, UK_MOBILE, US_FIXED, make_caller, service_number
 
 FR_FIXED = "+33142685300"
@@ -95,7 +95,7 @@ def fund(tenant, card, amount, *, key, actor, kind=LedgerEntry.Kind.PURCHASE):
 
 
 def callers_with_credits(tenant):
-    """Users with a Domestic Calling Plan and the Communications Credits licence: their international calls
+    """Users with a Domestic Calling Plan and the Communications Credits license: their international calls
     are charged to credits, their domestic calls come from the plan's pool."""
     return [make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", country=country, upn=upn, display_name=name)
             for upn, name, country in CALLERS]

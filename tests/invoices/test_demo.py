@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
+from billing.credits.services import credits_add_funds, credits_debit
 from billing.invoices import demo, synthetic
 from billing.invoices.models import Invoice
 from billing.invoices.statements import StatementData
-from billing.services import credits_add_funds, credits_debit
 from tests.invoices.factories import card_on_file
 
 

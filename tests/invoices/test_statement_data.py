@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from pypdf import PdfReader
 
 from accounts.models import Tenant
-from accounts.validation import country_name
+from billing.credits.models import LedgerEntry
+from billing.credits.services import payment_method_add_invoice
 from billing.invoices.models import Invoice
 from billing.invoices.services import invoice_render_pdf, statement_issue_from_ledger
 from billing.invoices.statement_data import statement_data_for
 from billing.invoices.statements import StatementData
-from billing.models import LedgerEntry
 from billing.rating.models import CallRecord
-from billing.services import payment_method_add_invoice
+from core.validation import country_name
 from tests.invoices.factories import (
     build_march_2026,
     callers_with_credits,

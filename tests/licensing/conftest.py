@@ -7,7 +7,7 @@ from tests.licensing.factories import SubscriptionFactory, product
 
 @pytest.fixture
 def subscribe(tenant):
-    """subscribe("MCOPSTN1", 3) gives the test tenant a subscription of that many licences."""
+    """subscribe("MCOPSTN1", 3) gives the test tenant a subscription of that many licenses."""
 
     def make(part_number, units=25, for_tenant=None):
         return SubscriptionFactory(tenant=for_tenant or tenant, product=product(part_number), enabled_units=units)

@@ -1,10 +1,10 @@
-"""Factories for licensing: subscriptions of catalogue products and raw licence rows for set-up."""
+"""Factories for licensing: subscriptions of catalogue products and raw license rows for set-up."""
 from importlib import import_module
 
 import factory
 from django.apps import apps
 
-from accounts.services import tenant_licences_changed
+from accounts.services import tenant_licenses_changed
 from licensing.models import AssignedPlan, LicenseAssignment, Product, Subscription
 
 
@@ -29,7 +29,7 @@ def give_license(user, part_number, *, disabled=()):
                      enabled=plan.name not in disabled)
         for plan in prod.service_plans.all()
     ])
-    tenant_licences_changed(tenant_id=user.tenant_id)  # as the services do: cached licence counts move on
+    tenant_licenses_changed(tenant_id=user.tenant_id)  # as the services do: cached license counts move on
     return assignment
 
 

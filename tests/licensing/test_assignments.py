@@ -24,7 +24,7 @@ def errors_of(exc):
     return " | ".join(exc.value.message_dict["licenses"])
 
 
-def test_assign_more_keeps_existing_licences_and_audits_each_user(tenant, license_admin, people,
+def test_assign_more_keeps_existing_licenses_and_audits_each_user(tenant, license_admin, people,
                                                                   calling_subscriptions):
     change(tenant, license_admin, people[:2], add=["SPE_E5"])
     result = change(tenant, license_admin, people[:2], add=["MCOPSTN1"])
@@ -51,7 +51,7 @@ def test_unassign_all(tenant, license_admin, people, calling_subscriptions):
     assert not AssignedPlan.objects.exists()
 
 
-def test_no_licence_without_a_usage_location(tenant, license_admin, people, calling_subscriptions):
+def test_no_license_without_a_usage_location(tenant, license_admin, people, calling_subscriptions):
     nowhere = UserFactory(tenant=tenant, display_name="Nomad Nowhere", usage_location="")
     with pytest.raises(ValidationError) as exc:
         change(tenant, license_admin, [people[0], nowhere], add=["SPE_E3"])
@@ -64,20 +64,20 @@ def test_bulk_assign_of_ten_with_three_left_assigns_none_and_says_why(tenant, li
     users = [UserFactory(tenant=tenant) for _ in range(10)]
     with pytest.raises(ValidationError) as exc:
         change(tenant, license_admin, users, add=["SPE_E3"])
-    assert "Microsoft 365 E3: 10 licences needed, 3 available. No licences were assigned." in errors_of(exc)
+    assert "Microsoft 365 E3: 10 licenses needed, 3 available. No licenses were assigned." in errors_of(exc)
     assert not LicenseAssignment.objects.exists()
     assert not AuditLog.objects.filter(action="user.licenses").exists()
 
 
-def test_capacity_counts_licences_other_users_already_hold(tenant, license_admin, people, subscribe):
+def test_capacity_counts_licenses_other_users_already_hold(tenant, license_admin, people, subscribe):
     subscribe("SPE_E3", 3)
     change(tenant, license_admin, people[:2], add=["SPE_E3"])
     change(tenant, license_admin, people[:3], add=["SPE_E3"])  # only people[2] needs a new one
-    with pytest.raises(ValidationError, match="1 licences needed, 0 available"):
+    with pytest.raises(ValidationError, match="1 licenses needed, 0 available"):
         change(tenant, license_admin, people[3:4], add=["SPE_E3"])
 
 
-def test_no_licence_of_a_product_the_tenant_does_not_subscribe_to(tenant, license_admin, people):
+def test_no_license_of_a_product_the_tenant_does_not_subscribe_to(tenant, license_admin, people):
     with pytest.raises(ValidationError, match="no active Microsoft Teams Phone Standard subscription"):
         change(tenant, license_admin, people[:1], add=["MCOEV"])
 
@@ -113,7 +113,7 @@ def test_communications_credits_need_a_calling_plan_or_audio_conferencing(tenant
     assert held(people[0]) == ["MCOMEETADV", "MCOPSTNC"]
 
 
-def test_removing_a_prerequisite_names_the_dependent_licences_and_removes_nothing(tenant, license_admin, people,
+def test_removing_a_prerequisite_names_the_dependent_licenses_and_removes_nothing(tenant, license_admin, people,
                                                                                  calling_subscriptions):
     change(tenant, license_admin, people[:1], add=["MCOEV", "MCOPSTN1"])
     with pytest.raises(ValidationError) as exc:

@@ -35,7 +35,7 @@ def race(count, work):
     return results, errors
 
 
-def test_racing_assignments_of_the_last_licences_never_overshoot():
+def test_racing_assignments_of_the_last_licenses_never_overshoot():
     ensure_catalogue()
     tenant = TenantFactory()
     e3 = product("SPE_E3")

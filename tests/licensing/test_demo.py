@@ -1,4 +1,4 @@
-"""licensing.demo.seed: a realistic, deterministic, idempotent Contoso licence estate without MCOPSTNC."""
+"""licensing.demo.seed: a realistic, deterministic, idempotent Contoso license estate without MCOPSTNC."""
 import io
 from collections import Counter
 
@@ -42,9 +42,9 @@ def test_demo_seed_is_realistic_and_idempotent(db):
 
 
 def test_demo_plan_is_pinned_so_every_install_shows_the_same_estate(db):
-    """The same directory always gives the same licences: a changed generator changes these numbers."""
+    """The same directory always gives the same licenses: a changed generator changes these numbers."""
     tenant = accounts_demo.seed(stdout=io.StringIO())
-    planned = demo.plan_licences(list(tenant.users.prefetch_related("role_rows")))
+    planned = demo.plan_licenses(list(tenant.users.prefetch_related("role_rows")))
     counts = Counter(part for parts in planned.values() for part in parts)
     assert len(planned) == 276
     assert counts == {"SPE_E5": 149, "SPE_E3": 127, "MCOEV": 41, "MCOPSTN1": 79, "MCOPSTN2": 26, "MCOPSTN5": 4,

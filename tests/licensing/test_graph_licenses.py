@@ -81,7 +81,7 @@ def test_over_assignment_is_a_400_and_assigns_nothing(api, tenant, adele, subscr
     subscribe("SPE_E3", 1)
     give_license(UserFactory(tenant=tenant), "SPE_E3")
     message = assert_graph_error(assign(api, adele, add=[E3]), 400)
-    assert "1 licences needed, 0 available" in message
+    assert "1 licenses needed, 0 available" in message
     assert held(adele) == []
 
 

@@ -37,7 +37,7 @@ def test_list_users_returns_graph_default_properties(tenant, api):
     assert "@odata.nextLink" not in body
 
 
-def test_select_returns_only_the_named_properties_with_assigned_licences(tenant, api):
+def test_select_returns_only_the_named_properties_with_assigned_licenses(tenant, api):
     user = UserFactory(tenant=tenant, usage_location="GB")
     give_license(user, "SPE_E5", disabled={"MCOMEETADV"})
     body = api.get("/v1.0/users", {"$select": "id,usageLocation,assignedLicenses,accountEnabled"}).json()
@@ -161,7 +161,7 @@ def test_patch_refuses_to_clear_the_usage_location_of_a_licensed_user(tenant, ap
     user = UserFactory(tenant=tenant, usage_location="US")
     give_license(user, "SPE_E3")
     message = assert_graph_error(api.patch(f"/v1.0/users/{user.pk}", {"usageLocation": None}, format="json"), 400)
-    assert "licences need a usage location" in message
+    assert "licenses need a usage location" in message
     user.refresh_from_db()
     assert user.usage_location == "US"
 

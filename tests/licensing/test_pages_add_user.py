@@ -1,4 +1,4 @@
-"""Add a user, step by step without JavaScript: basics, licences, optional settings, Finish adding."""
+"""Add a user, step by step without JavaScript: basics, licenses, optional settings, Finish adding."""
 from accounts.models import User
 from licensing.models import LicenseAssignment
 from tests.licensing.factories import product
@@ -18,7 +18,7 @@ def walk(client, *, username="patti", products=(), location="CA", password="", r
     return client.post(f"{BASE}finish/")
 
 
-def test_add_a_user_with_licences_and_an_automatic_password(client_as, user_admin, calling_subscriptions):
+def test_add_a_user_with_licenses_and_an_automatic_password(client_as, user_admin, calling_subscriptions):
     response = walk(client_as(user_admin), products=["SPE_E5", "MCOPSTN1"])
     assert response.status_code == 200
     user = User.objects.get(upn="patti@contoso.test")
@@ -29,7 +29,7 @@ def test_add_a_user_with_licences_and_an_automatic_password(client_as, user_admi
         "SPE_E5", "MCOPSTN1"}
 
 
-def test_a_licence_that_cannot_be_assigned_creates_nobody(client_as, user_admin, calling_subscriptions):
+def test_a_license_that_cannot_be_assigned_creates_nobody(client_as, user_admin, calling_subscriptions):
     response = walk(client_as(user_admin), products=["MCOPSTN1"])
     assert "needs Microsoft Teams Phone Standard" in response.content.decode()
     assert not User.objects.filter(upn="patti@contoso.test").exists()
@@ -41,7 +41,7 @@ def test_own_password_must_be_strong(client_as, user_admin, calling_subscription
     assert not User.objects.filter(upn="patti@contoso.test").exists()
 
 
-def test_licences_need_a_location_on_the_licences_step(client_as, user_admin, calling_subscriptions):
+def test_licenses_need_a_location_on_the_licenses_step(client_as, user_admin, calling_subscriptions):
     client = client_as(user_admin)
     client.post(BASE, {"display_name": "Patti", "username": "patti", "auto_password": "on"})
     response = client.post(f"{BASE}licenses/", {"usage_location": "", "products": [str(product("SPE_E3").pk)]})

@@ -32,7 +32,7 @@ def test_your_products_query_count_is_constant(client_as, billing_admin, subscri
         client.get("/billing/products/")
 
 
-def test_buy_licences_adds_to_the_total_once_per_form(client_as, billing_admin, subscribe):
+def test_buy_licenses_adds_to_the_total_once_per_form(client_as, billing_admin, subscribe):
     subscription = subscribe("MCOPSTN1", 20)
     client = client_as(billing_admin)
     for _ in range(2):  # a double submit of the same form
@@ -42,14 +42,14 @@ def test_buy_licences_adds_to_the_total_once_per_form(client_as, billing_admin, 
     assert subscription.enabled_units == 25
 
 
-def test_remove_licences_refuses_below_assigned(client_as, billing_admin, tenant, subscribe):
+def test_remove_licenses_refuses_below_assigned(client_as, billing_admin, tenant, subscribe):
     subscription = subscribe("MCOPSTN1", 20)
     for _ in range(3):
         give_license(UserFactory(tenant=tenant), "MCOPSTN1")
     client = client_as(billing_admin)
     response = client.post(f"/billing/products/{subscription.pk}/remove/", {"quantity": "2", "idempotency_key": "r1"},
                            HTTP_HX_REQUEST="true")
-    assert "3 licences of Microsoft Teams Domestic Calling Plan are assigned" in response.content.decode()
+    assert "3 licenses of Microsoft Teams Domestic Calling Plan are assigned" in response.content.decode()
     subscription.refresh_from_db()
     assert subscription.enabled_units == 20
     response = client.post(f"/billing/products/{subscription.pk}/remove/", {"quantity": "3", "idempotency_key": "r2"},
@@ -97,14 +97,14 @@ def test_licenses_page_and_query_count(client_as, license_admin, tenant, calling
         client.get("/billing/licenses/")
 
 
-def test_assign_licences_from_the_product_enforces_the_rules(client_as, license_admin, tenant, subscribe):
+def test_assign_licenses_from_the_product_enforces_the_rules(client_as, license_admin, tenant, subscribe):
     e3 = subscribe("SPE_E3", 1)
     first, second = UserFactory(tenant=tenant), UserFactory(tenant=tenant)
     nomad = UserFactory(tenant=tenant, usage_location="")
     client = client_as(license_admin)
     url = f"/billing/licenses/{e3.pk}/assign/"
     text = client.post(url, {"user": [str(first.pk), str(second.pk)]}).content.decode()
-    assert "2 licences needed, 1 available" in text
+    assert "2 licenses needed, 1 available" in text
     text = client.post(url, {"user": [str(nomad.pk)]}).content.decode()
     assert "invalid usage location" in text
     assert not LicenseAssignment.objects.exists()
@@ -113,7 +113,7 @@ def test_assign_licences_from_the_product_enforces_the_rules(client_as, license_
     assert LicenseAssignment.objects.filter(user=first).exists()
 
 
-def test_assign_panel_lists_people_without_the_licence(client_as, license_admin, tenant, subscribe):
+def test_assign_panel_lists_people_without_the_license(client_as, license_admin, tenant, subscribe):
     e3 = subscribe("SPE_E3", 5)
     has = UserFactory(tenant=tenant, display_name="Has Already")
     give_license(has, "SPE_E3")
@@ -137,7 +137,7 @@ def test_unassign_a_prerequisite_names_the_dependants(client_as, license_admin, 
     assert not LicenseAssignment.objects.filter(user=user).exists()
 
 
-def test_home_card_shows_licences(client_as, global_admin, tenant, calling_subscriptions):
+def test_home_card_shows_licenses(client_as, global_admin, tenant, calling_subscriptions):
     give_license(UserFactory(tenant=tenant), "SPE_E5")
     html = client_as(global_admin).get("/").content.decode()
     assert "Licensed users" in html

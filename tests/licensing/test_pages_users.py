@@ -15,7 +15,7 @@ def held(user):
     return sorted(LicenseAssignment.objects.filter(user=user).values_list("product__sku_part_number", flat=True))
 
 
-def test_list_shows_licences_and_unlicensed(client_as, user_admin, tenant, calling_subscriptions):
+def test_list_shows_licenses_and_unlicensed(client_as, user_admin, tenant, calling_subscriptions):
     adele = UserFactory(tenant=tenant, display_name="Adele Vance")
     give_license(adele, "SPE_E5")
     give_license(adele, "MCOPSTN1")
@@ -80,7 +80,7 @@ def test_active_users_query_count_does_not_grow_with_users(client_as, user_admin
         give_license(user, "MCOPSTN1")
     client = client_as(user_admin)
     client.get(URL)
-    # session, user, roles, tenant, count, page, licences of the page, products for the filter
+    # session, user, roles, tenant, count, page, licenses of the page, products for the filter
     with django_assert_num_queries(8):
         response = client.get(URL, {"product": "SPE_E5", "sort": "-display_name"})
     assert response.status_code == 200
@@ -123,7 +123,7 @@ def manage(client, users, mode, *parts, htmx=False):
     return client.post(f"{URL}manage-licenses/", data, **extra)
 
 
-def test_manage_licences_assign_more_for_the_selection_in_one_step(client_as, license_admin, people,
+def test_manage_licenses_assign_more_for_the_selection_in_one_step(client_as, license_admin, people,
                                                                    calling_subscriptions):
     client = client_as(license_admin)
     response = manage(client, people[:3], "add", "SPE_E5")
@@ -135,7 +135,7 @@ def test_manage_licences_assign_more_for_the_selection_in_one_step(client_as, li
     assert all(held(p) == ["MCOPSTN1", "SPE_E5"] for p in people[:3])
 
 
-def test_manage_licences_replace_and_unassign_all(client_as, license_admin, people, calling_subscriptions):
+def test_manage_licenses_replace_and_unassign_all(client_as, license_admin, people, calling_subscriptions):
     client = client_as(license_admin)
     manage(client, people[:2], "add", "SPE_E5", "MCOMEETADV")
     manage(client, people[:2], "replace", "SPE_E3")
@@ -144,15 +144,15 @@ def test_manage_licences_replace_and_unassign_all(client_as, license_admin, peop
     assert held(people[0]) == held(people[1]) == []
 
 
-def test_manage_licences_bulk_over_assignment_assigns_none_and_says_why(client_as, license_admin, tenant, subscribe):
+def test_manage_licenses_bulk_over_assignment_assigns_none_and_says_why(client_as, license_admin, tenant, subscribe):
     subscribe("SPE_E3", 3)
     users = [UserFactory(tenant=tenant) for _ in range(10)]
     response = manage(client_as(license_admin), users, "add", "SPE_E3", htmx=True)
-    assert "Microsoft 365 E3: 10 licences needed, 3 available. No licences were assigned." in response.content.decode()
+    assert "Microsoft 365 E3: 10 licenses needed, 3 available. No licenses were assigned." in response.content.decode()
     assert not LicenseAssignment.objects.exists()
 
 
-def test_manage_licences_rules_through_the_page(client_as, license_admin, tenant, people, calling_subscriptions):
+def test_manage_licenses_rules_through_the_page(client_as, license_admin, tenant, people, calling_subscriptions):
     client = client_as(license_admin)
     nomad = UserFactory(tenant=tenant, display_name="Nomad", usage_location="")
     text = manage(client, [nomad], "add", "SPE_E3", htmx=True).content.decode()
@@ -168,21 +168,21 @@ def test_manage_licences_rules_through_the_page(client_as, license_admin, tenant
     assert held(nomad) == []
 
 
-def test_manage_licences_needs_a_selection_and_a_product(client_as, license_admin, people, calling_subscriptions):
+def test_manage_licenses_needs_a_selection_and_a_product(client_as, license_admin, people, calling_subscriptions):
     client = client_as(license_admin)
     assert "Select one or more users" in client.get(f"{URL}manage-licenses/").content.decode()
     text = manage(client, people[:1], "add", htmx=True).content.decode()
     assert "Select at least one license to assign" in text
 
 
-def test_manage_licences_with_another_tenants_user_is_404(client_as, license_admin, people, other_tenant_admin,
+def test_manage_licenses_with_another_tenants_user_is_404(client_as, license_admin, people, other_tenant_admin,
                                                           calling_subscriptions):
     response = manage(client_as(license_admin), [people[0], other_tenant_admin], "add", "SPE_E3")
     assert response.status_code == 404
     assert held(people[0]) == []
 
 
-def test_manage_licences_is_for_licence_managers(client_as, reports_reader, people):
+def test_manage_licenses_is_for_license_managers(client_as, reports_reader, people):
     assert manage(client_as(reports_reader), people[:1], "remove_all").status_code == 403
 
 
@@ -196,7 +196,7 @@ def panel_save(client, user, location, parts, plans=None, htmx=True):
     return client.post(f"{URL}{user.pk}/licenses/", data, **extra)
 
 
-def test_panel_sets_location_licences_and_plan_switches(client_as, license_admin, tenant, calling_subscriptions):
+def test_panel_sets_location_licenses_and_plan_switches(client_as, license_admin, tenant, calling_subscriptions):
     nomad = UserFactory(tenant=tenant, usage_location="")
     client = client_as(license_admin)
     response = panel_save(client, nomad, "GB", ["SPE_E5"], plans={"SPE_E5": ["MCOEV", "TEAMS1"]})
@@ -221,7 +221,7 @@ def test_panel_refuses_to_clear_the_location_of_a_licensed_user(client_as, licen
                                                                calling_subscriptions):
     give_license(people[0], "SPE_E3")
     text = panel_save(client_as(license_admin), people[0], "", ["SPE_E3"]).content.decode()
-    assert "licences need a usage location" in text
+    assert "licenses need a usage location" in text
     people[0].refresh_from_db()
     assert people[0].usage_location == "US"
 

@@ -87,7 +87,7 @@ def test_entitlement_of_an_unknown_plan_names_it(db):
         entitlement_for("NOPE")
 
 
-def test_licensed_user_count_counts_people_not_licences(tenant, other_tenant):
+def test_licensed_user_count_counts_people_not_licenses(tenant, other_tenant):
     first, second = UserFactory(tenant=tenant), UserFactory(tenant=tenant)
     UserFactory(tenant=tenant)
     give_license(first, "SPE_E5")

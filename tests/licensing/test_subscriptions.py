@@ -1,4 +1,4 @@
-"""Subscriptions: the Communications Credits guarantee, buying and removing licences through the ledger."""
+"""Subscriptions: the Communications Credits guarantee, buying and removing licenses through the ledger."""
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -75,7 +75,7 @@ def test_buy_refuses_a_quantity_that_is_not_a_positive_whole_number(tenant, bill
     assert not Subscription.objects.exists()
 
 
-def test_remove_cannot_go_below_the_licences_assigned(tenant, billing_admin, global_admin):
+def test_remove_cannot_go_below_the_licenses_assigned(tenant, billing_admin, global_admin):
     phone = product("MCOEV")
     subscription = subscription_buy(tenant=tenant, product=phone, quantity=5, actor=billing_admin,
                                     idempotency_key="buy")
@@ -84,7 +84,7 @@ def test_remove_cannot_go_below_the_licences_assigned(tenant, billing_admin, glo
     with pytest.raises(ValidationError) as exc:
         subscription_remove_licenses(subscription=subscription, new_quantity=1, actor=billing_admin,
                                      idempotency_key="rm1")
-    assert "2 licences of Microsoft Teams Phone Standard are assigned" in exc.value.message_dict["new_quantity"][0]
+    assert "2 licenses of Microsoft Teams Phone Standard are assigned" in exc.value.message_dict["new_quantity"][0]
     subscription.refresh_from_db()
     assert subscription.enabled_units == 5
     subscription = subscription_remove_licenses(subscription=subscription, new_quantity=2, actor=billing_admin,

@@ -1,4 +1,4 @@
-"""GET/POST /api/v1/subscriptions: Your products over the API, buying licences by SKU part number."""
+"""GET/POST /api/v1/subscriptions: Your products over the API, buying licenses by SKU part number."""
 import pytest
 
 from licensing.models import Subscription, SubscriptionQuantityChange
@@ -22,7 +22,7 @@ def test_list_subscriptions_with_assigned_and_available(api, tenant, subscribe):
     assert line["pricePerLicensePerMonth"] == {"amount": "12.00", "currency": "USD"}
 
 
-def test_buy_licences_creates_then_adds(api, tenant):
+def test_buy_licenses_creates_then_adds(api, tenant):
     first = api.post("/api/v1/subscriptions", {"skuPartNumber": "MCOPSTN1", "quantity": 10}, format="json")
     assert first.status_code == 201, first.content
     second = api.post("/api/v1/subscriptions", {"skuPartNumber": "mcopstn1", "quantity": 5}, format="json")

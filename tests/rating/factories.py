@@ -1,9 +1,9 @@
-"""Set-up helpers of the call tests: a calling rate deck, callers with licences and numbers, credits, pools."""
+"""Set-up helpers of the call tests: a calling rate deck, callers with licenses and numbers, credits, pools."""
 import itertools
 from decimal import Decimal
 
+from billing.credits.services import credits_adjust
 from billing.rating.models import MinutePool, TenantPhoneNumber
-from billing.services import credits_adjust
 from tests.factories import UserFactory
 from tests.licensing.factories import give_license
 
@@ -41,15 +41,15 @@ _numbers = itertools.count(100)
 _keys = itertools.count(1)
 
 
-def make_caller(tenant, *licences, country="US", upn=None, number=None, display_name=None):
-    """A user of `tenant` located in `country` holding `licences` (SKU part numbers), with a user number if given."""
+def make_caller(tenant, *licenses, country="US", upn=None, number=None, display_name=None):
+    """A user of `tenant` located in `country` holding `licenses` (SKU part numbers), with a user number if given."""
     fields = {"tenant": tenant, "usage_location": country}
     if upn:
         fields["upn"] = upn
     if display_name:
         fields["display_name"] = display_name
     user = UserFactory(**fields)
-    for part in licences:
+    for part in licenses:
         give_license(user, part)
     if number:
         TenantPhoneNumber.objects.create(tenant=tenant, e164=number, country=country, kind=TenantPhoneNumber.Kind.USER,

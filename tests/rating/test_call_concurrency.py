@@ -7,12 +7,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from billing.models import LedgerEntry, Reservation
+from billing.credits.models import LedgerEntry, Reservation
+from billing.credits.selectors import credits_balance
 from billing.rating.models import CallAuthorization, CallRecord, MinutePool
 from billing.rating.pools import pool_month
 from billing.rating.selectors import today_utc
 from billing.rating.services import call_authorize, call_complete, call_records_import, rate_deck_import
-from billing.selectors import credits_balance
 from tests.factories import TenantFactory
 from tests.licensing.factories import ensure_catalogue
 from tests.rating.conftest import deck_csv
@@ -88,7 +88,7 @@ def test_50_concurrent_authorizations_never_grant_more_minutes_than_the_balance_
 def test_concurrent_calls_never_hold_more_pool_minutes_than_are_left(calling_tenant, settings):
     settings.RATING_MAX_CALL_MINUTES = 4
     tenant = calling_tenant
-    users = [make_caller(tenant, "MCOEV", "MCOPSTN1") for _ in range(30)]  # no credits licence: the pool or nothing
+    users = [make_caller(tenant, "MCOEV", "MCOPSTN1") for _ in range(30)]  # no credits license: the pool or nothing
     pool = pool_used(tenant, month=pool_month(timezone.now()), kind=MinutePool.Kind.DOMESTIC, plan="MCOPSTN1",
                      used=30 * 3000 - 25)
     now = timezone.now()

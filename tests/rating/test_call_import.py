@@ -7,11 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditLog
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
+from billing.credits.selectors import credits_balance
+from billing.credits.services import credits_debit
 from billing.rating.models import CallRecord, MinutePool, MinutePoolUsage, TenantPhoneNumber
 from billing.rating.services import call_authorize, call_records_import
-from billing.selectors import credits_balance
-from billing.services import credits_debit
 from tests.rating.factories import (
     EG_FIXED,
     UK_MOBILE,
@@ -159,7 +159,7 @@ def test_a_pool_running_out_within_a_batch_sends_the_rest_to_credits(tenant, ada
 
 def test_each_row_of_a_batch_is_routed_by_its_own_caller_and_destination(tenant, ada, now):
     add_credits(tenant, "10.00")
-    make_caller(tenant, "MCOEV", "MCOPSTN1", upn="bob@contoso.test")  # a calling plan, no credits licence
+    make_caller(tenant, "MCOEV", "MCOPSTN1", upn="bob@contoso.test")  # a calling plan, no credits license
     make_caller(tenant, "MCOPSTN1", "MCOPSTNC", upn="cy@contoso.test")  # no Teams Phone
     start = now - datetime.timedelta(hours=1)
 
@@ -172,9 +172,9 @@ def test_each_row_of_a_batch_is_routed_by_its_own_caller_and_destination(tenant,
     assert records == {"ada-us": ("MCOPSTN1", 2, 0), "ada-uk": ("MCOPSTNPP", 0, Decimal("0.45")),
                        "bob-us": ("MCOPSTN1", 2, 0), "ada-uk-again": ("MCOPSTNPP", 0, Decimal("0.45"))}
     assert [(e.index, e.field, e.call_id, e.message) for e in result.errors] == [
-        (3, "user_principal_name", "bob-uk", "Not recorded: no communications credits licence."),
-        (4, "user_principal_name", "cy-us", "Not recorded: no teams phone licence."),
-        (5, "user_principal_name", "cy-uk", "Not recorded: no teams phone licence."),
+        (3, "user_principal_name", "bob-uk", "Not recorded: no communications credits license."),
+        (4, "user_principal_name", "cy-us", "Not recorded: no teams phone license."),
+        (5, "user_principal_name", "cy-uk", "Not recorded: no teams phone license."),
     ]
 
 

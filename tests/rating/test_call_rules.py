@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
+from billing.credits.selectors import credits_balance
 from billing.rating.models import BlockedCall, CallRecord, TenantPhoneNumber
 from billing.rating.services import call_authorize, call_complete
-from billing.selectors import credits_balance
 from tests.rating.factories import (
     DE_FIXED,
     EG_FIXED,
@@ -37,7 +37,7 @@ INTERNATIONAL = ("MCOEV", "MCOPSTN2", "MCOPSTNC")
 @dataclass
 class Case:
     name: str
-    licences: tuple
+    licenses: tuple
     callee: str
     seconds: int = 61
     call_type: str = "user_out"
@@ -64,19 +64,19 @@ CASES = [
          capability="MCOPSTN2"),
     Case("domestic-only plan: international call paid by credits", CALLING, DE_FIXED, seconds=59, charge="0.03",
          credit_minutes=1),
-    Case("domestic-only plan without the Communications Credits licence: international call blocked",
+    Case("domestic-only plan without the Communications Credits license: international call blocked",
          ("MCOEV", "MCOPSTN1"), DE_FIXED, blocked="no_credits_license"),
     Case("premium destination blocked even with credits", CALLING, US_PREMIUM, blocked="premium_destination"),
     Case("UK premium (09xx) blocked", CALLING, UK_PREMIUM, country="GB", blocked="premium_destination"),
     Case("UK shared-cost is outside the pool and payable from credits: 90 s at $0.10/min", CALLING, UK_SHARED_COST,
          seconds=90, country="GB", charge="0.20", credit_minutes=2),
-    Case("UK shared-cost without the Communications Credits licence is blocked", ("MCOEV", "MCOPSTN1"), UK_SHARED_COST,
+    Case("UK shared-cost without the Communications Credits license is blocked", ("MCOEV", "MCOPSTN1"), UK_SHARED_COST,
          country="GB", blocked="no_credits_license"),
     Case("no Teams Phone: blocked", ("MCOPSTN1", "MCOPSTNC"), US_FIXED, blocked="no_teams_phone"),
     Case("Teams Phone without a calling plan: blocked", ("MCOEV", "MCOPSTNC"), US_FIXED, blocked="no_calling_plan"),
     Case("Pay-As-You-Go: every outbound minute from credits", ("MCOEV", "MCOPSTN_PAYG_1", "MCOPSTNC"), US_FIXED,
          charge="0.04", credit_minutes=2),
-    Case("Pay-As-You-Go without the Communications Credits licence: blocked", ("MCOEV", "MCOPSTN_PAYG_1"), US_FIXED,
+    Case("Pay-As-You-Go without the Communications Credits license: blocked", ("MCOEV", "MCOPSTN_PAYG_1"), US_FIXED,
          blocked="payg_unfunded"),
     Case("Pay-As-You-Go with nothing in the balance: blocked", ("MCOEV", "MCOPSTN_PAYG_1", "MCOPSTNC"), US_FIXED,
          credits="0", blocked="payg_unfunded"),
@@ -89,7 +89,7 @@ CASES = [
     Case("30/6 increments: 45 s bill 48 s at $0.10/min", CALLING, JP_FIXED, seconds=45, charge="0.08", credit_minutes=1),
     Case("unanswered (0 s) call costs nothing, connection fee included", CALLING, UK_MOBILE, seconds=0),
     Case("calling a toll-free number is free", ("MCOEV", "MCOPSTN1"), US_TOLL_FREE, capability="FREECALL"),
-    Case("emergency call with no licence at all: allowed and free", (), "911", call_type="emergency_out",
+    Case("emergency call with no license at all: allowed and free", (), "911", call_type="emergency_out",
          capability="FREECALL", credits="0"),
     Case("incoming call to a user is free", CALLING, USER_NUMBER, call_type="user_in", seconds=600,
          capability="MCOPSTN1", credits="0"),
@@ -103,7 +103,7 @@ CASES = [
          pool_minutes=2, capability="MCOMEETADD"),
     Case("conferencing dial-out outside Zone A is paid by credits: 60 s at $0.50 + $0.10", ("SPE_E5", "MCOPSTNC"),
          EG_FIXED, seconds=60, call_type="conf_out", charge="0.60", fee="0.10", credit_minutes=1),
-    Case("dial-out outside Zone A without the Communications Credits licence: blocked", ("SPE_E5",), EG_FIXED,
+    Case("dial-out outside Zone A without the Communications Credits license: blocked", ("SPE_E5",), EG_FIXED,
          call_type="conf_out", blocked="no_credits_license"),
     Case("dial-out to a premium number: blocked", ("SPE_E5", "MCOPSTNC"), UK_PREMIUM, call_type="conf_out",
          blocked="premium_destination"),
@@ -114,7 +114,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_call_rule(case, tenant, calling_deck, now):
-    user = make_caller(tenant, *case.licences, country=case.country, number=USER_NUMBER)
+    user = make_caller(tenant, *case.licenses, country=case.country, number=USER_NUMBER)
     service_number(tenant, CONFERENCING_NUMBER, TenantPhoneNumber.Kind.CONFERENCING)
     service_number(tenant, TOLL_FREE_NUMBER, TenantPhoneNumber.Kind.TOLL_FREE)
     if Decimal(case.credits):

@@ -5,11 +5,11 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from billing.models import LedgerEntry, Reservation
+from billing.credits.models import LedgerEntry, Reservation
+from billing.credits.selectors import credits_balance
 from billing.rating.api_calls import CallAuthorizeView
 from billing.rating.models import BlockedCall, CallAuthorization, CallRecord
 from billing.rating.services import call_authorizations_expire
-from billing.selectors import credits_balance
 from tests.rating.factories import UK_MOBILE, US_PREMIUM, add_credits, make_caller
 
 pytestmark = pytest.mark.django_db

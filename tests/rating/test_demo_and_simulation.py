@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Tenant
-from billing.ledger_check import ledger_problems
-from billing.models import LedgerEntry
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import LedgerEntry
 from billing.rating.models import BlockedCall, CallAuthorization, CallRecord, TenantPhoneNumber
 from billing.rating.simulation import simulate_traffic
 from core.money import money_sum

@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
+from billing.credits.selectors import credits_balance
 from billing.notifications.models import Notification
 from billing.rating.models import CallAuthorization, MinutePool, MinutePoolUsage
 from billing.rating.pools import pool_month
 from billing.rating.services import call_authorizations_expire, call_authorize, call_complete
-from billing.selectors import credits_balance
 from tests.licensing.factories import give_license
 from tests.rating.factories import (
     EG_FIXED,
@@ -50,7 +50,7 @@ def test_pool_running_out_during_a_call_pays_its_last_minute_and_credits_pay_the
     assert credits_balance(tenant=tenant).balance == Decimal("4.96")
 
 
-def test_without_credits_licence_the_call_may_last_only_the_pools_last_minutes(tenant, calling_deck, now):
+def test_without_credits_license_the_call_may_last_only_the_pools_last_minutes(tenant, calling_deck, now):
     user = make_caller(tenant, "MCOEV", "MCOPSTN1")
     pool_used(tenant, month=pool_month(now), kind=Kind.DOMESTIC, plan="MCOPSTN1", used=2998)
 
@@ -61,7 +61,7 @@ def test_without_credits_licence_the_call_may_last_only_the_pools_last_minutes(t
     assert (record.duration_seconds, record.pool_minutes, record.credit_minutes, record.charge) == (150, 2, 0, 0)
 
 
-def test_exhausted_pool_without_credits_licence_blocks_the_call(tenant, calling_deck, now):
+def test_exhausted_pool_without_credits_license_blocks_the_call(tenant, calling_deck, now):
     user = make_caller(tenant, "MCOEV", "MCOPSTN1")
     pool_used(tenant, month=pool_month(now), kind=Kind.DOMESTIC, plan="MCOPSTN1", used=3000)
 
@@ -134,7 +134,7 @@ def test_international_pool_of_mcopstn2_is_apart_from_its_domestic_pool(tenant, 
     assert pools == {(Kind.INTERNATIONAL, 600, 1), (Kind.DOMESTIC, 3000, 2)}
 
 
-def test_dial_out_pool_is_60_minutes_per_audio_conferencing_licence_for_zone_a_non_premium(tenant, calling_deck, now):
+def test_dial_out_pool_is_60_minutes_per_audio_conferencing_license_for_zone_a_non_premium(tenant, calling_deck, now):
     organiser = make_caller(tenant, "SPE_E5", "MCOPSTNC")
     make_caller(tenant, "SPE_E5")
     make_caller(tenant, "MCOMEETADV")
@@ -152,7 +152,7 @@ def test_dial_out_pool_is_60_minutes_per_audio_conferencing_licence_for_zone_a_n
         Kind.CONFERENCING, "MCOMEETADV", "", 180, 2)
 
 
-def test_pool_capacity_follows_the_licences_at_the_time_of_the_call(tenant, calling_deck, now):
+def test_pool_capacity_follows_the_licenses_at_the_time_of_the_call(tenant, calling_deck, now):
     user = make_caller(tenant, "MCOEV", "MCOPSTN1")
     place(tenant, user, US_FIXED, now, "c1", 60)
     colleague = make_caller(tenant, "MCOEV")
@@ -210,19 +210,19 @@ def test_holds_never_completed_expire_and_give_back_minutes_and_credit(tenant, c
     assert call_authorizations_expire(now=decision.expires_at) == 0
 
 
-def test_the_pools_plain_sql_licence_count_equals_the_licensing_selector(tenant):
+def test_the_pools_plain_sql_license_count_equals_the_licensing_selector(tenant):
     from billing.rating.pools import plan_holder_counts
     from licensing.selectors import assigned_plan_counts
 
-    for country, licences in (("US", ("MCOEV", "MCOPSTN1")), ("US", ("MCOEV", "MCOPSTN1")), ("PR", ("MCOEV", "MCOPSTN1")),
+    for country, licenses in (("US", ("MCOEV", "MCOPSTN1")), ("US", ("MCOEV", "MCOPSTN1")), ("PR", ("MCOEV", "MCOPSTN1")),
                               ("GB", ("MCOEV", "MCOPSTN2")), ("GB", ("MCOEV",))):
-        make_caller(tenant, *licences, country=country)
+        make_caller(tenant, *licenses, country=country)
     for plan in ("MCOPSTN1", "MCOPSTN2", "MCOEV"):
         assert plan_holder_counts(tenant=tenant, plan_name=plan) == assigned_plan_counts(tenant=tenant, plan_names=[plan])
     assert plan_holder_counts(tenant=tenant, plan_name="MCOPSTN1") == {("MCOPSTN1", "US"): 2, ("MCOPSTN1", "PR"): 1}
 
 
-def test_licence_holder_counts_are_kept_until_the_tenants_licences_change(tenant, django_assert_num_queries):
+def test_license_holder_counts_are_kept_until_the_tenants_licenses_change(tenant, django_assert_num_queries):
     from accounts.services import user_update
     from billing.rating.pools import plan_holder_counts
     from licensing.services import licenses_change, subscription_buy

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from billing.services import auto_recharge_update, credits_add_funds, credits_debit, payment_method_add_card
+from billing.credits.services import auto_recharge_update, credits_add_funds, credits_debit, payment_method_add_card
 
 VISA = "4242 4242 4242 4242"
 MASTERCARD = "5555 5555 5555 4444"

@@ -7,13 +7,11 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from billing.gateway.sandbox import SandboxGateway
-from billing.ledger_check import ledger_problems
-from billing.models import AutoRechargeSettings, GatewayCharge, LedgerEntry, RechargeAttempt
-from billing.notifications.models import EmailLog
-from billing.notifications.services import recipient_add
-from billing.selectors import credits_balance
-from billing.services import (
+from billing.credits.gateway.sandbox import SandboxGateway
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import AutoRechargeSettings, GatewayCharge, LedgerEntry, RechargeAttempt
+from billing.credits.selectors import credits_balance
+from billing.credits.services import (
     auto_recharge_update,
     credits_add_funds,
     credits_debit,
@@ -21,6 +19,8 @@ from billing.services import (
     recharge_process,
     recharge_start,
 )
+from billing.notifications.models import EmailLog
+from billing.notifications.services import recipient_add
 
 from . import backends
 from .conftest import EXPIRED_AT_ISSUER, MASTERCARD
@@ -195,7 +195,7 @@ def test_an_email_that_cannot_even_be_recorded_loses_no_money(tenant, funded, de
     def broken(**kwargs):
         raise RuntimeError("the notifications database table is locked")
 
-    monkeypatch.setattr("billing.services.balance_events.notification_send", broken)
+    monkeypatch.setattr("billing.credits.services.balance_events.notification_send", broken)
     funded(300)
     debit("150")
     assert RechargeAttempt.objects.get().status == Status.SUCCEEDED

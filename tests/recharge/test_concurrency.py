@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from billing.ledger_check import ledger_problems
-from billing.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
+from billing.credits.services import auto_recharge_update, credits_add_funds, credits_debit, recharge_if_due
 from billing.notifications.models import EmailLog
-from billing.services import auto_recharge_update, credits_add_funds, credits_debit, recharge_if_due
 
 pytestmark = pytest.mark.postgres
 

@@ -4,8 +4,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from accounts.models import Tenant
+from billing.credits.models import Purchase, RechargeAttempt
 from billing.invoices.models import Invoice
-from billing.models import Purchase, RechargeAttempt
 
 
 def contoso_snapshot(contoso):

@@ -5,10 +5,10 @@ from decimal import Decimal
 from django.core import mail
 
 from accounts.models import AuditLog
-from billing.models import AutoRechargeSettings, LedgerEntry, RechargeAttempt
+from billing.credits.models import AutoRechargeSettings, LedgerEntry, RechargeAttempt
+from billing.credits.selectors import credits_balance
+from billing.credits.services import auto_recharge_update, payment_method_replace, recharge_start, recharge_sweep
 from billing.notifications.models import EmailLog
-from billing.selectors import credits_balance
-from billing.services import auto_recharge_update, payment_method_replace, recharge_start, recharge_sweep
 
 from .conftest import DECLINED, INSUFFICIENT, VISA
 

@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Tenant
+from billing.credits.models import GatewayCharge, LedgerEntry, Purchase
+from billing.credits.services import credits_add_funds, payment_method_add_invoice
+from billing.credits.services import funding as funding_module
 from billing.invoices.models import Invoice
-from billing.models import GatewayCharge, LedgerEntry, Purchase
-from billing.services import credits_add_funds, payment_method_add_invoice
-from billing.services import funding as funding_module
 
 
 def test_add_funds_by_card_issues_a_paid_invoice_for_the_purchase(tenant, card, billing_admin):

@@ -6,12 +6,12 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from billing.models import Lot
+from billing.credits.models import Lot
+from billing.credits.services import credits_add_funds, credits_debit, credits_reserve
+from billing.credits.services.expiry_notices import funds_expiring_notify
+from billing.credits.tasks import notify_expiring_funds
 from billing.notifications.models import EmailLog
 from billing.notifications.services import notification_settings_update
-from billing.services import credits_add_funds, credits_debit, credits_reserve
-from billing.services.expiry_notices import funds_expiring_notify
-from billing.tasks import notify_expiring_funds
 
 
 def sent(event):

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import RechargeAttempt
+from billing.credits.models import RechargeAttempt
 
 from .conftest import DECLINED
 
@@ -43,7 +43,7 @@ def test_a_failed_recharge_shows_its_reason_the_next_try_and_how_to_fix_it(tenan
 
 def test_a_paused_auto_recharge_says_to_update_the_payment_method(tenant, funded, add_card, debit, client_as,
                                                                  billing_admin, clock, run_on_commit, settings):
-    from billing.services import recharge_sweep
+    from billing.credits.services import recharge_sweep
 
     settings.CREDITS_RECHARGE_RETRY_DELAYS = [60]
     funded(300, method=add_card(DECLINED))

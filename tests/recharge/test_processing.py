@@ -6,13 +6,13 @@ import pytest
 from django.db import OperationalError
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from billing import tasks
-from billing.gateway.sandbox import SandboxGateway
-from billing.ledger_check import ledger_problems
-from billing.models import GatewayCharge, LedgerEntry, RechargeAttempt
+from billing.credits import tasks
+from billing.credits.gateway.sandbox import SandboxGateway
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import GatewayCharge, LedgerEntry, RechargeAttempt
+from billing.credits.recharge import engine
+from billing.credits.services import credits_debit, recharge_process, recharge_start, recharge_sweep
 from billing.notifications.models import EmailLog
-from billing.services import credits_debit, recharge_process, recharge_start, recharge_sweep
-from billing.services import recharge as engine
 
 Status = RechargeAttempt.Status
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from billing import tasks
-from billing.recharge_policy import recharge_policy
+from billing.credits import tasks
+from billing.credits.recharge.policy import recharge_policy
 from config.celery import app
 
 RECHARGE_TASKS = [tasks.start_recharge, tasks.process_recharge, tasks.sweep_recharges, tasks.notify_expiring_funds,
@@ -22,10 +22,10 @@ def test_billing_tasks_run_on_the_payments_queue_acknowledged_late_and_retried(t
 def test_beat_runs_the_sweep_every_minute_and_the_daily_upkeep():
     app.loader.import_default_modules()
     schedule = {entry["task"]: entry for entry in app.conf.beat_schedule.values()}
-    assert schedule["billing.tasks.sweep_recharges"]["schedule"] == 60.0
-    assert schedule["billing.tasks.sweep_recharges"]["options"] == {"expires": 55}
-    for name in ("billing.tasks.expire_due_credits", "billing.tasks.notify_expiring_funds",
-                 "billing.tasks.expire_reservations"):
+    assert schedule["billing.credits.tasks.sweep_recharges"]["schedule"] == 60.0
+    assert schedule["billing.credits.tasks.sweep_recharges"]["options"] == {"expires": 55}
+    for name in ("billing.credits.tasks.expire_due_credits", "billing.credits.tasks.notify_expiring_funds",
+                 "billing.credits.tasks.expire_reservations"):
         assert name in schedule
 
 

@@ -6,11 +6,11 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing.credits.ledger_check import ledger_problems
+from billing.credits.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
+from billing.credits.services import credits_debit, credits_reserve, recharge_if_due, recharge_start
 from billing.invoices.models import Invoice
-from billing.ledger_check import ledger_problems
-from billing.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
 from billing.notifications.models import EmailLog
-from billing.services import credits_debit, credits_reserve, recharge_if_due, recharge_start
 
 Status = RechargeAttempt.Status
 
@@ -118,7 +118,7 @@ def test_nothing_starts_when_auto_recharge_is_off(tenant, card, billing_admin, d
 
 def test_turning_auto_recharge_on_below_the_trigger_recharges_at_once(tenant, card, billing_admin, fund_without_recharge,
                                                                       run_on_commit):
-    from billing.services import auto_recharge_update
+    from billing.credits.services import auto_recharge_update
 
     fund_without_recharge(100)
     run_on_commit(auto_recharge_update, tenant=tenant, enabled=True, trigger_amount=200, recharge_amount=500,
@@ -129,7 +129,7 @@ def test_turning_auto_recharge_on_below_the_trigger_recharges_at_once(tenant, ca
 def test_an_invoice_paid_recharge_issues_an_invoice_that_is_due_with_the_po(tenant, global_admin, billing_admin,
                                                                             run_on_commit, debit, card):
     from accounts.models import Tenant
-    from billing.services import auto_recharge_update, credits_add_funds, payment_method_add_invoice
+    from billing.credits.services import auto_recharge_update, credits_add_funds, payment_method_add_invoice
 
     Tenant.objects.filter(pk=tenant.pk).update(billing_account_kind="EA", agreement_number="EA-77")
     tenant.refresh_from_db()

@@ -1,11 +1,11 @@
-"""Fixtures of the reports tests: a funded tenant, calls charged through the credits ledger, licence helpers."""
+"""Fixtures of the reports tests: a funded tenant, calls charged through the credits ledger, license helpers."""
 import itertools
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
-from billing.services import credits_add_funds, credits_debit, payment_method_add_card
+from billing.credits.services import credits_add_funds, credits_debit, payment_method_add_card
 from licensing.models import Product
 from licensing.services import licenses_change, subscription_buy
 from tests.reporting.factories import CallRecordFactory
@@ -62,7 +62,7 @@ def charged_call(tenant, frozen):
 
 @pytest.fixture
 def assign():
-    """assign(user, *part_numbers) buys one licence of each product and assigns it (through the licensing services,
+    """assign(user, *part_numbers) buys one license of each product and assigns it (through the licensing services,
     which write the audit row of the change)."""
     keys = itertools.count(1)
 
@@ -71,7 +71,7 @@ def assign():
         assert len(products) == len(part_numbers), part_numbers
         for product in products:
             subscription_buy(tenant=user.tenant, product=product, quantity=1, actor=None,
-                             idempotency_key=f"reports-licence-{next(keys)}")
+                             idempotency_key=f"reports-license-{next(keys)}")
         licenses_change(tenant=user.tenant, actor=None, users=[user], add=products)
 
     return give

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import LedgerEntry
-from billing.services import auto_recharge_update
+from billing.credits.models import LedgerEntry
+from billing.credits.services import auto_recharge_update
 from reporting.periods import preset_range
 from reporting.selectors.credits import credits_forecast
 from tests.factories import UserFactory

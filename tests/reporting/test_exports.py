@@ -112,7 +112,7 @@ def test_csv_export_is_a_zip_of_a_utf8_bom_csv_and_parameters_json(client_as, re
 
 def test_export_charges_equal_the_ledger_debits_of_the_exported_calls(client_as, reports_reader, calls, tenant,
                                                                      django_capture_on_commit_callbacks):
-    from billing.models import LedgerEntry
+    from billing.credits.models import LedgerEntry
 
     client = client_as(reports_reader)
     job = _job(_start(client, {"range": "28", "format": "csv"}, django_capture_on_commit_callbacks))

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.credits.services import credits_debit
 from billing.rating.models import MinutePool, MinutePoolUsage, TenantPhoneNumber
-from billing.services import credits_debit
 from reporting.selectors.blocked import blocked_users
 from reporting.selectors.pools import minute_pools, month_of
 from tests.factories import UserFactory
@@ -89,7 +89,7 @@ def _line(lines, upn):
     return found
 
 
-def test_a_teams_phone_user_without_a_calling_plan_is_blocked_since_their_licence_change(tenant, assign):
+def test_a_teams_phone_user_without_a_calling_plan_is_blocked_since_their_license_change(tenant, assign):
     user = UserFactory(tenant=tenant, upn="tp@contoso.test", usage_location="US")
     assign(user, "MCOEV")
     (line,) = _line(blocked_users(tenant=tenant, now=timezone.now()), "tp@contoso.test")
@@ -99,7 +99,7 @@ def test_a_teams_phone_user_without_a_calling_plan_is_blocked_since_their_licenc
     assert line.since == AuditLog.objects.filter(action="user.licenses", target_id=str(user.pk)).latest("id").created_at
 
 
-def test_a_used_up_pool_blocks_its_users_without_the_credits_licence_only(tenant, assign, this_month, fund):
+def test_a_used_up_pool_blocks_its_users_without_the_credits_license_only(tenant, assign, this_month, fund):
     fund(50)
     plain = UserFactory(tenant=tenant, upn="plain@contoso.test", usage_location="PR")  # PR shares the US pool
     paying = UserFactory(tenant=tenant, upn="paying@contoso.test", usage_location="US")
@@ -111,8 +111,8 @@ def test_a_used_up_pool_blocks_its_users_without_the_credits_licence_only(tenant
     lines = blocked_users(tenant=tenant, now=timezone.now())
     (line,) = _line(lines, "plain@contoso.test")
     assert (line.reason, line.reason_label, line.action_label) == (
-        "no_credits_license", "No Communications Credits licence", "Outbound call blocked")
-    assert line.since >= used_up_at  # the later of the pool running out and the licence change
+        "no_credits_license", "No Communications Credits license", "Outbound call blocked")
+    assert line.since >= used_up_at  # the later of the pool running out and the license change
     assert not [x for x in lines if x.upn == "paying@contoso.test"]
 
 
@@ -136,7 +136,7 @@ def test_at_zero_balance_credit_users_and_toll_free_numbers_are_blocked_since_it
         ("Support line", "insufficient_credits", "inbound_not_answered", zero_at)]
 
 
-def test_pay_as_you_go_users_need_the_credits_licence(tenant, assign, fund):
+def test_pay_as_you_go_users_need_the_credits_license(tenant, assign, fund):
     fund(20)
     payg = UserFactory(tenant=tenant, upn="payg@contoso.test", usage_location="GB")
     assign(payg, "MCOEV", "MCOPSTN_PAYG_1")
@@ -181,7 +181,7 @@ def test_the_blocked_users_page_lists_blocks_and_refused_attempts_of_the_range(c
     BlockedCallFactory(tenant=other_tenant, blocked_at=now - timedelta(days=1))
     response = client_as(teams_comms_admin).get(URL, {"report": "blocked", "range": "28"})
     assert response.status_code == 200
-    assert [(x.display_name, x.reason_label) for x in response.context["blocked"]] == [("Tom Phone", "No Calling Plan licence")]
+    assert [(x.display_name, x.reason_label) for x in response.context["blocked"]] == [("Tom Phone", "No Calling Plan license")]
     assert [a.callee_number for a in response.context["attempts"]] == ["+19005550100"]
     body = response.content.decode()
     assert "Tom Phone" in body and "Premium-rate destination" in body and "+14255550111" in body
@@ -191,7 +191,7 @@ def test_blocked_users_queries_do_not_grow_with_users(client_as, reports_reader,
                                                       django_assert_num_queries):
     client = client_as(reports_reader)
     assign(UserFactory(tenant=tenant), "MCOEV")
-    # session, user, tenant, roles; plans, numbers, balance, pools, zero since, licence changes (2), users,
+    # session, user, tenant, roles; plans, numbers, balance, pools, zero since, license changes (2), users,
     # toll-free numbers (the balance is zero), attempts
     with django_assert_num_queries(14):
         client.get(URL, {"report": "blocked"})

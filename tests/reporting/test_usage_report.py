@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import LedgerEntry
+from billing.credits.models import LedgerEntry
 from billing.rating.models import CallRecord
 from reporting.periods import preset_range
 from tests.factories import UserFactory

@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, demo_admins
-from accounts.extensions import app_modules
+from core.plugins import seeders
 
 
 class Command(BaseCommand):
@@ -10,8 +10,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         tenant = None
-        for module in app_modules("demo"):
-            result = module.seed(tenant=tenant, stdout=self.stdout)
+        for seed in seeders():
+            result = seed(tenant=tenant, stdout=self.stdout)
             if tenant is None:
                 tenant = result
         self.stdout.write(self.style.SUCCESS(f"Demo tenant {tenant.name} ({tenant.initial_domain}) is ready."))

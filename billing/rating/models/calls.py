@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ...models.ledger import MONEY
+from billing.credits.models.ledger import MONEY
+
 from ..numbers import NumberType
 
 CALL_ID_MAX_LENGTH = 128  # the ledger's call_id holds the same value
@@ -215,10 +216,10 @@ class CallAuthorization(models.Model):
 
 class BlockReason(models.TextChoices):
     PREMIUM_DESTINATION = "premium_destination", "Premium-rate destination"
-    NO_TEAMS_PHONE = "no_teams_phone", "No Teams Phone licence"
-    NO_CALLING_PLAN = "no_calling_plan", "No Calling Plan licence"
-    NO_AUDIO_CONFERENCING = "no_audio_conferencing", "No Audio Conferencing licence"
-    NO_COMMUNICATIONS_CREDITS_LICENSE = "no_credits_license", "No Communications Credits licence"
+    NO_TEAMS_PHONE = "no_teams_phone", "No Teams Phone license"
+    NO_CALLING_PLAN = "no_calling_plan", "No Calling Plan license"
+    NO_AUDIO_CONFERENCING = "no_audio_conferencing", "No Audio Conferencing license"
+    NO_COMMUNICATIONS_CREDITS_LICENSE = "no_credits_license", "No Communications Credits license"
     INSUFFICIENT_CREDITS = "insufficient_credits", "Communications Credits balance too low"
     PAY_AS_YOU_GO_UNFUNDED = "payg_unfunded", "Pay-As-You-Go user with nothing to pay from"
     NO_RATE = "no_rate", "Destination not rated"

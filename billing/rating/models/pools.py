@@ -8,7 +8,7 @@ from django.utils import timezone
 class MinutePool(models.Model):
     """The included outbound minutes of one month shared by a tenant's users of one plan in one country.
 
-    `capacity_minutes` follows the licences assigned when the pool was last used (the service recomputes
+    `capacity_minutes` follows the licenses assigned when the pool was last used (the service recomputes
     it at every call); `used_minutes` is the sum of the pool's MinutePoolUsage rows (checked by
     `selectors.minute_pool_discrepancies`); `held_minutes` are promised to calls still in progress.
     US and Puerto Rico share the pool whose country is US; conferencing dial-out pools have no country.
@@ -23,7 +23,7 @@ class MinutePool(models.Model):
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="minute_pools")
     month = models.DateField(help_text="First day of the calendar month (UTC)")
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    plan = models.CharField(max_length=32, help_text="Service plan (SKU part number) whose licences fill the pool")
+    plan = models.CharField(max_length=32, help_text="Service plan (SKU part number) whose licenses fill the pool")
     country = models.CharField(max_length=2, blank=True, help_text="Usage location the pool serves; US also serves PR")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
                              related_name="+", help_text="Only for plans that are not pooled (MCOPSTN8)")

@@ -1,12 +1,12 @@
 """Real-time calls: authorize (decide, hold pool minutes and credit), complete (rate and charge), expire holds.
 
-Lock order, shared with Communications Credits: the tenant's credit account (billing.lock_objects), then the
+Lock order, shared with Communications Credits: the tenant's credit account (billing.credits.lock_objects), then the
 call's authorization, then minute pools, then the ledger's reservations and lots (inside credits_reserve and
 credits_debit). Holding the account lock serialises every call of a tenant that may spend credit, so concurrent
 calls can never together promise more credit than there is; the pool's lock does the same for its minutes.
 A call its pool pays in full never touches credit and skips the account lock (_hold_from_pool_alone, and
 call_complete of a call that reserved nothing), so a tenant's calling-plan calls don't queue behind paid ones.
-The statements run as plain SQL (accounts/sql.py): this is the API the telephony platform calls for every call.
+The statements run as plain SQL (core/sql.py): this is the API the telephony platform calls for every call.
 """
 import datetime
 from dataclasses import dataclass
@@ -16,11 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import sql
 from accounts.models import Tenant
-from billing import lock_objects as credit_locks
-from billing.models import LedgerEntry
-from billing.services import credits_available, credits_debit, credits_release, credits_reserve
+from billing.credits import lock_objects as credit_locks
+from billing.credits.models import LedgerEntry
+from billing.credits.services import credits_available, credits_debit, credits_release, credits_reserve
+from core import sql
 
 from .. import lock_objects
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
@@ -67,7 +67,7 @@ def _decision_of(authorization):
                     expires_at=authorization.expires_at)
 
 
-# Where a call id was seen before, in one statement (plain SQL: accounts/sql.py); every authorization asks it.
+# Where a call id was seen before, in one statement (plain SQL: core/sql.py); every authorization asks it.
 _SEEN = sql.Statement(lambda: " UNION ALL ".join(
     f"SELECT '{label}', {sql.column(model, 'id')} FROM {sql.table(model)} "
     f"WHERE {sql.column(model, 'tenant')} = %s AND {sql.column(model, 'call_id')} = %s"
@@ -259,7 +259,7 @@ def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
     the whole transaction is rolled back and the first answer is given.
     """
     ref = route.pool
-    capacity = pool_capacity(tenant=tenant, ref=ref, user_plans=party.plans)  # the licences now
+    capacity = pool_capacity(tenant=tenant, ref=ref, user_plans=party.plans)  # the licenses now
     pool_hold = pool_minutes_for(limits.max_call_seconds)
     per_user = ref.user_id is not None
     found = _POOL_HOLD[per_user].rows([
@@ -280,7 +280,7 @@ def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
 
 
 def _refresh_capacity(tenant, pool, ref, user_plans, now):
-    """Capacity follows the licences at the time of the call."""
+    """Capacity follows the licenses at the time of the call."""
     pool.capacity_minutes = pool_capacity(tenant=tenant, ref=ref, user_plans=user_plans)
     pool.updated_at = now
 

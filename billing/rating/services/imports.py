@@ -16,12 +16,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
-from billing import lock_objects as credit_locks
-from billing.bulk import insert_rows, is_postgresql, reserve_ids
-from billing.models import LedgerEntry
-from billing.selectors import credits_balance
-from billing.services import credits_debit_batch
-from billing.services.balance_events import balance_changed
+from billing.credits import lock_objects as credit_locks
+from billing.credits.models import LedgerEntry
+from billing.credits.selectors import credits_balance
+from billing.credits.services import credits_debit_batch
+from billing.credits.services.balance_events import balance_changed
+from core.bulk import insert_rows, is_postgresql, reserve_ids
 from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects

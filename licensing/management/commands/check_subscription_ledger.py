@@ -1,11 +1,11 @@
-"""Operator check: every subscription's licence count equals the sum of its append-only quantity ledger."""
+"""Operator check: every subscription's license count equals the sum of its append-only quantity ledger."""
 from django.core.management.base import BaseCommand, CommandError
 
 from licensing.selectors import subscriptions_out_of_balance
 
 
 class Command(BaseCommand):
-    help = "Report subscriptions whose enabled licences differ from their quantity ledger; exit 1 if any do."
+    help = "Report subscriptions whose enabled licenses differ from their quantity ledger; exit 1 if any do."
 
     def handle(self, *args, **opts):
         wrong = list(subscriptions_out_of_balance())

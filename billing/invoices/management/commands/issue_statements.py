@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tenant
+from billing.credits.management.errors import command_error
 from billing.invoices.services import statements_issue_for_month
-from billing.management.errors import command_error
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 

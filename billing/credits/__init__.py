@@ -1,0 +1,1 @@
+"""Communications Credits: the ledger, lots, holds, funding, payment methods and auto-recharge."""

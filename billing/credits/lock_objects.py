@@ -1,0 +1,56 @@
+"""Every row lock of Communications Credits, in one place. Lock order: credit account, reservations, lots,
+recharge attempt, auto-recharge settings.
+
+Each service that changes money takes the tenant's credit account row first; holding it serialises all
+money movement of that tenant, so the later locks never wait on each other in another order. The
+auto-recharge settings row is locked on its own by the services that change settings (they move no money);
+the recharge engine takes an attempt before the settings, and the account before both when it credits.
+"""
+from core.sql import Statement, column, db_value, for_update, table
+
+from .models import AutoRechargeSettings, CreditAccount, Lot, RechargeAttempt, Reservation
+
+_LOCK_ACCOUNT = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
+                                  f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
+
+
+def credit_account_for_update(*, tenant):
+    """The tenant's credit account, created on first use, locked until the transaction ends."""
+    account = CreditAccount.objects.select_for_update().filter(tenant=tenant).first()
+    if account is None:
+        CreditAccount.objects.get_or_create(tenant_id=tenant.pk, defaults={"currency": tenant.currency})
+        account = CreditAccount.objects.select_for_update().get(tenant=tenant)
+    return account
+
+
+def lock_credit_account(*, tenant):
+    """Takes the tenant's credit account lock (creating the account on first use); returns the account's id.
+
+    The same lock as credit_account_for_update, in one plain statement, for the call API's hot path.
+    """
+    found = _LOCK_ACCOUNT.rows([db_value(CreditAccount, "tenant", tenant.pk)])
+    return found[0][0] if found else credit_account_for_update(tenant=tenant).pk
+
+
+def reservation_for_update(*, account, call_id):
+    return Reservation.objects.select_for_update().filter(account=account, call_id=call_id).first()
+
+
+def funded_lots_for_update(*, account):
+    """Lots that still hold money, oldest purchase first: the order credits are spent in."""
+    return list(Lot.objects.select_for_update().filter(account=account, remaining__gt=0).order_by("purchased_at", "id"))
+
+
+def lot_for_update(*, lot_id):
+    return Lot.objects.select_for_update().get(pk=lot_id)
+
+
+def auto_recharge_settings_for_update(*, tenant):
+    """The tenant's auto-recharge settings row, locked, or None when it never saved any."""
+    return AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()
+
+
+def recharge_attempt_for_update(*, attempt_id):
+    """A recharge attempt (with its tenant and payment method), locked; DoesNotExist for an unknown id."""
+    return RechargeAttempt.objects.select_for_update(of=("self",)).select_related("tenant", "payment_method").get(
+        pk=attempt_id)

@@ -1,0 +1,182 @@
+"""Billing > Your products > Communications Credits: balance, Add funds, Auto-recharge settings, lots, transactions.
+
+The two panels are ordinary pages (GET opens the panel over the page, POST saves it), so everything works
+without JavaScript; a failed save renders the panel again with the errors beside their fields.
+"""
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.navigation import url_or_none
+from accounts.permissions import admin_required
+from accounts.roles import Cap
+from billing.credits import selectors
+from billing.credits.exceptions import CreditsError, PaymentDeclined
+from billing.credits.models import LedgerEntry
+from billing.credits.recharge.selectors import recharge_history
+from billing.credits.rules import limits
+from billing.credits.services import auto_recharge_update, credits_add_funds
+from licensing.selectors import licensed_user_count
+
+LOTS_PER_PAGE = 10
+TRANSACTIONS_PER_PAGE = 50
+
+
+def _initial_values(panel, settings, recommended, usable_methods):
+    """What a freshly opened panel shows: the stored settings, else the recommendation for the organisation."""
+    default_method = settings.payment_method_id or (usable_methods[0].pk if usable_methods else "")
+    if panel == "auto_recharge":
+        trigger = settings.trigger_amount or (recommended.trigger_amount if recommended else None)
+        recharge = settings.recharge_amount or (recommended.recharge_amount if recommended else None)
+        return {"enabled": settings.enabled or settings.pk is None,
+                "trigger_amount": f"{trigger:.0f}" if trigger else "",
+                "recharge_amount": f"{recharge:.0f}" if recharge else "",
+                "payment_method": str(default_method)}
+    return {"amount": "", "payment_method": str(default_method)}
+
+
+def _overview_context(request, *, panel=None, values=None, errors=None):
+    tenant = request.tenant
+    users = licensed_user_count(tenant=tenant)
+    recommended = selectors.recommended_funding(licensed_users=users)
+    settings = selectors.auto_recharge_settings(tenant=tenant)
+    usable = [m for m in selectors.payment_methods_in_use(tenant=tenant) if not m.is_expired()]
+    recharges = recharge_history(tenant=tenant)
+    return {
+        "tab": "overview",
+        "products_url": url_or_none("licensing:products"),
+        "balance": selectors.credits_balance(tenant=tenant),
+        "auto_recharge": settings,
+        "refusal": selectors.credits_purchase_refusal(tenant=tenant),
+        "licensed_users": users,
+        "recommended": recommended,
+        "usable_methods": usable,
+        "recharges": recharges,
+        "last_recharge": recharges[0] if recharges else None,
+        "lots": Paginator(selectors.credits_lots(tenant=tenant), LOTS_PER_PAGE).get_page(request.GET.get("page")),
+        "recharge_help": f"Whole dollars, at least ${limits().minimum_auto_recharge:,.0f}.",
+        "can_manage": request.user.can(Cap.BILLING_MANAGE),
+        "panel": panel,
+        "values": values if values is not None else _initial_values(panel, settings, recommended, usable),
+        "errors": errors or {},
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+@admin_required(Cap.BILLING_READ)
+def credits_overview(request):
+    return render(request, "billing/credits.html", _overview_context(request))
+
+
+def _payment_method(request, value):
+    return selectors.payment_method_for(tenant=request.tenant, method_id=value)
+
+
+def _errors_of(exc):
+    """{field: message}; errors that name no field go under "form" (templates can't read "__all__")."""
+    if not hasattr(exc, "error_dict"):
+        return {"form": " ".join(exc.messages)}
+    return {("form" if key == "__all__" else key): " ".join(found) for key, found in exc.message_dict.items()}
+
+
+@admin_required(Cap.BILLING_MANAGE)
+@require_http_methods(["GET", "POST"])
+def add_funds(request):
+    if request.method == "GET":
+        return render(request, "billing/credits.html", _overview_context(request, panel="add_funds"))
+    values = {key: request.POST.get(key, "") for key in ("amount", "payment_method")}
+    errors = {}
+    try:
+        purchase = credits_add_funds(
+            tenant=request.tenant, amount=values["amount"], payment_method=_payment_method(request, values["payment_method"]),
+            idempotency_key=request.POST.get("idempotency_key", ""), actor=request.user,
+        )
+    except ValidationError as exc:
+        errors = _errors_of(exc)
+    except PaymentDeclined as exc:
+        errors = {"payment_method": exc.message}
+    except PermissionDenied as exc:
+        errors = {"payment_method": str(exc)}
+    except CreditsError as exc:
+        errors = {"form": exc.message}
+    if errors:
+        context = _overview_context(request, panel="add_funds", values=values, errors=errors)
+        return render(request, "billing/credits.html", context, status=400)
+    if purchase.replayed:
+        messages.info(request, f"This purchase of ${purchase.amount:,.2f} was already made; nothing more was charged.")
+    else:
+        balance = selectors.credits_balance(tenant=request.tenant).balance
+        messages.success(request, f"${purchase.amount:,.2f} was added with {purchase.payment_method_label}. "
+                                  f"Your balance is ${balance:,.2f}.")
+    return redirect("billing:credits")
+
+
+@admin_required(Cap.BILLING_MANAGE)
+@require_http_methods(["GET", "POST"])
+def auto_recharge(request):
+    if request.method == "GET":
+        return render(request, "billing/credits.html", _overview_context(request, panel="auto_recharge"))
+    values = {key: request.POST.get(key, "") for key in ("recharge_amount", "trigger_amount", "payment_method")}
+    values["enabled"] = request.POST.get("enabled") == "on"
+    try:
+        method = _payment_method(request, values["payment_method"]) if values["payment_method"] else None
+        if values["payment_method"] and method is None:
+            raise ValidationError({"payment_method": "Choose one of your organization's payment methods."})
+        settings = auto_recharge_update(tenant=request.tenant, enabled=values["enabled"],
+                                        trigger_amount=values["trigger_amount"], recharge_amount=values["recharge_amount"],
+                                        payment_method=method, actor=request.user)
+    except ValidationError as exc:
+        errors = _errors_of(exc)
+    except PermissionDenied as exc:
+        errors = {"payment_method": str(exc)}
+    except CreditsError as exc:
+        errors = {"form": exc.message}
+    else:
+        if settings.enabled:
+            messages.success(request, f"Auto-recharge is on: when your balance is below ${settings.trigger_amount:,.0f}, "
+                                      f"${settings.recharge_amount:,.0f} is added with {settings.payment_method.label}.")
+        else:
+            messages.success(request, "Auto-recharge is off.")
+        return redirect("billing:credits")
+    context = _overview_context(request, panel="auto_recharge", values=values, errors=errors)
+    return render(request, "billing/credits.html", context, status=400)
+
+
+def _date(value, field, errors):
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        errors[field] = "Enter a date as YYYY-MM-DD."
+        return None
+
+
+@admin_required(Cap.BILLING_READ)
+def transactions(request):
+    kind = request.GET.get("type", "")
+    errors = {}
+    if kind and kind not in LedgerEntry.Kind.values:
+        errors["type"] = "Choose a transaction type from the list."
+    start = _date(request.GET.get("from", ""), "from", errors)
+    end = _date(request.GET.get("to", ""), "to", errors)
+    if start and end and end < start:
+        errors["to"] = "The end date is before the start date."
+    entries = LedgerEntry.objects.none()
+    if not errors:
+        entries = selectors.credits_transactions(
+            tenant=request.tenant, kinds=[kind] if kind else (),
+            start=datetime.combine(start, time.min, tzinfo=UTC) if start else None,
+            end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None,
+        )
+    page = Paginator(entries, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "billing/transactions.html", {
+        "tab": "transactions", "products_url": url_or_none("licensing:products"), "page": page,
+        "kinds": LedgerEntry.Kind.choices, "errors": errors,
+        "filters": {"type": kind, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+    }, status=400 if errors else 200)
