@@ -128,3 +128,17 @@ def purchase_refusal(tenant):
 def invoice_payment_eligible(tenant):
     """Invoice payment is for Enterprise Agreement billing accounts that have an agreement number."""
     return tenant.billing_account_kind == Tenant.BillingAccountKind.EA and bool(tenant.agreement_number)
+
+
+DEFAULT_COVER_DAYS = 14
+MAXIMUM_COVER_DAYS = 90
+
+
+def clean_cover_days(value, *, field="days_of_cover"):
+    """The recharge advisor's days of cover: a whole number of days from 1 to 90; blank is the default (14)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return DEFAULT_COVER_DAYS
+    if isinstance(value, float | bool) or not text.isdigit() or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
+        raise ValidationError({field: f"Give the days of cover as a whole number from 1 to {MAXIMUM_COVER_DAYS}."})
+    return int(text)
