@@ -12,7 +12,10 @@ NOW = datetime(2026, 6, 17, 9, 30, tzinfo=UTC)  # the next 12 months are 365 day
 TABLE = FundingRow(users_label="Fewer than 250", one_time=D("200.00"), trigger=D("200.00"), recharge=D("500.00"))
 
 
-def inputs(burn, *, lots=(), rule=None, cover_days=14, funding=TABLE, spent=D("0.00")):
+NOTHING = D("0.00")
+
+
+def inputs(burn, *, lots=(), rule=None, cover_days=14, funding=TABLE, spent=NOTHING):
     lots = tuple(lots)
     return AdviceInputs(now=NOW, burn=tuple(burn), lots=lots, available=sum((lot.remaining for lot in lots), D("0.00")),
                         current_rule=rule, spent_this_month=spent, cover_days=cover_days, minimum_amount=D("50"),
@@ -34,8 +37,8 @@ def test_a_steady_organisation_gets_two_weeks_of_its_busiest_fortnight_and_a_mon
     # 20 days: ten at $10, then ten at $30 ($400, $20.00 a day). The busiest 14 days are the ten at $30 and four
     # at $10: $340, the trigger. A month of use is 30 x $20 = $600. $300 is held, $40 short of the trigger: the
     # one-time amount. Nothing expires whatever the amount, so the month of use wins.
-    advice = recharge_advice(inputs([D(10)] * 10 + [D(30)] * 10, lots=[StartingLot(D("300.00"), datetime(2026, 12, 1, tzinfo=UTC))],
-                                    rule=RechargeRule(trigger=D(200), amount=D(500))))
+    held = StartingLot(D("300.00"), datetime(2026, 12, 1, tzinfo=UTC))
+    advice = recharge_advice(inputs([D(10)] * 10 + [D(30)] * 10, lots=[held], rule=RechargeRule(trigger=D(200), amount=D(500))))
     assert advice.ok
     assert (advice.trigger, advice.recharge_amount, advice.one_time) == (D("340.00"), D("600.00"), D("40.00"))
     assert (advice.history_days, advice.average_daily_burn, advice.cover_burn, advice.horizon_days) == (
