@@ -122,6 +122,10 @@ class WhatIf:
     def tenant_saving(self):
         return self.tenant_before.total - self.tenant_after.total
 
+    @property
+    def tenant_extra_cost(self):
+        return -self.tenant_saving
+
 
 def totals(mix, inputs):
     return Totals(mix.licenses, inputs.per_month(mix.credits))
