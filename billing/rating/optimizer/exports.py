@@ -1,16 +1,11 @@
 """The optimizer's per-person recommendation as CSV, one row a person whose licenses would change."""
 import csv
 
+from core.spreadsheets import safe_text
+
 HEADERS = ("Display name", "Username", "Usage location", "Department", "Licenses now", "Recommended licenses",
            "License cost now (a month)", "Recommended license cost (a month)", "Credits now (a month)",
            "Credits after (a month)", "Saving (a month)")
-# Spreadsheets run a cell starting with one of these as a formula: such text is written as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value):
-    value = str(value)
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def write_report_csv(report, stream):
@@ -18,6 +13,7 @@ def write_report_csv(report, stream):
     writer.writerow(HEADERS)
     for change in report.changes:
         person = change.person
-        writer.writerow([_text(person.display_name), _text(person.upn), person.usage_location, _text(person.department),
-                         change.before, change.after, f"{change.license_before:.2f}", f"{change.license_after:.2f}",
-                         f"{change.credits_before:.2f}", f"{change.credits_after:.2f}", f"{change.saving:.2f}"])
+        writer.writerow([safe_text(person.display_name), safe_text(person.upn), person.usage_location,
+                         safe_text(person.department), change.before, change.after, f"{change.license_before:.2f}",
+                         f"{change.license_after:.2f}", f"{change.credits_before:.2f}", f"{change.credits_after:.2f}",
+                         f"{change.saving:.2f}"])
