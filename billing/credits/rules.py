@@ -5,8 +5,9 @@ change them without a code change; every door and service reads them from here.
 """
 import calendar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Tenant
 
 CENT = Decimal("0.01")
+When = TypeVar("When", date, datetime)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def limits():
     )
 
 
-def add_months(moment, months):
+def add_months(moment: When, months: int) -> When:
     """The same day `months` later, clamped to the month's last day (Feb 29 + 12 months = Feb 28)."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -49,7 +51,7 @@ def add_months(moment, months):
     return moment.replace(year=year, month=month, day=day)
 
 
-def lot_expiry(purchased_at):
+def lot_expiry(purchased_at: datetime) -> datetime:
     return add_months(purchased_at, limits().lot_lifetime_months)
 
 

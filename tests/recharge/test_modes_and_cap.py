@@ -155,3 +155,15 @@ def test_one_time_purchases_do_not_count_against_the_auto_recharge_limit(tenant,
     credits_add_funds(tenant=tenant, amount=2000, payment_method=card, idempotency_key="big", actor=billing_admin)
     debit("2150")  # $150 left: the month's first recharge
     assert recharged(tenant) == [D("500.00")]
+
+
+def test_the_page_says_auto_recharge_is_paused_by_the_limit_and_what_was_recharged(
+        tenant, settle, fund_without_recharge, turn_on, debit, client_as, billing_admin):
+    fund_without_recharge(300)
+    turn_on(monthly_cap=500)
+    debit("150")
+    debit("500")
+    page = client_as(billing_admin).get("/billing/credits/").content.decode()
+    assert 'data-testid="recharge-capped"' in page and "reached your monthly limit of $500" in page
+    assert "$500 <span class=\"muted\">($500.00 recharged this month)</span>" in page
+    assert '<span class="badge bad">Paused</span>' in page

@@ -19,7 +19,7 @@ from accounts.roles import Cap
 from billing.credits import selectors
 from billing.credits.exceptions import CreditsError, PaymentDeclined
 from billing.credits.models import AutoRechargeSettings, LedgerEntry
-from billing.credits.recharge.selectors import recharge_advice_for, recharge_history
+from billing.credits.recharge.selectors import recharge_advice_for, recharge_history, recharge_spent_in_month
 from billing.credits.rules import DEFAULT_COVER_DAYS, clean_cover_days, limits
 from billing.credits.services import auto_recharge_update, credits_add_funds
 from licensing.selectors import licensed_user_count
@@ -76,6 +76,8 @@ def _overview_context(request, *, panel=None, values=None, errors=None, advice=N
         "idempotency_key": uuid.uuid4().hex,
         "modes": AutoRechargeSettings.Mode.choices,
         "cap_paused": settings.cap_paused(timezone.now()),
+        "recharged_this_month": (recharge_spent_in_month(tenant=tenant, now=timezone.now())
+                                 if settings.monthly_cap else None),
         **(advice or {}),
     }
 
