@@ -62,7 +62,7 @@ def _people(tenant):
 def _calls(tenant, people, since, first_counted, until):
     """{person: (Call, ...)} of outbound calls from `since`, counted from `first_counted`, oldest first."""
     book = rate_cache.book()
-    days, destinations, found, counted = {}, {}, {}, 0
+    days, destinations, charges, found, counted = {}, {}, {}, {}, 0
     # The user's key as text, matched to the people read above: building 50,000 UUID objects costs seconds.
     keys = {pk.hex: pk for pk in people}
     rows = (CallRecord.objects.filter(tenant=tenant, start_at__gte=since, start_at__lt=until,
@@ -82,7 +82,11 @@ def _calls(tenant, people, since, first_counted, until):
         is_counted = start_at >= first_counted
         counted += is_counted
         destination = destinations.setdefault((country, number_type), Destination(country, number_type))
-        charge = charge_for(rate=rate, duration_seconds=duration).charge.amount if rate is not None else None
+        charge = None
+        if rate is not None:
+            charge = charges.get((rate.rate_id, duration))
+            if charge is None:
+                charge = charges[(rate.rate_id, duration)] = charge_for(rate=rate, duration_seconds=duration).charge.amount
         found.setdefault(pk, []).append(Call(index, pk, call_type, start_at, duration, destination, rate, is_counted,
                                              pool_minutes_for(duration), charge))
     return {pk: tuple(calls) for pk, calls in found.items()}, counted
