@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench browser-deps clean
+.PHONY: install run test test-dates lint bench browser-deps clean
 
 # requirements.txt is what production runs; requirements-dev.txt adds the tests' and developers' tools.
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
@@ -33,12 +33,18 @@ lint: install
 
 # Two processes share the unit, API and browser tests; the integration suite (a real Celery worker, Redis and
 # SMTP on loopback, PostgreSQL only) runs after them on its own. pytest's exit 5 (no test collected) fails.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 test: install browser-deps lint
 	@$(PY) -m pytest $(PYTEST_ARGS) -m "not integration"; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc; \
 	$(PY) -m pytest -m integration; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no integration tests collected: failing"; exit 1; fi; exit $$rc
+
+# The calendar's tests (marked `dates`) from one fixed instant: make test-dates CLOCK=2028-02-29T12:00:00Z
+CLOCK ?= 2027-03-01T00:30:00Z
+test-dates: install
+	@$(PY) -m pytest -n 2 --dist loadgroup -m "dates and not integration and not browser" --clock=$(CLOCK) -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no calendar tests collected: failing"; exit 1; fi; exit $$rc
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
