@@ -22,7 +22,7 @@ LOCATIONS_FILE = Path(__file__).parent / "data" / "plan_usage_locations.csv"
 @functools.cache
 def plan_usage_locations():
     """{service plan name: frozenset of ISO codes where it can be assigned}; plans left out are unrestricted."""
-    configured = getattr(settings, "LICENSING_PLAN_USAGE_LOCATIONS", None)
+    configured = settings.LICENSING_PLAN_USAGE_LOCATIONS
     if configured is not None:
         return {plan: frozenset(codes) for plan, codes in configured.items()}
     with LOCATIONS_FILE.open(newline="", encoding="utf-8") as handle:

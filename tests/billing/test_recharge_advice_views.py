@@ -12,6 +12,8 @@ from billing.credits.services import credits_debit
 
 D = Decimal
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def history(tenant, fund, clock):

@@ -23,6 +23,8 @@ from billing.notifications.models import EmailLog
 Status = RechargeAttempt.Status
 D = Decimal
 
+pytestmark = pytest.mark.dates
+
 
 @pytest.fixture
 def settle(clock):

@@ -98,7 +98,7 @@ def _daily_burn(account_id, first_day, last_day):
 def recharge_advice_for(*, tenant, now, cover_days):
     """The recharge advisor's answer for the tenant (billing/credits/advice.py) from its last whole days of usage
     (CREDITS_ADVICE_HISTORY_DAYS, 90; fewer when the tenant is newer), its lots and its settings: six queries."""
-    history_days = int(getattr(django_settings, "CREDITS_ADVICE_HISTORY_DAYS", 90))
+    history_days = django_settings.CREDITS_ADVICE_HISTORY_DAYS
     today = now.astimezone(UTC).date()
     account = CreditAccount.objects.filter(tenant=tenant).values("id", "balance").first()
     burn, lots = (), ()
@@ -123,5 +123,5 @@ def recharge_advice_for(*, tenant, now, cover_days):
         spent_this_month=recharge_spent_in_month(tenant=tenant, now=now) if rule and rule.monthly_cap else ZERO,
         cover_days=cover_days, minimum_amount=rules.minimum_auto_recharge, minimum_purchase=rules.minimum_purchase,
         maximum_amount=rules.maximum_amount,
-        minimum_history_days=int(getattr(django_settings, "CREDITS_ADVICE_MINIMUM_HISTORY_DAYS", 14)),
+        minimum_history_days=django_settings.CREDITS_ADVICE_MINIMUM_HISTORY_DAYS,
         funding=funding, licensed_users=users))
