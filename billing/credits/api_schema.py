@@ -134,7 +134,7 @@ PLAN_OUTCOME = inline_serializer("RechargePlanOutcome", {
 })
 
 RECHARGE_ADVICE = inline_serializer("RechargeAdvice", {
-    "status": serializers.ChoiceField(choices=["ok", "notEnoughHistory"]),
+    "status": serializers.CharField(help_text="ok, or notEnoughHistory (the message says what to start with)"),
     "message": serializers.CharField(),
     "daysOfCover": serializers.IntegerField(),
     "historyDays": serializers.IntegerField(help_text="Whole UTC days of usage replayed (at most 90)."),

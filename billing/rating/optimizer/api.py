@@ -18,8 +18,9 @@ from .search import WHAT_IF_OPTIONS
 from .selectors import license_optimizer_report, license_what_if
 
 DAYS = OpenApiParameter("days", int, description="30 or 90 (default 90): the whole UTC days before today re-rated")
-ANSWER = inline_serializer("LicenseOptimizerAnswer", {"status": serializers.ChoiceField(["ok", "notEnoughHistory"]),
-                                                      "message": serializers.CharField()})
+ANSWER = inline_serializer("LicenseOptimizerAnswer", {
+    "status": serializers.CharField(help_text="ok, or notEnoughHistory when the window has no calls"),
+    "message": serializers.CharField()})
 
 
 def _money(value):
