@@ -98,7 +98,7 @@ def spend_by_group(*, tenant, period, by):
     """SpendTable of the groups of `by` (a GROUPINGS key) in `period` (reporting.periods.DateRange): one query."""
     field = f"user__{GROUPINGS[by][1]}"
     months = months_of(period)
-    found = {}
+    found: dict[str, tuple[dict, list[int]]] = {}
     for row in _charged(tenant, period).values("month", field).annotate(spent=MoneySum("charge"), calls=Count("id")):
         value = row[field]
         key = SERVICE if value is None else (value or BLANK)
@@ -121,7 +121,8 @@ def group_filter(by, key):
 def spend_by_user(*, tenant, period, by, key):
     """SpendTable of the users of one group: one query."""
     months = months_of(period)
-    found, names = {}, {}
+    found: dict[object, tuple[dict, list[int]]] = {}
+    names: dict[object, tuple[str, str]] = {}
     rows = (_charged(tenant, period).filter(**group_filter(by, key))
             .values("month", "user_id", "user__display_name", "user__upn")
             .annotate(spent=MoneySum("charge"), calls=Count("id")))

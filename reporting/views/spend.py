@@ -28,13 +28,13 @@ def _query(by, period, **extra):
 def _download(table, *, export, first, name, today):
     filename = f"spend-by-{name}-{today:%Y-%m-%d}.{export}"
     if export == "csv":
-        buffer = io.StringIO()
-        write_spend_csv(table, buffer, first=first)
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        text = io.StringIO()
+        write_spend_csv(table, text, first=first)
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
     else:
-        buffer = io.BytesIO()
-        write_spend_xlsx(table, buffer, first=first, title=f"Spend by {name}", created=timezone.now())
-        response = HttpResponse(buffer.getvalue(),
+        data = io.BytesIO()
+        write_spend_xlsx(table, data, first=first, title=f"Spend by {name}", created=timezone.now())
+        response = HttpResponse(data.getvalue(),
                                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -37,6 +37,7 @@ def _clean_amounts(*, enabled, mode, values, current):
     is off, and the amount the mode does not use keeps its stored value. A blank monthly limit means no limit.
     """
     minimum = limits().minimum_auto_recharge
+    errors: dict[str, object]
     used = {"trigger_amount", "recharge_amount" if mode == FIXED else "target_balance"}
     cleaned, errors = {}, {}
     for field in ("trigger_amount", "recharge_amount", "target_balance"):

@@ -23,7 +23,7 @@ from billing.credits.selectors import (
     _sum,  # the same per-account sum credits_balance uses
     recommended_funding,
 )
-from core.money import MoneySum, db_money, money_sum
+from core.money import CENT, MoneySum, money_sum
 from licensing.selectors import licensed_user_count
 
 Status = RechargeAttempt.Status
@@ -101,13 +101,14 @@ def recharge_advice_for(*, tenant, now, cover_days):
     history_days = django_settings.CREDITS_ADVICE_HISTORY_DAYS
     today = now.astimezone(UTC).date()
     account = CreditAccount.objects.filter(tenant=tenant).values("id", "balance").first()
-    burn, lots = (), ()
+    burn: tuple[Decimal, ...] = ()
+    lots: tuple[StartingLot, ...] = ()
     if account is not None:
         first_entry = LedgerEntry.objects.filter(account_id=account["id"]).aggregate(first=Min("created_at"))["first"]
         first_day = max(today - timedelta(days=history_days), first_entry.astimezone(UTC).date()) if first_entry else today
         by_day = _daily_burn(account["id"], first_day, today - ONE_DAY) if first_day < today else {}
         burn = tuple(by_day.get(first_day + timedelta(days=n), ZERO) for n in range((today - first_day).days))
-        lots = tuple(StartingLot(remaining=db_money(remaining), expires_at=expires) for remaining, expires in
+        lots = tuple(StartingLot(remaining=remaining.quantize(CENT), expires_at=expires) for remaining, expires in
                      Lot.objects.filter(account_id=account["id"], remaining__gt=0).order_by("purchased_at", "id")
                      .values_list("remaining", "expires_at"))
     settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()

@@ -152,8 +152,8 @@ def _applied(advice, values):
 @admin_required(Cap.BILLING_MANAGE)
 @require_http_methods(["GET", "POST"])
 def auto_recharge(request):
-    advice = _advice(request)
     if request.method == "GET":
+        advice = _advice(request)
         context = _overview_context(request, panel="auto_recharge", advice=advice)
         if request.GET.get("apply") and advice["advice"].ok:
             context["values"] = _applied(advice["advice"], context["values"])
@@ -180,7 +180,7 @@ def auto_recharge(request):
     else:
         messages.success(request, _saved_message(settings))
         return redirect("billing:credits")
-    context = _overview_context(request, panel="auto_recharge", values=values, errors=errors, advice=advice)
+    context = _overview_context(request, panel="auto_recharge", values=values, errors=errors, advice=_advice(request))
     return render(request, "billing/credits.html", context, status=400)
 
 

@@ -2,6 +2,7 @@
 (and of the window's first month before it, which filled the pools first) with the rate of each call's day, the
 catalogue's list prices and the licenses bought and not yet assigned. Seven queries, whatever the number of calls."""
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import CharField
@@ -12,7 +13,7 @@ from licensing.models import AssignedPlan, Product
 from licensing.selectors import product_lines
 
 from ..charging import charge_for, pool_minutes_for
-from ..lookup import rate_cache
+from ..lookup import DayRates, rate_cache
 from ..models import CallRecord, CallType
 from ..pools import not_pooled_plans
 from ..routing import USER_OUTBOUND
@@ -42,7 +43,9 @@ def _day_start(day):
 def _people(tenant):
     users = list(User.objects.filter(tenant=tenant).values_list("id", "upn", "display_name", "usage_location",
                                                                  "department"))
-    plans, products, fixed = {}, {}, {}
+    plans: dict[object, set[str]] = {}
+    products: dict[object, set[str]] = {}
+    fixed: dict[object, set[str]] = {}
     rows = (AssignedPlan.objects.filter(tenant=tenant)
             .values_list("user_id", "service_plan__name", "enabled", "assignment__product__sku_part_number"))
     for user_id, plan, enabled, part in rows:
@@ -62,7 +65,11 @@ def _people(tenant):
 def _calls(tenant, people, since, first_counted, until):
     """{person: (Call, ...)} of outbound calls from `since`, counted from `first_counted`, oldest first."""
     book = rate_cache.book()
-    days, destinations, charges, found, counted = {}, {}, {}, {}, 0
+    days: dict[date, DayRates] = {}
+    destinations: dict[tuple[str, str], Destination] = {}
+    charges: dict[tuple[int, int], Decimal] = {}
+    found: dict[object, list[Call]] = {}
+    counted = 0
     # The user's key as text, matched to the people read above: building 50,000 UUID objects costs seconds.
     keys = {pk.hex: pk for pk in people}
     rows = (CallRecord.objects.filter(tenant=tenant, start_at__gte=since, start_at__lt=until,

@@ -141,7 +141,8 @@ def person_change(pk, before_mix, after_mix, inputs):
 
 def license_lines(before_mix, after_mix, inputs):
     """Licenses the recommendation adds and frees, by product, with what is available to assign now."""
-    added, removed = {}, {}
+    added: dict[str, int] = {}
+    removed: dict[str, int] = {}
     for pk, after in after_mix.holdings.items():
         before = before_mix.holdings[pk]
         for part in after.products - before.products:

@@ -104,7 +104,8 @@ class Router:
         if found is not None:
             return found
         credits, blocked = ZERO, 0
-        pools, demand = defaultdict(list), Counter()
+        pools: defaultdict[tuple, list] = defaultdict(list)
+        demand: Counter[tuple] = Counter()
         user_id = person.pk if plans & self.not_pooled else None  # only a plan of one's own minutes needs the user
         for first, counted, charges, months in self._shapes_of(person, calls):
             route = route_call(call_type=first.call_type, plans=plans, home_country=person.home_country,
@@ -161,7 +162,8 @@ def _walk(entries, left):
     """The import's loop (services.imports._apply): each call in start order takes the pool's minutes while they
     last; what a call can't pay with them is charged to credits, or the call is refused whole when credits may not
     pay. Returns the PoolCost with each person's share."""
-    credits, blocked, by_user = ZERO, 0, defaultdict(lambda: ZERO)
+    credits, blocked = ZERO, 0
+    by_user: defaultdict[object, Decimal] = defaultdict(lambda: ZERO)
     for _, call, may_pay in entries:
         if call.rate is None and left < call.minutes:
             blocked += call.counted
@@ -187,8 +189,8 @@ class Mix:
         self.holdings = {}
         self._routed = {}
         self._holders = defaultdict(Counter)  # plan -> {usage location: holders}
-        self._entries = defaultdict(dict)  # pool key -> {person: runs}
-        self._demand = Counter()
+        self._entries: defaultdict[tuple, dict] = defaultdict(dict)  # pool key -> {person: runs}
+        self._demand: Counter[tuple] = Counter()
         self._by_capacity = defaultdict(set)  # (plan, pool country) -> pool keys its holders fill
         self._lines = {}
         self._pool_costs = {}

@@ -33,7 +33,7 @@ def _days(request, errors):
 
 @admin_required(Cap.BILLING_READ)
 def license_optimizer(request):
-    errors = {}
+    errors: dict[str, str] = {}
     days = _days(request, errors)
     report = license_optimizer_report(tenant=request.tenant, days=days, today=today_utc())
     return render(request, "rating/license_optimizer.html", {
@@ -44,7 +44,7 @@ def license_optimizer(request):
 
 @admin_required(Cap.BILLING_READ)
 def license_optimizer_csv(request):
-    errors = {}
+    errors: dict[str, str] = {}
     days = _days(request, errors)
     if errors:
         return HttpResponseBadRequest(" ".join(errors.values()), content_type="text/plain; charset=utf-8")
@@ -59,7 +59,7 @@ def license_optimizer_csv(request):
 @admin_required(Cap.BILLING_READ)
 def license_what_if_page(request, user_id):
     person = get_object_or_404(User, pk=user_id, tenant=request.tenant)
-    errors = {}
+    errors: dict[str, str] = {}
     days = _days(request, errors)
     option = request.GET.get("option", "")
     found = problem = None
