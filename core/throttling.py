@@ -49,13 +49,15 @@ def throttle_charge(*, limit, key, cost=1, now=None):
     return max(1, math.ceil((window + 1) * limit.seconds - now))
 
 
-class TooManyRequests(exceptions.Throttled):
-    """Graph's 429: the error body says when to retry, the Retry-After header carries the seconds."""
+class TooManyRequests(exceptions.APIException):
+    """Graph's 429: the error body says when to retry; DRF puts `wait` in the Retry-After header."""
 
+    status_code = 429
     default_code = "TooManyRequests"
 
     def __init__(self, wait):
-        super().__init__(wait=wait, detail=f"Too many requests. Retry after {wait} seconds.")
+        super().__init__(detail=f"Too many requests. Retry after {wait} seconds.")
+        self.wait = wait
 
 
 class TenantThrottle(BaseThrottle):
