@@ -148,3 +148,30 @@ def test_one_page_costs_the_same_queries_at_any_size(api, tenant, django_assert_
     CallRecord.objects.bulk_create([CallRecordFactory.build(tenant=tenant, start_at=JAN) for _ in range(1200)])
     with django_assert_num_queries(2):
         assert len(api.get(url()).json()["value"]) == 1000
+
+
+# pstnCallLogRow resource type (v1.0), as Microsoft's documentation lists its properties.
+PSTN_CALL_LOG_ROW = {
+    "callDurationSource", "calleeNumber", "callerNumber", "callId", "callType", "charge", "conferenceId",
+    "connectionCharge", "currency", "destinationContext", "destinationName", "duration", "endDateTime", "id",
+    "inventoryType", "licenseCapability", "operator", "startDateTime", "tenantCountryCode", "usageCountryCode",
+    "userDisplayName", "userId", "userPrincipalName",
+}
+PSTN_CALL_DURATION_SOURCE = {"microsoft", "operator"}
+
+
+def test_rows_carry_exactly_the_documented_pstn_call_log_row_fields(api, tenant):
+    user = UserFactory(tenant=tenant)
+    CallRecordFactory(tenant=tenant, user=user, start_at=JAN, conference_id="conf-1", number_type="toll_free",
+                      duration_source="operator", operator="Contoso Telecom", call_type="conf_in")
+    CallRecordFactory(tenant=tenant, start_at=JAN, tenant_country="GB", usage_country="", number_type="")
+    body = api.get(url()).json()
+    assert set(body) == {"@odata.context", "@odata.count", "value"}
+    for row in body["value"]:
+        assert set(row) == PSTN_CALL_LOG_ROW
+        assert row["callDurationSource"] in PSTN_CALL_DURATION_SOURCE
+        assert isinstance(row["duration"], int) and isinstance(row["charge"], float)
+    operated, anonymous = body["value"]
+    assert (operated["conferenceId"], operated["inventoryType"], operated["operator"], operated["callDurationSource"]) == (
+        "conf-1", "Toll-free", "Contoso Telecom", "operator")
+    assert (anonymous["userId"], anonymous["usageCountryCode"], anonymous["tenantCountryCode"]) == (None, None, "GB")
