@@ -56,14 +56,18 @@ def parse_function_call(call):
     if not (call.startswith("(") and call.endswith(")")):
         raise _bad(f"Malformed function call: use {_FUNCTION_SYNTAX}.")
     arguments = {}
-    body = call[1:-1]
+    body, offset = call[1:-1], 0
     for part in body.split(",") if body.strip() else []:
         match = _ARGUMENT.match(part)
         if not match:
             raise _bad(f"Malformed function argument '{part.strip()}': use {_FUNCTION_SYNTAX}.")
         if match["name"] in arguments:
             raise _bad(f"Parameter '{match['name']}' is given twice.")
+        if not match["value"].strip():
+            # Graph's parser words an empty argument this way (e.g. "fromDateTime=,toDateTime=").
+            raise _bad(f"Expression expected at position {offset + part.index('=') + 1} in '{body}'.")
         arguments[match["name"]] = match["value"]
+        offset += len(part) + 1
     unknown = set(arguments) - {"fromDateTime", "toDateTime"}
     if unknown:
         raise _bad(f"Unknown parameter '{sorted(unknown)[0]}' for function 'getPstnCalls'; it takes fromDateTime and "

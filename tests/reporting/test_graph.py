@@ -110,6 +110,8 @@ def test_another_tenants_calls_are_never_returned(api, other_tenant):
     (url() + "?$count=maybe", "Invalid value 'maybe' for $count"),
     (url("yesterday", "2026-01-01"), "Invalid value 'yesterday' for parameter 'fromDateTime'"),
     (f"{BASE}(fromDateTime=2026-01-01)", "Parameter 'toDateTime' is required"),
+    (f"{BASE}(fromDateTime=,toDateTime=)", "Expression expected at position 13 in 'fromDateTime=,toDateTime='."),
+    (f"{BASE}(fromDateTime=2026-01-01,toDateTime=)", "Expression expected at position 35 in"),
     (f"{BASE}(fromDateTime=2026-01-01,toDateTime=2026-01-02,top=5)", "Unknown parameter 'top'"),
     (f"{BASE}(fromDateTime=2026-01-01,fromDateTime=2026-01-02)", "Parameter 'fromDateTime' is given twice"),
     (f"{BASE}(fromDateTime=2026-01-01;toDateTime=2026-01-02)", "Malformed function argument"),
