@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test lint bench browser-deps clean
+.PHONY: install run test test-dates lint bench browser-deps clean
 
 # requirements.txt is what production runs; requirements-dev.txt adds the tests' and developers' tools.
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
@@ -31,14 +31,26 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Two processes share the unit, API and browser tests; the integration suite (a real Celery worker, Redis and
-# SMTP on loopback, PostgreSQL only) runs after them on its own. pytest's exit 5 (no test collected) fails.
-PYTEST_ARGS ?= -n 2
+# Two processes share the unit, API and browser tests (the demo's tests in one group: it is seeded once); the
+# integration suite (a real Celery worker, Redis and SMTP on loopback, PostgreSQL only) runs after them on its own.
+# pytest's exit 5 (no test collected) fails. Branch coverage is printed; services, selectors and the hot path
+# must stay at 90% or more.
+PYTEST_ARGS ?= -n 2 --dist loadgroup
+COVERAGE_GATED := */services/*,*/services.py,*/selectors.py,*/selectors/*,*/ledger_hot.py,core/sql.py
 test: install browser-deps lint
-	@$(PY) -m pytest $(PYTEST_ARGS) -m "not integration"; rc=$$?; \
+	@$(PY) -m pytest $(PYTEST_ARGS) -m "not integration" --cov --cov-report=; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc; \
+	echo "== branch coverage of the whole product: $$($(VENV)/bin/coverage report --format=total)%"; \
+	echo "== branch coverage of services, selectors and the hot path (at least 90%)"; \
+	$(VENV)/bin/coverage report --include="$(COVERAGE_GATED)" --skip-covered --fail-under=90 || exit $$?; \
 	$(PY) -m pytest -m integration; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no integration tests collected: failing"; exit 1; fi; exit $$rc
+
+# The calendar's tests (marked `dates`) from one fixed instant: make test-dates CLOCK=2028-02-29T12:00:00Z
+CLOCK ?= 2027-03-01T00:30:00Z
+test-dates: install
+	@$(PY) -m pytest -n 2 --dist loadgroup -m "dates and not integration and not browser" --clock=$(CLOCK) -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no calendar tests collected: failing"; exit 1; fi; exit $$rc
 
 bench: install
 	@for script in bench/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

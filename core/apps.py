@@ -6,3 +6,13 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from config.settings.env import unknown_product_variables
+
+        unknown = unknown_product_variables()
+        if unknown:
+            raise ImproperlyConfigured(f"Unknown setting{'s' if len(unknown) > 1 else ''} in the environment: "
+                                       f"{', '.join(unknown)} (misspelt? see the README's settings table).")

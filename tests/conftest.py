@@ -3,6 +3,7 @@ tenant's admin."""
 import contextlib
 import datetime
 import os
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -198,9 +199,35 @@ def api_client_for(db):
     return make
 
 
+# Modules whose tests depend on the calendar (months, pools, expiry, statements, report periods, recharge retries, the
+# demo): marked `dates`, so CI runs them again from the edges of the calendar (see .ci/run). A test elsewhere can
+# carry @pytest.mark.dates itself.
+DATE_SENSITIVE = {
+    "tests/billing/test_funding.py", "tests/billing/test_ledger.py", "tests/billing/test_ledger_stateful.py",
+    "tests/billing/test_reservations_and_expiry.py", "tests/billing/test_credits_pages.py",
+    "tests/invoices/test_demo.py", "tests/invoices/test_monthly_statements.py", "tests/invoices/test_services.py",
+    "tests/invoices/test_statement_data.py", "tests/invoices/test_views.py", "tests/invoices/test_api.py",
+    "tests/notifications/test_sending.py", "tests/notifications/test_delivery.py",
+    "tests/rating/test_call_import.py", "tests/rating/test_calls_api.py", "tests/rating/test_call_rules.py",
+    "tests/rating/test_demo_and_simulation.py", "tests/rating/test_import.py", "tests/rating/test_lookup.py",
+    "tests/rating/test_minute_pools.py",
+    "tests/recharge/test_failures.py", "tests/recharge/test_notices.py", "tests/recharge/test_processing.py",
+    "tests/recharge/test_trigger.py", "tests/recharge/test_page.py",
+    "tests/reporting/test_credits_dashboard.py", "tests/reporting/test_exports.py", "tests/reporting/test_graph.py",
+    "tests/reporting/test_periods.py", "tests/reporting/test_pools_and_blocked.py", "tests/reporting/test_usage_report.py",
+}
+TESTS_ROOT = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need real row locks; they are skipped on SQLite and run in CI's PostgreSQL pass."""
+    """Marks the calendar's tests `dates`. Tests marked `postgres` need real row locks; they are skipped on SQLite
+    and run in CI's PostgreSQL pass."""
     from django.conf import settings
+
+    for item in items:
+        relative = Path(str(item.path)).resolve().relative_to(TESTS_ROOT.parent).as_posix()
+        if relative in DATE_SENSITIVE or relative.startswith("tests/demo/"):
+            item.add_marker(pytest.mark.dates)
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         return

@@ -30,14 +30,14 @@ class Limits:
 def limits():
     """Read at call time so tests and operators can change the settings."""
     return Limits(
-        minimum_purchase=Decimal(getattr(settings, "CREDITS_MINIMUM_PURCHASE", 1)),
+        minimum_purchase=Decimal(settings.CREDITS_MINIMUM_PURCHASE),
         # The portal refuses a trigger (and a recharge) under 50: "Please enter a whole number greater than or equal to 50".
-        minimum_auto_recharge=Decimal(getattr(settings, "CREDITS_MINIMUM_AUTO_RECHARGE", 50)),
-        maximum_amount=Decimal(getattr(settings, "CREDITS_MAXIMUM_AMOUNT", 100_000)),
-        maximum_charge=Decimal(getattr(settings, "CREDITS_MAXIMUM_CHARGE", 10_000)),
-        lot_lifetime_months=int(getattr(settings, "CREDITS_LOT_LIFETIME_MONTHS", 12)),
-        reservation_lifetime=timedelta(minutes=int(getattr(settings, "CREDITS_RESERVATION_MINUTES", 240))),
-        failures_before_pause=int(getattr(settings, "CREDITS_RECHARGE_FAILURES_BEFORE_PAUSE", 3)),
+        minimum_auto_recharge=Decimal(settings.CREDITS_MINIMUM_AUTO_RECHARGE),
+        maximum_amount=Decimal(settings.CREDITS_MAXIMUM_AMOUNT),
+        maximum_charge=Decimal(settings.CREDITS_MAXIMUM_CHARGE),
+        lot_lifetime_months=int(settings.CREDITS_LOT_LIFETIME_MONTHS),
+        reservation_lifetime=timedelta(minutes=int(settings.CREDITS_RESERVATION_MINUTES)),
+        failures_before_pause=int(settings.CREDITS_RECHARGE_FAILURES_BEFORE_PAUSE),
     )
 
 

@@ -43,7 +43,7 @@ PAYMENT_METHODS = ("card", "invoice")
 
 def seller_settings():
     """The operator's seller details: `settings.INVOICE_SELLER` over the defaults."""
-    seller = {**DEFAULT_SELLER, **getattr(settings, "INVOICE_SELLER", {})}
+    seller = {**DEFAULT_SELLER, **settings.INVOICE_SELLER}
     try:
         rate = Decimal(str(seller["tax_rate"]))
     except ArithmeticError:

@@ -35,13 +35,13 @@ def _zone_a_from_file():
 @functools.cache
 def zone_a_countries():
     """ISO codes of the countries whose non-premium numbers the conferencing dial-out pool pays for."""
-    configured = getattr(settings, "RATING_CONFERENCING_ZONE_A", None)
+    configured = settings.RATING_CONFERENCING_ZONE_A
     return frozenset(configured) if configured is not None else _zone_a_from_file()
 
 
 @functools.cache
 def _pool_country_groups():
-    return dict(getattr(settings, "RATING_POOL_COUNTRY_GROUPS", {"PR": "US"}))
+    return dict(settings.RATING_POOL_COUNTRY_GROUPS)
 
 
 def pool_country(country):
@@ -67,11 +67,11 @@ class CallLimits:
 @functools.cache
 def call_limits():
     return CallLimits(
-        max_call_seconds=int(getattr(settings, "RATING_MAX_CALL_MINUTES", 240)) * 60,
-        authorization_grace_seconds=int(getattr(settings, "RATING_AUTHORIZATION_GRACE_MINUTES", 30)) * 60,
-        max_record_seconds=int(getattr(settings, "RATING_MAX_RECORD_HOURS", 24)) * 3600,
-        start_skew_seconds=int(getattr(settings, "RATING_START_SKEW_SECONDS", 300)),
-        import_batch_rows=int(getattr(settings, "RATING_IMPORT_BATCH_ROWS", 10_000)),
+        max_call_seconds=settings.RATING_MAX_CALL_MINUTES * 60,
+        authorization_grace_seconds=settings.RATING_AUTHORIZATION_GRACE_MINUTES * 60,
+        max_record_seconds=settings.RATING_MAX_RECORD_HOURS * 3600,
+        start_skew_seconds=settings.RATING_START_SKEW_SECONDS,
+        import_batch_rows=settings.RATING_IMPORT_BATCH_ROWS,
     )
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_rate, env_str
+from .env import env_bool, env_int, env_int_list, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -168,6 +168,27 @@ MEDIA_URL = "/media/"
 # Payments: the built-in gateway is a card processor's test mode (billing/credits/gateway/sandbox.py).
 PAYMENT_GATEWAY = env_str("PAYMENT_GATEWAY", "billing.credits.gateway.sandbox.SandboxGateway")
 
+# Product tunables (PRODUCT.md facts kept as settings): each from the environment, with the product's default.
+CREDITS_MINIMUM_PURCHASE = env_int("CREDITS_MINIMUM_PURCHASE", 1, minimum=1)
+# The portal refuses a trigger (and a recharge) under 50: "Please enter a whole number greater than or equal to 50".
+CREDITS_MINIMUM_AUTO_RECHARGE = env_int("CREDITS_MINIMUM_AUTO_RECHARGE", 50, minimum=1)
+CREDITS_MAXIMUM_AMOUNT = env_int("CREDITS_MAXIMUM_AMOUNT", 100_000, minimum=1)
+CREDITS_MAXIMUM_CHARGE = env_int("CREDITS_MAXIMUM_CHARGE", 10_000, minimum=1)
+CREDITS_LOT_LIFETIME_MONTHS = env_int("CREDITS_LOT_LIFETIME_MONTHS", 12, minimum=1)
+CREDITS_RESERVATION_MINUTES = env_int("CREDITS_RESERVATION_MINUTES", 240, minimum=1)
+CREDITS_RECHARGE_FAILURES_BEFORE_PAUSE = env_int("CREDITS_RECHARGE_FAILURES_BEFORE_PAUSE", 3, minimum=1)
+CREDITS_RECHARGE_RETRY_DELAYS = env_int_list("CREDITS_RECHARGE_RETRY_DELAYS", [3600, 21600, 86400], minimum=1)
+CREDITS_RECHARGE_UNCLAIMED_SECONDS = env_int("CREDITS_RECHARGE_UNCLAIMED_SECONDS", 120, minimum=1)
+CREDITS_EXPIRY_NOTICE_DAYS = env_int("CREDITS_EXPIRY_NOTICE_DAYS", 30, minimum=1)
+RATING_MAX_CALL_MINUTES = env_int("RATING_MAX_CALL_MINUTES", 240, minimum=1)
+RATING_AUTHORIZATION_GRACE_MINUTES = env_int("RATING_AUTHORIZATION_GRACE_MINUTES", 30, minimum=0)
+RATING_MAX_RECORD_HOURS = env_int("RATING_MAX_RECORD_HOURS", 24, minimum=1)
+RATING_START_SKEW_SECONDS = env_int("RATING_START_SKEW_SECONDS", 300, minimum=0)
+RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1)
+RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
+RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
+INVOICE_SELLER = {}  # the operator's seller details over billing/invoices/services.DEFAULT_SELLER
+
 CURRENCIES = ("USD",)
 DEFAULT_CURRENCY = "USD"
 
@@ -219,6 +240,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
+# A worker owns a recharge attempt this long; longer than the task's hard limit, so a live task never loses it.
+CREDITS_RECHARGE_LEASE_SECONDS = env_int("CREDITS_RECHARGE_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {}  # filled from each app's schedule.py (config/celery.py)

@@ -9,13 +9,13 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.credits.exceptions import InsufficientCredits
 from billing.credits.ledger_check import ledger_problems
 from billing.credits.models import LedgerEntry, Lot, Purchase
 from billing.credits.selectors import credits_balance
 from billing.credits.services import credits_add_funds, credits_debit, payment_method_add_card
+from tests.concurrency import race
 from tests.factories import TenantFactory
 
 from .conftest import VISA, future_year
@@ -36,51 +36,32 @@ def test_concurrent_debits_and_fundings_keep_the_ledger_whole():
     card = payment_method_add_card(tenant=tenant, number=VISA, exp_month=12, exp_year=future_year(),
                                    holder_name="Race", actor=None)
     credits_add_funds(tenant=tenant, amount=OPENING, payment_method=card, idempotency_key="opening", actor=None)
-    start = threading.Barrier(THREADS + 1)
-    charged, refused, errors = {}, [], []
+    charged, refused = {}, []
     lock = threading.Lock()
 
-    def debits(worker):
+    def spend(worker):
         rng = random.Random(worker)
-        try:
-            start.wait()
-            for index in range(DEBITS_PER_THREAD):
-                call_id = f"w{worker}-c{index}"
-                amount = Decimal(rng.randint(1, 500)) / 100
-                try:
-                    first = credits_debit(tenant=tenant, amount=amount, call_id=call_id)
-                    if rng.random() < 0.1:  # a retried delivery must find the first entry
-                        assert credits_debit(tenant=tenant, amount=amount, call_id=call_id).pk == first.pk
-                except InsufficientCredits:
-                    with lock:
-                        refused.append(call_id)
-                else:
-                    with lock:
-                        charged[call_id] = amount
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        for index in range(DEBITS_PER_THREAD):
+            call_id = f"w{worker}-c{index}"
+            amount = Decimal(rng.randint(1, 500)) / 100
+            try:
+                first = credits_debit(tenant=tenant, amount=amount, call_id=call_id)
+                if rng.random() < 0.1:  # a retried delivery must find the first entry
+                    assert credits_debit(tenant=tenant, amount=amount, call_id=call_id).pk == first.pk
+            except InsufficientCredits:
+                with lock:
+                    refused.append(call_id)
+            else:
+                with lock:
+                    charged[call_id] = amount
 
     def fundings():
-        try:
-            start.wait()
-            for index in range(FUNDINGS):
-                credits_add_funds(tenant=tenant, amount=FUNDING_AMOUNT, payment_method=card,
-                                  idempotency_key=f"top-up-{index}", actor=None)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(repr(exc))
-        finally:
-            connection.close()
+        for index in range(FUNDINGS):
+            credits_add_funds(tenant=tenant, amount=FUNDING_AMOUNT, payment_method=card,
+                              idempotency_key=f"top-up-{index}", actor=None)
 
-    threads = [threading.Thread(target=debits, args=(w,)) for w in range(THREADS)]
-    threads.append(threading.Thread(target=fundings))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert errors == []
-    assert not any(thread.is_alive() for thread in threads)
+    # THREADS debiting threads and one funding thread, released together
+    assert race(THREADS + 1, lambda i: fundings() if i == THREADS else spend(i)).errors == []
 
     assert len(charged) + len(refused) == THREADS * DEBITS_PER_THREAD
     assert charged and refused, "the race should both spend and run out of funds"

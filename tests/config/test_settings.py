@@ -51,3 +51,25 @@ def test_malformed_database_url_fails_loudly():
     result = _manage("check", DATABASE_URL="nosuchdb://what")
     assert result.returncode != 0
     assert "DATABASE_URL='nosuchdb://what' is not a database URL" in result.stderr
+
+
+def test_tunables_come_from_the_environment():
+    result = _manage("shell", "--no-imports", "-c",
+                     "from django.conf import settings; from billing.credits.recharge.policy import recharge_policy as p; "
+                     "print(settings.CREDITS_RECHARGE_RETRY_DELAYS, p().lease.seconds, p().expiry_notice.days)",
+                     CREDITS_RECHARGE_RETRY_DELAYS="60, 120", CREDITS_RECHARGE_LEASE_SECONDS="900",
+                     CREDITS_EXPIRY_NOTICE_DAYS="14")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[60, 120] 900 14"
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"CREDITS_RECHARGE_RETRY_DELAY": "60"}, "Unknown setting in the environment: CREDITS_RECHARGE_RETRY_DELAY"),
+    ({"CREDITS_RECHARGE_RETRY_DELAYS": "1h,6h"}, "CREDITS_RECHARGE_RETRY_DELAYS='1h,6h' is not a comma-separated list"),
+    ({"CREDITS_EXPIRY_NOTICE_DAYS": "0"}, "CREDITS_EXPIRY_NOTICE_DAYS='0' must be at least 1"),
+    ({"RATING_MAX_CALL_MINUTES": "four hours"}, "RATING_MAX_CALL_MINUTES='four hours' is not a whole number"),
+])
+def test_a_misspelt_or_malformed_setting_stops_start_up_naming_it(env, message):
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr

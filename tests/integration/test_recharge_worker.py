@@ -3,12 +3,10 @@
 Each scenario ends with the same accounting: one gateway charge, one ledger entry and lot of kind recharge, one
 invoice, one email per recipient received by the SMTP server, and a ledger that sums to the balance.
 """
-import threading
 import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.credits.ledger_check import ledger_problems
 from billing.credits.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
@@ -17,6 +15,7 @@ from billing.credits.tasks import sweep_recharges
 from billing.invoices.models import Invoice
 from billing.notifications.models import EmailLog
 from billing.notifications.services import recipient_add
+from tests.concurrency import race
 
 from .conftest import REFUSED, free_port, wait_for
 
@@ -69,24 +68,8 @@ def assert_recharged_once(tenant, smtp_server, recipients):
 
 def test_twenty_concurrent_debits_across_the_trigger_recharge_once(contoso, start_worker, smtp_server):
     worker = start_worker()
-    barrier = threading.Barrier(20)
-    errors = []
-
-    def call(index):
-        try:
-            barrier.wait()
-            credits_debit(tenant=contoso, amount=Decimal("7.50"), call_id=f"race-{index}")  # 20 x $7.50: $300 to $150
-        except Exception as exc:  # collected: a failing thread must fail the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=call, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    # 20 x $7.50: $300 to $150, across the $200 trigger
+    assert race(20, lambda i: credits_debit(tenant=contoso, amount=Decimal("7.50"), call_id=f"race-{i}")).errors == []
 
     wait_for(lambda: succeeded(contoso), timeout=30, what="the recharge to succeed", worker=worker)
     wait_for(lambda: emails_settled("recharge_succeeded"), timeout=30, what="the recharge emails", worker=worker)

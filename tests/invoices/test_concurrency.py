@@ -1,13 +1,13 @@
 """Real row locks on PostgreSQL: threads issuing for one tenant at once take every number exactly once."""
-import threading
 from decimal import Decimal
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.core.exceptions import ValidationError
 
 from billing.invoices.models import Invoice, InvoiceCounter
 from billing.invoices.services import credit_note_issue
+from tests.concurrency import race
 from tests.invoices.factories import purchase
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -16,31 +16,9 @@ THREADS = 6
 PER_THREAD = 5
 
 
-def _race(target, count=THREADS):
-    """Runs target(index) in `count` threads released together; returns the exceptions they raised."""
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def run(index):
-        try:
-            barrier.wait()
-            target(index)
-        except Exception as exc:  # collected and asserted on by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return errors
-
-
 def test_concurrent_purchases_take_every_number_once_with_no_gap(tenant):
     with mock.patch("billing.invoices.tasks.render_invoice_pdf.delay") as enqueue:
-        errors = _race(lambda index: [purchase(tenant, reference=f"t{index}-{n}") for n in range(PER_THREAD)])
+        errors = race(THREADS, lambda index: [purchase(tenant, reference=f"t{index}-{n}") for n in range(PER_THREAD)]).errors
     assert errors == []
     numbers = sorted(Invoice.objects.filter(tenant=tenant).values_list("number", flat=True))
     assert numbers == list(range(1, THREADS * PER_THREAD + 1))
@@ -51,7 +29,7 @@ def test_concurrent_purchases_take_every_number_once_with_no_gap(tenant):
 def test_the_same_purchase_delivered_to_several_threads_gets_one_invoice(tenant):
     with mock.patch("billing.invoices.tasks.render_invoice_pdf.delay"):
         results = []
-        errors = _race(lambda index: results.append(purchase(tenant, "300.00", reference="recharge-77").pk))
+        errors = race(THREADS, lambda index: results.append(purchase(tenant, "300.00", reference="recharge-77").pk)).errors
     assert errors == []
     assert len(set(results)) == 1 and Invoice.objects.filter(tenant=tenant).count() == 1
     assert InvoiceCounter.objects.get(tenant=tenant).last_number == 1
@@ -60,8 +38,8 @@ def test_the_same_purchase_delivered_to_several_threads_gets_one_invoice(tenant)
 def test_concurrent_credit_notes_never_credit_more_than_the_invoice(tenant):
     with mock.patch("billing.invoices.tasks.render_invoice_pdf.delay"):
         invoice = purchase(tenant, "100.00")
-        errors = _race(lambda index: credit_note_issue(invoice=invoice, amount=Decimal("30.00"), reason=f"r{index}",
-                                                       actor=None))
+        errors = race(THREADS, lambda index: credit_note_issue(invoice=invoice, amount=Decimal("30.00"),
+                                                               reason=f"r{index}", actor=None)).raised(ValidationError)
     notes = Invoice.objects.filter(credited_invoice=invoice)
     assert notes.count() == 3 and len(errors) == THREADS - 3
     numbers = sorted(Invoice.objects.filter(tenant=tenant).values_list("number", flat=True))

@@ -1,38 +1,15 @@
 """Real row locks on PostgreSQL: racing assignments never exceed what was bought; one credits subscription."""
-import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from licensing.models import LicenseAssignment, Subscription, SubscriptionQuantityChange
 from licensing.services import licenses_change, subscription_ensure_communications_credits
+from tests.concurrency import race
 from tests.factories import TenantFactory, UserFactory
 from tests.licensing.factories import SubscriptionFactory, ensure_catalogue, product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(count, work):
-    """Runs work(i) in `count` threads released together; returns (results, errors)."""
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(work(i))
-        except ValidationError as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_racing_assignments_of_the_last_licenses_never_overshoot():
@@ -41,8 +18,9 @@ def test_racing_assignments_of_the_last_licenses_never_overshoot():
     e3 = product("SPE_E3")
     SubscriptionFactory(tenant=tenant, product=e3, enabled_units=3)
     users = [UserFactory(tenant=tenant) for _ in range(8)]
-    results, errors = race(8, lambda i: licenses_change(tenant=tenant, actor=None, users=[users[i]], add=[e3]))
-    assert len(results) == 3 and len(errors) == 5
+    outcome = race(8, lambda i: licenses_change(tenant=tenant, actor=None, users=[users[i]], add=[e3]))
+    errors = outcome.raised(ValidationError)
+    assert len(errors) == 5
     assert LicenseAssignment.objects.filter(tenant=tenant, product=e3).count() == 3
     assert all("0 available" in " ".join(e.message_dict["licenses"]) for e in errors)
 

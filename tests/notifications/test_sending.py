@@ -1,15 +1,15 @@
 """notification_send: once per tenant, event and period; disabled events; delivery after commit; render failures."""
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 
 from accounts.models import AuditLog, Tenant
 from billing.notifications import services
 from billing.notifications.events import Event
 from billing.notifications.models import EmailLog, Notification
 from billing.notifications.services import SendOutcome, notification_send, notification_settings_update
+from tests.concurrency import race
 
 from .conftest import EVENT_CASES
 
@@ -133,25 +133,13 @@ def test_losing_the_insert_race_returns_the_winners_rows_inside_the_callers_tran
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sends_of_one_period_record_it_once(tenant, recipients):
-    barrier = threading.Barrier(4)
-    outcomes, errors = [], []
+    def send(index):
+        result = notification_send(tenant=tenant, event=Event.BALANCE_ZERO, context={}, period_key="2026-11")
+        return result.outcome, sorted(r.pk for r in result)
 
-    def worker():
-        try:
-            barrier.wait()
-            result = notification_send(tenant=tenant, event=Event.BALANCE_ZERO, context={}, period_key="2026-11")
-            outcomes.append((result.outcome, sorted(r.pk for r in result)))
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    outcome = race(4, send)
+    assert outcome.errors == []
+    outcomes = outcome.results
     assert Notification.objects.count() == 1 and EmailLog.objects.count() == 2
     assert [o for o, _ in outcomes].count(SendOutcome.QUEUED) == 1
     assert len({tuple(pks) for _, pks in outcomes}) == 1

@@ -1,10 +1,8 @@
 """Real row locks on PostgreSQL: concurrent calls of one tenant never promise more credit or pool minutes than exist."""
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from billing.credits.models import LedgerEntry, Reservation
@@ -13,34 +11,13 @@ from billing.rating.models import CallAuthorization, CallRecord, MinutePool
 from billing.rating.pools import pool_month
 from billing.rating.selectors import today_utc
 from billing.rating.services import call_authorize, call_complete, call_records_import, rate_deck_import
+from tests.concurrency import race
 from tests.factories import TenantFactory
 from tests.licensing.factories import ensure_catalogue
 from tests.rating.conftest import deck_csv
 from tests.rating.factories import CALLING_DECK, UK_MOBILE, US_FIXED, add_credits, make_caller, pool_used
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(count, work):
-    """Runs work(i) in `count` threads released together; returns the results and unexpected errors."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 (collected and asserted empty)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 @pytest.fixture

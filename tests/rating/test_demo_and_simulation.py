@@ -1,12 +1,10 @@
 """Simulated traffic (simulate_calls) and the Contoso demo: realistic, deterministic, idempotent, and in the ledger."""
-from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import Tenant
 from billing.credits.ledger_check import ledger_problems
 from billing.credits.models import LedgerEntry
 from billing.rating.models import BlockedCall, CallAuthorization, CallRecord, TenantPhoneNumber
@@ -76,24 +74,3 @@ def test_simulate_calls_command_reports_what_it_did(busy_tenant):
 def test_simulate_calls_names_an_unknown_tenant(db):
     with pytest.raises(CommandError, match="No tenant has the domain 'nowhere.example'."):
         call_command("simulate_calls", tenant="nowhere.example", stdout=StringIO())
-
-
-def test_contoso_demo_has_numbers_and_14_months_of_calls_and_is_idempotent(db):
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    contoso = Tenant.objects.get(initial_domain="contoso.example")
-    numbers = TenantPhoneNumber.objects.filter(tenant=contoso)
-    assert numbers.filter(kind="conferencing").count() == 1 and numbers.filter(kind="toll_free").count() == 2
-    assert numbers.filter(kind="user", user__isnull=False).count() > 100
-    records = CallRecord.objects.filter(tenant=contoso)
-    span = records.order_by("start_at").first().start_at, records.order_by("start_at").last().start_at
-    assert records.count() > 10000 and (span[1] - span[0]).days >= 390  # 13 months imported, then one live
-    assert records.filter(source="import").count() > 9 * records.filter(source="realtime").count() > 9000
-    assert BlockedCall.objects.filter(tenant=contoso).exists()
-    assert money_sum(records, "charge") == charges_in_ledger(contoso) > Decimal("0")
-    assert "calling: " in out.getvalue()
-
-    call_command("seed_demo", stdout=StringIO())
-    assert CallRecord.objects.filter(tenant=contoso).count() == records.count()
-    assert TenantPhoneNumber.objects.filter(tenant=contoso).count() == numbers.count()
-    assert ledger_problems() == []

@@ -1,37 +1,15 @@
 """Real row locks: 20 calls racing on one balance across the trigger start one recharge (PostgreSQL, eager tasks)."""
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from billing.credits.ledger_check import ledger_problems
 from billing.credits.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
 from billing.credits.services import auto_recharge_update, credits_add_funds, credits_debit, recharge_if_due
 from billing.notifications.models import EmailLog
+from tests.concurrency import race
 
 pytestmark = pytest.mark.postgres
-
-
-def race(count, work):
-    barrier = threading.Barrier(count)
-    errors = []
-
-    def run(index):
-        try:
-            barrier.wait()
-            work(index)
-        except Exception as exc:  # reported below: a thread's failure must fail the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
 
 
 def test_recharge_fires_once_when_twenty_calls_cross_the_trigger_at_once(transactional_db, tenant, card, billing_admin,
@@ -44,7 +22,7 @@ def test_recharge_fires_once_when_twenty_calls_cross_the_trigger_at_once(transac
         credits_debit(tenant=tenant, amount=Decimal("7.50"), call_id=f"race-{index}")  # 20 x $7.50 = $150
         recharge_if_due(tenant=tenant)  # and every call asks again, as a batch import would
 
-    race(20, call)
+    assert race(20, call).errors == []
     attempt = RechargeAttempt.objects.get()
     assert attempt.status == RechargeAttempt.Status.SUCCEEDED
     assert GatewayCharge.objects.filter(idempotency_key__contains="auto-recharge").count() == 1

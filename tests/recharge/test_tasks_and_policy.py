@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from billing.credits import tasks
 from billing.credits.recharge.policy import recharge_policy
 from config.celery import app
+from config.settings import base as base_settings
 
 RECHARGE_TASKS = [tasks.start_recharge, tasks.process_recharge, tasks.sweep_recharges, tasks.notify_expiring_funds,
                   tasks.expire_reservations, tasks.expire_due_credits]
@@ -30,7 +31,7 @@ def test_beat_runs_the_sweep_every_minute_and_the_daily_upkeep():
 
 
 def test_the_policy_defaults_are_the_products(settings):
-    del settings.CREDITS_RECHARGE_RETRY_DELAYS
+    settings.CREDITS_RECHARGE_RETRY_DELAYS = base_settings.CREDITS_RECHARGE_RETRY_DELAYS  # as declared, from no environment
     policy = recharge_policy()
     assert policy.retry_delays == (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
     assert [policy.retry_delay(n) for n in (1, 2, 3, 7)] == [timedelta(hours=h) for h in (1, 6, 24, 24)]

@@ -16,8 +16,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-DEFAULT_RETRY_DELAYS = (3600, 6 * 3600, 24 * 3600)
-
 
 @dataclass(frozen=True)
 class RechargePolicy:
@@ -37,18 +35,18 @@ def _positive(name, value):
     return value
 
 
-def _setting(name, default):
-    return _positive(name, getattr(settings, name, default))
+def _setting(name):
+    return _positive(name, getattr(settings, name))
 
 
 def recharge_policy():
     """Read at call time so tests and operators can change the settings."""
-    delays = getattr(settings, "CREDITS_RECHARGE_RETRY_DELAYS", DEFAULT_RETRY_DELAYS)
+    delays = settings.CREDITS_RECHARGE_RETRY_DELAYS
     if not isinstance(delays, list | tuple) or not delays:
         raise ImproperlyConfigured(f"CREDITS_RECHARGE_RETRY_DELAYS={delays!r} must be a list of seconds, e.g. [3600, 21600].")
     return RechargePolicy(
         retry_delays=tuple(timedelta(seconds=_positive("CREDITS_RECHARGE_RETRY_DELAYS", d)) for d in delays),
-        lease=timedelta(seconds=_setting("CREDITS_RECHARGE_LEASE_SECONDS", settings.CELERY_TASK_TIME_LIMIT * 2)),
-        unclaimed_after=timedelta(seconds=_setting("CREDITS_RECHARGE_UNCLAIMED_SECONDS", 120)),
-        expiry_notice=timedelta(days=_setting("CREDITS_EXPIRY_NOTICE_DAYS", 30)),
+        lease=timedelta(seconds=_setting("CREDITS_RECHARGE_LEASE_SECONDS")),
+        unclaimed_after=timedelta(seconds=_setting("CREDITS_RECHARGE_UNCLAIMED_SECONDS")),
+        expiry_notice=timedelta(days=_setting("CREDITS_EXPIRY_NOTICE_DAYS")),
     )

@@ -2,7 +2,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from accounts.services import api_token_create
 
 
@@ -14,9 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="a name to recognise the token by on Org settings")
 
     def handle(self, *args, **opts):
-        tenant = Tenant.objects.filter(initial_domain=opts["tenant"].strip().lower()).first()
-        if tenant is None:
-            raise CommandError(f"No tenant has the domain '{opts['tenant']}'.")
+        tenant = tenant_by_domain(opts["tenant"])
         try:
             token, raw = api_token_create(tenant=tenant, name=opts["name"], actor=None)
         except ValidationError as exc:

@@ -1,7 +1,7 @@
 """Verifies every tenant's credits: balance = Σ ledger = Σ lot remainders; exits non-zero on any difference."""
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from billing.credits.ledger_check import ledger_problems
 
 
@@ -14,9 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, tenant=None, **options):
         scope = None
         if tenant:
-            scope = Tenant.objects.filter(initial_domain=tenant.strip().lower()).first()
-            if scope is None:
-                raise CommandError(f"No tenant has the domain '{tenant}'.")
+            scope = tenant_by_domain(tenant)
         problems = ledger_problems(tenant=scope)
         for problem in problems:
             self.stderr.write(problem)

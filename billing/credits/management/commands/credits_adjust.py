@@ -1,8 +1,8 @@
 """Operator door: adds (positive) or takes (negative) credit on a tenant's balance, with a reason in the ledger."""
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from billing.credits.exceptions import CreditsError
 from billing.credits.management.errors import command_error
 from billing.credits.services import credits_adjust
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--key", required=True, help="Idempotency key: running the same command twice adjusts once.")
 
     def handle(self, *args, tenant, amount, reason, key, **options):
-        found = Tenant.objects.filter(initial_domain=tenant.strip().lower()).first()
-        if found is None:
-            raise CommandError(f"No tenant has the domain '{tenant}'.")
+        found = tenant_by_domain(tenant)
         try:
             entry = credits_adjust(tenant=found, amount=amount, reason=reason, idempotency_key=key, actor=None)
         except (ValidationError, CreditsError) as exc:

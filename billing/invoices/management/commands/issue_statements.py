@@ -5,7 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from billing.credits.management.errors import command_error
 from billing.invoices.services import statements_issue_for_month
 
@@ -31,9 +31,7 @@ class Command(BaseCommand):
         first = parse_month(month)
         tenants = None
         if tenant is not None:
-            found = Tenant.objects.filter(initial_domain=tenant.strip().lower()).first()
-            if found is None:
-                raise CommandError(f"No tenant has the domain '{tenant}'.")
+            found = tenant_by_domain(tenant)
             tenants = [found]
         try:
             run = statements_issue_for_month(month=first, tenants=tenants)

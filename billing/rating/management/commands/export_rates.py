@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from billing.rating.deckfile import write_deck
 from billing.rating.lookup import rating_day
 from billing.rating.models import RateDeckVersion
@@ -25,9 +25,7 @@ class Command(BaseCommand):
         else:
             tenant_id = None
             if opts["tenant"]:
-                tenant = Tenant.objects.filter(initial_domain=opts["tenant"].strip().lower()).first()
-                if tenant is None:
-                    raise CommandError(f"No tenant has the domain '{opts['tenant']}'.")
+                tenant = tenant_by_domain(opts["tenant"])
                 tenant_id = tenant.pk
             ref = rate_book().version_in_effect(tenant_id, rating_day(timezone.now()))
             if ref is None:

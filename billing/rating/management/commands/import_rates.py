@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from billing.rating.deckfile import DeckFileInvalid
 from billing.rating.services import rate_deck_import
 
@@ -36,9 +36,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         tenant = None
         if opts["tenant"]:
-            tenant = Tenant.objects.filter(initial_domain=opts["tenant"].strip().lower()).first()
-            if tenant is None:
-                raise CommandError(f"No tenant has the domain '{opts['tenant']}'.")
+            tenant = tenant_by_domain(opts["tenant"])
         try:
             version = rate_deck_import(content=content, effective_from=effective_from, tenant=tenant,
                                        name=opts["name"], source_file_name=path.name)

@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Tenant
+from accounts.management.tenants import tenant_by_domain
 from billing.rating.simulation import simulate_traffic
 
 
@@ -18,9 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
 
     def handle(self, *args, tenant, days, calls, seed, **options):
-        found = Tenant.objects.filter(initial_domain=tenant.strip().lower()).first()
-        if found is None:
-            raise CommandError(f"No tenant has the domain '{tenant}'.")
+        found = tenant_by_domain(tenant)
         if days < 1 or calls < 0:
             raise CommandError("--days must be 1 or more and --calls 0 or more.")
         started = time.perf_counter()
