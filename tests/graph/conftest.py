@@ -1,6 +1,7 @@
 """Microsoft's own Graph SDK for Python (msgraph-sdk) pointed at this product's /v1.0/ on a live server, signed in
 with a static bearer token (an API token of the tenant) instead of Microsoft Entra ID."""
 import asyncio
+import threading
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,10 +33,15 @@ class StaticTokenProvider(AccessTokenProvider):
 
 @pytest.fixture
 def run():
-    """run(coroutine) runs one SDK call to its end on the test's one event loop (the SDK's HTTP client keeps to the
-    loop it first ran on): the tests stay synchronous around it, and the ORM with them."""
+    """run(coroutine) runs one SDK call to its end on the test's own event loop, in a thread of its own: the SDK's
+    HTTP client keeps to the loop it first ran on, and the main thread may hold Playwright's loop already. The tests
+    stay synchronous around it, and the ORM with them."""
     loop = asyncio.new_event_loop()
-    yield loop.run_until_complete
+    thread = threading.Thread(target=loop.run_forever, name="msgraph-sdk", daemon=True)
+    thread.start()
+    yield lambda coroutine: asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=120)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
     loop.close()
 
 
