@@ -173,8 +173,9 @@ def other_tenant_admin(other_tenant):
 
 
 @pytest.fixture
-def client_as(client):
-    """client_as(user) signs the test client in as `user` and returns it."""
+def client_as(client, db):
+    """client_as(user) signs the test client in as `user` and returns it. It asks for the database itself, so a test
+    that picks its persona with request.getfixturevalue() has one even when it runs alone."""
 
     def sign_in(user):
         client.force_login(user)
