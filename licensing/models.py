@@ -19,6 +19,8 @@ class ServicePlan(models.Model):
     name = models.CharField("service plan name", max_length=64, unique=True)
     friendly_name = models.CharField(max_length=200)
     applies_to = models.CharField(max_length=16, default="User")
+    service = models.CharField(max_length=64, blank=True,
+                               help_text="The service it runs in, as Graph's assignedPlans name it (e.g. exchange)")
     domestic_minutes = models.PositiveIntegerField(
         "domestic minutes per user per month", default=0,
         help_text="Outbound domestic minutes in countries without a row below.")

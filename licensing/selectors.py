@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.roles import Role
 
 from .models import AssignedPlan, LicenseAssignment, ServicePlan, Subscription, SubscriptionQuantityChange
+from .rules import ASSIGNABLE_STATUSES, Catalogue, assignment_state, enabled_plans, unmet_requirements
 
 COMMUNICATIONS_CREDITS = "MCOPSTNC"
 
@@ -112,7 +113,7 @@ class ProductLine:
 
     @property
     def assignable(self):
-        return self.subscription.status in (Subscription.Status.ACTIVE, Subscription.Status.EXPIRED)
+        return self.subscription.status in ASSIGNABLE_STATUSES
 
 
 def product_lines(*, tenant, assignable_only=False, with_plans=False):
@@ -178,6 +179,82 @@ def assigned_licenses_by_user(*, user_ids):
     for user_id, product_id, plan_id in disabled:
         licenses[user_id][product_id].append(plan_id)
     return licenses
+
+
+@dataclass(frozen=True)
+class AssignedPlanRow:
+    """A service plan a user holds, as Graph's user.assignedPlans lists it."""
+
+    assigned_at: object
+    capability_status: str
+    service: str
+    service_plan_id: object
+
+
+def assigned_plans_by_user(*, tenant, user_ids):
+    """{user id: [AssignedPlanRow]} (two queries): a plan switched off reads Deleted, as Graph reports it; the others
+    take their subscription's capability status."""
+    statuses = {product_id: Subscription.CAPABILITY_STATUS[Subscription.Status(status)] for product_id, status in
+                Subscription.objects.filter(tenant=tenant).values_list("product_id", "status")}
+    plans = {}
+    rows = (AssignedPlan.objects.filter(tenant=tenant, user_id__in=list(user_ids))
+            .order_by("assignment__product__sort_order", "service_plan__name")
+            .values_list("user_id", "assignment__assigned_at", "assignment__product_id", "enabled", "service_plan__service",
+                         "service_plan_id"))
+    for user_id, assigned_at, product_id, enabled, service, plan_id in rows:
+        status = statuses.get(product_id, "Deleted") if enabled else "Deleted"
+        plans.setdefault(user_id, []).append(AssignedPlanRow(assigned_at, status, service, plan_id))
+    return plans
+
+
+@dataclass(frozen=True)
+class LicenseState:
+    """One license a user holds, with its state and error as Graph's licenseAssignmentStates report them."""
+
+    sku_id: object
+    disabled_plan_ids: tuple
+    state: str
+    error: str | None
+    last_updated_at: object
+
+
+def license_states_by_user(*, tenant, user_ids):
+    """{user id: [LicenseState]} in catalogue order, judged now by licensing/rules.py: a suspended subscription,
+    licenses assigned beyond those purchased (the newest first), a missing usage location, a plan without the plan
+    it requires. Eight queries, one more per product assigned beyond its purchased licenses."""
+    rows = list(LicenseAssignment.objects.filter(tenant=tenant, user_id__in=list(user_ids))
+                .order_by("product__sort_order", "product_id")
+                .values_list("id", "user_id", "product_id", "assigned_at", "user__usage_location"))
+    disabled = {}
+    for assignment_id, plan_id, plan_name in (AssignedPlan.objects.filter(assignment_id__in=[r[0] for r in rows],
+                                                                          enabled=False)
+                                              .values_list("assignment_id", "service_plan_id", "service_plan__name")):
+        disabled.setdefault(assignment_id, {})[plan_id] = plan_name
+    catalogue = Catalogue()
+    subscriptions = {s.product_id: s for s in subscriptions_with_usage(tenant=tenant)}
+    beyond = set()
+    for product_id, subscription in subscriptions.items():
+        excess = subscription.consumed_units - subscription.total_units
+        if excess > 0 and product_id in {r[2] for r in rows}:
+            beyond.update(LicenseAssignment.objects.filter(tenant=tenant, product_id=product_id)
+                          .order_by("-assigned_at", "-id").values_list("id", flat=True)[:excess])
+    held = {}
+    for assignment_id, user_id, product_id, _, _ in rows:
+        held.setdefault(user_id, {})[product_id] = set(disabled.get(assignment_id, {}).values())
+    unmet = {user_id: unmet_requirements(enabled_plans(state, catalogue), catalogue.requires)
+             for user_id, state in held.items()}
+    states = {}
+    for assignment_id, user_id, product_id, assigned_at, usage_location in rows:
+        subscription = subscriptions.get(product_id)
+        own_plans = set(catalogue.product_plan_names(product_id)) - held[user_id][product_id]
+        state, error = assignment_state(
+            subscription_assignable=subscription is not None and subscription.status in ASSIGNABLE_STATUSES,
+            beyond_purchased=assignment_id in beyond, usage_location=usage_location,
+            requirement_unmet=bool(own_plans & unmet[user_id].keys()))
+        states.setdefault(user_id, []).append(LicenseState(
+            sku_id=product_id, disabled_plan_ids=tuple(sorted(disabled.get(assignment_id, {}), key=str)), state=state,
+            error=error, last_updated_at=assigned_at))
+    return states
 
 
 def subscriptions_out_of_balance():

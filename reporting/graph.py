@@ -1,7 +1,8 @@
 """Graph v1.0 `GET /communications/callRecords/getPstnCalls(fromDateTime=…,toDateTime=…)`: the usage report for scripts.
 
-At most 90 days a request and 1,000 rows a page, oldest first, with `@odata.nextLink` carrying a signed keyset
-token, as Microsoft Graph pages it.
+Both bounds inclusive, at most 90 days a request, 1,000 rows a page, oldest first, each page with `@odata.count`
+(its rows, as Graph's example counts them) and, when more follow, `@odata.nextLink` carrying a signed keyset
+token, as Microsoft Graph pages it. Throttled per tenant like Graph's call records.
 """
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -16,13 +17,16 @@ from rest_framework.views import APIView
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.throttling import TenantThrottle
 
 from .columns import GRAPH_FIELDS, graph_row
 from .selectors.usage import pstn_calls
 
 MAX_DAYS = 90
 PAGE_SIZE = 1000
-SUPPORTED_OPTIONS = {"$skiptoken"}
+SUPPORTED_OPTIONS = {"$skiptoken", "$count"}
+# Start times are stored to the microsecond: "at or before toDateTime" is "before toDateTime plus one microsecond".
+_INCLUSIVE = timedelta(microseconds=1)
 _SKIPTOKEN_SALT = "reporting.graph.getPstnCalls.skiptoken"
 # A named argument: an ISO 8601 date or date-time, optionally in single quotes.
 _ARGUMENT = re.compile(r"^\s*(?P<name>[A-Za-z]+)\s*=\s*(?P<quote>'?)(?P<value>[0-9A-Za-z:+\-.]*)(?P=quote)\s*$")
@@ -52,14 +56,18 @@ def parse_function_call(call):
     if not (call.startswith("(") and call.endswith(")")):
         raise _bad(f"Malformed function call: use {_FUNCTION_SYNTAX}.")
     arguments = {}
-    body = call[1:-1]
+    body, offset = call[1:-1], 0
     for part in body.split(",") if body.strip() else []:
         match = _ARGUMENT.match(part)
         if not match:
             raise _bad(f"Malformed function argument '{part.strip()}': use {_FUNCTION_SYNTAX}.")
         if match["name"] in arguments:
             raise _bad(f"Parameter '{match['name']}' is given twice.")
+        if not match["value"].strip():
+            # Graph's parser words an empty argument this way (e.g. "fromDateTime=,toDateTime=").
+            raise _bad(f"Expression expected at position {offset + part.index('=') + 1} in '{body}'.")
         arguments[match["name"]] = match["value"]
+        offset += len(part) + 1
     unknown = set(arguments) - {"fromDateTime", "toDateTime"}
     if unknown:
         raise _bad(f"Unknown parameter '{sorted(unknown)[0]}' for function 'getPstnCalls'; it takes fromDateTime and "
@@ -69,8 +77,8 @@ def parse_function_call(call):
             raise _bad(f"Parameter '{name}' is required: use {_FUNCTION_SYNTAX}.")
     start = parse_instant(arguments["fromDateTime"], "fromDateTime")
     end = parse_instant(arguments["toDateTime"], "toDateTime")
-    if end <= start:
-        raise _bad("toDateTime must be later than fromDateTime.")
+    if end < start:
+        raise _bad("toDateTime must not be earlier than fromDateTime.")
     if end - start > timedelta(days=MAX_DAYS):
         raise _bad(f"The time range between fromDateTime and toDateTime can be at most {MAX_DAYS} days.")
     return start, end
@@ -90,11 +98,13 @@ def parse_skiptoken(raw):
 
 class PstnCallsView(APIView):
     permission_classes = [HasCapability.for_(Cap.REPORTS_READ)]
+    throttle_classes = [TenantThrottle.of("callRecords")]
 
     @extend_schema(
         summary="getPstnCalls", operation_id="graph_callRecords_getPstnCalls", tags=["Graph v1.0"],
-        description="PSTN calls of the tenant that started in [fromDateTime, toDateTime) (at most 90 days), as Graph "
-                    "`pstnCallLogRow` objects, 1,000 a page, oldest first; follow `@odata.nextLink` for the next page.",
+        description="PSTN calls of the tenant that started from fromDateTime to toDateTime, both inclusive (at most 90 "
+                    "days), as Graph `pstnCallLogRow` objects, 1,000 a page, oldest first; `@odata.count` counts the "
+                    "page's rows; follow `@odata.nextLink` for the next page.",
         parameters=[OpenApiParameter("call", str, OpenApiParameter.PATH,
                                      description="(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)"),
                     OpenApiParameter("$skiptoken", str, description="Opaque; follow @odata.nextLink.")],
@@ -104,19 +114,23 @@ class PstnCallsView(APIView):
         start, end = parse_function_call(call)
         for name in request.query_params:
             if name not in SUPPORTED_OPTIONS:
-                raise ApiError(f"The query option '{name}' is not supported on getPstnCalls (supported: $skiptoken).",
-                               code="Request_UnsupportedQuery")
-        rows = (pstn_calls(tenant=request.user.tenant, start=start, end=end).order_by("start_at", "id")
+                raise ApiError(f"The query option '{name}' is not supported on getPstnCalls (supported: "
+                               f"{', '.join(sorted(SUPPORTED_OPTIONS))}).", code="Request_UnsupportedQuery")
+        if request.query_params.get("$count", "true").strip().lower() not in ("true", "false"):
+            raise _bad(f"Invalid value '{request.query_params['$count']}' for $count: true or false is expected.")
+        rows = (pstn_calls(tenant=request.user.tenant, start=start, end=end + _INCLUSIVE).order_by("start_at", "id")
                 .values_list(*GRAPH_FIELDS))
         token = request.query_params.get("$skiptoken")
         if token is not None:
             after_at, after_id = parse_skiptoken(token)
             rows = rows.filter(Q(start_at__gt=after_at) | Q(start_at=after_at, id__gt=after_id))
         page = list(rows[:PAGE_SIZE + 1])
+        values = [graph_row(values) for values in page[:PAGE_SIZE]]
         body = {
             "@odata.context": request.build_absolute_uri(
                 "/v1.0/$metadata#Collection(microsoft.graph.callRecords.pstnCallLogRow)"),
-            "value": [graph_row(values) for values in page[:PAGE_SIZE]],
+            "@odata.count": len(values),
+            "value": values,
         }
         if len(page) > PAGE_SIZE:
             last = page[PAGE_SIZE - 1]

@@ -247,6 +247,7 @@ def is_postgres():
 # loaded again for those tests: (migration module, loader function, model whose emptiness means "flushed").
 REFERENCE_DATA = [
     ("licensing.migrations.0002_catalogue", "load_catalogue", "licensing.Product"),
+    ("licensing.migrations.0004_service_plan_service", "fill_services", "licensing.Product"),
     ("billing.credits.migrations.0002_recommended_funding", "seed", "billing.RecommendedFunding"),
 ]
 
@@ -262,9 +263,10 @@ def _reference_data_after_flush(request):
     from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    for module, loader, model in REFERENCE_DATA:
-        if not apps.get_model(model).objects.exists():
-            getattr(import_module(module), loader)(apps, None)
+    # Which tables were emptied is decided before any loader runs: a later loader may fill what an earlier one made.
+    flushed = [(module, loader) for module, loader, model in REFERENCE_DATA if not apps.get_model(model).objects.exists()]
+    for module, loader in flushed:
+        getattr(import_module(module), loader)(apps, None)
 
 
 @pytest.fixture(scope="session", autouse=True)

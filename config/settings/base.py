@@ -4,7 +4,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_int_list, env_list, env_str
+from .env import env_bool, env_int, env_int_list, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -91,6 +91,28 @@ def _database_from_env():
 
 
 DATABASES = {"default": _database_from_env()}
+
+
+def _cache_from_env(url):
+    """Redis for CACHE_URL=redis://host:port/db (shared by every process), otherwise this process's memory."""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "commscredits"}
+    if url in ("", "locmem://"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "commscredits"}
+    raise ImproperlyConfigured(f"CACHE_URL={url!r} is neither a redis:// URL nor empty (memory of the process).")
+
+
+# The cache counts Graph's per-tenant requests (core/throttling.py); in production every process must share it.
+CACHES = {"default": _cache_from_env(env_str("CACHE_URL", ""))}
+
+# Graph's throttling: '<requests>/<seconds>' per tenant. Call records: 1,000 requests a minute (PRODUCT.md).
+# Directory (users, subscribedSkus, licenses): Graph's resource units for a small tenant, 3,500 per 10 s, each
+# request costing what Graph's table says; writes also count against 3,000 per 150 s.
+GRAPH_THROTTLE_LIMITS = {
+    "callRecords": env_rate("GRAPH_THROTTLE_CALL_RECORDS", "1000/60"),
+    "directory": env_rate("GRAPH_THROTTLE_DIRECTORY", "3500/10"),
+    "directoryWrites": env_rate("GRAPH_THROTTLE_DIRECTORY_WRITES", "3000/150"),
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -72,6 +72,15 @@ def env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_rate(name, default):
+    """(requests, seconds) from a limit '<requests>/<seconds>' such as '1000/60'."""
+    raw = env_str(name, default)
+    units, _, seconds = raw.partition("/")
+    if not (units.strip().isdigit() and seconds.strip().isdigit() and int(units) > 0 and int(seconds) > 0):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a limit '<requests>/<seconds>' such as '1000/60'.")
+    return int(units), int(seconds)
+
+
 def unknown_product_variables(environ=None):
     """Variables with a product prefix that no settings module reads: misspellings, named at start-up."""
     environ = os.environ if environ is None else environ

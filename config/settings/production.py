@@ -2,6 +2,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
+from .base import _cache_from_env
 from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -27,4 +28,8 @@ STORAGES = {
 }
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+# Graph's request limits are counted in the cache: every process must count in the same one.
+CACHES = {"default": _cache_from_env(env_str("CACHE_URL", "redis://127.0.0.1:6379/1"))}
+if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    raise ImproperlyConfigured("Set CACHE_URL to a redis:// URL in production: request limits are shared through it.")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}

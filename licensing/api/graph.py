@@ -1,10 +1,13 @@
-"""Graph v1.0 endpoints: subscribedSkus, users (list, create, get, update), assignLicense, licenseDetails."""
+"""Graph v1.0 endpoints: subscribedSkus, users (list, count, create, get, update), assignLicense, licenseDetails."""
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,18 +15,21 @@ from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.throttling import TenantThrottle
 
 from ..models import LicenseAssignment, Product, ServicePlan
-from ..services import licenses_change, user_add, user_profile_update
+from ..rules import COUNT_VIOLATION, DEPENDENCY_VIOLATION, USAGE_LOCATION_VIOLATION
+from ..services import INVALID_USAGE_LOCATION, LicenseRulesBroken, licenses_change, user_add, user_profile_update
 from . import odata
 from .permissions import HasAnyCapability
 from .representations import (
+    READ_ONLY_USER_PROPERTIES,
     USER_PROPERTIES,
     license_details_json,
     subscribed_sku_json,
     subscribed_skus,
     user_json,
-    with_assigned_licenses,
+    with_license_properties,
 )
 
 GRAPH_ERROR = inline_serializer("GraphError", {"error": inline_serializer("GraphErrorBody", {
@@ -40,8 +46,21 @@ _PROPERTY_OF_FIELD = {
 }
 
 
+# Graph's words for a refused license change (user: assignLicense), by the rule broken.
+_LICENSE_MESSAGES = {
+    COUNT_VIOLATION: lambda v: f"Subscription with SKU {v.sku_id} does not have any available licenses.",
+    DEPENDENCY_VIOLATION: lambda v: (f"License assignment failed because service plan {v.plan_id} depends on the "
+                                     f"service plan(s) {','.join(str(plan) for plan in v.required_plan_ids)}."),
+    USAGE_LOCATION_VIOLATION: lambda v: INVALID_USAGE_LOCATION,
+}
+
+
 def graph_errors(exc):
-    """A Django ValidationError from a service as one Graph 400 message naming each property."""
+    """A Django ValidationError from a service as one Graph 400: a broken licensing rule in Graph's words, other
+    problems naming each property."""
+    if isinstance(exc, LicenseRulesBroken):
+        violation = exc.violations[0]
+        return ApiError(_LICENSE_MESSAGES.get(violation.error, lambda v: v.message)(violation))
     if not hasattr(exc, "error_dict"):
         return ApiError(" ".join(exc.messages))
     messages = []
@@ -80,7 +99,34 @@ def _guid(value, what):
         raise ApiError(f"Invalid value '{value}' for {what}: a GUID is expected.") from None
 
 
-class SubscribedSkusView(APIView):
+# Graph's base cost in resource units of a directory read (throttling-limits, "Identity and access service limits").
+_READ_UNITS = {"SubscribedSkusView": 3, "SubscribedSkuView": 3, "UsersView": 2, "LicenseDetailsView": 2}
+
+
+def _directory_cost(request, view):
+    """Resource units of a request as Graph counts them: the path's base cost, one less with $select or a $top under
+    20, never below 1; a write costs 1."""
+    if request.method != "GET":
+        return 1
+    cost = _READ_UNITS.get(type(view).__name__, 1)
+    cost -= "$select" in request.query_params
+    top = request.query_params.get("$top", "")
+    cost -= top.isdigit() and int(top) < 20
+    return max(cost, 1)
+
+
+# Every directory endpoint counts against the tenant's resource units, writes also against its write quota.
+DIRECTORY_THROTTLES = [TenantThrottle.of("directory", cost=_directory_cost),
+                       TenantThrottle.of("directoryWrites", methods=("POST", "PATCH", "PUT", "DELETE"))]
+
+
+class GraphView(APIView):
+    """A Graph directory endpoint: throttled per tenant as Graph throttles the directory."""
+
+    throttle_classes = DIRECTORY_THROTTLES
+
+
+class SubscribedSkusView(GraphView):
     permission_classes = [HasAnyCapability.for_any(Cap.BILLING_READ, Cap.LICENSES_MANAGE, Cap.USERS_READ)]
 
     @extend_schema(
@@ -94,13 +140,32 @@ class SubscribedSkusView(APIView):
                          "value": [subscribed_sku_json(s) for s in subscriptions]})
 
 
-_USER_QUERY_PARAMETERS = [
+class SubscribedSkuView(GraphView):
+    permission_classes = SubscribedSkusView.permission_classes
+
+    @extend_schema(summary="Get subscribedSku", operation_id="graph_subscribedSku_get", tags=["Graph v1.0"],
+                   description="One subscribedSku by its id (`{tenant id}_{SKU id}`, as the list gives it).",
+                   responses={200: OpenApiTypes.OBJECT, 404: GRAPH_ERROR})
+    def get(self, request, key):
+        found = [s for s in subscribed_skus(request.user.tenant) if subscribed_sku_json(s)["id"] == key]
+        if not found:
+            raise _not_found(key)
+        return Response({"@odata.context": _context(request, "subscribedSkus/$entity"),
+                         **subscribed_sku_json(found[0])})
+
+
+_USER_QUERY_PARAMETERS = {parameter.name: parameter for parameter in [
     OpenApiParameter("$top", int, description="Page size, 1–999 (default 100)."),
     OpenApiParameter("$select", str, description="Comma-separated properties, e.g. id,userPrincipalName,assignedLicenses"),
     OpenApiParameter("$filter", str, description="userPrincipalName eq '…', usageLocation eq '…', "
                                                  "startswith(displayName,'…'), joined by and"),
+    OpenApiParameter("$search", str, description='"displayName:ada" clauses joined by AND or OR (needs ConsistencyLevel: '
+                                                 'eventual)'),
+    OpenApiParameter("$orderby", str, description="displayName or userPrincipalName, asc or desc"),
+    OpenApiParameter("$count", bool, description="true adds @odata.count (with the ConsistencyLevel: eventual header)."),
     OpenApiParameter("$skiptoken", str, description="Opaque; follow @odata.nextLink."),
-]
+    OpenApiParameter("ConsistencyLevel", str, OpenApiParameter.HEADER, description="eventual, for advanced queries"),
+]}
 
 _WRITABLE = {
     "displayName": "display_name", "givenName": "first_name", "surname": "last_name",
@@ -110,12 +175,18 @@ _WRITABLE = {
 
 
 def _profile_fields(body, *, allowed_extra=()):
+    """(model fields, accountEnabled) from a user body, its instance annotations dropped; a read-only or unknown
+    property is refused with Graph's words."""
     if not isinstance(body, dict):
-        raise ApiError("The request body must be a JSON object.")
+        raise ApiError("The request body must be a JSON object.", code="BadRequest")
+    body = odata.without_annotations(body)
+    for name in body:
+        if name in READ_ONLY_USER_PROPERTIES:
+            raise ApiError(f"Property '{name}' is read-only and cannot be set.")
     unknown = set(body) - set(_WRITABLE) - {"businessPhones", "accountEnabled"} - set(allowed_extra)
     if unknown:
-        raise ApiError(f"Invalid property '{sorted(unknown)[0]}': it is not a writable property of "
-                       "'microsoft.graph.user' here.")
+        raise ApiError(f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.user'. Make sure "
+                       "to only use property names that are defined by the type.", code="BadRequest")
     fields = {_WRITABLE[name]: ("" if body[name] is None else body[name]) for name in _WRITABLE if name in body}
     for name, value in fields.items():
         if not isinstance(value, str):
@@ -131,26 +202,41 @@ def _profile_fields(body, *, allowed_extra=()):
     return fields, sign_in
 
 
-class UsersView(APIView):
+def _keyset(users, query):
+    """The users of `query` in its order (the id breaks ties), after the row its $skiptoken names."""
+    if not query.order:
+        users = users.order_by("pk")
+        return users.filter(pk__gt=query.after[1]) if query.after else users
+    _, field, descending = query.order
+    users = users.order_by(f"-{field}", "-pk") if descending else users.order_by(field, "pk")
+    if query.after:
+        value, last_id = query.after
+        beyond = "lt" if descending else "gt"
+        users = users.filter(Q(**{f"{field}__{beyond}": value}) | Q(**{field: value, f"pk__{beyond}": last_id}))
+    return users
+
+
+class UsersView(GraphView):
     def get_permissions(self):
         capability = Cap.USERS_READ if self.request.method == "GET" else Cap.USERS_MANAGE
         return [HasCapability.for_(capability)()]
 
-    @extend_schema(summary="List users", operation_id="graph_users_list", tags=["Graph v1.0"], parameters=_USER_QUERY_PARAMETERS,
+    @extend_schema(summary="List users", operation_id="graph_users_list", tags=["Graph v1.0"],
+                   parameters=list(_USER_QUERY_PARAMETERS.values()),
                    description="Graph `GET /users`: a page of users, `@odata.nextLink` when there are more.",
                    responses={200: OpenApiTypes.OBJECT, 400: GRAPH_ERROR})
     def get(self, request):
-        query = odata.parse_user_query(request.query_params, USER_PROPERTIES)
-        users = User.objects.filter(tenant=request.user.tenant).filter(query.condition).order_by("pk")
-        if query.after:
-            users = users.filter(pk__gt=query.after)
-        page = with_assigned_licenses(list(users[:query.top + 1]), query.select)
-        body = {"@odata.context": _context(request, "users"),
-                "value": [user_json(u, query.select) for u in page[:query.top]]}
+        query = odata.parse_user_query(request.query_params, request.headers, USER_PROPERTIES)
+        matching = User.objects.filter(tenant=request.user.tenant).filter(query.condition)
+        page = with_license_properties(list(_keyset(matching, query)[:query.top + 1]), query.select)
+        body = {"@odata.context": _context(request, "users")}
+        if query.count:
+            body["@odata.count"] = matching.count()
         if len(page) > query.top:
             params = request.query_params.copy()
-            params["$skiptoken"] = odata.skiptoken_make(page[query.top - 1].pk)
+            params["$skiptoken"] = odata.skiptoken_make(query.order, page[query.top - 1])
             body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?{params.urlencode(safe='$,()')}")
+        body["value"] = [user_json(u, query.select) for u in page[:query.top]]
         return Response(body)
 
     @extend_schema(
@@ -170,8 +256,9 @@ class UsersView(APIView):
             "passwordProfile": {"forceChangePasswordNextSignIn": True, "password": "xWwvJ]6NMw+bWH-d"}})],
     )
     def post(self, request):
-        body = request.data
-        fields, sign_in = _profile_fields(body, allowed_extra=("mailNickname", "userPrincipalName", "passwordProfile"))
+        fields, sign_in = _profile_fields(request.data, allowed_extra=("mailNickname", "userPrincipalName",
+                                                                       "passwordProfile"))
+        body = odata.without_annotations(request.data)
         missing = [name for name in ("accountEnabled", "displayName", "mailNickname", "userPrincipalName",
                                      "passwordProfile") if body.get(name) in (None, "")]
         if missing:
@@ -190,15 +277,35 @@ class UsersView(APIView):
                         status=status.HTTP_201_CREATED)
 
 
-class UserView(APIView):
+class UsersCountView(GraphView):
+    """GET /users/$count: the number of matching users as plain text, an advanced query (ConsistencyLevel: eventual)."""
+
+    permission_classes = [HasCapability.for_(Cap.USERS_READ)]
+
+    def perform_content_negotiation(self, request, force=False):
+        # The count answers text/plain itself; errors stay Graph's JSON whatever the client accepts.
+        return JSONRenderer(), JSONRenderer.media_type
+
+    @extend_schema(summary="Count users", operation_id="graph_users_count", tags=["Graph v1.0"],
+                   parameters=[_USER_QUERY_PARAMETERS[name] for name in ("$filter", "$search", "ConsistencyLevel")],
+                   responses={(200, "text/plain"): OpenApiTypes.STR, 400: GRAPH_ERROR})
+    def get(self, request):
+        condition = odata.parse_count_query(request.query_params, request.headers)
+        total = User.objects.filter(tenant=request.user.tenant).filter(condition).count()
+        return HttpResponse(str(total), content_type="text/plain; charset=utf-8")
+
+
+class UserView(GraphView):
     def get_permissions(self):
         if self.request.method == "GET":
             return [HasCapability.for_(Cap.USERS_READ)()]
-        if isinstance(self.request.data, dict) and set(self.request.data) == {"usageLocation"}:
+        data = self.request.data
+        if isinstance(data, dict) and set(odata.without_annotations(data)) == {"usageLocation"}:
             return [HasCapability.for_(Cap.LICENSES_MANAGE)()]  # License admins edit usage location
         return [HasCapability.for_(Cap.USERS_MANAGE)()]
 
-    @extend_schema(summary="Get user", operation_id="graph_user_get", tags=["Graph v1.0"], parameters=_USER_QUERY_PARAMETERS[1:2],
+    @extend_schema(summary="Get user", operation_id="graph_user_get", tags=["Graph v1.0"],
+                   parameters=[_USER_QUERY_PARAMETERS["$select"]],
                    responses={200: GRAPH_USER, 404: GRAPH_ERROR})
     def get(self, request, key):
         select = odata.parse_select(request.query_params.get("$select"), USER_PROPERTIES)
@@ -220,10 +327,12 @@ class UserView(APIView):
 def _parse_assign_body(body, tenant, user):
     """(products to add, {product id: disabled plan names}, products to remove) from an assignLicense body."""
     if not isinstance(body, dict):
-        raise ApiError("The request body must be a JSON object with addLicenses and removeLicenses.")
+        raise ApiError("The request body must be a JSON object with addLicenses and removeLicenses.", code="BadRequest")
+    body = odata.without_annotations(body)
     unknown = set(body) - {"addLicenses", "removeLicenses"}
     if unknown:
-        raise ApiError(f"Invalid property '{sorted(unknown)[0]}' for action assignLicense.")
+        raise ApiError(f"The parameter '{sorted(unknown)[0]}' in the request payload is not a valid parameter for the "
+                       "operation 'assignLicense'.", code="BadRequest")
     adds, removes = body.get("addLicenses", []), body.get("removeLicenses", [])
     if not isinstance(adds, list) or not isinstance(removes, list):
         raise ApiError("addLicenses and removeLicenses must be arrays (use [] for none).")
@@ -233,6 +342,10 @@ def _parse_assign_body(body, tenant, user):
     for item in adds:
         if not isinstance(item, dict) or "skuId" not in item:
             raise ApiError("Each item of addLicenses must be an object with a skuId.")
+        unknown = set(item) - {"skuId", "disabledPlans"}
+        if unknown:
+            raise ApiError(f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.assignedLicense'.",
+                           code="BadRequest")
         sku_ids.append(_guid(item["skuId"], "skuId"))
     remove_ids = [_guid(value, "removeLicenses") for value in removes]
     subscribed = {p.pk: p for p in Product.objects.filter(
@@ -264,7 +377,7 @@ def _parse_assign_body(body, tenant, user):
     return [subscribed[s] for s in sku_ids], disabled, [subscribed[s] for s in remove_ids]
 
 
-class AssignLicenseView(APIView):
+class AssignLicenseView(GraphView):
     permission_classes = [HasCapability.for_(Cap.LICENSES_MANAGE)]
 
     @extend_schema(
@@ -294,7 +407,7 @@ class AssignLicenseView(APIView):
                          **user_json(user, [*USER_PROPERTIES])})
 
 
-class LicenseDetailsView(APIView):
+class LicenseDetailsView(GraphView):
     permission_classes = [HasCapability.for_(Cap.USERS_READ)]
 
     @extend_schema(summary="List licenseDetails", operation_id="graph_user_licenseDetails_list", tags=["Graph v1.0"],

@@ -1,18 +1,53 @@
 """Microsoft Graph v1.0 shapes of users, assigned licenses, license details and subscribed SKUs."""
 from ..models import Subscription
-from ..selectors import assigned_licenses_by_user, subscriptions_with_usage
+from ..selectors import (
+    assigned_licenses_by_user,
+    assigned_plans_by_user,
+    license_states_by_user,
+    subscriptions_with_usage,
+)
 
 
 def _or_none(value):
     return value or None
 
 
+def _utc(moment):
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# The license properties of a user, each loaded for a whole page in a constant number of queries.
+_LICENSE_LOADERS = {
+    "assignedLicenses": lambda tenant, ids: assigned_licenses_by_user(user_ids=ids),
+    "assignedPlans": lambda tenant, ids: assigned_plans_by_user(tenant=tenant, user_ids=ids),
+    "licenseAssignmentStates": lambda tenant, ids: license_states_by_user(tenant=tenant, user_ids=ids),
+}
+
+
+def _loaded(user, name):
+    """Set by with_license_properties for a page; a single user is looked up on its own."""
+    found = getattr(user, "_graph_loaded", {}).get(name)
+    if found is None:
+        found = _LICENSE_LOADERS[name](user.tenant_id, [user.pk])
+    return found.get(user.pk, {} if name == "assignedLicenses" else [])
+
+
 def _assigned_licenses(user):
-    """Set by with_assigned_licenses (one batch for a page); a single user is looked up on its own."""
-    licenses = getattr(user, "_assigned_licenses", None)
-    if licenses is None:
-        licenses = assigned_licenses_by_user(user_ids=[user.pk]).get(user.pk, {})
-    return [{"disabledPlans": [str(plan) for plan in disabled], "skuId": str(sku)} for sku, disabled in licenses.items()]
+    return [{"disabledPlans": [str(plan) for plan in disabled], "skuId": str(sku)}
+            for sku, disabled in _loaded(user, "assignedLicenses").items()]
+
+
+def _assigned_plans(user):
+    return [{"assignedDateTime": _utc(row.assigned_at), "capabilityStatus": row.capability_status,
+             "service": row.service, "servicePlanId": str(row.service_plan_id)}
+            for row in _loaded(user, "assignedPlans")]
+
+
+def _license_assignment_states(user):
+    return [{"assignedByGroup": None, "disabledPlans": [str(plan) for plan in row.disabled_plan_ids],
+             "error": row.error or "None", "lastUpdatedDateTime": _utc(row.last_updated_at), "skuId": str(row.sku_id),
+             "state": row.state}
+            for row in _loaded(user, "licenseAssignmentStates")]
 
 
 USER_PROPERTIES = {
@@ -30,20 +65,27 @@ USER_PROPERTIES = {
     "accountEnabled": lambda u: u.sign_in_allowed,
     "usageLocation": lambda u: _or_none(u.usage_location),
     "department": lambda u: _or_none(u.department),
-    "createdDateTime": lambda u: u.created_at.isoformat().replace("+00:00", "Z"),
+    "createdDateTime": lambda u: _utc(u.created_at),
     "assignedLicenses": _assigned_licenses,
+    "assignedPlans": _assigned_plans,
+    "licenseAssignmentStates": _license_assignment_states,
 }
 # What Graph returns for a user when the request has no $select.
 DEFAULT_USER_PROPERTIES = ["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                            "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"]
+# Properties Graph computes: a request that writes one is refused, as Graph refuses it.
+READ_ONLY_USER_PROPERTIES = frozenset({"id", "createdDateTime", "assignedLicenses", "assignedPlans",
+                                       "licenseAssignmentStates", "mail", "mobilePhone", "preferredLanguage"})
 
 
-def with_assigned_licenses(users, select):
-    """Loads assignedLicenses for a page of users in two queries, whatever its size, when $select asks for it."""
-    if "assignedLicenses" in (select or ()):
-        licenses = assigned_licenses_by_user(user_ids=[user.pk for user in users])
+def with_license_properties(users, select):
+    """Loads the license properties $select names for a page of users, in a constant number of queries."""
+    wanted = [name for name in _LICENSE_LOADERS if name in (select or ())]
+    if users and wanted:
+        ids = [user.pk for user in users]
+        loaded = {name: _LICENSE_LOADERS[name](users[0].tenant_id, ids) for name in wanted}
         for user in users:
-            user._assigned_licenses = licenses.get(user.pk, {})
+            user._graph_loaded = loaded
     return users
 
 

@@ -1,5 +1,5 @@
 """Writes of licensing: subscriptions and their quantity ledger, license assignment, users on Active users."""
-from .assignments import INVALID_USAGE_LOCATION, LicenseChange, licenses_change
+from .assignments import INVALID_USAGE_LOCATION, LicenseChange, LicenseRulesBroken, licenses_change
 from .subscriptions import (
     subscription_buy,
     subscription_ensure_communications_credits,
@@ -10,6 +10,7 @@ from .users import password_generate, user_add, user_licenses_set, user_profile_
 __all__ = [
     "INVALID_USAGE_LOCATION",
     "LicenseChange",
+    "LicenseRulesBroken",
     "licenses_change",
     "subscription_buy",
     "subscription_ensure_communications_credits",

@@ -1,4 +1,5 @@
-"""License assignment: the one place the licensing rules live, shared by every page and the Graph API.
+"""License assignment: the one service that applies the licensing rules (decisions in licensing/rules.py), shared by
+every page and the Graph API.
 
 Rules (PRODUCT.md): no license without a usage location, and none whose plan isn't sold there
 (licensing/availability.py); never more assigned than purchased; a plan that requires others (Calling Plans
@@ -16,9 +17,19 @@ from accounts.services import audit_record, tenant_licenses_changed
 
 from .. import lock_objects
 from ..availability import not_available_message, plan_available_in
-from ..models import AssignedPlan, LicenseAssignment, Product, ServicePlan, Subscription
+from ..models import AssignedPlan, LicenseAssignment
+from ..rules import (
+    ASSIGNABLE_STATUSES,
+    COUNT_VIOLATION,
+    DEPENDENCY_VIOLATION,
+    OTHER,
+    USAGE_LOCATION_VIOLATION,
+    Catalogue,
+    Violation,
+    enabled_plans,
+    unmet_requirements,
+)
 
-ASSIGNABLE_STATUSES = (Subscription.Status.ACTIVE, Subscription.Status.EXPIRED)
 INVALID_USAGE_LOCATION = "License assignment cannot be done for user with invalid usage location."
 
 
@@ -38,65 +49,47 @@ def _names(items):
     return f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-class _Catalogue:
-    """Products and plans loaded once per change (two queries), with what each plan requires."""
-
-    def __init__(self):
-        self.products = {p.pk: p for p in Product.objects.prefetch_related("service_plans")}
-        self.plans = {p.pk: p for p in ServicePlan.objects.prefetch_related("requires_any_of")}
-        self.plan_names = {p.pk: p.name for p in self.plans.values()}
-        self.requires = {p.name: {r.name for r in p.requires_any_of.all()} for p in self.plans.values()}
-        self.friendly = {p.name: p.friendly_name for p in self.plans.values()}
-
-    def product_plan_names(self, product_id):
-        return [plan.name for plan in self.products[product_id].service_plans.all()]
-
-    def suites_providing(self, plan_names):
-        """Suites (products of several plans) that include any of `plan_names`: another way to get them."""
-        return [p.name for p in self.products.values()
-                if len(p.service_plans.all()) > 1 and any(plan.name in plan_names for plan in p.service_plans.all())]
-
-
-def _enabled_plans(state, catalogue):
-    """{plan name: product ids providing it enabled} for a user's state {product id: disabled plan names}."""
-    enabled = {}
-    for product_id, disabled in state.items():
-        for name in catalogue.product_plan_names(product_id):
-            if name not in disabled:
-                enabled.setdefault(name, set()).add(product_id)
-    return enabled
-
-
 def _requirement_errors(prefix, before, after, catalogue):
-    """Messages for every plan the user would hold without one of the plans it requires."""
+    """Violations for every plan the user would hold without one of the plans it requires."""
     errors = []
-    enabled_after = _enabled_plans(after, catalogue)
-    enabled_before = _enabled_plans(before, catalogue)
-    for plan_name, providers in sorted(enabled_after.items()):
-        required = catalogue.requires.get(plan_name)
-        if not required or required & enabled_after.keys():
-            continue
+    enabled_after = enabled_plans(after, catalogue)
+    enabled_before = enabled_plans(before, catalogue)
+    for plan_name, required in unmet_requirements(enabled_after, catalogue.requires).items():
+        providers = enabled_after[plan_name]
         dependants = _names(sorted(catalogue.products[pid].name for pid in providers))
         kept_before = required & enabled_before.keys()
+        ids = {"plan_id": catalogue.plan_ids[plan_name],
+               "required_plan_ids": tuple(catalogue.plan_ids[name] for name in sorted(required))}
         if plan_name in enabled_before and kept_before:
             # The change takes away what an existing license depends on: name both, remove nothing.
             lost = sorted({catalogue.products[pid].name for name in kept_before for pid in enabled_before[name]
                            if pid not in after})
             lost_label = _names(lost or sorted(catalogue.friendly[name] for name in kept_before))
-            errors.append(f"{prefix}{dependants} needs {lost_label}. "
-                          f"Remove {dependants} too, or keep {lost_label}.")
+            errors.append(Violation(DEPENDENCY_VIOLATION, f"{prefix}{dependants} needs {lost_label}. "
+                                                          f"Remove {dependants} too, or keep {lost_label}.", **ids))
             continue
         message = f"{prefix}{dependants} needs {_names(sorted(catalogue.friendly[n] for n in required))}"
         suites = catalogue.suites_providing(required)
-        errors.append(f"{message} (also included in {_names(suites)})." if suites else f"{message}.")
+        errors.append(Violation(DEPENDENCY_VIOLATION, f"{message} (also included in {_names(suites)})." if suites
+                                else f"{message}.", **ids))
     return errors
 
 
 def _location_errors(prefix, user, before, after, catalogue):
-    """Messages for every plan the change would give the user that isn't sold in the user's usage location."""
-    gained = _enabled_plans(after, catalogue).keys() - _enabled_plans(before, catalogue).keys()
-    return [f"{prefix}{not_available_message(catalogue.friendly[name], user.usage_location)}"
+    """Violations for every plan the change would give the user that isn't sold in the user's usage location."""
+    gained = enabled_plans(after, catalogue).keys() - enabled_plans(before, catalogue).keys()
+    return [Violation(USAGE_LOCATION_VIOLATION, f"{prefix}{not_available_message(catalogue.friendly[name], user.usage_location)}",
+                      plan_id=catalogue.plan_ids[name])
             for name in sorted(gained) if not plan_available_in(name, user.usage_location)]
+
+
+class LicenseRulesBroken(ValidationError):
+    """The licensing rules a change would break: the admin centre's messages (as `licenses` errors) and the
+    Violations behind them, which the Graph API words as Graph does."""
+
+    def __init__(self, violations):
+        super().__init__({"licenses": [violation.message for violation in violations]})
+        self.violations = violations
 
 
 def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=False, disabled_plans=None):
@@ -107,7 +100,7 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
       Unassign all, a user's "Licenses and apps" form).
     - `disabled_plans`: {product id: service plan names switched off} for products in `add`; products
       left out keep their current switches (new licenses get every plan).
-    Raises ValidationError naming each problem; then nothing is changed.
+    Raises LicenseRulesBroken (a ValidationError) naming each problem; then nothing is changed.
     """
     add_ids = list(dict.fromkeys(p.pk for p in add))
     remove_ids = {p.pk for p in remove} - set(add_ids)
@@ -116,7 +109,7 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
     if not user_ids:
         raise ValidationError({"users": "Select at least one user."})
     with transaction.atomic():
-        catalogue = _Catalogue()
+        catalogue = Catalogue()
         current = list(LicenseAssignment.objects.filter(tenant=tenant, user_id__in=user_ids)
                        .prefetch_related("plans"))
         touched = set(add_ids) | remove_ids | ({a.product_id for a in current} if remove_others else set())
@@ -134,7 +127,8 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
         for product_id, names in disabled_plans.items():
             unknown = names - set(catalogue.product_plan_names(product_id))
             if unknown:
-                errors.append(f"{catalogue.products[product_id].name} has no service plan {_names(sorted(unknown))}.")
+                errors.append(Violation(OTHER, f"{catalogue.products[product_id].name} has no service plan "
+                                               f"{_names(sorted(unknown))}.", sku_id=product_id))
         new_by_product = {pid: 0 for pid in add_ids}
         for user in locked_users:
             before = {pid: disabled for pid, (_, disabled) in held.get(user.pk, {}).items()}
@@ -149,7 +143,7 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
             # Name the user only when several are changed at once.
             prefix = f"{user.display_name}: " if len(locked_users) > 1 else ""
             if set(after) - set(before) and not user.usage_location:
-                errors.append(f"{prefix}{INVALID_USAGE_LOCATION}")
+                errors.append(Violation(USAGE_LOCATION_VIOLATION, f"{prefix}{INVALID_USAGE_LOCATION}"))
             elif after != before:
                 errors.extend(_location_errors(prefix, user, before, after, catalogue))
             if after != before:
@@ -157,7 +151,7 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
             plans[user.pk] = (user, before, after)
         errors.extend(_capacity_errors(tenant, subscriptions, new_by_product, catalogue))
         if errors:
-            raise ValidationError({"licenses": errors})
+            raise LicenseRulesBroken(errors)
         return _apply(tenant=tenant, actor=actor, plans=plans, held=held, catalogue=catalogue)
 
 
@@ -172,13 +166,14 @@ def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
         product = catalogue.products[pid]
         subscription = subscriptions.get(pid)
         if subscription is None or subscription.status not in ASSIGNABLE_STATUSES:
-            errors.append(f"Your organisation has no active {product.name} subscription. "
-                          f"Buy licenses on Your products first.")
+            errors.append(Violation(COUNT_VIOLATION, f"Your organisation has no active {product.name} subscription. "
+                                                     "Buy licenses on Your products first.", sku_id=pid))
             continue
         available = max(subscription.total_units - assigned.get(pid, 0), 0)
         if count > available:
-            errors.append(f"{product.name}: {count:,} licenses needed, {available:,} available. "
-                          f"No licenses were assigned. Buy more licenses or select fewer users.")
+            errors.append(Violation(COUNT_VIOLATION, f"{product.name}: {count:,} licenses needed, {available:,} "
+                                                     "available. No licenses were assigned. Buy more licenses or select "
+                                                     "fewer users.", sku_id=pid))
     return errors
 
 

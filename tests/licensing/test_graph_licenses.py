@@ -14,6 +14,9 @@ DOMESTIC = "0dab259f-bf13-4952-b7f8-7db8f131b28d"
 CONFERENCING = "0c266dff-15dd-4b49-8397-2bb16070ed52"
 CREDITS = "47794cd0-f0e5-45c5-9033-2eb6b5fc84e0"
 CONFERENCING_PLAN = "3e26ee1f-8a5f-4d52-aee2-b81ce45c8f40"
+PHONE_PLAN = "4828c8ec-dc2e-4779-b502-87ac9ce28ab7"
+DOMESTIC_PLAN = "4ed3ff63-69d7-4fb7-b984-5aec7f605ca8"
+CREDITS_PLAN = "505e180f-f7e0-4b65-91d4-00d670bbd18c"
 
 
 @pytest.fixture
@@ -80,20 +83,23 @@ def test_no_usage_location_gives_graphs_message(api, tenant, calling_subscriptio
 def test_over_assignment_is_a_400_and_assigns_nothing(api, tenant, adele, subscribe):
     subscribe("SPE_E3", 1)
     give_license(UserFactory(tenant=tenant), "SPE_E3")
-    message = assert_graph_error(assign(api, adele, add=[E3]), 400)
-    assert "1 licenses needed, 0 available" in message
+    message = assert_graph_error(assign(api, adele, add=[E3]), 400, "Request_BadRequest")
+    assert message == f"Subscription with SKU {E3} does not have any available licenses."
     assert held(adele) == []
 
 
 def test_calling_plan_without_teams_phone_is_a_400(api, adele, calling_subscriptions):
     message = assert_graph_error(assign(api, adele, add=[DOMESTIC]), 400)
-    assert "needs Microsoft Teams Phone Standard" in message
+    assert message == (f"License assignment failed because service plan {DOMESTIC_PLAN} depends on the service "
+                       f"plan(s) {PHONE_PLAN}.")
     assert held(adele) == []
 
 
 def test_credits_without_calling_plan_or_conferencing_is_a_400(api, adele, calling_subscriptions):
     message = assert_graph_error(assign(api, adele, add=[E3, CREDITS]), 400)
-    assert "Communications Credits needs" in message
+    assert message.startswith(f"License assignment failed because service plan {CREDITS_PLAN} depends on the "
+                              "service plan(s) ")
+    assert CONFERENCING_PLAN in message
     assert held(adele) == []
     assert assign(api, adele, add=[E5, CREDITS]).status_code == 200
 
@@ -101,7 +107,8 @@ def test_credits_without_calling_plan_or_conferencing_is_a_400(api, adele, calli
 def test_removing_teams_phone_under_a_calling_plan_names_it_and_removes_nothing(api, adele, calling_subscriptions):
     assign(api, adele, add=[PHONE, DOMESTIC])
     message = assert_graph_error(assign(api, adele, remove=[PHONE]), 400)
-    assert "Remove Microsoft Teams Domestic Calling Plan too" in message
+    assert message == (f"License assignment failed because service plan {DOMESTIC_PLAN} depends on the service "
+                       f"plan(s) {PHONE_PLAN}.")
     assert held(adele) == sorted([PHONE, DOMESTIC])
 
 
@@ -116,7 +123,10 @@ def test_removing_teams_phone_under_a_calling_plan_names_it_and_removes_nothing(
     ({"addLicenses": [], "removeLicenses": []}, "nothing to change"),
     ({"addLicenses": "E3", "removeLicenses": []}, "must be arrays"),
     ({"addLicenses": [{"skuId": E3}], "removeLicenses": [E3]}, "appears twice"),
-    ({"addLicense": []}, "Invalid property 'addLicense'"),
+    ({"addLicense": []}, "The parameter 'addLicense' in the request payload is not a valid parameter for the operation "
+                         "'assignLicense'."),
+    ({"addLicenses": [{"skuId": E3, "shoeSize": 1}], "removeLicenses": []},
+     "The property 'shoeSize' does not exist on type 'microsoft.graph.assignedLicense'."),
 ])
 def test_malformed_assign_license_bodies_are_400s_and_change_nothing(api, adele, calling_subscriptions, body, words):
     give_license(adele, "SPE_E3")

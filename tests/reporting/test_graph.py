@@ -1,5 +1,5 @@
-"""Graph getPstnCalls: pstnCallLogRow shapes, 1,000-row pages with @odata.nextLink, the 90-day limit, Graph-style
-errors for malformed calls, roles and tenancy."""
+"""Graph getPstnCalls: pstnCallLogRow shapes, 1,000-row pages with @odata.count and @odata.nextLink, inclusive bounds,
+the 90-day limit, Graph-style errors for malformed calls, roles and tenancy."""
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -67,11 +67,35 @@ def test_pages_hold_1000_rows_and_next_links_walk_every_row_once(api, tenant):
     assert seen == [str(u) for u in starts]
 
 
-def test_the_range_is_half_open_and_dates_mean_midnight_utc(api, tenant):
+def test_both_bounds_are_inclusive_and_dates_mean_midnight_utc(api, tenant):
     CallRecordFactory(tenant=tenant, start_at=datetime(2026, 1, 1, tzinfo=UTC))
     CallRecordFactory(tenant=tenant, start_at=datetime(2026, 2, 1, tzinfo=UTC))
-    assert len(api.get(url("2026-01-01", "2026-02-01")).json()["value"]) == 1
-    assert len(api.get(url("2026-01-01T00:00:00", "2026-02-01T00:00:01+00:00")).json()["value"]) == 2
+    CallRecordFactory(tenant=tenant, start_at=datetime(2026, 2, 1, 0, 0, 0, 1, tzinfo=UTC))
+    assert len(api.get(url("2026-01-01", "2026-02-01")).json()["value"]) == 2
+    assert len(api.get(url("2026-01-01T00:00:00.000001Z", "2026-02-01")).json()["value"]) == 1
+    assert len(api.get(url("2026-01-01T00:00:00", "2026-02-01T00:00:01+00:00")).json()["value"]) == 3
+    # One instant is a range of its own.
+    assert len(api.get(url("2026-02-01T00:00:00Z", "2026-02-01T00:00:00Z")).json()["value"]) == 1
+
+
+def test_every_page_counts_its_rows_in_odata_count(api, tenant):
+    CallRecord.objects.bulk_create([CallRecordFactory.build(tenant=tenant, start_at=JAN) for _ in range(1003)])
+    first = api.get(url()).json()
+    assert first["@odata.count"] == 1000 == len(first["value"])
+    link = urlsplit(first["@odata.nextLink"])
+    second = api.get(f"{link.path}?{link.query}").json()
+    assert second["@odata.count"] == 3 == len(second["value"])
+    assert api.get(url("2025-01-01", "2025-01-02")).json() == {
+        "@odata.context": "http://testserver/v1.0/$metadata#Collection(microsoft.graph.callRecords.pstnCallLogRow)",
+        "@odata.count": 0, "value": []}
+
+
+def test_the_sdks_qualified_function_name_answers_the_same(api, tenant):
+    CallRecordFactory(tenant=tenant, start_at=JAN)
+    short = api.get(url()).json()
+    qualified = api.get(url().replace("getPstnCalls", "microsoft.graph.callRecords.getPstnCalls") + "?$count=true")
+    assert qualified.status_code == 200
+    assert qualified.json()["value"] == short["value"]
 
 
 def test_another_tenants_calls_are_never_returned(api, other_tenant):
@@ -81,9 +105,13 @@ def test_another_tenants_calls_are_never_returned(api, other_tenant):
 
 @pytest.mark.parametrize(("path", "message"), [
     (url("2026-01-01", "2026-04-02"), "can be at most 90 days"),
-    (url("2026-02-01", "2026-01-01"), "toDateTime must be later than fromDateTime"),
+    (url("2026-02-01", "2026-01-01"), "toDateTime must not be earlier than fromDateTime"),
+    (url("2026-01-01T00:00:00Z", "2026-04-01T00:00:01Z"), "can be at most 90 days"),
+    (url() + "?$count=maybe", "Invalid value 'maybe' for $count"),
     (url("yesterday", "2026-01-01"), "Invalid value 'yesterday' for parameter 'fromDateTime'"),
     (f"{BASE}(fromDateTime=2026-01-01)", "Parameter 'toDateTime' is required"),
+    (f"{BASE}(fromDateTime=,toDateTime=)", "Expression expected at position 13 in 'fromDateTime=,toDateTime='."),
+    (f"{BASE}(fromDateTime=2026-01-01,toDateTime=)", "Expression expected at position 35 in"),
     (f"{BASE}(fromDateTime=2026-01-01,toDateTime=2026-01-02,top=5)", "Unknown parameter 'top'"),
     (f"{BASE}(fromDateTime=2026-01-01,fromDateTime=2026-01-02)", "Parameter 'fromDateTime' is given twice"),
     (f"{BASE}(fromDateTime=2026-01-01;toDateTime=2026-01-02)", "Malformed function argument"),
@@ -122,3 +150,30 @@ def test_one_page_costs_the_same_queries_at_any_size(api, tenant, django_assert_
     CallRecord.objects.bulk_create([CallRecordFactory.build(tenant=tenant, start_at=JAN) for _ in range(1200)])
     with django_assert_num_queries(2):
         assert len(api.get(url()).json()["value"]) == 1000
+
+
+# pstnCallLogRow resource type (v1.0), as Microsoft's documentation lists its properties.
+PSTN_CALL_LOG_ROW = {
+    "callDurationSource", "calleeNumber", "callerNumber", "callId", "callType", "charge", "conferenceId",
+    "connectionCharge", "currency", "destinationContext", "destinationName", "duration", "endDateTime", "id",
+    "inventoryType", "licenseCapability", "operator", "startDateTime", "tenantCountryCode", "usageCountryCode",
+    "userDisplayName", "userId", "userPrincipalName",
+}
+PSTN_CALL_DURATION_SOURCE = {"microsoft", "operator"}
+
+
+def test_rows_carry_exactly_the_documented_pstn_call_log_row_fields(api, tenant):
+    user = UserFactory(tenant=tenant)
+    CallRecordFactory(tenant=tenant, user=user, start_at=JAN, conference_id="conf-1", number_type="toll_free",
+                      duration_source="operator", operator="Contoso Telecom", call_type="conf_in")
+    CallRecordFactory(tenant=tenant, start_at=JAN, tenant_country="GB", usage_country="", number_type="")
+    body = api.get(url()).json()
+    assert set(body) == {"@odata.context", "@odata.count", "value"}
+    for row in body["value"]:
+        assert set(row) == PSTN_CALL_LOG_ROW
+        assert row["callDurationSource"] in PSTN_CALL_DURATION_SOURCE
+        assert isinstance(row["duration"], int) and isinstance(row["charge"], float)
+    operated, anonymous = body["value"]
+    assert (operated["conferenceId"], operated["inventoryType"], operated["operator"], operated["callDurationSource"]) == (
+        "conf-1", "Toll-free", "Contoso Telecom", "operator")
+    assert (anonymous["userId"], anonymous["usageCountryCode"], anonymous["tenantCountryCode"]) == (None, None, "GB")
