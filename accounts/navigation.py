@@ -27,6 +27,7 @@ NAVIGATION = (
         NavItem("Bills & payments", "invoices:bills", Cap.BILLING_READ),
         NavItem("Payment methods", "billing:payment_methods", Cap.BILLING_READ),
         NavItem("Rates", "rating:rates", Cap.BILLING_READ),
+        NavItem("License optimizer", "rating:license_optimizer", Cap.BILLING_READ),
         NavItem("Billing notifications", "notifications:settings", Cap.NOTIFICATIONS_MANAGE),
     )),
     NavItem("Reports", icon="reports", children=(

@@ -18,11 +18,12 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    # The billing API: subscriptions, credits and payment methods, rates, invoices.
+    # The billing API: subscriptions, credits and payment methods, rates and the license optimizer, invoices, reports.
     path("api/v1/", include("licensing.api_urls")),  # subscriptions
     path("api/v1/", include("billing.credits.api_urls")),  # credits…, payment-methods…
-    path("api/v1/", include("billing.rating.api_urls")),  # rates
+    path("api/v1/", include("billing.rating.api_urls")),  # rates, license-optimizer…
     path("api/v1/", include("billing.invoices.api_urls")),  # invoices…
+    path("api/v1/", include("reporting.api_urls")),  # reports/spend
     path("api/v1/calls/", include("billing.rating.call_urls")),
     # Microsoft Graph v1.0: subscribedSkus and users (licensing), getPstnCalls (reporting).
     path("v1.0/", include("licensing.graph_urls")),

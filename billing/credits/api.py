@@ -34,7 +34,8 @@ from .services import (
 
 API_NAMES = {
     "amount": "amount", "payment_method": "paymentMethodId", "idempotency_key": "Idempotency-Key",
-    "trigger_amount": "triggerAmount", "recharge_amount": "rechargeAmount", "enabled": "enabled",
+    "trigger_amount": "triggerAmount", "recharge_amount": "rechargeAmount", "enabled": "enabled", "mode": "mode",
+    "target_balance": "targetBalance", "monthly_cap": "monthlyCap",
     "number": "number", "exp_month": "expMonth", "exp_year": "expYear", "cvc": "cvc", "holder_name": "holderName",
     "agreement_number": "agreementNumber", "po_number": "poNumber", "type": "type",
 }
@@ -82,11 +83,26 @@ def _method_json(method):
     return body
 
 
+MODES = {"fixed": "fixedAmount", "top_up": "topUpToTarget"}
+
+
 def _auto_recharge_json(settings):
-    return {"enabled": settings.enabled, "triggerAmount": _money(settings.trigger_amount),
-            "rechargeAmount": _money(settings.recharge_amount),
+    return {"enabled": settings.enabled, "mode": MODES[settings.mode], "triggerAmount": _money(settings.trigger_amount),
+            "rechargeAmount": _money(settings.recharge_amount), "targetBalance": _money(settings.target_balance),
+            "monthlyCap": _money(settings.monthly_cap),
             "paymentMethodId": str(settings.payment_method_id) if settings.payment_method_id else None,
-            "paused": settings.paused, "consecutiveFailures": settings.consecutive_failures}
+            "paused": settings.paused, "consecutiveFailures": settings.consecutive_failures,
+            "capPausedUntil": _time(settings.cap_paused_until) if settings.cap_paused(timezone.now()) else None}
+
+
+def _mode_from(body, current):
+    """The body's mode ("fixedAmount" or "topUpToTarget"); left out, the stored one."""
+    if "mode" not in body:
+        return current.mode
+    for mode, name in MODES.items():
+        if body["mode"] == name:
+            return mode
+    raise ValidationError({"mode": "Give mode as \"fixedAmount\" or \"topUpToTarget\"."})
 
 
 def _purchase_json(purchase):
@@ -151,7 +167,9 @@ class CreditsView(CreditsApiView):
 
 
 class AutoRechargeView(CreditsApiView):
-    """PUT /api/v1/credits/auto-recharge {enabled, triggerAmount, rechargeAmount, paymentMethodId}."""
+    """PUT /api/v1/credits/auto-recharge {enabled, mode, triggerAmount, rechargeAmount, targetBalance, monthlyCap,
+    paymentMethodId}. Left out, mode, targetBalance and monthlyCap keep their stored values; monthlyCap null removes
+    the limit."""
 
     @extend_schema(summary="Auto-recharge settings", tags=["Credits"], responses={200: schema.AUTO_RECHARGE})
     def get(self, request):
@@ -165,10 +183,14 @@ class AutoRechargeView(CreditsApiView):
         enabled = body.get("enabled")
         if not isinstance(enabled, bool):
             raise ValidationError({"enabled": "Give enabled as true or false."})
+        current = selectors.auto_recharge_settings(tenant=tenant)
         try:
-            settings = auto_recharge_update(tenant=tenant, enabled=enabled, trigger_amount=body.get("triggerAmount"),
-                                            recharge_amount=body.get("rechargeAmount"),
-                                            payment_method=_payment_method_from(body, tenant), actor=request.user)
+            settings = auto_recharge_update(
+                tenant=tenant, enabled=enabled, mode=_mode_from(body, current), trigger_amount=body.get("triggerAmount"),
+                recharge_amount=body.get("rechargeAmount"),
+                target_balance=body.get("targetBalance", current.target_balance),
+                monthly_cap=body.get("monthlyCap", current.monthly_cap),
+                payment_method=_payment_method_from(body, tenant), actor=request.user)
         except ValidationError as exc:
             raise _api_validation_error(exc) from None
         except PurchaseNotAllowed as exc:

@@ -7,19 +7,35 @@ MONEY = {"help_text": "US dollars as a string with two decimals, e.g. \"100.00\"
 GRAPH_ERROR = inline_serializer("CreditsError", {"error": inline_serializer("CreditsErrorBody", {
     "code": serializers.CharField(), "message": serializers.CharField(help_text="Names the field at fault first.")})})
 
+MODE = serializers.ChoiceField(choices=["fixedAmount", "topUpToTarget"],
+                               help_text="fixedAmount: add rechargeAmount; topUpToTarget: add what brings the balance "
+                                         "up to targetBalance (whole dollars, rounded up).")
+
 AUTO_RECHARGE = inline_serializer("AutoRecharge", {
     "enabled": serializers.BooleanField(),
+    "mode": MODE,
     "triggerAmount": serializers.CharField(allow_null=True, **MONEY),
     "rechargeAmount": serializers.CharField(allow_null=True, **MONEY),
+    "targetBalance": serializers.CharField(allow_null=True, **MONEY),
+    "monthlyCap": serializers.CharField(allow_null=True, help_text="At most this much auto-recharge a calendar month "
+                                                                   "(UTC); null: no limit."),
     "paymentMethodId": serializers.UUIDField(allow_null=True),
     "paused": serializers.BooleanField(help_text="Set after repeated failed recharges; saving the settings resumes."),
     "consecutiveFailures": serializers.IntegerField(),
+    "capPausedUntil": serializers.DateTimeField(allow_null=True, help_text="The monthly cap stopped a recharge; "
+                                                                           "auto-recharge resumes at this time."),
 })
 
 AUTO_RECHARGE_UPDATE = inline_serializer("AutoRechargeUpdate", {
     "enabled": serializers.BooleanField(),
+    "mode": MODE,
     "triggerAmount": serializers.IntegerField(min_value=50, help_text="When balance is below: whole dollars, 50 or more."),
-    "rechargeAmount": serializers.IntegerField(min_value=50, help_text="Add this amount: whole dollars, 50 or more."),
+    "rechargeAmount": serializers.IntegerField(min_value=50, help_text="Add this amount (fixedAmount): whole dollars, "
+                                                                        "50 or more."),
+    "targetBalance": serializers.IntegerField(required=False, help_text="Top up to (topUpToTarget): whole dollars, at "
+                                                                         "least 50 above triggerAmount."),
+    "monthlyCap": serializers.IntegerField(required=False, allow_null=True, help_text="Whole dollars, at least one "
+                                                                                       "recharge; null: no limit."),
     "paymentMethodId": serializers.UUIDField(required=False),
 })
 
@@ -97,3 +113,40 @@ FUNDS_EXAMPLE = OpenApiExample("Add $100 with a card",
                                value={"amount": 100, "paymentMethodId": "3fa85f64-5717-4562-b3fc-2c963f66afa6"})
 CARD_EXAMPLE = OpenApiExample("Test Visa", value={"type": "card", "number": "4242 4242 4242 4242", "expMonth": 12,
                                                   "expYear": 2030, "holderName": "Bianca Billing"})
+
+PLAN_OUTCOME = inline_serializer("RechargePlanOutcome", {
+    "plan": serializers.ChoiceField(choices=["current", "recommended", "fundingTable"]),
+    "label": serializers.CharField(),
+    "autoRecharge": inline_serializer("RechargePlanSettings", {
+        "mode": MODE, "triggerAmount": serializers.CharField(**MONEY),
+        "rechargeAmount": serializers.CharField(allow_null=True, **MONEY),
+        "targetBalance": serializers.CharField(allow_null=True, **MONEY),
+        "monthlyCap": serializers.CharField(allow_null=True, **MONEY)}, allow_null=True),
+    "oneTimeAmount": serializers.CharField(**MONEY),
+    "recharges": serializers.IntegerField(help_text="Auto-recharges in the next 12 months."),
+    "charged": serializers.CharField(help_text="Charged to the payment method: the one-time amount and recharges."),
+    "forfeited": serializers.CharField(help_text="Money that expires unused: in the 12 months, and of what is held at "
+                                                 "their end, later."),
+    "lowestBalance": serializers.CharField(**MONEY),
+    "unpaidCalls": serializers.CharField(help_text="Usage the balance could not pay (calls that would be blocked)."),
+    "endingBalance": serializers.CharField(**MONEY),
+    "cappedMonths": serializers.IntegerField(help_text="Months in which the monthly cap stopped a recharge."),
+})
+
+RECHARGE_ADVICE = inline_serializer("RechargeAdvice", {
+    "status": serializers.CharField(help_text="ok, or notEnoughHistory (the message says what to start with)"),
+    "message": serializers.CharField(),
+    "daysOfCover": serializers.IntegerField(),
+    "historyDays": serializers.IntegerField(help_text="Whole UTC days of usage replayed (at most 90)."),
+    "historyTotal": serializers.CharField(**MONEY),
+    "averageDailyBurn": serializers.CharField(allow_null=True, **MONEY),
+    "coverAmount": serializers.CharField(allow_null=True, help_text="The busiest daysOfCover days of the history."),
+    "recommendation": inline_serializer("RechargeRecommendation", {
+        "mode": MODE, "triggerAmount": serializers.CharField(**MONEY), "rechargeAmount": serializers.CharField(**MONEY),
+        "oneTimeAmount": serializers.CharField(help_text="Add now to have the cover at once; 0.00 when you have it.")},
+        allow_null=True),
+    "horizonDays": serializers.IntegerField(),
+    "comparison": serializers.ListField(child=PLAN_OUTCOME),
+})
+ADVICE_PARAMETERS = [OpenApiParameter("daysOfCover", int, description="Days the balance should last when a recharge "
+                                                                      "starts, 1 to 90 (default 14)")]

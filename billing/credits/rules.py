@@ -5,8 +5,9 @@ change them without a code change; every door and service reads them from here.
 """
 import calendar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Tenant
 
 CENT = Decimal("0.01")
+When = TypeVar("When", date, datetime)
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def limits():
     )
 
 
-def add_months(moment, months):
+def add_months(moment: When, months: int) -> When:
     """The same day `months` later, clamped to the month's last day (Feb 29 + 12 months = Feb 28)."""
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -49,7 +51,7 @@ def add_months(moment, months):
     return moment.replace(year=year, month=month, day=day)
 
 
-def lot_expiry(purchased_at):
+def lot_expiry(purchased_at: datetime) -> datetime:
     return add_months(purchased_at, limits().lot_lifetime_months)
 
 
@@ -128,3 +130,17 @@ def purchase_refusal(tenant):
 def invoice_payment_eligible(tenant):
     """Invoice payment is for Enterprise Agreement billing accounts that have an agreement number."""
     return tenant.billing_account_kind == Tenant.BillingAccountKind.EA and bool(tenant.agreement_number)
+
+
+DEFAULT_COVER_DAYS = 14
+MAXIMUM_COVER_DAYS = 90
+
+
+def clean_cover_days(value, *, field="days_of_cover"):
+    """The recharge advisor's days of cover: a whole number of days from 1 to 90; blank is the default (14)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return DEFAULT_COVER_DAYS
+    if isinstance(value, float | bool) or not text.isdigit() or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
+        raise ValidationError({field: f"Give the days of cover as a whole number from 1 to {MAXIMUM_COVER_DAYS}."})
+    return int(text)

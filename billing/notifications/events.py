@@ -8,6 +8,7 @@ class Event(models.TextChoices):
     RECHARGE_SUCCEEDED = "recharge_succeeded", "Auto-recharge succeeded"
     RECHARGE_FAILED = "recharge_failed", "Auto-recharge failed"
     AUTO_RECHARGE_PAUSED = "auto_recharge_paused", "Auto-recharge paused"
+    AUTO_RECHARGE_CAPPED = "auto_recharge_capped", "Auto-recharge monthly limit reached"
     BALANCE_ZERO = "balance_zero", "Balance reached zero"
     LOW_BALANCE = "low_balance", "Low balance"
     POOL_80 = "pool_80", "Minute pool 80% used"
@@ -48,6 +49,13 @@ SPECS = {
         default_url_name="billing:payment_methods",
         button="Fix payment method",
         description="Auto-recharge stopped trying after repeated failures and needs a working payment method.",
+    ),
+    Event.AUTO_RECHARGE_CAPPED: EventSpec(
+        required=("cap", "spent", "amount", "resumes_on"),
+        optional=("balance",),
+        default_url_name="billing:credits_auto_recharge",
+        button="Review auto-recharge settings",
+        description="Auto-recharge reached the monthly limit you set and pauses until the next month.",
     ),
     Event.BALANCE_ZERO: EventSpec(
         required=(),

@@ -180,6 +180,9 @@ CREDITS_RECHARGE_FAILURES_BEFORE_PAUSE = env_int("CREDITS_RECHARGE_FAILURES_BEFO
 CREDITS_RECHARGE_RETRY_DELAYS = env_int_list("CREDITS_RECHARGE_RETRY_DELAYS", [3600, 21600, 86400], minimum=1)
 CREDITS_RECHARGE_UNCLAIMED_SECONDS = env_int("CREDITS_RECHARGE_UNCLAIMED_SECONDS", 120, minimum=1)
 CREDITS_EXPIRY_NOTICE_DAYS = env_int("CREDITS_EXPIRY_NOTICE_DAYS", 30, minimum=1)
+# The recharge advisor replays the whole days of the last CREDITS_ADVICE_HISTORY_DAYS, and needs at least the minimum.
+CREDITS_ADVICE_HISTORY_DAYS = env_int("CREDITS_ADVICE_HISTORY_DAYS", 90, minimum=7)
+CREDITS_ADVICE_MINIMUM_HISTORY_DAYS = env_int("CREDITS_ADVICE_MINIMUM_HISTORY_DAYS", 14, minimum=1)
 RATING_MAX_CALL_MINUTES = env_int("RATING_MAX_CALL_MINUTES", 240, minimum=1)
 RATING_AUTHORIZATION_GRACE_MINUTES = env_int("RATING_AUTHORIZATION_GRACE_MINUTES", 30, minimum=0)
 RATING_MAX_RECORD_HOURS = env_int("RATING_MAX_RECORD_HOURS", 24, minimum=1)
@@ -187,6 +190,7 @@ RATING_START_SKEW_SECONDS = env_int("RATING_START_SKEW_SECONDS", 300, minimum=0)
 RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1)
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
+LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}
 INVOICE_SELLER = {}  # the operator's seller details over billing/invoices/services.DEFAULT_SELLER
 
 CURRENCIES = ("USD",)

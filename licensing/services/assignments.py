@@ -1,10 +1,11 @@
 """License assignment: the one service that applies the licensing rules (decisions in licensing/rules.py), shared by
 every page and the Graph API.
 
-Rules (PRODUCT.md): no license without a usage location; never more assigned than purchased; a plan
-that requires others (Calling Plans need Teams Phone, Communications Credits needs a Calling Plan or
-Audio Conferencing) needs one of them enabled; removing a prerequisite names what depends on it and
-removes nothing. A change is checked for every user first and applied all together or not at all.
+Rules (PRODUCT.md): no license without a usage location, and none whose plan isn't sold there
+(licensing/availability.py); never more assigned than purchased; a plan that requires others (Calling Plans
+need Teams Phone, Communications Credits needs a Calling Plan or Audio Conferencing) needs one of them enabled;
+removing a prerequisite names what depends on it and removes nothing. A change is checked for every user first
+and applied all together or not at all.
 """
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from django.db.models import Count
 from accounts.services import audit_record, tenant_licenses_changed
 
 from .. import lock_objects
+from ..availability import not_available_message, plan_available_in
 from ..models import AssignedPlan, LicenseAssignment
 from ..rules import (
     ASSIGNABLE_STATUSES,
@@ -71,6 +73,14 @@ def _requirement_errors(prefix, before, after, catalogue):
         errors.append(Violation(DEPENDENCY_VIOLATION, f"{message} (also included in {_names(suites)})." if suites
                                 else f"{message}.", **ids))
     return errors
+
+
+def _location_errors(prefix, user, before, after, catalogue):
+    """Violations for every plan the change would give the user that isn't sold in the user's usage location."""
+    gained = enabled_plans(after, catalogue).keys() - enabled_plans(before, catalogue).keys()
+    return [Violation(USAGE_LOCATION_VIOLATION, f"{prefix}{not_available_message(catalogue.friendly[name], user.usage_location)}",
+                      plan_id=catalogue.plan_ids[name])
+            for name in sorted(gained) if not plan_available_in(name, user.usage_location)]
 
 
 class LicenseRulesBroken(ValidationError):
@@ -134,6 +144,8 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
             prefix = f"{user.display_name}: " if len(locked_users) > 1 else ""
             if set(after) - set(before) and not user.usage_location:
                 errors.append(Violation(USAGE_LOCATION_VIOLATION, f"{prefix}{INVALID_USAGE_LOCATION}"))
+            elif after != before:
+                errors.extend(_location_errors(prefix, user, before, after, catalogue))
             if after != before:
                 errors.extend(_requirement_errors(prefix, before, after, catalogue))
             plans[user.pk] = (user, before, after)

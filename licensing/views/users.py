@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from accounts.navigation import url_or_none
 from accounts.permissions import admin_required
 from accounts.roles import Cap
 from core.validation import country_name
@@ -74,7 +75,9 @@ def _tenant_user(request, user_id):
 
 
 def _render_user_panel(request, user, *, tab, form=None, errors=(), status=200):
-    context = {"person": user, "tab": tab, "errors": errors, "can_manage_users": request.user.can(Cap.USERS_MANAGE)}
+    context = {"person": user, "tab": tab, "errors": errors, "can_manage_users": request.user.can(Cap.USERS_MANAGE),
+               # The license optimizer's what-if shows what the user's calls cost: for admins who read billing.
+               "can_see_costs": request.user.can(Cap.BILLING_READ) and url_or_none("rating:license_optimizer") is not None}
     if tab == "licenses":
         context.update(_licenses_tab(request, user, form))
     else:

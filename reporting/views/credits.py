@@ -1,4 +1,7 @@
-"""Reports > Communications Credits: balance over time, daily spend, spend by country and user, and the forecast."""
+"""Reports > Communications Credits: balance over time, daily spend, spend by country, user and department, and the
+forecast."""
+from urllib.parse import urlencode
+
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
@@ -7,8 +10,10 @@ from accounts.permissions import admin_required
 from accounts.roles import Cap
 from reporting.periods import DASHBOARD_PRESETS, parse_date_range, preset_range
 from reporting.selectors import credits as dashboard
+from reporting.selectors import spend
 
 DEFAULT_DAYS = 90
+DEPARTMENTS_SHOWN = 8
 
 
 def _chart_data(balance, daily, countries, users):
@@ -49,5 +54,8 @@ def credits_dashboard(request):
         "users": users,
         "forecast": dashboard.credits_forecast(tenant=tenant, now=now),
         "chart_data": _chart_data(balance, daily, countries, users),
+        # Spend by department, each one a way into its users and their calls (Reports > Spend by department).
+        "departments": spend.spend_by_group(tenant=tenant, period=period, by="department").rows[:DEPARTMENTS_SHOWN],
+        "spend_query": urlencode({"by": "department", **period.as_parameters()}),
     }
     return render(request, "reporting/credits_dashboard.html", context, status=400 if errors else 200)

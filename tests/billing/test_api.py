@@ -30,8 +30,9 @@ def test_get_credits_gives_balance_available_balance_auto_recharge_and_lots(api,
     body = api.get("/api/v1/credits").json()
     assert body["balance"] == "100.00" and body["availableBalance"] == "80.00" and body["reservedAmount"] == "20.00"
     assert body["currency"] == "USD" and body["status"] == "Active"
-    assert body["autoRecharge"] == {"enabled": False, "triggerAmount": None, "rechargeAmount": None,
-                                    "paymentMethodId": None, "paused": False, "consecutiveFailures": 0}
+    assert body["autoRecharge"] == {"enabled": False, "mode": "fixedAmount", "triggerAmount": None, "rechargeAmount": None,
+                                    "targetBalance": None, "monthlyCap": None, "paymentMethodId": None, "paused": False,
+                                    "consecutiveFailures": 0, "capPausedUntil": None}
     assert body["lots"] == [{"id": purchase.lot.pk, "amount": "100.00", "remaining": "100.00", "status": "available",
                              "purchasedDateTime": purchase.lot.purchased_at.isoformat().replace("+00:00", "Z"),
                              "expiresDateTime": purchase.lot.expires_at.isoformat().replace("+00:00", "Z")}]
@@ -118,8 +119,9 @@ def test_put_auto_recharge_validates_and_saves(api, card):
     ok = put_json(api, "/api/v1/credits/auto-recharge", {"enabled": True, "triggerAmount": 200, "rechargeAmount": 500,
                                                          "paymentMethodId": str(card.pk)})
     assert ok.status_code == 200
-    assert ok.json() == {"enabled": True, "triggerAmount": "200.00", "rechargeAmount": "500.00",
-                         "paymentMethodId": str(card.pk), "paused": False, "consecutiveFailures": 0}
+    assert ok.json() == {"enabled": True, "mode": "fixedAmount", "triggerAmount": "200.00", "rechargeAmount": "500.00",
+                         "targetBalance": None, "monthlyCap": None, "paymentMethodId": str(card.pk), "paused": False,
+                         "consecutiveFailures": 0, "capPausedUntil": None}
     assert api.get("/api/v1/credits").json()["autoRecharge"]["enabled"] is True
     assert put_json(api, "/api/v1/credits/auto-recharge", {"enabled": "yes"}).status_code == 400
     deleting = api.delete(f"/api/v1/payment-methods/{card.pk}")

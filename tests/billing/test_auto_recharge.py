@@ -27,8 +27,8 @@ def test_turning_auto_recharge_on_stores_the_settings_and_an_audit_row(tenant, c
     assert (settings.enabled, settings.trigger_amount, settings.recharge_amount, settings.payment_method) == (
         True, Decimal("200.00"), Decimal("500.00"), card)
     row = AuditLog.objects.get(action="credits.auto_recharge")
-    assert row.after == {"enabled": True, "trigger_amount": "200.00", "recharge_amount": "500.00",
-                         "payment_method": "Visa •••• 4242"}
+    assert row.after == {"enabled": True, "mode": "fixed", "trigger_amount": "200.00", "recharge_amount": "500.00",
+                         "target_balance": None, "monthly_cap": None, "payment_method": "Visa •••• 4242"}
 
 
 @pytest.mark.parametrize(("trigger", "recharge", "fields"), [

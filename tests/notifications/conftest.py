@@ -25,6 +25,11 @@ EVENT_CASES = {
         {"failed_attempts": 3, "reason": "The card was declined.", "balance": Decimal("42.00")},
         ["3 times in a row", "The card was declined.", "Payment methods", "Edit auto recharge settings", "$42.00"],
     ),
+    Event.AUTO_RECHARGE_CAPPED: (
+        {"cap": Decimal("1000"), "spent": Decimal("1000.00"), "amount": Decimal("500.00"),
+         "resumes_on": date(2026, 7, 1), "balance": Decimal("180.25")},
+        ["monthly limit of $1,000", "$1,000.00", "$500.00", "July 1, 2026", "$180.25", "Auto-recharge settings"],
+    ),
     Event.BALANCE_ZERO: (
         {"auto_recharge_on": False},
         ["$0.00", "Toll-free numbers stop answering", "Audio Conferencing dial-out", "Calls beyond included minutes"],

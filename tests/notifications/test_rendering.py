@@ -17,6 +17,7 @@ SUBJECTS = {
     Event.RECHARGE_SUCCEEDED: "Contoso Test: Auto-recharge added $500.00 to Communications Credits",
     Event.RECHARGE_FAILED: "Action required: Auto-recharge of $500.00 failed for Contoso Test",
     Event.AUTO_RECHARGE_PAUSED: "Action required: Auto-recharge is paused for Contoso Test",
+    Event.AUTO_RECHARGE_CAPPED: "Action required: Auto-recharge of Contoso Test reached its monthly limit of $1,000",
     Event.BALANCE_ZERO: "Action required: The Communications Credits balance of Contoso Test is $0.00",
     Event.LOW_BALANCE: "Contoso Test: Communications Credits balance is below $500",
     Event.POOL_80: "Contoso Test: 80% of the Domestic Calling Plan (United States) minutes are used",

@@ -149,8 +149,8 @@ def test_another_tenants_money_is_not_counted(client_as, other_tenant_admin, his
 
 
 def _dashboard_queries(client, django_assert_num_queries):
-    # session, user, tenant, roles; balance by day 2, spend by day 1, by country 1, by user 2, forecast 2
-    with django_assert_num_queries(12):
+    # session, user, tenant, roles; balance by day 2, spend by day 1, by country 1, by user 2, forecast 2, by department 1
+    with django_assert_num_queries(13):
         assert client.get(URL, {"range": "365"}).status_code == 200
 
 

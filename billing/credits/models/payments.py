@@ -3,10 +3,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Tenant
+from billing.credits.recharge.rule import FIXED, TOP_UP, RechargeRule
 
 from .ledger import MONEY, CreditAccount, LedgerEntry
 
@@ -112,12 +113,24 @@ class Purchase(models.Model):
 
 
 class AutoRechargeSettings(models.Model):
-    """What the recharge engine reads: when the available balance is below `trigger_amount`, buy `recharge_amount`."""
+    """What the recharge engine reads: when the available balance is below `trigger_amount`, add `recharge_amount`
+    (mode fixed) or what brings the balance up to `target_balance` (mode top_up), never spending more than
+    `monthly_cap` on auto-recharge in one calendar month (billing/credits/recharge/rule.py)."""
+
+    class Mode(models.TextChoices):
+        FIXED = FIXED, "Add a fixed amount"
+        TOP_UP = TOP_UP, "Top up to a target balance"
 
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="auto_recharge")
     enabled = models.BooleanField(default=False)
+    mode = models.CharField("when it recharges", max_length=8, choices=Mode.choices, default=Mode.FIXED)
     trigger_amount = models.DecimalField("when balance is below", null=True, blank=True, **MONEY)
     recharge_amount = models.DecimalField("add this amount", null=True, blank=True, **MONEY)
+    target_balance = models.DecimalField("top up to", null=True, blank=True, **MONEY)
+    monthly_cap = models.DecimalField("monthly limit", null=True, blank=True, **MONEY,
+                                      help_text="At most this much auto-recharge a calendar month (UTC); empty: no limit.")
+    cap_paused_until = models.DateTimeField(null=True, blank=True,
+                                            help_text="The monthly limit stopped a recharge; auto-recharge resumes then.")
     payment_method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     consecutive_failures = models.PositiveSmallIntegerField(default=0)
     paused = models.BooleanField(default=False, help_text="Set after repeated failed recharges; saving the settings resumes.")
@@ -130,12 +143,28 @@ class AutoRechargeSettings(models.Model):
         verbose_name_plural = "auto-recharge settings"
         constraints = [
             models.CheckConstraint(
-                condition=Q(enabled=False) | Q(trigger_amount__gt=0, recharge_amount__gt=0, payment_method__isnull=False),
-                name="auto_recharge_enabled_is_complete"),
+                condition=Q(enabled=False) | (
+                    Q(trigger_amount__gt=0, payment_method__isnull=False)
+                    & (Q(mode="fixed", recharge_amount__gt=0) | Q(mode="top_up", target_balance__gt=F("trigger_amount")))),
+                name="auto_recharge_on_is_complete"),
+            models.CheckConstraint(condition=Q(mode__in=["fixed", "top_up"]), name="auto_recharge_mode_known"),
+            models.CheckConstraint(condition=Q(monthly_cap__isnull=True) | Q(monthly_cap__gt=0),
+                                   name="auto_recharge_cap_positive"),
         ]
 
     def __str__(self):
         return f"Auto-recharge of {self.tenant}: {'on' if self.enabled else 'off'}"
+
+    @property
+    def rule(self):
+        """The RechargeRule these settings apply, or None while auto-recharge is off."""
+        if not self.enabled:
+            return None
+        return RechargeRule(trigger=self.trigger_amount, mode=self.mode, amount=self.recharge_amount,
+                            target=self.target_balance, monthly_cap=self.monthly_cap)
+
+    def cap_paused(self, now):
+        return self.cap_paused_until is not None and self.cap_paused_until > now
 
 
 class RecommendedFunding(models.Model):

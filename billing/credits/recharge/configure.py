@@ -1,5 +1,5 @@
-"""Auto-recharge settings ("When balance is below" X, "Add this amount" Y); the recharge engine
-(services/recharge.py) reads them and keeps their failure count."""
+"""Auto-recharge settings ("When balance is below" X, then "Add this amount" Y or "Top up to" Z, with an optional
+monthly limit); the recharge engine (engine.py) reads them through the rule (rule.py) and keeps their failure count."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,39 +13,77 @@ from billing.credits.services.funding import check_invoice_payment, check_paymen
 from billing.credits.services.ledger import actor_fields
 
 from .engine import count_recharge_failure, recharge_if_due
+from .rule import FIXED, MODES, TOP_UP
 
 
 def _snapshot(settings):
-    return {"enabled": settings.enabled,
-            "trigger_amount": None if settings.trigger_amount is None else str(settings.trigger_amount),
-            "recharge_amount": None if settings.recharge_amount is None else str(settings.recharge_amount),
+    def money(value):
+        return None if value is None else str(value)
+
+    return {"enabled": settings.enabled, "mode": settings.mode, "trigger_amount": money(settings.trigger_amount),
+            "recharge_amount": money(settings.recharge_amount), "target_balance": money(settings.target_balance),
+            "monthly_cap": money(settings.monthly_cap),
             "payment_method": settings.payment_method.label if settings.payment_method else None}
 
 
-def _clean_amounts(enabled, trigger_amount, recharge_amount, current):
-    """Both amounts at once, so a form shows every error together. Blank keeps the stored value when off."""
+def _blank(value):
+    return value is None or str(value).strip() == ""
+
+
+def _clean_amounts(*, enabled, mode, values, current):
+    """Every amount at once, so a form shows every error together: {field: Decimal | None}.
+
+    The amounts the mode uses are required while auto-recharge is on; a blank one keeps the stored value while it
+    is off, and the amount the mode does not use keeps its stored value. A blank monthly limit means no limit.
+    """
     minimum = limits().minimum_auto_recharge
+    errors: dict[str, object]
+    used = {"trigger_amount", "recharge_amount" if mode == FIXED else "target_balance"}
     cleaned, errors = {}, {}
-    for field, value in (("trigger_amount", trigger_amount), ("recharge_amount", recharge_amount)):
-        if not enabled and (value is None or str(value).strip() == ""):
+    for field in ("trigger_amount", "recharge_amount", "target_balance"):
+        value = values[field]
+        if field not in used or (not enabled and _blank(value)):
             cleaned[field] = getattr(current, field)
             continue
         try:
             cleaned[field] = clean_whole_dollars(value, field=field, minimum=minimum)
         except ValidationError as exc:
             errors.update(exc.message_dict)
+    cleaned["monthly_cap"] = None
+    if not _blank(values["monthly_cap"]):
+        try:
+            cleaned["monthly_cap"] = clean_whole_dollars(values["monthly_cap"], field="monthly_cap", minimum=minimum)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    return cleaned["trigger_amount"], cleaned["recharge_amount"]
+    trigger, target, cap = cleaned["trigger_amount"], cleaned["target_balance"], cleaned["monthly_cap"]
+    if mode == TOP_UP and trigger is not None and target is not None and target < trigger + minimum:
+        errors["target_balance"] = (f"Top up to at least ${trigger + minimum:,.0f}: ${minimum:,.0f} above the balance "
+                                    "that starts a recharge, so each recharge adds at least that much.")
+    largest = cleaned["recharge_amount"] if mode == FIXED else target
+    if cap is not None and largest is not None and cap < largest:
+        errors["monthly_cap"] = (f"The monthly limit must allow at least one recharge: ${largest:,.0f} or more, "
+                                 "or leave it empty for no limit.")
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
-def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, payment_method, actor):
-    """Saves the settings. Turning them on needs both amounts (whole dollars, at least the minimum), a valid
-    payment method of the tenant and a billing account that may buy. Saving resumes a paused auto-recharge."""
+def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, payment_method, actor, mode=FIXED,
+                         target_balance=None, monthly_cap=None):
+    """Saves the settings. Turning them on needs the trigger and, by mode, the amount to add (`fixed`) or the balance
+    to top up to (`top_up`) — whole dollars, at least the minimum — a valid payment method of the tenant and a
+    billing account that may buy. `monthly_cap` (optional) limits what auto-recharge spends in a calendar month.
+    Saving resumes an auto-recharge paused by failures or by the monthly limit."""
     current = AutoRechargeSettings.objects.filter(tenant=tenant).select_related("payment_method").first()
     current = current or AutoRechargeSettings(tenant=tenant)
     enabled = bool(enabled)
-    trigger, recharge = _clean_amounts(enabled, trigger_amount, recharge_amount, current)
+    if mode not in MODES:
+        raise ValidationError({"mode": "Choose Add a fixed amount or Top up to a target balance."})
+    amounts = _clean_amounts(enabled=enabled, mode=mode, current=current, values={
+        "trigger_amount": trigger_amount, "recharge_amount": recharge_amount, "target_balance": target_balance,
+        "monthly_cap": monthly_cap})
     if enabled:
         refusal = purchase_refusal(tenant)
         if refusal:
@@ -62,9 +100,12 @@ def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, pa
     with transaction.atomic(durable=True):
         settings = lock_objects.auto_recharge_settings_for_update(tenant=tenant) or AutoRechargeSettings(tenant=tenant)
         before = _snapshot(settings) if settings.pk else None
-        settings.enabled, settings.trigger_amount, settings.recharge_amount = enabled, trigger, recharge
+        settings.enabled, settings.mode = enabled, mode
+        for field, value in amounts.items():
+            setattr(settings, field, value)
         settings.payment_method = payment_method
         settings.consecutive_failures, settings.paused, settings.last_failure_reason = 0, False, ""
+        settings.cap_paused_until = None
         settings.updated_at, settings.updated_by = timezone.now(), actor_fields(actor)["actor"]
         settings.save()
         audit_record(tenant=tenant, actor=actor, action="credits.auto_recharge", target=settings, before=before,

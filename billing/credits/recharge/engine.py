@@ -18,6 +18,10 @@ The life of a RechargeAttempt (billing/credits/models/recharge.py):
    Failure, in one transaction: the attempt `failed` with the reason, the failure counted on the settings, the
    next try held back by the retry delays (recharge_policy.py), and `recharge_failed` emailed; the failure that
    reaches the pause threshold pauses auto-recharge and emails `auto_recharge_paused` (how to fix the card).
+5. How much, and whether at all, is the rule's (rule.py): a fixed amount or a top-up to the target, never taking
+   the month's auto-recharge spending over the monthly cap. Both the start and the first claim apply it under the
+   settings lock; with one pending attempt per tenant, two recharges can't both pass the cap. A capped recharge
+   pauses auto-recharge until the next month (`cap_paused_until`) and emails `auto_recharge_capped`.
    An email that can't be rendered or recorded never undoes the money (balance_events.notify_safely).
 
 Doors: billing.credits.tasks.start_recharge / process_recharge / sweep_recharges; `recharge_if_due` for code that
@@ -32,7 +36,13 @@ from billing.credits import lock_objects
 from billing.credits.exceptions import PaymentDeclined
 from billing.credits.models import LedgerEntry, PaymentMethod, RechargeAttempt
 from billing.credits.recharge.policy import recharge_policy
-from billing.credits.recharge.selectors import recharge_candidates, stale_recharge_ids, waiting_after_failure
+from billing.credits.recharge.rule import ZERO, next_month_start, recharge_decision
+from billing.credits.recharge.selectors import (
+    recharge_candidates,
+    recharge_spent_in_month,
+    stale_recharge_ids,
+    waiting_after_failure,
+)
 from billing.credits.rules import limits, purchase_refusal
 from billing.credits.selectors import credits_balance
 from billing.credits.services.balance_events import notify_safely, start_recharge_after_commit
@@ -62,24 +72,30 @@ def _in_backoff(settings, now):
 
 
 def recharge_start(*, tenant, now=None):
-    """Stores a pending attempt when a recharge is due and none is pending; returns it, or None."""
+    """Stores a pending attempt when a recharge is due and none is pending; returns it, or None. A recharge the
+    monthly cap does not allow is not stored: auto-recharge pauses until the next month and the admins are told."""
     now = now or timezone.now()
     if RechargeAttempt.objects.filter(tenant=tenant, status=Status.PENDING).exists():
         return None
     try:
         with transaction.atomic(durable=True):
             settings = lock_objects.auto_recharge_settings_for_update(tenant=tenant)
-            if settings is None or not settings.enabled or settings.paused or _in_backoff(settings, now):
+            if (settings is None or not settings.enabled or settings.paused or settings.cap_paused(now)
+                    or _in_backoff(settings, now)):
                 return None
             # Read again under the lock: a concurrent start that held it before us has committed its attempt.
             if RechargeAttempt.objects.filter(tenant=tenant, status=Status.PENDING).exists():
                 return None
             balance = credits_balance(tenant=tenant, now=now)
-            if not balance.below_trigger:
+            decision, spent = _decision(settings, tenant, balance.available, now)
+            if not decision.due:
+                return None
+            if decision.capped:
+                _pause_for_cap(settings, tenant=tenant, now=now, decision=decision, spent=spent, available=balance.available)
                 return None
             method = settings.payment_method
             return RechargeAttempt.objects.create(
-                tenant=tenant, amount=settings.recharge_amount, trigger_amount=settings.trigger_amount,
+                tenant=tenant, amount=decision.amount, trigger_amount=settings.trigger_amount,
                 available_at_start=balance.available, payment_method=method, payment_method_label=method.label,
                 created_at=now)
     except IntegrityError:
@@ -87,6 +103,28 @@ def recharge_start(*, tenant, now=None):
         if RechargeAttempt.objects.filter(tenant=tenant, status=Status.PENDING).exists():
             return None
         raise
+
+
+def _decision(settings, tenant, available, now):
+    """The rule's decision for the locked settings, and what auto-recharge already charged this month."""
+    spent = recharge_spent_in_month(tenant=tenant, now=now) if settings.monthly_cap is not None else ZERO
+    return recharge_decision(settings.rule, available=available, spent_this_month=spent), spent
+
+
+def _pause_for_cap(settings, *, tenant, now, decision, spent, available):
+    """The monthly cap stopped a recharge: pause auto-recharge until the month ends and email the admins (once per
+    month and cap). Runs under the settings lock."""
+    resumes = next_month_start(now)
+    settings.cap_paused_until = resumes
+    settings.save(update_fields=["cap_paused_until"])
+    audit_record(tenant=tenant, actor=None, action="credits.auto_recharge_capped", target=settings,
+                 after={"monthly_cap": str(settings.monthly_cap), "spent_this_month": str(spent),
+                        "recharge_amount": str(decision.amount), "resumes": resumes.isoformat()})
+    notify_safely(tenant=tenant, event=Event.AUTO_RECHARGE_CAPPED,
+                  period_key=f"cap:{now:%Y-%m}:{settings.monthly_cap:.0f}",
+                  context={"cap": settings.monthly_cap, "spent": spent, "amount": decision.amount,
+                           "resumes_on": resumes.date(), "balance": available,
+                           "url_name": "billing:credits_auto_recharge"})
 
 
 def recharge_run(*, tenant):
@@ -125,11 +163,19 @@ def _claim(attempt_id, now, policy):
             if not settings.enabled:
                 _cancel(attempt, now, "Auto-recharge was turned off before the card was charged. Nothing was charged.")
                 return None
-            if balance.available >= settings.trigger_amount:
+            decision, spent = _decision(settings, attempt.tenant, balance.available, now)
+            if not decision.due:
                 _cancel(attempt, now, f"The balance was back at ${balance.available:,.2f}, not below "
                                       f"${settings.trigger_amount:,.0f}, before the card was charged. Nothing was charged.")
                 return None
-            attempt.amount, attempt.trigger_amount = settings.recharge_amount, settings.trigger_amount
+            if decision.capped or settings.cap_paused(now):
+                _cancel(attempt, now, f"This month's auto-recharge limit of ${settings.monthly_cap:,.0f} was reached "
+                                      "before the card was charged. Nothing was charged.")
+                if decision.capped:
+                    _pause_for_cap(settings, tenant=attempt.tenant, now=now, decision=decision, spent=spent,
+                                   available=balance.available)
+                return None
+            attempt.amount, attempt.trigger_amount = decision.amount, settings.trigger_amount
             attempt.payment_method = settings.payment_method
             attempt.payment_method_label = settings.payment_method.label
             attempt.charge_requested_at = now

@@ -1,12 +1,39 @@
 """Reads of the auto-recharge engine shared by its services, the sweep and the Communications Credits page."""
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
-from billing.credits.models import AutoRechargeSettings, Lot, RechargeAttempt, Reservation
-from billing.credits.selectors import _sum  # the same per-account sum credits_balance uses
+from django.conf import settings as django_settings
+from django.db.models import DecimalField, Exists, F, Min, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, TruncDate
+
+from billing.credits.advice import AdviceInputs, FundingRow, recharge_advice
+from billing.credits.models import (
+    AutoRechargeSettings,
+    CreditAccount,
+    LedgerEntry,
+    Lot,
+    Purchase,
+    RechargeAttempt,
+    Reservation,
+)
+from billing.credits.recharge.rule import month_start, next_month_start
+from billing.credits.replay import StartingLot
+from billing.credits.rules import limits
+from billing.credits.selectors import (
+    _sum,  # the same per-account sum credits_balance uses
+    recommended_funding,
+)
+from core.money import CENT, MoneySum, money_sum
+from licensing.selectors import licensed_user_count
 
 Status = RechargeAttempt.Status
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
+ZERO = Decimal("0.00")
+ONE_DAY = timedelta(days=1)
+
+
+def day_start(day):
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def waiting_after_failure(*, now):
@@ -16,11 +43,13 @@ def waiting_after_failure(*, now):
 
 
 def recharge_candidates(*, now):
-    """Tenant ids whose auto-recharge is on, not paused, below its trigger, without a pending attempt and not
-    waiting after a failure, in one query (recharge_start checks each again under the settings lock)."""
+    """Tenant ids whose auto-recharge is on, not paused (by failures or the monthly cap), below its trigger, without a
+    pending attempt and not waiting after a failure, in one query (recharge_start checks each again under the
+    settings lock)."""
     account = OuterRef("tenant__credit_account")
     return list(
         AutoRechargeSettings.objects.filter(enabled=True, paused=False)
+        .exclude(cap_paused_until__gt=now)
         .annotate(
             balance=Coalesce("tenant__credit_account__balance", Value(0, output_field=MONEY_FIELD), output_field=MONEY_FIELD),
             reserved=_sum(Reservation.objects.filter(account=account, status=Reservation.Status.HELD,
@@ -49,3 +78,51 @@ def recharge_history(*, tenant, limit=10):
     """The tenant's latest attempts with their invoices, newest first (the Communications Credits page)."""
     return list(RechargeAttempt.objects.filter(tenant=tenant).select_related("invoice").order_by("-created_at", "-id")
                 [:limit])
+
+
+def recharge_spent_in_month(*, tenant, now):
+    """What auto-recharge charged the tenant in the UTC calendar month of `now`: the monthly cap's count."""
+    purchases = Purchase.objects.filter(tenant=tenant, kind=LedgerEntry.Kind.RECHARGE, created_at__gte=month_start(now),
+                                        created_at__lt=next_month_start(now))
+    return money_sum(purchases, "amount")
+
+
+def _daily_burn(account_id, first_day, last_day):
+    """{day: charges} of the account's whole UTC days first_day..last_day (one query)."""
+    rows = (LedgerEntry.objects.filter(account_id=account_id, kind__in=LedgerEntry.CHARGE_KINDS,
+                                       created_at__gte=day_start(first_day), created_at__lt=day_start(last_day + ONE_DAY))
+            .annotate(day=TruncDate("created_at")).values("day").annotate(spent=MoneySum("amount")).order_by())
+    return {row["day"]: -row["spent"] for row in rows}
+
+
+def recharge_advice_for(*, tenant, now, cover_days):
+    """The recharge advisor's answer for the tenant (billing/credits/advice.py) from its last whole days of usage
+    (CREDITS_ADVICE_HISTORY_DAYS, 90; fewer when the tenant is newer), its lots and its settings: six queries."""
+    history_days = django_settings.CREDITS_ADVICE_HISTORY_DAYS
+    today = now.astimezone(UTC).date()
+    account = CreditAccount.objects.filter(tenant=tenant).values("id", "balance").first()
+    burn: tuple[Decimal, ...] = ()
+    lots: tuple[StartingLot, ...] = ()
+    if account is not None:
+        first_entry = LedgerEntry.objects.filter(account_id=account["id"]).aggregate(first=Min("created_at"))["first"]
+        first_day = max(today - timedelta(days=history_days), first_entry.astimezone(UTC).date()) if first_entry else today
+        by_day = _daily_burn(account["id"], first_day, today - ONE_DAY) if first_day < today else {}
+        burn = tuple(by_day.get(first_day + timedelta(days=n), ZERO) for n in range((today - first_day).days))
+        lots = tuple(StartingLot(remaining=remaining.quantize(CENT), expires_at=expires) for remaining, expires in
+                     Lot.objects.filter(account_id=account["id"], remaining__gt=0).order_by("purchased_at", "id")
+                     .values_list("remaining", "expires_at"))
+    settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()
+    rule = settings.rule if settings is not None and not settings.paused else None
+    users = licensed_user_count(tenant=tenant)
+    row = recommended_funding(licensed_users=users)
+    funding = FundingRow(users_label=row.users_label, one_time=row.one_time_card, trigger=row.trigger_amount,
+                         recharge=row.recharge_amount) if row is not None else None
+    rules = limits()
+    return recharge_advice(AdviceInputs(
+        now=now, burn=burn, lots=lots, available=sum((lot.remaining for lot in lots if lot.expires_at > now), ZERO),
+        current_rule=rule,
+        spent_this_month=recharge_spent_in_month(tenant=tenant, now=now) if rule and rule.monthly_cap else ZERO,
+        cover_days=cover_days, minimum_amount=rules.minimum_auto_recharge, minimum_purchase=rules.minimum_purchase,
+        maximum_amount=rules.maximum_amount,
+        minimum_history_days=django_settings.CREDITS_ADVICE_MINIMUM_HISTORY_DAYS,
+        funding=funding, licensed_users=users))

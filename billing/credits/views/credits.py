@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from accounts.navigation import url_or_none
@@ -17,30 +18,38 @@ from accounts.permissions import admin_required
 from accounts.roles import Cap
 from billing.credits import selectors
 from billing.credits.exceptions import CreditsError, PaymentDeclined
-from billing.credits.models import LedgerEntry
-from billing.credits.recharge.selectors import recharge_history
-from billing.credits.rules import limits
+from billing.credits.models import AutoRechargeSettings, LedgerEntry
+from billing.credits.recharge.selectors import recharge_advice_for, recharge_history, recharge_spent_in_month
+from billing.credits.rules import DEFAULT_COVER_DAYS, clean_cover_days, limits
 from billing.credits.services import auto_recharge_update, credits_add_funds
 from licensing.selectors import licensed_user_count
+
+from .advice_rows import advice_rows
 
 LOTS_PER_PAGE = 10
 TRANSACTIONS_PER_PAGE = 50
 
 
-def _initial_values(panel, settings, recommended, usable_methods):
+def _whole(amount):
+    return f"{amount:.0f}" if amount else ""
+
+
+def _initial_values(panel, settings, recommended, usable_methods, request):
     """What a freshly opened panel shows: the stored settings, else the recommendation for the organisation."""
     default_method = settings.payment_method_id or (usable_methods[0].pk if usable_methods else "")
     if panel == "auto_recharge":
         trigger = settings.trigger_amount or (recommended.trigger_amount if recommended else None)
         recharge = settings.recharge_amount or (recommended.recharge_amount if recommended else None)
-        return {"enabled": settings.enabled or settings.pk is None,
-                "trigger_amount": f"{trigger:.0f}" if trigger else "",
-                "recharge_amount": f"{recharge:.0f}" if recharge else "",
+        return {"enabled": settings.enabled or settings.pk is None, "mode": settings.mode,
+                "trigger_amount": _whole(trigger), "recharge_amount": _whole(recharge),
+                "target_balance": _whole(settings.target_balance), "monthly_cap": _whole(settings.monthly_cap),
                 "payment_method": str(default_method)}
-    return {"amount": "", "payment_method": str(default_method)}
+    # "Add funds" opened from the recharge advice's one-time amount brings it along.
+    amount = request.GET.get("amount", "")
+    return {"amount": amount if amount.isdigit() else "", "payment_method": str(default_method)}
 
 
-def _overview_context(request, *, panel=None, values=None, errors=None):
+def _overview_context(request, *, panel=None, values=None, errors=None, advice=None):
     tenant = request.tenant
     users = licensed_user_count(tenant=tenant)
     recommended = selectors.recommended_funding(licensed_users=users)
@@ -62,9 +71,14 @@ def _overview_context(request, *, panel=None, values=None, errors=None):
         "recharge_help": f"Whole dollars, at least ${limits().minimum_auto_recharge:,.0f}.",
         "can_manage": request.user.can(Cap.BILLING_MANAGE),
         "panel": panel,
-        "values": values if values is not None else _initial_values(panel, settings, recommended, usable),
+        "values": values if values is not None else _initial_values(panel, settings, recommended, usable, request),
         "errors": errors or {},
         "idempotency_key": uuid.uuid4().hex,
+        "modes": AutoRechargeSettings.Mode.choices,
+        "cap_paused": settings.cap_paused(timezone.now()),
+        "recharged_this_month": (recharge_spent_in_month(tenant=tenant, now=timezone.now())
+                                 if settings.monthly_cap else None),
+        **(advice or {}),
     }
 
 
@@ -116,19 +130,46 @@ def add_funds(request):
     return redirect("billing:credits")
 
 
+def _advice(request):
+    """The recharge advisor beside the form: its answer for the days of cover asked (`cover`), and the error of a
+    wrong value (the default 14 days are used then)."""
+    error = ""
+    try:
+        cover_days = clean_cover_days(request.GET.get("cover"), field="cover")
+    except ValidationError as exc:
+        error, cover_days = " ".join(exc.messages), DEFAULT_COVER_DAYS
+    advice = recharge_advice_for(tenant=request.tenant, now=timezone.now(), cover_days=cover_days)
+    return {"advice": advice, "advice_plans": advice_rows(advice), "cover_days": cover_days,
+            "cover_value": request.GET.get("cover", cover_days), "cover_error": error}
+
+
+def _applied(advice, values):
+    """The form's values with the advisor's recommendation filled in (Apply): the admin reviews, then saves."""
+    return {**values, "enabled": True, "mode": AutoRechargeSettings.Mode.FIXED,
+            "trigger_amount": _whole(advice.trigger), "recharge_amount": _whole(advice.recharge_amount)}
+
+
 @admin_required(Cap.BILLING_MANAGE)
 @require_http_methods(["GET", "POST"])
 def auto_recharge(request):
     if request.method == "GET":
-        return render(request, "billing/credits.html", _overview_context(request, panel="auto_recharge"))
-    values = {key: request.POST.get(key, "") for key in ("recharge_amount", "trigger_amount", "payment_method")}
+        advice = _advice(request)
+        context = _overview_context(request, panel="auto_recharge", advice=advice)
+        if request.GET.get("apply") and advice["advice"].ok:
+            context["values"] = _applied(advice["advice"], context["values"])
+            context["applied"] = True
+        return render(request, "billing/credits.html", context)
+    values = {key: request.POST.get(key, "") for key in ("recharge_amount", "trigger_amount", "payment_method", "mode",
+                                                          "target_balance", "monthly_cap")}
     values["enabled"] = request.POST.get("enabled") == "on"
+    values["mode"] = values["mode"] or AutoRechargeSettings.Mode.FIXED  # the form's default choice
     try:
         method = _payment_method(request, values["payment_method"]) if values["payment_method"] else None
         if values["payment_method"] and method is None:
             raise ValidationError({"payment_method": "Choose one of your organization's payment methods."})
-        settings = auto_recharge_update(tenant=request.tenant, enabled=values["enabled"],
+        settings = auto_recharge_update(tenant=request.tenant, enabled=values["enabled"], mode=values["mode"],
                                         trigger_amount=values["trigger_amount"], recharge_amount=values["recharge_amount"],
+                                        target_balance=values["target_balance"], monthly_cap=values["monthly_cap"],
                                         payment_method=method, actor=request.user)
     except ValidationError as exc:
         errors = _errors_of(exc)
@@ -137,14 +178,22 @@ def auto_recharge(request):
     except CreditsError as exc:
         errors = {"form": exc.message}
     else:
-        if settings.enabled:
-            messages.success(request, f"Auto-recharge is on: when your balance is below ${settings.trigger_amount:,.0f}, "
-                                      f"${settings.recharge_amount:,.0f} is added with {settings.payment_method.label}.")
-        else:
-            messages.success(request, "Auto-recharge is off.")
+        messages.success(request, _saved_message(settings))
         return redirect("billing:credits")
-    context = _overview_context(request, panel="auto_recharge", values=values, errors=errors)
+    context = _overview_context(request, panel="auto_recharge", values=values, errors=errors, advice=_advice(request))
     return render(request, "billing/credits.html", context, status=400)
+
+
+def _saved_message(settings):
+    if not settings.enabled:
+        return "Auto-recharge is off."
+    if settings.mode == AutoRechargeSettings.Mode.TOP_UP:
+        what = f"it's topped up to ${settings.target_balance:,.0f}"
+    else:
+        what = f"${settings.recharge_amount:,.0f} is added"
+    cap = f", up to ${settings.monthly_cap:,.0f} a month" if settings.monthly_cap else ""
+    return (f"Auto-recharge is on: when your balance is below ${settings.trigger_amount:,.0f}, {what} with "
+            f"{settings.payment_method.label}{cap}.")
 
 
 def _date(value, field, errors):

@@ -1,0 +1,14 @@
+"""The optimizer's reads shared by its page, CSV and API: the report for a window, and one person's what-if."""
+from .inputs import optimizer_inputs
+from .search import optimize, what_if
+
+
+def license_optimizer_report(*, tenant, days, today):
+    """The cheapest license mix for the tenant's calls of the `days` whole days before `today` (report.Report)."""
+    return optimize(optimizer_inputs(tenant=tenant, days=days, today=today))
+
+
+def license_what_if(*, tenant, user, option, days, today):
+    """What giving `user` the `option` (search.WHAT_IF_OPTIONS) would change (report.WhatIf); raises
+    mixes.NotAvailable saying why the user can't have it."""
+    return what_if(optimizer_inputs(tenant=tenant, days=days, today=today), pk=user.pk, option=option)
