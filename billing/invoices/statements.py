@@ -142,7 +142,7 @@ class StatementData:
 
     def validate(self, *, month):
         """Raises ValidationError naming each field (`calls[12].charge`) that is wrong, or the sums that do not add up."""
-        errors = {}
+        errors: dict = {}
         first, last = month_bounds(month)
 
         def fail(field, message):
@@ -194,8 +194,8 @@ class StatementData:
     def from_json(cls, data):
         kwargs = {"opening_balance": Decimal(data["opening_balance"]), "closing_balance": Decimal(data["closing_balance"])}
         for name, part in _PARTS.items():
-            kwargs[name] = tuple(_from_jsonable(part, item) for item in data.get(name, ()))
-        return cls(**kwargs)
+            kwargs[name] = tuple(_from_jsonable(part, item) for item in data.get(name, ()))  # type: ignore[assignment]
+        return cls(**kwargs)  # type: ignore[arg-type]
 
 
 def month_bounds(month):

@@ -66,12 +66,12 @@ class Forecast:
     @property
     def trigger_date(self):
         days = self.days_until_trigger
-        return None if days is None else self.today + timedelta(days=days)
+        return None if days is None else self.today + timedelta(days=days)  # type: ignore[operator]
 
     @property
     def zero_date(self):
         days = self.days_until_zero
-        return None if days is None else self.today + timedelta(days=days)
+        return None if days is None else self.today + timedelta(days=days)  # type: ignore[operator]
 
 
 def _entries(tenant):
