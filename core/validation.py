@@ -39,5 +39,5 @@ def clean_phone(value, *, region=None, field="phone_number"):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def country_name(code):
+def country_name(code: str | None) -> str:
     return countries.name(code) if code else ""

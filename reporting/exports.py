@@ -7,8 +7,11 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connections
+from django.db.models import QuerySet
 
 from .columns import EXPORT_HEADERS, export_row
 from .xlsx import XlsxWriter
@@ -26,7 +29,7 @@ class ValuesCsv:
 
     `rows` counts the rows formatted so far; once iterated, all of them."""
 
-    def __init__(self, values, *, chunk_rows=1000):
+    def __init__(self, values: Iterable[tuple[Any, ...]], *, chunk_rows: int = 1000) -> None:
         self.values = values
         self.chunk_rows = chunk_rows
         self.rows = 0
@@ -51,7 +54,7 @@ class PostgresCopyCsv:
     `queryset` selects export_sql_columns() in order. While streaming, `rows` counts line ends (a value holding a
     line break counts twice); once iterated it is PostgreSQL's own count of rows copied."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
         self.queryset = queryset
         self.rows = 0
 

@@ -3,6 +3,7 @@
 Pages, exports and parameters.json share this one reading, so an export holds exactly the rows the page showed.
 """
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django_countries import countries
@@ -24,7 +25,7 @@ FILTER_FIELDS = ("username", "call_type", "context", "country", "capability")
 @dataclass(frozen=True)
 class UsageFilters:
     username: str = ""
-    user_id: object = None  # the UUID of the user named by `username`
+    user_id: UUID | None = None  # the UUID of the user named by `username`
     call_type: str = ""
     context: str = ""  # DestinationContext value: Domestic or International
     country: str = ""  # the report's "Country or region": the user's usage location

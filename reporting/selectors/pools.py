@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from accounts.models import Tenant
 from billing.rating.models import Capability, MinutePool
 from billing.rating.rules import POOL_CAPABILITY
 from core.validation import country_name
@@ -12,7 +13,7 @@ from ..periods import earliest_day
 SHARED_COUNTRIES = {"US": "United States and Puerto Rico"}
 
 
-def month_of(day):
+def month_of(day: date) -> date:
     return date(day.year, day.month, 1)
 
 
@@ -27,29 +28,29 @@ class PoolLine:
     held: int
 
     @property
-    def available(self):
+    def available(self) -> int:
         return max(self.total - self.used, 0)
 
     @property
-    def percent_used(self):
+    def percent_used(self) -> int:
         """Whole percent of the capacity used, for the bar (a pool used beyond capacity shows 100)."""
         if not self.total:
             return 100 if self.used else 0
         return min(self.used * 100 // self.total, 100)
 
     @property
-    def state(self):
+    def state(self) -> str:
         if self.total and self.used >= self.total or not self.total and self.used:
             return "exhausted"
         return "warning" if self.percent_used >= 80 else "ok"
 
 
-def _capability(pool):
+def _capability(pool: MinutePool) -> str:
     """The usage report's Capability code of the plan that fills the pool (MCOPSTN_6 is reported as MCOPSTN6)."""
     return POOL_CAPABILITY.get(pool.plan, pool.plan)
 
 
-def _description(pool):
+def _description(pool: MinutePool) -> str:
     code = _capability(pool)
     name = Capability(code).label if code in Capability.values else pool.plan
     if pool.kind == MinutePool.Kind.INTERNATIONAL:
@@ -61,7 +62,7 @@ def _description(pool):
     return name
 
 
-def minute_pools(*, tenant, month):
+def minute_pools(*, tenant: Tenant, month: date) -> list[PoolLine]:
     """[PoolLine] of the tenant's pools of `month` (its first day), by country then capability (one query)."""
     pools = (MinutePool.objects.filter(tenant=tenant, month=month).select_related("user")
              .order_by("country", "plan", "kind", "user__display_name", "id"))
@@ -74,7 +75,7 @@ def minute_pools(*, tenant, month):
     ]
 
 
-def pool_months(*, tenant, today):
+def pool_months(*, tenant: Tenant, today: date) -> list[date]:
     """The months the report offers: this month and every earlier month with pools, back one year (one query)."""
     oldest = month_of(earliest_day(today))
     months = set(MinutePool.objects.filter(tenant=tenant, month__gte=oldest).order_by()

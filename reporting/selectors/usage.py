@@ -3,25 +3,29 @@
 Pages are keyset pages on (start_at, id), newest first, so page 1,000 costs what page 1 costs at any number of
 rows; the cursor names the last row seen rather than an offset.
 """
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.models import Tenant
 from billing.rating.models import CallRecord
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
+from ..parameters import UsageFilters, UsageParameters
 
 ZERO = Decimal("0.00")
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def pstn_calls(*, tenant, start, end, filters=None):
+def pstn_calls(*, tenant: Tenant, start: datetime, end: datetime, filters: UsageFilters | None = None) -> QuerySet[CallRecord]:
     """Call records of `tenant` that started in [start, end), narrowed by UsageFilters when given (unordered)."""
     calls = CallRecord.objects.filter(tenant=tenant, start_at__gte=start, start_at__lt=end)
     if filters is not None:
@@ -38,7 +42,7 @@ def pstn_calls(*, tenant, start, end, filters=None):
     return calls.order_by()
 
 
-def calls_for(*, tenant, parameters):
+def calls_for(*, tenant: Tenant, parameters: UsageParameters) -> QuerySet[CallRecord]:
     return pstn_calls(tenant=tenant, start=parameters.period.start_at, end=parameters.period.end_at,
                       filters=parameters.filters)
 
@@ -50,12 +54,12 @@ class UsageTotals:
     charge: Decimal
 
     @property
-    def minutes(self):
+    def minutes(self) -> Decimal:
         """Talk time in minutes, one decimal."""
         return (Decimal(self.seconds) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def pstn_usage_totals(*, tenant, parameters):
+def pstn_usage_totals(*, tenant: Tenant, parameters: UsageParameters) -> UsageTotals:
     """Calls, talk time and charges of the filtered range (one query)."""
     found = calls_for(tenant=tenant, parameters=parameters).aggregate(
         calls=Count("id"), seconds=Sum("duration_seconds"), charge=Sum("charge"))
@@ -69,11 +73,11 @@ class Cursor:
     start_at: datetime
     id: int
 
-    def token(self):
+    def token(self) -> str:
         return f"{(self.start_at - EPOCH) // timedelta(microseconds=1)}_{self.id}"
 
     @classmethod
-    def parse(cls, raw, field):
+    def parse(cls, raw: str, field: str) -> "Cursor":
         micros, _, row_id = (raw or "").partition("_")
         if not (micros.lstrip("-").isdigit() and row_id.isdigit()) or len(raw) > 40:
             raise ValidationError({field: "The page link is not valid; start again from the first page."})
@@ -82,20 +86,21 @@ class Cursor:
 
 @dataclass(frozen=True)
 class UsagePage:
-    rows: list  # dicts of page_fields(columns)
+    rows: list[dict[str, Any]]  # dicts of page_fields(columns)
     next_cursor: str | None  # older rows
     previous_cursor: str | None  # newer rows
 
     @property
-    def is_first(self):
+    def is_first(self) -> bool:
         return self.previous_cursor is None
 
 
-def _cursor_of(row):
+def _cursor_of(row: dict[str, Any]) -> str:
     return Cursor(row["start_at"], row["id"]).token()
 
 
-def pstn_usage_page(*, tenant, parameters, after="", before="", size=PAGE_SIZE):
+def pstn_usage_page(*, tenant: Tenant, parameters: UsageParameters, after: str = "", before: str = "",
+                    size: int = PAGE_SIZE) -> UsagePage:
     """One page of the filtered calls, newest first (one query). `after` gives the rows older than that cursor,
     `before` the rows newer; a malformed cursor is a ValidationError naming it."""
     calls = calls_for(tenant=tenant, parameters=parameters).values(*page_fields(parameters.columns))
@@ -119,13 +124,13 @@ def pstn_usage_page(*, tenant, parameters, after="", before="", size=PAGE_SIZE):
                      previous_cursor=_cursor_of(rows[0]) if rows and after else None)
 
 
-def export_values(*, tenant, parameters, chunk_size=2000):
+def export_values(*, tenant: Tenant, parameters: UsageParameters, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
     """The filtered calls as tuples of EXPORT_FIELDS, oldest first, streamed from the database in chunks."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     return calls.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
 
 
-def export_csv(*, tenant, parameters):
+def export_csv(*, tenant: Tenant, parameters: UsageParameters) -> PostgresCopyCsv | ValuesCsv:
     """The CSV source of an export: PostgreSQL writes the CSV itself; other databases go through Python."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     if connections[calls.db].vendor == "postgresql":
