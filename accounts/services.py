@@ -1,10 +1,13 @@
 """Writes for tenants, users, roles and API tokens; the one audit-log writer every app uses."""
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from core.validation import clean_country, clean_domain, clean_phone
@@ -13,17 +16,18 @@ from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
 
 
-def actor_label(actor):
+def actor_label(actor: object) -> str:
     if actor is None:
         return "System"
-    label = getattr(actor, "audit_label", None)
+    label: str | None = getattr(actor, "audit_label", None)
     if label:
         return label
-    return getattr(actor, "upn", str(actor))
+    upn: str = getattr(actor, "upn", str(actor))
+    return upn
 
 
-def audit_record(*, tenant, actor, action, target=None, target_type="", target_id="", target_label="",
-                 before=None, after=None):
+def audit_record(*, tenant: Tenant, actor: object, action: str, target: Model | None = None, target_type: str = "",
+                 target_id: object = "", target_label: str = "", before: Any = None, after: Any = None) -> AuditLog:
     """Appends one audit row; callers run it inside their own transaction."""
     if target is not None:
         target_type = target_type or target._meta.label
@@ -43,8 +47,9 @@ def audit_record(*, tenant, actor, action, target=None, target_type="", target_i
     )
 
 
-def tenant_create(*, name, domain, country, billing_country=None, billing_account_kind=Tenant.BillingAccountKind.MOSA,
-                  agreement_number="", billing_address="", actor=None):
+def tenant_create(*, name: str, domain: str, country: str, billing_country: str | None = None,
+                  billing_account_kind: str = Tenant.BillingAccountKind.MOSA, agreement_number: str = "",
+                  billing_address: str = "", actor: object = None) -> Tenant:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Enter the organisation's name."})
@@ -66,7 +71,7 @@ def tenant_create(*, name, domain, country, billing_country=None, billing_accoun
     return tenant
 
 
-def _clean_upn(upn, tenant):
+def _clean_upn(upn: str | None, tenant: Tenant) -> str:
     upn = (upn or "").strip().lower()
     local, _, domain = upn.partition("@")
     if not local or not domain:
@@ -76,8 +81,8 @@ def _clean_upn(upn, tenant):
     return upn
 
 
-def _clean_roles(roles):
-    cleaned = []
+def _clean_roles(roles: Iterable[str] | None) -> list[Role]:
+    cleaned: list[Role] = []
     for role in roles or ():
         if role not in Role.values:
             known = ", ".join(Role.values)
@@ -90,7 +95,7 @@ USER_EDITABLE_FIELDS = ("display_name", "first_name", "last_name", "usage_locati
                         "department", "job_title", "office_location")
 
 
-def _clean_user_fields(fields, *, region=None):
+def _clean_user_fields(fields: Mapping[str, Any], *, region: str | None = None) -> dict[str, Any]:
     cleaned = dict(fields)
     if "usage_location" in cleaned:
         cleaned["usage_location"] = clean_country(cleaned["usage_location"], field="usage_location", allow_blank=True)
@@ -104,7 +109,8 @@ def _clean_user_fields(fields, *, region=None):
     return cleaned
 
 
-def user_create(*, tenant, upn, display_name, actor, password=None, roles=(), sign_in_allowed=True, **fields):
+def user_create(*, tenant: Tenant, upn: str, display_name: str, actor: object, password: str | None = None,
+                roles: Iterable[str] = (), sign_in_allowed: bool = True, **fields: Any) -> User:
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown user fields: {sorted(unknown)}")
@@ -126,7 +132,7 @@ def user_create(*, tenant, upn, display_name, actor, password=None, roles=(), si
     return user
 
 
-def tenant_licenses_changed(*, tenant_id):
+def tenant_licenses_changed(*, tenant_id: UUID) -> None:
     """Records that the tenant's license holders changed (assignments, plan toggles, usage locations, users deleted).
 
     Every writer of those calls it in its own transaction; caches of license counts (minute pool capacity)
@@ -135,10 +141,11 @@ def tenant_licenses_changed(*, tenant_id):
     Tenant.objects.filter(pk=tenant_id).update(licenses_version=F("licenses_version") + 1)
 
 
-def user_update(*, user, actor, **fields):
+def user_update(*, user: User, actor: object, **fields: Any) -> User:
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "This property cannot be changed." for name in sorted(unknown)})
+    assert user.tenant is not None and user.tenant_id is not None, "the users edited here are a tenant's"
     cleaned = _clean_user_fields(fields, region=user.usage_location or user.tenant.country)
     before = {name: getattr(user, name) for name in cleaned}
     changed = {name: value for name, value in cleaned.items() if before[name] != value}
@@ -155,9 +162,10 @@ def user_update(*, user, actor, **fields):
     return user
 
 
-def user_set_sign_in(*, user, allowed, actor):
+def user_set_sign_in(*, user: User, allowed: bool, actor: object) -> User:
     if user.sign_in_allowed == allowed:
         return user
+    assert user.tenant is not None, "the users edited here are a tenant's"
     if not allowed and actor is not None and getattr(actor, "pk", None) == user.pk:
         raise ValidationError({"sign_in_allowed": "You can't block your own sign-in."})
     with transaction.atomic():
@@ -168,11 +176,12 @@ def user_set_sign_in(*, user, allowed, actor):
     return user
 
 
-def user_set_roles(*, user, roles, actor):
+def user_set_roles(*, user: User, roles: Iterable[str], actor: object) -> User:
     roles = set(_clean_roles(roles))
     current = set(user.roles)
     if roles == current:
         return user
+    assert user.tenant is not None, "the users edited here are a tenant's"
     with transaction.atomic():
         UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles - current])
@@ -183,7 +192,8 @@ def user_set_roles(*, user, roles, actor):
     return user
 
 
-def admin_create(*, tenant_domain, upn, role, password=None, display_name=None, actor=None):
+def admin_create(*, tenant_domain: str, upn: str, role: str, password: str | None = None,
+                 display_name: str | None = None, actor: object = None) -> User:
     """Operator command path: a new admin user with one role in the tenant named by its domain."""
     tenant = Tenant.objects.filter(initial_domain=(tenant_domain or "").strip().lower()).first()
     if tenant is None:
@@ -197,11 +207,11 @@ def admin_create(*, tenant_domain, upn, role, password=None, display_name=None, 
 TOKEN_PREFIX = "cct"
 
 
-def hash_token(raw):
+def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, tenant, name, actor):
+def api_token_create(*, tenant: Tenant, name: str, actor: object) -> tuple[ApiToken, str]:
     """Creates a token and returns (token, raw secret); the raw secret is shown once and never stored."""
     name = (name or "").strip()
     if not name:
@@ -215,7 +225,7 @@ def api_token_create(*, tenant, name, actor):
     return token, raw
 
 
-def api_token_revoke(*, token, actor):
+def api_token_revoke(*, token: ApiToken, actor: object) -> ApiToken:
     if token.revoked_at is not None:
         return token
     with transaction.atomic():

@@ -8,7 +8,7 @@ from django_countries import countries
 _DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def clean_country(value, *, field="country", allow_blank=False):
+def clean_country(value: str | None, *, field: str = "country", allow_blank: bool = False) -> str:
     code = (value or "").strip().upper()
     if not code and allow_blank:
         return ""
@@ -17,14 +17,14 @@ def clean_country(value, *, field="country", allow_blank=False):
     return code
 
 
-def clean_domain(value, *, field="domain"):
+def clean_domain(value: str | None, *, field: str = "domain") -> str:
     domain = (value or "").strip().lower()
     if not _DOMAIN_RE.match(domain):
         raise ValidationError({field: f"'{value}' is not a valid domain name (for example contoso.example)."})
     return domain
 
 
-def clean_phone(value, *, region=None, field="phone_number"):
+def clean_phone(value: str | None, *, region: str | None = None, field: str = "phone_number") -> str:
     """Returns the number in E.164 form, or '' for a blank value."""
     raw = (value or "").strip()
     if not raw:
