@@ -1,4 +1,5 @@
 """Payment methods, the purchase record of each funding, auto-recharge settings and recommended amounts."""
+import datetime
 import uuid
 
 from django.conf import settings
@@ -69,7 +70,7 @@ class PaymentMethod(models.Model):
     def expiration(self):
         return f"{self.exp_month:02d}/{self.exp_year}" if self.kind == self.Kind.CARD else ""
 
-    def is_expired(self, today=None):
+    def is_expired(self, today: datetime.date | None = None) -> bool:
         if self.kind != self.Kind.CARD:
             return False
         today = today or timezone.localdate()
@@ -156,14 +157,14 @@ class AutoRechargeSettings(models.Model):
         return f"Auto-recharge of {self.tenant}: {'on' if self.enabled else 'off'}"
 
     @property
-    def rule(self):
+    def rule(self) -> RechargeRule | None:
         """The RechargeRule these settings apply, or None while auto-recharge is off."""
         if not self.enabled:
             return None
         return RechargeRule(trigger=self.trigger_amount, mode=self.mode, amount=self.recharge_amount,  # type: ignore[arg-type]
                             target=self.target_balance, monthly_cap=self.monthly_cap)
 
-    def cap_paused(self, now):
+    def cap_paused(self, now: datetime.datetime) -> bool:
         return self.cap_paused_until is not None and self.cap_paused_until > now
 
 

@@ -1,9 +1,14 @@
 """Auto-recharge settings ("When balance is below" X, then "Add this amount" Y or "Top up to" Z, with an optional
 monthly limit); the recharge engine (engine.py) reads them through the rule (rule.py) and keeps their failure count."""
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Tenant
 from accounts.services import audit_record
 from billing.credits import lock_objects
 from billing.credits.exceptions import PurchaseNotAllowed
@@ -16,8 +21,8 @@ from .engine import count_recharge_failure, recharge_if_due
 from .rule import FIXED, MODES, TOP_UP
 
 
-def _snapshot(settings):
-    def money(value):
+def _snapshot(settings: AutoRechargeSettings) -> dict[str, Any]:
+    def money(value: Decimal | None) -> str | None:
         return None if value is None else str(value)
 
     return {"enabled": settings.enabled, "mode": settings.mode, "trigger_amount": money(settings.trigger_amount),
@@ -26,11 +31,12 @@ def _snapshot(settings):
             "payment_method": settings.payment_method.label if settings.payment_method else None}
 
 
-def _blank(value):
+def _blank(value: object) -> bool:
     return value is None or str(value).strip() == ""
 
 
-def _clean_amounts(*, enabled, mode, values, current):
+def _clean_amounts(*, enabled: bool, mode: str, values: Mapping[str, object],
+                   current: AutoRechargeSettings) -> dict[str, Decimal | None]:
     """Every amount at once, so a form shows every error together: {field: Decimal | None}.
 
     The amounts the mode uses are required while auto-recharge is on; a blank one keeps the stored value while it
@@ -39,7 +45,8 @@ def _clean_amounts(*, enabled, mode, values, current):
     minimum = limits().minimum_auto_recharge
     errors: dict[str, object]
     used = {"trigger_amount", "recharge_amount" if mode == FIXED else "target_balance"}
-    cleaned, errors = {}, {}
+    cleaned: dict[str, Decimal | None] = {}
+    errors = {}
     for field in ("trigger_amount", "recharge_amount", "target_balance"):
         value = values[field]
         if field not in used or (not enabled and _blank(value)):
@@ -70,8 +77,9 @@ def _clean_amounts(*, enabled, mode, values, current):
     return cleaned
 
 
-def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, payment_method, actor, mode=FIXED,
-                         target_balance=None, monthly_cap=None):
+def auto_recharge_update(*, tenant: Tenant, enabled: bool, trigger_amount: object, recharge_amount: object,
+                         payment_method: PaymentMethod | None, actor: object, mode: str = FIXED,
+                         target_balance: object = None, monthly_cap: object = None) -> AutoRechargeSettings:
     """Saves the settings. Turning them on needs the trigger and, by mode, the amount to add (`fixed`) or the balance
     to top up to (`top_up`) — whole dollars, at least the minimum — a valid payment method of the tenant and a
     billing account that may buy. `monthly_cap` (optional) limits what auto-recharge spends in a calendar month.
@@ -116,7 +124,7 @@ def auto_recharge_update(*, tenant, enabled, trigger_amount, recharge_amount, pa
     return settings
 
 
-def auto_recharge_record_failure(*, tenant, reason):
+def auto_recharge_record_failure(*, tenant: Tenant, reason: str) -> AutoRechargeSettings:
     """Counts a failed recharge outside the engine (an operator); see recharge.count_recharge_failure."""
     with transaction.atomic(durable=True):
         settings = lock_objects.auto_recharge_settings_for_update(tenant=tenant)
