@@ -14,9 +14,9 @@ from accounts.models import User
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.rating.models import CallRecord
+from core.money import ZERO
 from core.validation import country_name
 
-ZERO = Decimal("0.00")
 BURN_RATE_DAYS = 28
 
 
