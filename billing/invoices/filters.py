@@ -52,7 +52,7 @@ class InvoiceFilterForm(forms.Form):
         return status
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         first, last = data.get("from"), data.get("to")
         if first and last and first > last:
             self.add_error("to", f"The end date {last} is before the start date {first}.")
