@@ -14,10 +14,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
+from core.money import CENT, ZERO
 from core.validation import country_name
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 _MAX_ERRORS = 20
 # The country of usage whose destination is not known (a charge without its call record): shown as "Unknown".
 UNKNOWN_COUNTRY = ""

@@ -16,11 +16,11 @@ from accounts.models import Tenant, User
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.rating.models import CallRecord
+from core.money import ZERO as ZERO  # re-exported: the dashboard view imports it from here
 from core.validation import country_name
 
 from ..periods import DateRange
 
-ZERO = Decimal("0.00")
 BURN_RATE_DAYS = 28
 
 

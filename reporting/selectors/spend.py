@@ -14,7 +14,7 @@ from django.db.models.functions import TruncMonth
 
 from accounts.models import Tenant, User
 from billing.rating.models import CallRecord
-from core.money import MoneySum
+from core.money import ZERO, MoneySum
 from core.validation import country_name
 
 from ..periods import DateRange
@@ -22,7 +22,6 @@ from ..periods import DateRange
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations  # a development dependency: for annotations only
 
-ZERO = Decimal("0.00")
 # ?by= -> (label, User field, label of users without a value)
 GROUPINGS = {
     "department": ("Department", "department", "No department"),

@@ -15,12 +15,12 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Tenant
 from billing.rating.models import CallRecord
+from core.money import ZERO
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
 from ..parameters import UsageFilters, UsageParameters
 
-ZERO = Decimal("0.00")
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
