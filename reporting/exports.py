@@ -7,7 +7,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connections
@@ -82,7 +82,8 @@ def _header_line():
     return buffer.getvalue()
 
 
-def write_csv_zip(path, source, *, parameters, on_progress, every=PROGRESS_EVERY):
+def write_csv_zip(path: str, source: "ValuesCsv | PostgresCopyCsv", *, parameters: Callable[[int], dict[str, Any]],
+                  on_progress: Callable[[int], None], every: int = PROGRESS_EVERY) -> int:
     """Writes the zip at `path` from `source` (ValuesCsv or PostgresCopyCsv); returns the number of rows.
     `parameters(rows)` gives parameters.json's content once the rows are written."""
     next_report = every
@@ -121,7 +122,8 @@ def _sheet_rows(values, on_progress, every):
             on_progress(rows)
 
 
-def write_xlsx(path, values, *, parameters, on_progress, every=PROGRESS_EVERY):
+def write_xlsx(path: str, values: Iterable[tuple[Any, ...]], *, parameters: Callable[[int], dict[str, Any]],
+               on_progress: Callable[[int], None], every: int = PROGRESS_EVERY) -> int:
     """Writes a workbook of the rows (header frozen) and a Parameters sheet; returns the number of rows."""
     with XlsxWriter(path, [SHEET_NAME, "Parameters"], title=SHEET_NAME) as book:
         rows = book.write_sheet(_sheet_rows(values, on_progress, every), header=EXPORT_HEADERS, frozen_header=True)

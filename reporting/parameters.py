@@ -3,6 +3,7 @@
 Pages, exports and parameters.json share this one reading, so an export holds exactly the rows the page showed.
 """
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -35,7 +36,7 @@ class UsageFilters:
     def any(self):
         return any(getattr(self, name) for name in FILTER_FIELDS)
 
-    def as_parameters(self):
+    def as_parameters(self) -> dict[str, str]:
         """The filters as parameters.json names them; absent filters are left out."""
         names = {"username": "username", "call_type": "callType", "context": "domesticInternational",
                  "country": "countryOrRegion", "capability": "capability"}
@@ -58,7 +59,7 @@ class UsageParameters:
             items += [("col", key) for key in self.columns]
         return items
 
-    def as_parameters(self):
+    def as_parameters(self) -> dict[str, Any]:
         return {
             "report": REPORTS["usage"],
             "dateRange": self.period.as_parameters(),
