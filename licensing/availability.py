@@ -9,6 +9,7 @@ available in the user's usage location, and the license optimizer offers only th
 import csv
 import functools
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -42,6 +43,6 @@ def not_available_message(plan_label: str, usage_location: str) -> str:
 
 
 @receiver(setting_changed)
-def _forget_settings(*, setting, **kwargs):
+def _forget_settings(*, setting: str, **kwargs: Any) -> None:
     if setting == "LICENSING_PLAN_USAGE_LOCATIONS":
         plan_usage_locations.cache_clear()

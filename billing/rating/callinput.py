@@ -7,6 +7,7 @@ import datetime
 import functools
 import math
 import re
+from collections.abc import Collection
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -14,7 +15,7 @@ from django.utils import timezone
 from .models import CallType
 from .models.calls import CALL_ID_MAX_LENGTH
 from .numbers import InvalidNumber, NumberType, PhoneNumber, parse_number
-from .rules import call_limits
+from .rules import CallLimits, call_limits
 
 # Short dialling codes an emergency call may carry instead of a full number (911, 112, 999, 000, 1-1-2 ...).
 _EMERGENCY_CODE = re.compile(r"^\+?[0-9]{2,6}$")
@@ -22,7 +23,7 @@ _CALL_ID = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII without spaces: Team
 _CALL_TYPES = {call_type.value: call_type for call_type in CallType}
 
 
-def clean_call_id(value, *, field="call_id"):
+def clean_call_id(value: object, *, field: str = "call_id") -> str:
     text = str(value or "").strip() if not isinstance(value, bool | int | float) else ""
     if not text:
         raise ValidationError({field: "A call id is required."})
@@ -33,7 +34,7 @@ def clean_call_id(value, *, field="call_id"):
     return text
 
 
-def clean_call_type(value, *, field="call_type", allowed=None):
+def clean_call_type(value: object, *, field: str = "call_type", allowed: Collection[str] | None = None) -> CallType:
     text = str(value or "").strip()
     if text not in _CALL_TYPES:
         raise ValidationError({field: f"'{text}' is not a call type; use one of {', '.join(CallType.values)}."})
@@ -42,7 +43,7 @@ def clean_call_type(value, *, field="call_type", allowed=None):
     return _CALL_TYPES[text]
 
 
-def clean_datetime(value, *, field):
+def clean_datetime(value: object, *, field: str) -> datetime.datetime:
     """An aware datetime in UTC from a datetime or an ISO 8601 string with a time zone."""
     if isinstance(value, datetime.datetime):
         moment = value
@@ -59,7 +60,8 @@ def clean_datetime(value, *, field):
     return moment.astimezone(datetime.UTC)
 
 
-def clean_start(value, *, field="start_at", now=None, limits=None):
+def clean_start(value: object, *, field: str = "start_at", now: datetime.datetime | None = None,
+                limits: CallLimits | None = None) -> datetime.datetime:
     start = clean_datetime(value, field=field)
     now = now or timezone.now()
     skew = (limits or call_limits()).start_skew_seconds
@@ -70,7 +72,7 @@ def clean_start(value, *, field="start_at", now=None, limits=None):
     return start
 
 
-def clean_duration(value, *, field="duration_seconds", limits=None):
+def clean_duration(value: object, *, field: str = "duration_seconds", limits: CallLimits | None = None) -> int:
     """Whole seconds, 0 or more, at most the longest call the service accepts."""
     if isinstance(value, bool) or value is None or value == "":
         raise ValidationError({field: "The duration in whole seconds is required."})
@@ -86,7 +88,7 @@ def clean_duration(value, *, field="duration_seconds", limits=None):
     return number
 
 
-def _whole(value):
+def _whole(value: object) -> int:
     text = str(value).strip()
     number = float(text) if not text.isdigit() else int(text)
     if isinstance(number, float):
@@ -96,7 +98,8 @@ def _whole(value):
     return number
 
 
-def duration_between(start, end, *, field="end_at", limits=None):
+def duration_between(start: datetime.datetime, end: datetime.datetime, *, field: str = "end_at",
+                     limits: CallLimits | None = None) -> int:
     if end < start:
         raise ValidationError({field: f"The call ends ({end:%Y-%m-%d %H:%M:%S} UTC) before it starts "
                                       f"({start:%Y-%m-%d %H:%M:%S} UTC)."})

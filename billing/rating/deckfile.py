@@ -3,16 +3,19 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
 from .numbers import NumberType
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 COLUMNS = ("prefix", "destination", "country", "number_type", "price_per_minute", "connection_fee",
            "first_increment", "increment")
@@ -53,7 +56,7 @@ class Problem:
     column: str | None
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = f"line {self.line}, column {self.column}" if self.column else f"line {self.line}"
         return f"{where}: {self.message}"
 
@@ -61,7 +64,7 @@ class Problem:
 class DeckFileInvalid(ValidationError):
     """Every problem of a rate file, each naming its line and column; nothing of the file was applied."""
 
-    def __init__(self, problems):
+    def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = list(problems)
         shown = [str(p) for p in self.problems[:SHOWN_PROBLEMS]]
         hidden = len(self.problems) - len(shown)
@@ -70,14 +73,14 @@ class DeckFileInvalid(ValidationError):
         super().__init__(shown, code="invalid_rate_file")
 
     @property
-    def summary(self):
+    def summary(self) -> str:
         count = len(self.problems)
         return f"The rate file has {count} problem{'s' if count != 1 else ''}; nothing was imported."
 
 
 def parse_deck(content: bytes | str) -> list[DeckRow]:
     """Reads a whole rate file (bytes or str) and returns its DeckRows, or raises DeckFileInvalid with every problem."""
-    problems: list = []
+    problems: list[Problem] = []
     text = _decode(content, problems)
     if problems:
         raise DeckFileInvalid(problems)
@@ -93,8 +96,8 @@ def parse_deck(content: bytes | str) -> list[DeckRow]:
     if problems:
         raise DeckFileInvalid(problems)
 
-    rows: list = []
-    first_line_of_prefix: dict = {}
+    rows: list[DeckRow] = []
+    first_line_of_prefix: dict[str, int] = {}
     line = 1
     while True:
         try:
@@ -137,7 +140,7 @@ def content_hash(rows: Iterable[DeckRow]) -> str:
     return digest.hexdigest()
 
 
-def write_deck(rows, stream):
+def write_deck(rows: Iterable[DeckRow], stream: "SupportsWrite[str]") -> None:
     """Writes DeckRows as CSV, the columns and formats `parse_deck` reads, sorted by prefix."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS)
@@ -145,13 +148,13 @@ def write_deck(rows, stream):
         writer.writerow(_cells(row))
 
 
-def _cells(row):
+def _cells(row: DeckRow) -> tuple[str, ...]:
     return (row.prefix, row.destination, row.country, row.number_type,
             f"{row.price_per_minute:.{PRICE_DECIMALS}f}", f"{row.connection_fee:.{FEE_DECIMALS}f}",
             str(row.first_increment), str(row.increment))
 
 
-def _decode(content, problems):
+def _decode(content: bytes | str, problems: list[Problem]) -> str:
     if isinstance(content, str):
         return content.removeprefix("\ufeff")
     try:
@@ -164,9 +167,9 @@ def _decode(content, problems):
         return ""
 
 
-def _read_header(header, problems):
+def _read_header(header: Sequence[str], problems: list[Problem]) -> dict[str, int]:
     names = [cell.strip().lower() for cell in header]
-    positions = {}
+    positions: dict[str, int] = {}
     for index, name in enumerate(names):
         if name not in COLUMNS:
             hint = "; columns must be separated by commas" if ";" in name or "\t" in name else ""
@@ -182,14 +185,14 @@ def _read_header(header, problems):
     return positions
 
 
-def _read_row(line, record, positions, problems):
+def _read_row(line: int, record: Sequence[str], positions: dict[str, int], problems: list[Problem]) -> DeckRow | None:
     before = len(problems)
 
-    def cell(name):
+    def cell(name: str) -> str:
         index = positions.get(name)
         return "" if index is None else record[index].strip()
 
-    def problem(column, message):
+    def problem(column: str, message: str) -> None:
         problems.append(Problem(line, column, message))
 
     prefix = cell("prefix")
@@ -221,10 +224,13 @@ def _read_row(line, record, positions, problems):
     increment = _seconds(cell("increment"), "increment", problem)
     if len(problems) != before:
         return None
+    # Each check that gave None recorded a problem.
+    assert price is not None and fee is not None and first_increment is not None and increment is not None
     return DeckRow(prefix, destination, country, number_type, price, fee, first_increment, increment)
 
 
-def _amount(text, column, decimals, maximum, problem):
+def _amount(text: str, column: str, decimals: int, maximum: Decimal,
+            problem: Callable[[str, str], None]) -> Decimal | None:
     if not _AMOUNT.fullmatch(text):
         if text.startswith("-") and _AMOUNT.fullmatch(text[1:]):
             problem(column, f"'{text}' is negative; amounts are 0 or more")
@@ -244,7 +250,7 @@ def _amount(text, column, decimals, maximum, problem):
     return amount
 
 
-def _seconds(text, column, problem):
+def _seconds(text: str, column: str, problem: Callable[[str, str], None]) -> int | None:
     if not text:
         return OPTIONAL_COLUMNS[column]
     if not _WHOLE.fullmatch(text) or not 1 <= int(text) <= MAX_INCREMENT_SECONDS:

@@ -1,7 +1,15 @@
 """Row locks of Rating and charging, in one place so every writer takes them in the same order."""
+import datetime
+from typing import TYPE_CHECKING, Any
+
 from core.sql import column, db_value, fetch_one
 
 from .models import CallAuthorization, MinutePool, RateDeckGeneration
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+    from .routing import PoolRef
 
 
 def deck_generation_for_update() -> RateDeckGeneration:
@@ -12,13 +20,13 @@ def deck_generation_for_update() -> RateDeckGeneration:
     return generation
 
 
-def minute_pool_for_update(*, tenant, month, ref):
+def minute_pool_for_update(*, tenant: "Tenant", month: datetime.date, ref: "PoolRef") -> MinutePool:
     """The pool of `month` that `ref` (routing.PoolRef) names, created on first use, locked until commit.
 
     Callers hold the tenant's credit account lock first (billing.credits.lock_objects): the lock order is account,
     then pools in (kind, plan, country, user) order, then the ledger's lots.
     """
-    key = {"tenant": tenant, "month": month, "kind": ref.kind, "plan": ref.plan}
+    key: dict[str, Any] = {"tenant": tenant, "month": month, "kind": ref.kind, "plan": ref.plan}
     where = " AND ".join(f"{column(MinutePool, name)} = %s" for name in ("tenant", "month", "kind", "plan"))
     params = [db_value(MinutePool, "tenant", tenant.pk), db_value(MinutePool, "month", month), ref.kind, ref.plan]
     if ref.user_id is not None:
@@ -32,20 +40,23 @@ def minute_pool_for_update(*, tenant, month, ref):
         params.append(ref.country)
     pool = fetch_one(MinutePool, where, params, lock=True)  # plain SQL: every pooled call locks its pool
     if pool is None:
+        # ref.user_id: a user's UUID or None (PoolRef holds it as object; django-stubs wants UUID | str here).
         MinutePool.objects.get_or_create(tenant=tenant, month=month, kind=ref.kind, plan=ref.plan, country=ref.country,
-                                         user_id=ref.user_id)
+                                         user_id=ref.user_id)  # type: ignore[misc]
         pool = MinutePool.objects.select_for_update(no_key=True).get(**key)
     return pool
 
 
-def call_authorization(*, tenant, call_id):
-    """The call's authorization as it is now, without a lock (a first look; writers re-check under a lock)."""
+def call_authorization(*, tenant: "Tenant", call_id: str) -> Any:
+    """The call's authorization as it is now, without a lock (a first look; writers re-check under a lock).
+
+    A CallAuthorization or None (Any while services/calls.py reads its pool id unnarrowed: issue 14)."""
     return fetch_one(CallAuthorization, f"{column(CallAuthorization, 'tenant')} = %s AND "
                                         f"{column(CallAuthorization, 'call_id')} = %s",
                      [db_value(CallAuthorization, "tenant", tenant.pk), call_id])
 
 
-def call_authorization_for_update(*, tenant, call_id):
+def call_authorization_for_update(*, tenant: "Tenant", call_id: str) -> Any:  # as call_authorization
     return fetch_one(CallAuthorization, f"{column(CallAuthorization, 'tenant')} = %s AND "
                                         f"{column(CallAuthorization, 'call_id')} = %s",
                      [db_value(CallAuthorization, "tenant", tenant.pk), call_id], lock=True)

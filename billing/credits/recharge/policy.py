@@ -35,7 +35,7 @@ def _positive(name: str, value: object) -> int | float:
     return value
 
 
-def _setting(name):
+def _setting(name: str) -> int | float:
     return _positive(name, getattr(settings, name))
 
 
