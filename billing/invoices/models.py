@@ -153,7 +153,7 @@ class Invoice(models.Model):
         return f"{self.document_title.replace(' ', '')}_{self.display_number}.pdf"
 
 
-def format_invoice_number(number):
+def format_invoice_number(number: int) -> str:
     """G and nine digits, the shape of the admin centre's own invoice numbers (G012345678)."""
     return f"G{number:09d}"
 

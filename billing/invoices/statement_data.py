@@ -6,10 +6,11 @@ the month's end, and the kinds in between explain the difference. A call charge 
 record with the same call id; a charge whose record is missing still counts, under "Unknown".
 """
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, Count, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import CharField, Count, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, Concat
 
 from billing.credits.models import CreditAccount, LedgerEntry
@@ -78,16 +79,17 @@ def statement_data_for(*, tenant: "Tenant", month: date) -> StatementData:
     )
 
 
-def _cents(value):
+def _cents(value: Decimal | None) -> Decimal:
     # SQLite sums decimals as floats: bring every sum back to cents.
     return (value or ZERO).quantize(CENT)
 
 
-def _day(moment):
+def _day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
 
 
-def _balance_movements(tenant, entries):
+def _balance_movements(tenant: "Tenant", entries: QuerySet[LedgerEntry]) -> tuple[
+        tuple[StatementPurchase, ...], tuple[StatementExpiry, ...], tuple[StatementAdjustment, ...]]:
     """Purchases, expiries and adjustments (refunds and operator corrections) of the month, in one query."""
     purchase_invoice = Invoice.objects.filter(tenant=tenant, kind=Invoice.Kind.PURCHASE,
                                               reference=Concat(Value("purchase:"), Cast(OuterRef("purchase_id"), CharField()),
@@ -95,7 +97,9 @@ def _balance_movements(tenant, entries):
     rows = (entries.select_related("purchase", "lot")
             .annotate(invoice_number=Subquery(purchase_invoice.values("number")[:1]))
             .order_by("created_at", "id"))
-    purchases, expiries, adjustments = [], [], []
+    purchases: list[StatementPurchase] = []
+    expiries: list[StatementExpiry] = []
+    adjustments: list[StatementAdjustment] = []
     for entry in rows:
         day = _day(entry.created_at)
         if entry.kind in LedgerEntry.CREDIT_KINDS:
@@ -110,19 +114,19 @@ def _balance_movements(tenant, entries):
     return tuple(purchases), tuple(expiries), tuple(adjustments)
 
 
-def _purchase_description(entry):
+def _purchase_description(entry: LedgerEntry) -> str:
     what = "Auto-recharge" if entry.kind == Kind.RECHARGE else "One-time purchase"
     # The payment method's label names the card, or the agreement and any PO number of an invoice purchase.
     return f"{what}, paid with {entry.purchase.payment_method_label}" if entry.purchase else what
 
 
-def _expiry_description(entry):
+def _expiry_description(entry: LedgerEntry) -> str:
     if entry.lot is not None:
         return f"Funds added {entry.lot.purchased_at:%b %-d, %Y} not used within 12 months"
     return entry.memo or "Funds not used within 12 months"
 
 
-def _adjustment_description(entry):
+def _adjustment_description(entry: LedgerEntry) -> str:
     if entry.kind == Kind.REFUND:
         purchase = entry.purchase
         what = (f"Refund of funds added {purchase.created_at:%b %-d, %Y} to {purchase.payment_method_label}" if purchase
@@ -132,13 +136,13 @@ def _adjustment_description(entry):
     return f"{what}: {entry.memo}" if entry.memo else what
 
 
-def _record(tenant, field):
+def _record(tenant: "Tenant", field: str) -> Subquery:
     """The value of `field` on the call record of the ledger entry's call id (NULL when there is none)."""
     records = CallRecord.objects.filter(tenant=tenant, call_id=OuterRef("call_id")).order_by()
     return Subquery(records.values(field)[:1])
 
 
-def _usage_by_country(tenant, charges):
+def _usage_by_country(tenant: "Tenant", charges: QuerySet[LedgerEntry]) -> tuple[CountryUsage, ...]:
     rows = (charges.values(country=Coalesce(_record(tenant, "callee_country"), Value(UNKNOWN_COUNTRY)))
             .annotate(calls=Count("id"), amount=Sum("amount"),
                       minutes=Coalesce(Sum(_record(tenant, "credit_minutes")), Value(0)))
@@ -147,14 +151,14 @@ def _usage_by_country(tenant, charges):
                               amount=-_cents(row["amount"])) for row in rows)
 
 
-def _usage_by_user(tenant, charges):
+def _usage_by_user(tenant: "Tenant", charges: QuerySet[LedgerEntry]) -> tuple[UserUsage, ...]:
     # Grouped by the username the call record took at the time of the call: NULL (no record) and '' (a call
     # to a service number) stay apart.
     rows = (charges.values(upn=_record(tenant, "user_principal_name"))
             .annotate(calls=Count("id"), amount=Sum("amount"), display=Max(_record(tenant, "user_display_name")),
                       minutes=Coalesce(Sum(_record(tenant, "credit_minutes")), Value(0)))
             .order_by("upn"))
-    usage = []
+    usage: list[UserUsage] = []
     for row in rows:
         if row["upn"] is None:
             display = UNKNOWN_LABEL
@@ -167,7 +171,7 @@ def _usage_by_user(tenant, charges):
     return tuple(usage)
 
 
-def _call_lines(tenant, charges):
+def _call_lines(tenant: "Tenant", charges: QuerySet[LedgerEntry]) -> tuple[CallLine, ...]:
     """Every charge of the month as a call line, described by its call record, streamed.
 
     One index probe per column on the record's (tenant, call id) key: the plan stays the same whatever the
@@ -175,7 +179,7 @@ def _call_lines(tenant, charges):
     """
     rows = (charges.annotate(**{name: _record(tenant, name) for name in _LINE_FIELDS})
             .values_list("call_id", "amount", "created_at", *_LINE_FIELDS).order_by("created_at", "id"))
-    lines = []
+    lines: list[CallLine] = []
     for call_id, amount, created_at, start_at, upn, call_type, callee, country, duration in rows.iterator():
         if start_at is None:  # no call record: listed at the time it was charged, with nothing else known
             lines.append(CallLine(started_at=created_at, user_principal_name="", call_type="", destination=UNKNOWN_LABEL,

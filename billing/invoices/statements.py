@@ -6,6 +6,7 @@ must add up: closing = opening + purchases - usage - expiries + adjustments, and
 user and the call lines all total the same usage charges.
 """
 import calendar
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,7 +15,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
-from core.money import CENT, ZERO
+from core.money import CENT as CENT  # re-exported: statement_data imports them from here
+from core.money import ZERO as ZERO
 from core.validation import country_name
 
 _MAX_ERRORS = 20
@@ -94,7 +96,11 @@ class CallLine:
     call_id: str
 
 
-_PARTS = {"purchases": StatementPurchase, "expiries": StatementExpiry, "usage_by_country": CountryUsage,
+# One entry of a statement (a row of one of its lists).
+Part = StatementPurchase | StatementExpiry | CountryUsage | UserUsage | CallLine | StatementAdjustment
+# Records the first problem of a field: fail(field, message).
+Fail = Callable[[str, str], None]
+_PARTS: dict[str, type[Part]] = {"purchases": StatementPurchase, "expiries": StatementExpiry, "usage_by_country": CountryUsage,
           "usage_by_user": UserUsage, "calls": CallLine, "adjustments": StatementAdjustment}
 
 
@@ -110,12 +116,12 @@ class StatementData:
     adjustments: tuple[StatementAdjustment, ...] = ()
 
     @classmethod
-    def empty(cls, *, balance):
+    def empty(cls, *, balance: Decimal) -> "StatementData":
         """A month with no activity: the balance carried through unchanged."""
         return cls(opening_balance=balance, closing_balance=balance)
 
     @property
-    def purchases_total(self):
+    def purchases_total(self) -> Decimal:
         return sum((p.amount for p in self.purchases), ZERO)
 
     @property
@@ -123,29 +129,29 @@ class StatementData:
         return sum((u.amount for u in self.usage_by_country), ZERO)
 
     @property
-    def expiries_total(self):
+    def expiries_total(self) -> Decimal:
         return sum((e.amount for e in self.expiries), ZERO)
 
     @property
-    def adjustments_total(self):
+    def adjustments_total(self) -> Decimal:
         """Signed: refunds take off the balance, an operator's correction adds or takes off."""
         return sum((a.amount for a in self.adjustments), ZERO)
 
     @property
-    def call_count(self):
+    def call_count(self) -> int:
         return len(self.calls)
 
     @property
-    def is_empty(self):
+    def is_empty(self) -> bool:
         return not (self.purchases or self.usage_by_country or self.usage_by_user or self.expiries or self.calls
                     or self.adjustments)
 
     def validate(self, *, month: date) -> None:
         """Raises ValidationError naming each field (`calls[12].charge`) that is wrong, or the sums that do not add up."""
-        errors: dict = {}
+        errors: dict[str, str] = {}
         first, last = month_bounds(month)
 
-        def fail(field, message):
+        def fail(field: str, message: str) -> None:
             if len(errors) < _MAX_ERRORS:
                 errors.setdefault(field, message)
 
@@ -191,7 +197,7 @@ class StatementData:
         return {name: _jsonable(value) for name, value in asdict(self).items()}
 
     @classmethod
-    def from_json(cls, data):
+    def from_json(cls, data: Mapping[str, Any]) -> "StatementData":
         kwargs = {"opening_balance": Decimal(data["opening_balance"]), "closing_balance": Decimal(data["closing_balance"])}
         for name, part in _PARTS.items():
             kwargs[name] = tuple(_from_jsonable(part, item) for item in data.get(name, ()))  # type: ignore[assignment]
@@ -204,7 +210,7 @@ def month_bounds(month: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
-def _check_money(fail, field, value, *, allow_negative=False, allow_zero=True):
+def _check_money(fail: Fail, field: str, value: object, *, allow_negative: bool = False, allow_zero: bool = True) -> None:
     if not isinstance(value, Decimal) or not value.is_finite():
         fail(field, f"must be a Decimal amount, not {type(value).__name__} {value!r}.")
     elif value != value.quantize(CENT):
@@ -215,12 +221,12 @@ def _check_money(fail, field, value, *, allow_negative=False, allow_zero=True):
         fail(field, "must be more than 0.00.")
 
 
-def _check_count(fail, field, value):
+def _check_count(fail: Fail, field: str, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         fail(field, f"must be a whole number of 0 or more, not {value!r}.")
 
 
-def _check_item(fail, where, item, first, last):
+def _check_item(fail: Fail, where: str, item: Part, first: date, last: date) -> None:
     for f in fields(item):
         value = getattr(item, f.name)
         field = f"{where}.{f.name}"
@@ -250,7 +256,7 @@ def _check_item(fail, where, item, first, last):
             fail(f"{where}.date", f"{day.isoformat()} is outside the statement month {first:%B %Y}.")
 
 
-def _jsonable(value):
+def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal | date):  # datetime is a date too
         return value.isoformat() if isinstance(value, date) else str(value)
     if isinstance(value, list | tuple):
@@ -260,8 +266,8 @@ def _jsonable(value):
     return value
 
 
-def _from_jsonable(part, item):
-    kwargs = {}
+def _from_jsonable(part: type[Part], item: Mapping[str, Any]) -> Part:
+    kwargs: dict[str, Any] = {}
     for f in fields(part):
         value = item[f.name]
         if f.type is Decimal:

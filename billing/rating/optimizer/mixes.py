@@ -1,11 +1,13 @@
 """What a person holds in a mix and the options they may move to, pure: licenses as part numbers (calling products
 and Audio Conferencing use their part number as their service plan's name), plans for routing, prices for cost."""
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
 from licensing.availability import not_available_message, plan_available_in
 
-from ..rules import AUDIO_CONFERENCING, CALLING_PLANS_BY_PRECEDENCE, COMMUNICATIONS_CREDITS, PAY_AS_YOU_GO_PLANS, TEAMS_PHONE
+from ..rules import AUDIO_CONFERENCING as AUDIO_CONFERENCING  # re-exported: the report and search import it from here
+from ..rules import CALLING_PLANS_BY_PRECEDENCE, COMMUNICATIONS_CREDITS, PAY_AS_YOU_GO_PLANS, TEAMS_PHONE
 
 PAYG, DOMESTIC, DOMESTIC_INTERNATIONAL = "payg", "domestic", "domestic_international"
 CALLING_OPTIONS = {
@@ -31,13 +33,13 @@ class Person:
     display_name: str
     usage_location: str
     home_country: str  # the usage location, or the tenant's country (as routing reads it)
-    plans: frozenset  # enabled service plans now
-    products: frozenset  # adjustable licenses held now (part numbers)
-    fixed_plans: frozenset  # plans from licenses the optimizer leaves alone (suites, Teams Phone, ...)
+    plans: frozenset[str]  # enabled service plans now
+    products: frozenset[str]  # adjustable licenses held now (part numbers)
+    fixed_plans: frozenset[str]  # plans from licenses the optimizer leaves alone (suites, Teams Phone, ...)
     department: str = ""
 
     @property
-    def has_teams_phone(self):
+    def has_teams_phone(self) -> bool:
         return TEAMS_PHONE in self.plans
 
 
@@ -45,21 +47,21 @@ class Person:
 class Holding:
     """What a person holds in a mix: the adjustable licenses and the plans routing sees."""
 
-    products: frozenset
-    plans: frozenset
+    products: frozenset[str]
+    plans: frozenset[str]
 
 
-def holding_now(person):
+def holding_now(person: Person) -> Holding:
     return Holding(person.products, person.plans)
 
 
-def holding_with(person, products):
+def holding_with(person: Person, products: Iterable[str]) -> Holding:
     """The person with `products` as their adjustable licenses (their other licenses unchanged)."""
     products = frozenset(products)
     return Holding(products, person.fixed_plans | products)
 
 
-def calling_product(option, person):
+def calling_product(option: str, person: Person) -> str:
     """The part number that gives `person` the calling option, or NotAvailable saying why not."""
     if not person.usage_location:
         raise NotAvailable("License assignment cannot be done for user with invalid usage location.")
@@ -76,14 +78,14 @@ def calling_product(option, person):
     return part
 
 
-def calling_holding(option, person):
+def calling_holding(option: str, person: Person) -> Holding:
     """The person on the calling option, with Communications Credits for what the plan does not include."""
     part = calling_product(option, person)
     kept = person.products - CALLING - {COMMUNICATIONS_CREDITS}
     return holding_with(person, kept | {part, COMMUNICATIONS_CREDITS})
 
 
-def audio_conferencing_holding(person, holding, *, add):
+def audio_conferencing_holding(person: Person, holding: Holding, *, add: bool) -> Holding:
     """The holding with a standalone Audio Conferencing license added or removed."""
     if add:
         if AUDIO_CONFERENCING in holding.plans:
@@ -98,9 +100,9 @@ def audio_conferencing_holding(person, holding, *, add):
     return Holding(holding.products - {AUDIO_CONFERENCING}, plans)
 
 
-def calling_options(person):
+def calling_options(person: Person) -> dict[str, Holding]:
     """{option: Holding} of the calling options the person can have (none without Teams Phone or a location)."""
-    found = {}
+    found: dict[str, Holding] = {}
     for option in CALLING_OPTIONS:
         try:
             found[option] = calling_holding(option, person)
@@ -109,12 +111,12 @@ def calling_options(person):
     return found
 
 
-def license_cost(holding, prices):
+def license_cost(holding: Holding, prices: Mapping[str, Decimal]) -> Decimal:
     """List price a month of the adjustable licenses held."""
     return sum((prices.get(part, Decimal("0")) for part in holding.products), Decimal("0.00"))
 
 
-def describe(holding, names):
+def describe(holding: Holding, names: Mapping[str, str]) -> str:
     """"Domestic Calling Plan + Audio Conferencing": the adjustable licenses by product name, calling plan first."""
     parts = sorted(holding.products - {COMMUNICATIONS_CREDITS},
                    key=lambda part: (part not in CALLING, names.get(part, part)))

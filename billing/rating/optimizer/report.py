@@ -2,10 +2,14 @@
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.money import CENT, ZERO
 
 from .mixes import AUDIO_CONFERENCING, Person, describe
+
+if TYPE_CHECKING:
+    from .rerate import Call, Mix
 
 DAYS_A_MONTH = 30
 OK, NO_CALLS = "ok", "no_calls"
@@ -16,19 +20,19 @@ class OptimizerInputs:
     days: int
     first_day: date
     last_day: date
-    people: dict  # pk -> Person
-    calls_by_user: dict  # pk -> tuple of Call, oldest first
+    people: dict[object, Person]
+    calls_by_user: "dict[object, tuple[Call, ...]]"  # oldest first
     counted_calls: int  # calls in the window
-    prices: dict  # part number -> list price a month
-    names: dict  # part number -> product name
-    available: dict  # part number -> licenses bought and not assigned
-    not_pooled: frozenset
+    prices: dict[str, Decimal]  # part number -> list price a month
+    names: dict[str, str]  # part number -> product name
+    available: dict[str, int]  # part number -> licenses bought and not assigned
+    not_pooled: frozenset[str]
 
     @property
-    def months(self):
+    def months(self) -> Decimal:
         return Decimal(self.days) / DAYS_A_MONTH
 
-    def per_month(self, amount):
+    def per_month(self, amount: Decimal) -> Decimal:
         """A window's amount as a month of 30 days."""
         return (amount * DAYS_A_MONTH / self.days).quantize(CENT)
 
@@ -39,7 +43,7 @@ class Totals:
     credits: Decimal  # credits a month for the calls
 
     @property
-    def total(self):
+    def total(self) -> Decimal:
         return self.licenses + self.credits
 
 
@@ -54,7 +58,7 @@ class PersonChange:
     credits_after: Decimal
 
     @property
-    def saving(self):
+    def saving(self) -> Decimal:
         return self.license_before + self.credits_before - self.license_after - self.credits_after
 
 
@@ -68,15 +72,15 @@ class LicenseLine:
     available: int  # unassigned now
 
     @property
-    def net(self):
+    def net(self) -> int:
         return self.added - self.removed
 
     @property
-    def to_buy(self):
+    def to_buy(self) -> int:
         return max(self.net - self.available, 0)
 
     @property
-    def monthly_change(self):
+    def monthly_change(self) -> Decimal:
         return self.price * self.net
 
 
@@ -91,16 +95,16 @@ class Report:
     people: int = 0  # people whose calling licenses were re-rated
     current: Totals = Totals(ZERO, ZERO)
     recommended: Totals = Totals(ZERO, ZERO)
-    changes: tuple = ()
-    licenses: tuple = ()
-    audio_conferencing: tuple = (0, 0)  # holders now, recommended
+    changes: tuple[PersonChange, ...] = ()
+    licenses: tuple[LicenseLine, ...] = ()
+    audio_conferencing: tuple[int, int] = (0, 0)  # holders now, recommended
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.status == OK
 
     @property
-    def saving(self):
+    def saving(self) -> Decimal:
         return self.current.total - self.recommended.total
 
 
@@ -119,19 +123,19 @@ class WhatIf:
     blocked: int  # calls of the window the change would block
 
     @property
-    def tenant_saving(self):
+    def tenant_saving(self) -> Decimal:
         return self.tenant_before.total - self.tenant_after.total
 
     @property
-    def tenant_extra_cost(self):
+    def tenant_extra_cost(self) -> Decimal:
         return -self.tenant_saving
 
 
-def totals(mix, inputs):
+def totals(mix: "Mix", inputs: OptimizerInputs) -> Totals:
     return Totals(mix.licenses, inputs.per_month(mix.credits))
 
 
-def person_change(pk, before_mix, after_mix, inputs):
+def person_change(pk: object, before_mix: "Mix", after_mix: "Mix", inputs: OptimizerInputs) -> PersonChange:
     person = inputs.people[pk]
     license_before, credits_before = before_mix.person_costs(pk)
     license_after, credits_after = after_mix.person_costs(pk)
@@ -139,7 +143,7 @@ def person_change(pk, before_mix, after_mix, inputs):
                         license_before, license_after, inputs.per_month(credits_before), inputs.per_month(credits_after))
 
 
-def license_lines(before_mix, after_mix, inputs):
+def license_lines(before_mix: "Mix", after_mix: "Mix", inputs: OptimizerInputs) -> tuple[LicenseLine, ...]:
     """Licenses the recommendation adds and frees, by product, with what is available to assign now."""
     added: dict[str, int] = {}
     removed: dict[str, int] = {}
@@ -154,7 +158,7 @@ def license_lines(before_mix, after_mix, inputs):
                              removed.get(part, 0), inputs.available.get(part, 0)) for part in parts)
 
 
-def build_report(before_mix, after_mix, inputs, considered):
+def build_report(before_mix: "Mix", after_mix: "Mix", inputs: OptimizerInputs, considered: int) -> Report:
     changed = [pk for pk, holding in after_mix.holdings.items() if holding != before_mix.holdings[pk]]
     changes = sorted((person_change(pk, before_mix, after_mix, inputs) for pk in changed),
                      key=lambda change: (-change.saving, change.person.display_name))
@@ -168,7 +172,7 @@ def build_report(before_mix, after_mix, inputs, considered):
                   audio_conferencing=(before_mix.holders(AUDIO_CONFERENCING), after_mix.holders(AUDIO_CONFERENCING)))
 
 
-def no_calls_report(inputs):
+def no_calls_report(inputs: OptimizerInputs) -> Report:
     return Report(status=NO_CALLS, days=inputs.days, first_day=inputs.first_day, last_day=inputs.last_day,
                   message=f"Not enough history: no calls were made by your users in the last {inputs.days} days "
                           f"({inputs.first_day:%b} {inputs.first_day.day} to {inputs.last_day:%b} {inputs.last_day.day}), "

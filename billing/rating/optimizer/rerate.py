@@ -284,11 +284,11 @@ class Mix:
         return (self.licenses * self.months + self._own_credits + self._pool_credits,
                 self._own_blocked + self._pool_blocked)
 
-    def person_costs(self, pk):
+    def person_costs(self, pk: object) -> tuple[Decimal, Decimal]:
         """(license cost a month, credits of the person's calls in the window, pool overflow included)."""
         routed = self._routed[pk]
         overflow = sum((self._price_pool(key, by_user=True).by_user.get(pk, ZERO) for key in routed.pools), ZERO)
         return license_cost(self.holdings[pk], self.prices), routed.credits + overflow
 
-    def holders(self, plan):
+    def holders(self, plan: str) -> int:
         return sum(self._holders[plan].values())
