@@ -3,12 +3,13 @@
 catalogue's list prices and the licenses bought and not yet assigned. Seven queries, whatever the number of calls."""
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import CharField
 from django.db.models.functions import Cast
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from licensing.models import AssignedPlan, Product
 from licensing.selectors import product_lines
 
@@ -26,7 +27,7 @@ WINDOWS = (30, 90)
 RERATED_CALL_TYPES = tuple(USER_OUTBOUND | {CallType.CONF_OUT})
 
 
-def clean_days(value, *, field="days"):
+def clean_days(value: object, *, field: str = "days") -> int:
     """The window: the last 30 or 90 days (blank: 90)."""
     text = "" if value is None else str(value).strip()
     if not text:
@@ -36,11 +37,11 @@ def clean_days(value, *, field="days"):
     return int(text)
 
 
-def _day_start(day):
+def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _people(tenant):
+def _people(tenant: Tenant) -> dict[object, Person]:
     users = list(User.objects.filter(tenant=tenant).values_list("id", "upn", "display_name", "usage_location",
                                                                  "department"))
     plans: dict[object, set[str]] = {}
@@ -62,7 +63,8 @@ def _people(tenant):
             for pk, upn, name, location, department in users}
 
 
-def _calls(tenant, people, since, first_counted, until):
+def _calls(tenant: Tenant, people: dict[Any, Person], since: datetime, first_counted: datetime,
+           until: datetime) -> tuple[dict[object, tuple[Call, ...]], int]:
     """{person: (Call, ...)} of outbound calls from `since`, counted from `first_counted`, oldest first."""
     book = rate_cache.book()
     days: dict[date, DayRates] = {}
@@ -99,7 +101,7 @@ def _calls(tenant, people, since, first_counted, until):
     return {pk: tuple(calls) for pk, calls in found.items()}, counted
 
 
-def optimizer_inputs(*, tenant, days, today: date):
+def optimizer_inputs(*, tenant: Tenant, days: int, today: date) -> OptimizerInputs:
     """The tenant's inputs for the window of `days` whole UTC days before `today`."""
     last_day = today - timedelta(days=1)
     first_day = today - timedelta(days=days)

@@ -76,10 +76,10 @@ def _shape(call):
 class Router:
     """Routes calls for every mix of one run: each distinct kind of call of a person once per set of plans."""
 
-    def __init__(self, *, not_pooled):
+    def __init__(self, *, not_pooled: frozenset[str]) -> None:
         self.not_pooled = not_pooled
-        self._routed = {}
-        self._shapes = {}
+        self._routed: dict[tuple[object, frozenset[str]], Routed] = {}  # (person, plans) -> Routed
+        self._shapes: dict[object, list[tuple]] = {}  # person -> _shapes_of
 
     def _shapes_of(self, person, calls):
         """{shape: (first call, calls counted, their charges, {month: (calls, minutes)})} of a person's calls."""
@@ -183,18 +183,21 @@ class Mix:
     """Who holds what, and the cost of it. `move` gives one person another Holding; `cost` is (money, blocked calls).
     `licenses` is the adjustable licenses' list price a month."""
 
-    def __init__(self, *, people, calls_by_user, prices, router, months, holdings=None):
+    def __init__(self, *, people: dict[object, Person], calls_by_user: "dict[object, tuple[Call, ...]]",
+                 prices: dict[str, Decimal], router: Router, months: Decimal,
+                 holdings: dict[object, Holding] | None = None) -> None:
         self.people, self.calls, self.prices, self.router = people, calls_by_user, prices, router
         self.months = months  # the window in months of 30 days: licenses cost their monthly price times this
-        self.holdings = {}
-        self._routed = {}
-        self._holders = defaultdict(Counter)  # plan -> {usage location: holders}
+        self.holdings: dict[object, Holding] = {}
+        self._routed: dict[object, Routed] = {}
+        self._holders: defaultdict[str, Counter[str]] = defaultdict(Counter)  # plan -> {usage location: holders}
         self._entries: defaultdict[tuple, dict] = defaultdict(dict)  # pool key -> {person: runs}
         self._demand: Counter[tuple] = Counter()
-        self._by_capacity = defaultdict(set)  # (plan, pool country) -> pool keys its holders fill
-        self._lines = {}
-        self._pool_costs = {}
-        self._dirty = set()
+        # (plan, pool country) -> pool keys its holders fill
+        self._by_capacity: defaultdict[tuple[str, str], set[tuple]] = defaultdict(set)
+        self._lines: dict[tuple, _Line] = {}
+        self._pool_costs: dict[tuple, PoolCost] = {}
+        self._dirty: set[tuple] = set()
         self.licenses = self._own_credits = self._pool_credits = ZERO
         self._own_blocked = self._pool_blocked = 0
         for pk, person in people.items():
@@ -235,7 +238,7 @@ class Mix:
             self._lines.pop(key, None)
             self._dirty.add(key)
 
-    def move(self, pk, holding):
+    def move(self, pk: object, holding: Holding) -> Holding:
         """Gives person `pk` another holding; returns the one they had."""
         before = self.holdings[pk]
         if holding != before:
@@ -278,7 +281,7 @@ class Mix:
         self._settle()
         return self._own_credits + self._pool_credits
 
-    def cost(self):
+    def cost(self) -> tuple[Decimal, int]:
         """(licenses for the window + credits of the window's calls, calls the mix would block)."""
         self._settle()
         return (self.licenses * self.months + self._own_credits + self._pool_credits,

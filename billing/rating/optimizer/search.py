@@ -7,6 +7,7 @@ repeat until no move helps, and the cheaper end wins. Audio Conferencing: every 
 minutes to the tenant's dial-out pool, so what matters is how many; licenses of people who don't dial out are taken
 away one at a time, else licenses are added one at a time, keeping the count that costs least.
 """
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from .mixes import (
@@ -16,7 +17,9 @@ from .mixes import (
     CALLING_OPTIONS,
     PAYG,
     REMOVE_AUDIO_CONFERENCING,
+    Holding,
     NotAvailable,
+    Person,
     audio_conferencing_holding,
     calling_holding,
     calling_options,
@@ -32,19 +35,19 @@ WHAT_IF_OPTIONS = {**CALLING_OPTIONS, ADD_AUDIO_CONFERENCING: "Add Audio Confere
                    REMOVE_AUDIO_CONFERENCING: "Remove Audio Conferencing"}
 
 
-def _mix(inputs, router, holdings=None):
+def _mix(inputs: OptimizerInputs, router: Router, holdings: dict[object, Holding] | None = None) -> Mix:
     return Mix(people=inputs.people, calls_by_user=inputs.calls_by_user, prices=inputs.prices, router=router,
                months=inputs.months, holdings=holdings)
 
 
-def _order(inputs):
+def _order(inputs: OptimizerInputs) -> list[object]:
     return sorted(inputs.people, key=lambda pk: (inputs.people[pk].display_name, str(pk)))
 
 
-def calling_choices(inputs):
+def calling_choices(inputs: OptimizerInputs) -> dict[object, list[Holding]]:
     """{person: [their holding now, then each calling option they can have]} for people with Teams Phone who hold a
     calling license or made calls."""
-    choices = {}
+    choices: dict[object, list[Holding]] = {}
     for pk, person in inputs.people.items():
         if not person.has_teams_phone or not (person.products & CALLING or inputs.calls_by_user.get(pk)):
             continue
@@ -54,7 +57,7 @@ def calling_choices(inputs):
     return choices
 
 
-def improve(mix, choices, order):
+def improve(mix: Mix, choices: Mapping[object, Sequence[Holding]], order: Iterable[object]) -> Mix:
     """Best-improvement local search over each person's choices until a pass changes nothing."""
     for _ in range(MAX_PASSES):
         improved = False
@@ -63,7 +66,8 @@ def improve(mix, choices, order):
                 continue
             here = mix.holdings[pk]
             cost, blocked = mix.cost()
-            best, best_cost = None, cost - HALF_CENT
+            best: Holding | None = None
+            best_cost = cost - HALF_CENT
             for holding in choices[pk]:
                 if holding == here:
                     continue
@@ -80,11 +84,12 @@ def improve(mix, choices, order):
     return mix
 
 
-def _scan(mix, people, candidates, *, add):
+def _scan(mix: Mix, people: Mapping[object, Person], candidates: Iterable[object], *, add: bool) -> int:
     """Adds (or takes away) Audio Conferencing one person at a time, keeping the count that cost least; stops when
     a step no longer changes what credits pay. Returns how many changed."""
     best_cost, blocked = mix.cost()
-    kept, tried = [], []
+    kept: list[tuple[object, Holding]] = []
+    tried: list[tuple[object, Holding]] = []
     for pk in candidates:
         credits = mix.credits
         before = mix.move(pk, audio_conferencing_holding(people[pk], mix.holdings[pk], add=add))
@@ -102,7 +107,7 @@ def _scan(mix, people, candidates, *, add):
     return len(kept)
 
 
-def settle_audio_conferencing(mix, inputs, order):
+def settle_audio_conferencing(mix: Mix, inputs: OptimizerInputs, order: Sequence[object]) -> Mix:
     people = inputs.people
     removable = [pk for pk in order if AUDIO_CONFERENCING in mix.holdings[pk].products]
     if _scan(mix, people, removable, add=False):
