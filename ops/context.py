@@ -36,9 +36,10 @@ def call_id_of(request):
     return None
 
 
-def snapshot():
-    """(request id, tenant id, call id) of the work this thread or task is doing."""
-    request = current_request.get()
+def snapshot(request=None):
+    """(request id, tenant id, call id) of the work this thread or task is doing, or of `request` (django.request's
+    records carry theirs: Django logs a 4xx or 5xx after the middleware has returned)."""
+    request = request if request is not None else current_request.get()
     if request is not None:
-        return request_id.get(), tenant_id_of(request), call_id_of(request)
+        return getattr(request, "request_id", "") or request_id.get(), tenant_id_of(request), call_id_of(request)
     return request_id.get(), task_tenant_id.get(), task_call_id.get()

@@ -91,7 +91,9 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record):
         try:
-            record.request_id, record.tenant_id, record.call_id = context.snapshot()
+            request = getattr(record, "request", None)
+            record.request_id, record.tenant_id, record.call_id = context.snapshot(
+                request if hasattr(request, "META") else None)
         except Exception:  # never lose a line for its context
             record.request_id, record.tenant_id, record.call_id = "", None, None
         return True
