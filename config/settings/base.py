@@ -37,9 +37,13 @@ INSTALLED_APPS = [
     "billing.invoices",
     "billing.notifications",
     "reporting",
+    "ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestContextMiddleware",  # request id and log context first, so every line carries them
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +54,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -265,10 +270,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Microsoft 365 admin center <no-reply@admin.example>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
-}
+# Logs: one line per record, JSON in production (OPS_LOG_FORMAT=json) or text, with the request id, tenant and call
+# id, secrets and card data redacted (ops/logs.py).
+OPS_LOG_FORMAT = env_str("OPS_LOG_FORMAT", "text")
+if OPS_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"OPS_LOG_FORMAT={OPS_LOG_FORMAT!r} is neither json nor text.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+OPS_ACCESS_LOG = env_bool("OPS_ACCESS_LOG", True)  # one line per request (method, path, status, duration)
+
+
+def _logging(fmt):
+    from ops.logs import logging_config
+
+    return logging_config(fmt=fmt, level=LOG_LEVEL, access=OPS_ACCESS_LOG)
+
+
+LOGGING = _logging(OPS_LOG_FORMAT)
+
+# Operations (ops/): /metrics answers the bearer OPS_METRICS_TOKEN (or loopback without a proxy); beat sends a
+# heartbeat every OPS_BEAT_HEARTBEAT_SECONDS and /readyz fails when none ran for two periods.
+OPS_METRICS_TOKEN = env_str("OPS_METRICS_TOKEN", "")
+OPS_BEAT_HEARTBEAT_SECONDS = env_int("OPS_BEAT_HEARTBEAT_SECONDS", 60, minimum=1)
+PROMETHEUS_EXPORT_MIGRATIONS = False
