@@ -2,12 +2,12 @@
 import hashlib
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.validation import clean_country, clean_domain, clean_phone
+from core.validation import clean_country, clean_domain, clean_phone, clean_text
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
@@ -67,7 +67,7 @@ def tenant_create(*, name, domain, country, billing_country=None, billing_accoun
 
 
 def _clean_upn(upn, tenant):
-    upn = (upn or "").strip().lower()
+    upn = clean_text(upn, field="upn", model=User).lower()
     local, _, domain = upn.partition("@")
     if not local or not domain:
         raise ValidationError({"upn": f"'{upn}' is not a username of the form name@{tenant.initial_domain}."})
@@ -92,6 +92,10 @@ USER_EDITABLE_FIELDS = ("display_name", "first_name", "last_name", "usage_locati
 
 def _clean_user_fields(fields, *, region=None):
     cleaned = dict(fields)
+    for name in USER_EDITABLE_FIELDS:  # all text: strings without NUL bytes that fit their column, before any rule reads them
+        if name in cleaned:
+            limit = None if name in ("usage_location", "phone_number") else User._meta.get_field(name).max_length
+            cleaned[name] = clean_text(cleaned[name], field=name, max_length=limit)
     if "usage_location" in cleaned:
         cleaned["usage_location"] = clean_country(cleaned["usage_location"], field="usage_location", allow_blank=True)
         region = cleaned["usage_location"] or region
@@ -135,7 +139,20 @@ def tenant_licenses_changed(*, tenant_id):
     Tenant.objects.filter(pk=tenant_id).update(licenses_version=F("licenses_version") + 1)
 
 
+def _actor_is_global_admin(actor):
+    return actor is None or Role.GLOBAL_ADMIN in (getattr(actor, "roles", None) or ())
+
+
+def require_may_manage(*, user, actor, action="change"):
+    """Privileged admins (any admin role) are changed, blocked or have their roles changed only by a Global admin
+    (or the operator's commands, actor None), as in Microsoft 365; raises PermissionDenied naming the rule."""
+    if user.roles and not _actor_is_global_admin(actor):
+        raise PermissionDenied(f"Only a Global admin can {action} {user.display_name}, who holds an admin role.")
+
+
 def user_update(*, user, actor, **fields):
+    if set(fields) - {"usage_location"}:  # a usage location is a license matter, set by License admins for anyone
+        require_may_manage(user=user, actor=actor, action="edit")
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "This property cannot be changed." for name in sorted(unknown)})
@@ -156,10 +173,11 @@ def user_update(*, user, actor, **fields):
 
 
 def user_set_sign_in(*, user, allowed, actor):
-    if user.sign_in_allowed == allowed:
-        return user
     if not allowed and actor is not None and getattr(actor, "pk", None) == user.pk:
         raise ValidationError({"sign_in_allowed": "You can't block your own sign-in."})
+    require_may_manage(user=user, actor=actor, action="block or unblock the sign-in of")
+    if user.sign_in_allowed == allowed:
+        return user
     with transaction.atomic():
         user.sign_in_allowed = allowed
         user.save(update_fields=["sign_in_allowed"])
@@ -169,6 +187,8 @@ def user_set_sign_in(*, user, allowed, actor):
 
 
 def user_set_roles(*, user, roles, actor):
+    if not _actor_is_global_admin(actor):
+        raise PermissionDenied("Only a Global admin can change admin roles.")
     roles = set(_clean_roles(roles))
     current = set(user.roles)
     if roles == current:

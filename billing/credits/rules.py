@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import Tenant
+from core.validation import is_whole
 
 CENT = Decimal("0.01")
 When = TypeVar("When", date, datetime)
@@ -141,6 +142,6 @@ def clean_cover_days(value, *, field="days_of_cover"):
     text = "" if value is None else str(value).strip()
     if not text:
         return DEFAULT_COVER_DAYS
-    if isinstance(value, float | bool) or not text.isdigit() or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
+    if isinstance(value, float | bool) or not is_whole(text) or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
         raise ValidationError({field: f"Give the days of cover as a whole number from 1 to {MAXIMUM_COVER_DAYS}."})
     return int(text)

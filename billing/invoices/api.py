@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.validation import is_whole
 
 from .filters import parse_invoice_filters
 from .models import Invoice
@@ -29,7 +30,7 @@ def _paging(params):
         if raw == "":
             values[name] = default
             continue
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not is_whole(raw) or len(raw) > 12 or not low <= int(raw) <= high:
             raise ApiError(f"{name}: '{raw}' must be a whole number from {low} to {high}.", code="Request_BadRequest")
         values[name] = int(raw)
     return values["$top"], values["$skip"]

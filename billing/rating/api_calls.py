@@ -121,10 +121,14 @@ class CallCompleteView(APIView):
         return Response(call_record_json(record))
 
 
+class RowsJSONParser(DecimalJSONParser):
+    refuse_nul = False  # a NUL byte in one record is that record's error (services/imports.py), not the batch's
+
+
 class CallImportView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
-    parser_classes = [DecimalJSONParser]
+    parser_classes = [RowsJSONParser]
 
     @extend_schema(summary="Import up to 10,000 finished call records", request=OpenApiTypes.OBJECT,
                    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import User
 from core import sql
+from core.validation import clean_text
 from licensing.models import AssignedPlan, ServicePlan
 
 from .callinput import clean_emergency_number, clean_number, clean_optional_number
@@ -157,8 +158,12 @@ class BatchDirectory:
         return self._conferencing
 
 
-def clean_upn(value):
-    return str(value or "").strip().lower()
+UPN_MAX_LENGTH = 320  # accounts.User.upn
+
+
+def clean_upn(value, *, field="user_principal_name"):
+    """The UPN a call names, lower-cased: a string without NUL bytes no longer than the User column ('' for none)."""
+    return clean_text(value, field=field, max_length=UPN_MAX_LENGTH).lower()
 
 
 def call_party(*, directory, call_type, user_principal_name="", callee_number="", caller_number=""):

@@ -16,6 +16,7 @@ from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
 from core.throttling import TenantThrottle
+from core.validation import is_whole
 
 from ..models import LicenseAssignment, Product, ServicePlan
 from ..rules import COUNT_VIOLATION, DEPENDENCY_VIOLATION, USAGE_LOCATION_VIOLATION
@@ -111,7 +112,7 @@ def _directory_cost(request, view):
     cost = _READ_UNITS.get(type(view).__name__, 1)
     cost -= "$select" in request.query_params
     top = request.query_params.get("$top", "")
-    cost -= top.isdigit() and int(top) < 20
+    cost -= is_whole(top) and int(top) < 20
     return max(cost, 1)
 
 
