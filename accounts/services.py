@@ -11,6 +11,7 @@ from core.validation import clean_country, clean_domain, clean_phone, clean_text
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
+from .scopes import clean_scopes
 
 
 def actor_label(actor):
@@ -221,17 +222,23 @@ def hash_token(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, tenant, name, actor):
-    """Creates a token and returns (token, raw secret); the raw secret is shown once and never stored."""
-    name = (name or "").strip()
+def api_token_create(*, tenant, name, actor, scopes, expires_at=None, now=None):
+    """Creates a token that may do only what `scopes` allow (accounts/scopes.py), until `expires_at` (None: no
+    expiry), and returns (token, raw secret); the raw secret is shown once and never stored."""
+    name = clean_text(name, field="name", max_length=100)
     if not name:
         raise ValidationError({"name": "Give the token a name so you can recognise it later."})
+    scopes = clean_scopes(scopes)
+    if expires_at is not None and expires_at <= (now or timezone.now()):
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        token = ApiToken.objects.create(tenant=tenant, name=name[:100], prefix=prefix, token_hash=hash_token(raw),
-                                        created_by=actor if isinstance(actor, User) else None)
-        audit_record(tenant=tenant, actor=actor, action="api_token.create", target=token)
+        token = ApiToken.objects.create(tenant=tenant, name=name, prefix=prefix, token_hash=hash_token(raw),
+                                        created_by=actor if isinstance(actor, User) else None, scopes=scopes,
+                                        expires_at=expires_at)
+        audit_record(tenant=tenant, actor=actor, action="api_token.create", target=token,
+                     after={"scopes": scopes, "expires_at": expires_at.isoformat() if expires_at else None})
     return token, raw
 
 

@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -146,6 +147,7 @@ def _payment_method_from(body, tenant):
 
 
 class CreditsApiView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     parser_classes = [DecimalJSONParser]
     read_capability = Cap.BILLING_READ
     write_capability = Cap.BILLING_MANAGE

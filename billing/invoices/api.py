@@ -6,6 +6,7 @@ from django.http import FileResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -87,6 +88,7 @@ def invoice_detail_json(invoice, request):
 
 
 class InvoiceListView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @list_schema
@@ -113,6 +115,7 @@ def _invoice_or_404(request, invoice_id):
 
 
 class InvoiceDetailView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @detail_schema
@@ -121,6 +124,7 @@ class InvoiceDetailView(APIView):
 
 
 class InvoicePdfView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @pdf_schema

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.api.authentication import BearerTokenAuthentication
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -75,6 +76,7 @@ def decision_json(decision):
 
 
 class CallAuthorizeView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     # The telephony platform's token only: these paths are served without sessions (config/token_api.py).
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
@@ -100,6 +102,7 @@ class CallAuthorizeView(APIView):
 
 
 class CallCompleteView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
@@ -126,6 +129,7 @@ class RowsJSONParser(DecimalJSONParser):
 
 
 class CallImportView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [RowsJSONParser]

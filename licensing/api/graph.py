@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -123,6 +124,8 @@ DIRECTORY_THROTTLES = [TenantThrottle.of("directory", cost=_directory_cost),
 
 class GraphView(APIView):
     """A Graph directory endpoint: throttled per tenant as Graph throttles the directory."""
+
+    token_scopes = scopes.reads_and_writes(scopes.Scope.GRAPH_READ, scopes.Scope.GRAPH_WRITE)
 
     throttle_classes = DIRECTORY_THROTTLES
 

@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -28,6 +29,8 @@ SUBSCRIPTION = inline_serializer("Subscription", {
 
 
 class SubscriptionsView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
+
     def get_permissions(self):
         return [HasCapability.for_(Cap.BILLING_READ if self.request.method == "GET" else Cap.BILLING_MANAGE)()]
 
