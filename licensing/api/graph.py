@@ -192,9 +192,9 @@ def _profile_fields(body, *, allowed_extra=()):
         raise ApiError(f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.user'. Make sure "
                        "to only use property names that are defined by the type.", code="BadRequest")
     fields = {_WRITABLE[name]: ("" if body[name] is None else body[name]) for name in _WRITABLE if name in body}
-    for name, value in fields.items():
-        if not isinstance(value, str):
-            raise ApiError(f"Invalid value for property '{name}': a string is expected.")
+    for name, field in _WRITABLE.items():
+        if name in body and not isinstance(fields[field], str):
+            raise ApiError(f"{name}: Invalid value for property '{name}': a string is expected.")
     if "businessPhones" in body:
         phones = body["businessPhones"]
         if not isinstance(phones, list) or len(phones) > 1 or not all(isinstance(p, str) for p in phones):
