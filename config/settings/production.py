@@ -33,3 +33,9 @@ CACHES = {"default": _cache_from_env(env_str("CACHE_URL", "redis://127.0.0.1:637
 if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
     raise ImproperlyConfigured("Set CACHE_URL to a redis:// URL in production: request limits are shared through it.")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
+# The sandbox gateway approves every test card and charges nothing: production refuses it unless a demonstration
+# deployment says so explicitly (and `check --deploy` still reports it, core/checks.py).
+ALLOW_SANDBOX_GATEWAY = env_bool("ALLOW_SANDBOX_GATEWAY", False)
+if PAYMENT_GATEWAY.endswith(".sandbox.SandboxGateway") and not ALLOW_SANDBOX_GATEWAY:  # noqa: F405
+    raise ImproperlyConfigured("PAYMENT_GATEWAY is the sandbox gateway, which charges no card: set PAYMENT_GATEWAY to "
+                               "a real gateway, or ALLOW_SANDBOX_GATEWAY=true for a demonstration deployment.")
