@@ -1,9 +1,11 @@
 """Celery's task signals: each task's log lines carry its id (as the request id) and the tenant it works for."""
+from typing import Any
+
 from celery.signals import beat_init, task_postrun, task_prerun
 
 from . import context
 
-_TOKENS = {}
+_TOKENS: dict[str, Any] = {}
 
 
 @task_prerun.connect

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from accounts.models import Tenant
 from billing.rating.models import CallRecord
 from core.money import ZERO
+from core.validation import is_whole
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
@@ -79,9 +80,13 @@ class Cursor:
     @classmethod
     def parse(cls, raw: str, field: str) -> "Cursor":
         micros, _, row_id = (raw or "").partition("_")
-        if not (micros.lstrip("-").isdigit() and row_id.isdigit()) or len(raw) > 40:
-            raise ValidationError({field: "The page link is not valid; start again from the first page."})
-        return cls(start_at=EPOCH + timedelta(microseconds=int(micros)), id=int(row_id))
+        invalid = ValidationError({field: "The page link is not valid; start again from the first page."})
+        if not (is_whole(micros.removeprefix("-")) and is_whole(row_id)) or len(raw) > 40:
+            raise invalid
+        try:
+            return cls(start_at=EPOCH + timedelta(microseconds=int(micros)), id=int(row_id))
+        except OverflowError:  # beyond datetime's years 1 to 9999
+            raise invalid from None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from billing.credits import lock_objects
 from billing.credits.gateway import CardRejected, get_gateway
 from billing.credits.gateway.cards import card_problem
 from billing.credits.models import AutoRechargeSettings, PaymentMethod
+from core.validation import clean_text
 
 from .funding import check_invoice_payment
 from .ledger import actor_fields
@@ -19,7 +20,7 @@ _PO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
 
 def _tokenise(*, number, exp_month, exp_year, cvc, holder_name):
     """Checks the card and hands it to the gateway; only the token and the last four digits come back."""
-    holder_name = (holder_name or "").strip()
+    holder_name = clean_text(holder_name, field="holder_name")  # text without NUL bytes, not [null, null]
     errors = {}
     if not holder_name:
         errors["holder_name"] = "Enter the name on the card."
@@ -60,8 +61,8 @@ def payment_method_add_card(*, tenant, number, exp_month, exp_year, holder_name,
 def payment_method_add_invoice(*, tenant, agreement_number, actor, po_number=""):
     """Invoice payment against the tenant's Enterprise Agreement, with an optional purchase-order number."""
     check_invoice_payment(tenant=tenant, actor=actor, field="type")
-    agreement_number = (agreement_number or "").strip()
-    po_number = (po_number or "").strip()
+    agreement_number = clean_text(agreement_number, field="agreement_number", max_length=40)
+    po_number = clean_text(po_number, field="po_number", max_length=40)
     errors = {}
     if not agreement_number:
         errors["agreement_number"] = "Enter your Enterprise Agreement number."

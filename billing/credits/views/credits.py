@@ -22,6 +22,7 @@ from billing.credits.models import AutoRechargeSettings, LedgerEntry
 from billing.credits.recharge.selectors import recharge_advice_for, recharge_history, recharge_spent_in_month
 from billing.credits.rules import DEFAULT_COVER_DAYS, clean_cover_days, limits
 from billing.credits.services import auto_recharge_update, credits_add_funds
+from core.validation import is_whole
 from licensing.selectors import licensed_user_count
 
 from .advice_rows import advice_rows
@@ -46,7 +47,7 @@ def _initial_values(panel, settings, recommended, usable_methods, request):
                 "payment_method": str(default_method)}
     # "Add funds" opened from the recharge advice's one-time amount brings it along.
     amount = request.GET.get("amount", "")
-    return {"amount": amount if amount.isdigit() else "", "payment_method": str(default_method)}
+    return {"amount": amount if is_whole(amount) else "", "payment_method": str(default_method)}
 
 
 def _overview_context(request, *, panel=None, values=None, errors=None, advice=None):
