@@ -113,6 +113,7 @@ class AccountState:
     call_id: str = ""
     reservation: ReservationState | None = None  # this call's reservation, whatever its status
     earlier: EarlierEntry | None = None  # this call's charge (or the entry under the request's key)
+    chain_head: str = ""  # the hash of the account's last entry (billing/credits/chain.py); the executors seal with it
 
     @property
     def due_lots(self):

@@ -2,7 +2,7 @@
 
 Each service reads the account's state under the tenant's credit account lock, asks billing/credits/decisions.py
 what to do, and applies the Plan (or raises the Refusal's error). Two executors read and apply: the plain-SQL one
-of ledger_hot.py (debit, reserve and release, the call API's path) and the ORM one here (`read_state` and
+of ledger_hot.py (debit, reserve and release, the call API's path) and the ORM one here (`credits_locked_state` and
 `apply_plan` pick; `ledger_hot.ENABLED = False` forces the ORM one, which the differential test compares).
 Debit, reserve and release open a plain atomic block so that the rating engine can call them inside its own
 transaction (account, then pools, then lots), and take the state it already read under the lock (`state=`);
@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import actor_label, audit_record
+from billing.credits import chain, lock_objects
 from billing.credits import decisions as rules
-from billing.credits import lock_objects
 from billing.credits.gateway import GatewayIdempotencyConflict, get_gateway
 from billing.credits.models import CreditAccount, LedgerEntry, Lot, PaymentMethod, Reservation
 from billing.credits.rules import CENT, clean_charge, clean_idempotency_key, limits, lot_expiry
@@ -39,11 +39,24 @@ def actor_fields(actor):
     return {"actor": user if isinstance(user, User) else None, "actor_label": actor_label(actor)}
 
 
+def chain_head(account_id):
+    """The hash of the account's last entry, the next entry's `previous` (billing/credits/chain.py)."""
+    return LedgerEntry.objects.filter(account_id=account_id).order_by("-id").values_list("chain_hash", flat=True).first() or ""
+
+
+def _sealed(previous, **fields):
+    """A new entry sealed onto the chain after `previous`, saved."""
+    entry = LedgerEntry(**fields)
+    entry.chain_hash = chain.seal(previous, entry)
+    entry.save(force_insert=True)
+    return entry
+
+
 def append_entry(account, *, kind, amount, idempotency_key, actor, at, **references):
     """Appends one credit entry and moves the cached balance with it; the caller holds the account lock."""
     account.balance += amount
-    entry = LedgerEntry.objects.create(account=account, kind=kind, amount=amount, balance_after=account.balance,
-                                       idempotency_key=idempotency_key, created_at=at, **actor_fields(actor), **references)
+    entry = _sealed(chain_head(account.pk), account=account, kind=kind, amount=amount, balance_after=account.balance,
+                    idempotency_key=idempotency_key, created_at=at, **actor_fields(actor), **references)
     account.save(update_fields=["balance"])
     return entry
 
@@ -74,7 +87,7 @@ def _orm_state(*, tenant, call_id, now, key=None):
                      "amount")
     return rules.AccountState(
         account_id=account.pk, now=now, balance=account.balance, held=held, lots=lots, watched=watched_of(tenant),
-        call_id=call_id,
+        call_id=call_id, chain_head=chain_head(account.pk),
         reservation=(rules.ReservationState(reservation.pk, reservation.amount, reservation.status,
                                             reservation.expires_at) if reservation is not None else None),
         earlier=(rules.EarlierEntry(earlier.pk, earlier.kind, earlier.amount, earlier.purchase_id)
@@ -86,11 +99,14 @@ def _orm_apply(state, plan, *, actor):
     for change in plan.lot_changes:
         values = {"remaining": change.remaining, **({"expired_at": state.now} if change.expired else {})}
         Lot.objects.filter(pk=change.lot_id).update(**values)
-    entries = [LedgerEntry.objects.create(
-        account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
-        idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo, lot_id=new.lot_id,
-        purchase_id=new.purchase_id, reference=new.reference, **actor_fields(actor if new.by_actor else None))
-        for new in plan.entries]
+    entries, previous = [], state.chain_head
+    for new in plan.entries:
+        entries.append(_sealed(
+            previous, account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
+            idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo,
+            lot_id=new.lot_id, purchase_id=new.purchase_id, reference=new.reference,
+            **actor_fields(actor if new.by_actor else None)))
+        previous = entries[-1].chain_hash
     if plan.balance_after != state.balance:
         CreditAccount.objects.filter(pk=state.account_id).update(balance=plan.balance_after)
     own = entries[plan.forfeits:]
@@ -107,7 +123,7 @@ def _orm_apply(state, plan, *, actor):
 
 
 # ------------------------------------------------------------------------------------------ either executor
-def read_state(*, tenant, call_id, now, spends=True):
+def credits_locked_state(*, tenant, call_id, now, spends=True):
     """Locks the tenant's credit account and reads the state a request about `call_id` decides on.
 
     The plain-SQL read (ledger_hot.locked_state) unless it is switched off or the account does not exist yet.
@@ -134,7 +150,7 @@ def _decided(plan):
 
 def _state_for(state, *, tenant, call_id, now, spends):
     if state is None:
-        return read_state(tenant=tenant, call_id=call_id, now=now, spends=spends)
+        return credits_locked_state(tenant=tenant, call_id=call_id, now=now, spends=spends)
     if state.call_id != call_id:
         raise ValueError(f"The state was read for call {state.call_id!r}, not {call_id!r}.")
     return state
@@ -169,7 +185,7 @@ def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None,
     entry (a simulated call charged when it ended); it defaults to now and may not lie in the future.
     `savepoint=False` saves two statements for a caller whose own transaction ends on any error it raises
     (the rating engine): the error then leaves that transaction unusable instead of only undoing the debit.
-    `state`: what the caller read with read_state(call_id=call_id) in this transaction (its `now` is used).
+    `state`: what the caller read with credits_locked_state(call_id=call_id) in this transaction (its `now` is used).
     """
     if kind not in LedgerEntry.CHARGE_KINDS:
         raise ValueError(f"{kind!r} is not a charge kind ({', '.join(LedgerEntry.CHARGE_KINDS)}).")

@@ -9,6 +9,7 @@ the same available balance; the ledger's constraints (one charge per call id, no
 """
 from decimal import Decimal
 
+from billing.credits import chain
 from billing.credits import decisions as rules
 from billing.credits.models import CreditAccount, LedgerEntry, Lot
 from billing.credits.rules import limits
@@ -18,7 +19,7 @@ from .balance_events import fire
 from .ledger import _orm_state, actor_fields
 
 LEDGER_FIELDS = ("account", "kind", "amount", "balance_after", "call_id", "idempotency_key", "memo", "actor",
-                 "actor_label", "created_at", "reference", "lot", "purchase")
+                 "actor_label", "created_at", "reference", "lot", "purchase", "chain_hash")
 
 
 def credits_debit_batch(*, account, charges, actor, at):
@@ -37,12 +38,17 @@ def credits_debit_batch(*, account, charges, actor, at):
         values = {"remaining": change.remaining, **({"expired_at": at} if change.expired else {})}
         Lot.objects.filter(pk=change.lot_id).update(**values)
     who, system = actor_fields(actor), actor_fields(None)
-    rows = []
+    rows, previous = [], state.chain_head
     for new in plan.entries:
         by = who if new.by_actor else system
+        previous = chain.seal(previous, {
+            "account_id": state.account_id, "kind": new.kind, "amount": new.amount, "balance_after": new.balance_after,
+            "idempotency_key": new.idempotency_key, "call_id": new.call_id, "created_at": new.at, "lot_id": new.lot_id,
+            "purchase_id": new.purchase_id, "reference": new.reference, "memo": new.memo,
+            "actor_label": by["actor_label"]})
         rows.append((state.account_id, new.kind, new.amount, new.balance_after, new.call_id, new.idempotency_key,
                      new.memo, by["actor"].pk if by["actor"] is not None else None, by["actor_label"], new.at,
-                     new.reference, new.lot_id, new.purchase_id))
+                     new.reference, new.lot_id, new.purchase_id, previous))
     insert_rows(LedgerEntry, LEDGER_FIELDS, rows)
     CreditAccount.objects.filter(pk=state.account_id).update(balance=plan.balance_after)
     total = -sum((new.amount for new in plan.own_entries), Decimal("0.00"))

@@ -12,6 +12,7 @@ Lots are read without a row lock: every writer of lots holds the account lock fi
 import json
 from decimal import Decimal
 
+from billing.credits import chain
 from billing.credits import decisions as rules
 from billing.credits.models import AutoRechargeSettings, CreditAccount, LedgerEntry, Lot, Reservation
 from billing.notifications.models import NotificationSettings
@@ -38,7 +39,10 @@ def _state_sql():
             WHERE h.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
               AND h.{column(Reservation, 'status')} = %s AND h.{column(Reservation, 'expires_at')} > %s),
           EXISTS (SELECT 1 FROM {lot} l WHERE l.{column(Lot, 'account')} = a.{column(CreditAccount, 'id')}
-              AND l.{column(Lot, 'remaining')} > 0 AND l.{column(Lot, 'expires_at')} <= %s)
+              AND l.{column(Lot, 'remaining')} > 0 AND l.{column(Lot, 'expires_at')} <= %s),
+          (SELECT p.{column(LedgerEntry, 'chain_hash')} FROM {entry} p
+            WHERE p.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
+            ORDER BY p.{column(LedgerEntry, 'id')} DESC LIMIT 1)
         FROM {account} a
         LEFT JOIN {reservation} r ON r.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
           AND r.{column(Reservation, 'call_id')} = %s
@@ -91,8 +95,8 @@ def locked_state(*, tenant, call_id, now, spends=True):
         return None
     row = found[0]
     (account_id, balance, entry_id, entry_kind, entry_amount, reservation_id, reservation_amount, reservation_status,
-     reservation_expires, enabled, paused, trigger, levels) = _STATE_COLUMNS.convert(row[:-2])
-    held, lot_due = row[-2:]
+     reservation_expires, enabled, paused, trigger, levels) = _STATE_COLUMNS.convert(row[:-3])
+    held, lot_due, chain_head = row[-3:]
     if isinstance(levels, str):
         levels = json.loads(levels)
     lots = ()
@@ -103,7 +107,7 @@ def locked_state(*, tenant, call_id, now, spends=True):
     return rules.AccountState(
         account_id=account_id, now=now, balance=db_money(balance), held=db_money(held), lots=lots,
         watched=rules.Watched.of(enabled=enabled, paused=paused, trigger=db_money(trigger), levels=levels),
-        call_id=call_id,
+        call_id=call_id, chain_head=chain_head or "",
         reservation=(rules.ReservationState(reservation_id, db_money(reservation_amount), reservation_status,
                                             reservation_expires) if reservation_id is not None else None),
         earlier=rules.EarlierEntry(entry_id, entry_kind, db_money(entry_amount)) if entry_id is not None else None)
@@ -117,11 +121,15 @@ def apply(state, plan, *, by_actor, by_system):
             _FORFEIT_LOT.execute([remaining, db_value(Lot, "expired_at", state.now), change.lot_id])
         else:
             _SPEND_LOT.execute([remaining, change.lot_id])
-    entries = [insert(LedgerEntry(
-        account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
-        idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo, lot_id=new.lot_id,
-        purchase_id=new.purchase_id, reference=new.reference, **(by_actor if new.by_actor else by_system)))
-        for new in plan.entries]
+    entries, previous = [], state.chain_head
+    for new in plan.entries:
+        entry = LedgerEntry(
+            account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
+            idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo,
+            lot_id=new.lot_id, purchase_id=new.purchase_id, reference=new.reference,
+            **(by_actor if new.by_actor else by_system))
+        entry.chain_hash = previous = chain.seal(previous, entry)
+        entries.append(insert(entry))
     if plan.balance_after != state.balance:
         if _SET_BALANCE.execute([db_value(CreditAccount, "balance", plan.balance_after), state.account_id]) != 1:
             raise RuntimeError(f"Credit account {state.account_id} vanished under its lock.")
