@@ -112,7 +112,8 @@ def credits_transactions(*, tenant, kinds=(), start=None, end=None):
 
 
 def payment_methods_in_use(*, tenant):
-    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("created_at", "id")
+    """The tenant's payment methods in use, the default first."""
+    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("-is_default", "created_at", "id")
 
 
 def payment_method_for(*, tenant, method_id):

@@ -126,6 +126,13 @@ def _tax(amount, rate):
     return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def invoice_tax_for(amount):
+    """(tax label, rate, tax) that a purchase invoice of `amount` (before tax) carries: what a review shows first."""
+    seller = seller_settings()
+    rate = Decimal(seller["tax_rate"])
+    return seller["tax_label"], rate, _tax(amount, rate)
+
+
 def _enqueue_render(invoice_id):
     from .tasks import render_invoice_pdf
 
