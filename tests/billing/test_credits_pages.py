@@ -79,8 +79,11 @@ def test_the_auto_recharge_panel_suggests_the_recommended_amounts(client_as, bil
 
 def test_auto_recharge_settings_are_saved_and_summarised(client_as, billing_admin, tenant, card):
     client = client_as(billing_admin)
-    response = client.post(reverse("billing:credits_auto_recharge"), {
-        "enabled": "on", "recharge_amount": "500", "trigger_amount": "200", "payment_method": str(card.pk)}, follow=True)
+    form = {"enabled": "on", "recharge_amount": "500", "trigger_amount": "200", "payment_method": str(card.pk)}
+    asked = client.post(reverse("billing:credits_auto_recharge"), form).content.decode()
+    assert "Saving recharges $500.00 now." in asked  # the balance ($0.00) is already below the trigger
+    assert not AutoRechargeSettings.objects.filter(tenant=tenant).exists()
+    response = client.post(reverse("billing:credits_auto_recharge"), {**form, "confirm_recharge": "500.00"}, follow=True)
     page = response.content.decode()
     assert "Auto-recharge is on: when your balance is below $200, $500 is added with Visa •••• 4242." in page
     settings = AutoRechargeSettings.objects.get(tenant=tenant)

@@ -82,6 +82,12 @@ def test_billing_admin_funds_credits_and_turns_on_auto_recharge(page, sign_in, b
     settings.get_by_label("When balance is below").fill("200")
     screenshot("credits-auto-recharge")
     settings.get_by_role("button", name="Save").click()
+    # $100 is already below the $200 trigger: saving would recharge at once, so the panel says so and asks.
+    settings = page.get_by_role("dialog", name="Auto-recharge settings")
+    expect(settings.get_by_test_id("recharge-now")).to_contain_text("Saving recharges $500.00 now.")
+    expect(page.get_by_test_id("credits-balance")).to_have_text("$100.00")
+    screenshot("credits-auto-recharge-confirm")
+    settings.get_by_role("button", name="Save and recharge now").click()
 
     expect(page.get_by_role("status")).to_contain_text("Auto-recharge is on: when your balance is below $200, $500 is added")
     summary = page.get_by_test_id("auto-recharge-summary")

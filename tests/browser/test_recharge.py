@@ -58,6 +58,9 @@ def test_billing_admin_fixes_a_declined_auto_recharge(page, sign_in, tenant, bil
     settings = page.get_by_role("dialog", name="Auto-recharge settings")
     expect(settings.get_by_label("Payment method")).to_contain_text("Mastercard •••• 4444")
     settings.get_by_role("button", name="Save").click()
+    settings = page.get_by_role("dialog", name="Auto-recharge settings")  # $150 is below $200: it asks first
+    expect(settings.get_by_test_id("recharge-now")).to_contain_text("Mastercard •••• 4444 $500.00")
+    settings.get_by_role("button", name="Save and recharge now").click()
 
     expect(page.get_by_test_id("credits-balance")).to_have_text("$650.00")
     expect(page.get_by_test_id("recharge-failed")).to_have_count(0)

@@ -1,5 +1,5 @@
 """The writes of Communications Credits; every other app calls these, never the models directly."""
-from billing.credits.recharge.configure import auto_recharge_record_failure, auto_recharge_update
+from billing.credits.recharge.configure import auto_recharge_preview, auto_recharge_record_failure, auto_recharge_update
 from billing.credits.recharge.engine import recharge_if_due, recharge_process, recharge_run, recharge_start, recharge_sweep
 
 from .funding import PurchaseQuote, credits_add_funds, credits_purchase_quote
@@ -23,7 +23,7 @@ from .payment_methods import (
 )
 
 __all__ = [
-    "auto_recharge_record_failure", "auto_recharge_update", "credits_add_funds", "credits_adjust",
+    "auto_recharge_preview", "auto_recharge_record_failure", "auto_recharge_update", "credits_add_funds", "credits_adjust",
     "credits_purchase_quote", "PurchaseQuote", "credits_available",
     "credits_debit", "credits_debit_batch", "credits_expire_lots", "credits_expire_reservations", "credits_refund",
     "credits_release", "credits_reserve",

@@ -24,7 +24,12 @@ from billing.credits.exceptions import CreditsError, PaymentDeclined
 from billing.credits.models import AutoRechargeSettings, LedgerEntry
 from billing.credits.recharge.selectors import recharge_advice_for, recharge_history, recharge_spent_in_month
 from billing.credits.rules import DEFAULT_COVER_DAYS, clean_cover_days, limits
-from billing.credits.services import auto_recharge_update, credits_add_funds, credits_purchase_quote
+from billing.credits.services import (
+    auto_recharge_preview,
+    auto_recharge_update,
+    credits_add_funds,
+    credits_purchase_quote,
+)
 from billing.invoices.selectors import invoice_for_purchase
 from licensing.selectors import licensed_user_count
 
@@ -241,6 +246,17 @@ def auto_recharge(request):
         method = _payment_method(request, values["payment_method"]) if values["payment_method"] else None
         if values["payment_method"] and method is None:
             raise ValidationError({"payment_method": "Choose one of your organization's payment methods."})
+        preview = auto_recharge_preview(tenant=request.tenant, enabled=values["enabled"], mode=values["mode"],
+                                         trigger_amount=values["trigger_amount"],
+                                         recharge_amount=values["recharge_amount"],
+                                         target_balance=values["target_balance"], monthly_cap=values["monthly_cap"])
+        if preview is not None and preview.recharges_now and (
+                request.POST.get("confirm_recharge") != str(preview.decision.amount)):
+            # The balance is already below the new trigger: saving recharges at once. Say so, and ask.
+            context = _overview_context(request, panel="auto_recharge", values=values, advice=_advice(request))
+            context.update(recharge_now=preview.decision.amount, recharge_method=method, preview=preview)
+            return render(request, "billing/credits.html", context, status=409 if "confirm_recharge" in request.POST
+                          else 200)
         settings = auto_recharge_update(tenant=request.tenant, enabled=values["enabled"], mode=values["mode"],
                                         trigger_amount=values["trigger_amount"], recharge_amount=values["recharge_amount"],
                                         target_balance=values["target_balance"], monthly_cap=values["monthly_cap"],
