@@ -28,8 +28,10 @@ from billing.credits.rules import (
     purchase_refusal,
 )
 from billing.invoices.services import invoice_issue_for_purchase, invoice_tax_for
+from billing.notifications.events import Event
 from licensing.services import subscription_ensure_communications_credits
 
+from .balance_events import notify_safely
 from .ledger import actor_fields, credit_with_lot
 
 Kind = LedgerEntry.Kind
@@ -137,8 +139,23 @@ def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor,
     charge_id = charge_for_funding(tenant=tenant, amount=amount, payment_method=payment_method, key=key)
     with transaction.atomic(durable=True):
         account = lock_objects.credit_account_for_update(tenant=tenant)
-        return record_funding(tenant=tenant, account=account, kind=kind, amount=amount, payment_method=payment_method,
-                              key=key, fingerprint=fingerprint, charge_id=charge_id, actor=actor, at=at or now)
+        purchase = record_funding(tenant=tenant, account=account, kind=kind, amount=amount,
+                                  payment_method=payment_method, key=key, fingerprint=fingerprint, charge_id=charge_id,
+                                  actor=actor, at=at or now)
+        if kind == Kind.PURCHASE and not purchase.replayed and at is None:
+            _purchase_email(purchase, account)
+        return purchase
+
+
+def _purchase_email(purchase, account):
+    """The purchase confirmation to the billing recipients, sent once the purchase commits (once per purchase)."""
+    invoice = purchase.invoice
+    notify_safely(tenant=purchase.tenant, event=Event.PURCHASE_SUCCEEDED, period_key=f"purchase:{purchase.pk}", context={
+        "amount": purchase.amount, "tax": invoice.tax, "tax_label": invoice.tax_label, "total": invoice.total,
+        "new_balance": account.balance, "invoice_number": invoice.display_number,
+        "payment_method": purchase.payment_method_label, "expires_on": lot_expiry(purchase.created_at).date(),
+        "invoice_id": str(invoice.pk), "url_name": "invoices:detail", "url_kwargs": {"invoice_id": str(invoice.pk)},
+    })
 
 
 def charge_for_funding(*, tenant, amount, payment_method, key):
