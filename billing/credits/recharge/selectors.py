@@ -7,6 +7,7 @@ from django.db.models import DecimalField, Exists, F, Min, OuterRef, Q, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from billing.credits.advice import AdviceInputs, FundingRow, recharge_advice
+from billing.credits.forecast import burn_window, credits_forecast_replay
 from billing.credits.models import (
     AutoRechargeSettings,
     CreditAccount,
@@ -126,3 +127,20 @@ def recharge_advice_for(*, tenant, now, cover_days):
         maximum_amount=rules.maximum_amount,
         minimum_history_days=django_settings.CREDITS_ADVICE_MINIMUM_HISTORY_DAYS,
         funding=funding, licensed_users=users))
+
+
+def credits_forecast_for(*, tenant, now):
+    """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the last
+    28 days (today included) and its auto-recharge settings, replayed for a year. Four queries at most."""
+    held = list(Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__gt=now)
+                .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at"))
+    start, end = burn_window(now.astimezone(UTC).date())
+    spent = -money_sum(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
+                                                  created_at__gte=start, created_at__lt=end), "amount")
+    settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()
+    rule = settings.rule if settings is not None and not settings.paused and not settings.cap_paused(now) else None
+    return credits_forecast_replay(
+        now=now, lots=[StartingLot(remaining=remaining.quantize(CENT), expires_at=expires)
+                       for remaining, expires, _ in held],
+        purchased=[bought for _, _, bought in held], spent=spent.quantize(CENT), rule=rule,
+        spent_this_month=recharge_spent_in_month(tenant=tenant, now=now) if rule and rule.monthly_cap else ZERO)
