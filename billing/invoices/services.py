@@ -130,6 +130,13 @@ def _tax(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def invoice_tax_for(amount: Decimal) -> tuple[str, Decimal, Decimal]:
+    """(tax label, rate, tax) that a purchase invoice of `amount` (before tax) carries: what a review shows first."""
+    seller = seller_settings()
+    rate = Decimal(seller["tax_rate"])
+    return seller["tax_label"], rate, _tax(amount, rate)
+
+
 def _enqueue_render(invoice_id: UUID) -> None:
     from .tasks import render_invoice_pdf
 

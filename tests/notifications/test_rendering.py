@@ -24,6 +24,7 @@ SUBJECTS = {
     Event.POOL_100: "Contoso Test: All Audio Conferencing dial-out minutes are used",
     Event.FUNDS_EXPIRING: "Contoso Test: $300.00 of Communications Credits expire on December 1, 2026",
     Event.TEST: "Test email: Billing notifications for Contoso Test",
+    Event.PURCHASE_SUCCEEDED: "Contoso Test: $200.00 of Communications Credits bought, invoice G000000007",
 }
 
 

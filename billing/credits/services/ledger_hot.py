@@ -75,11 +75,17 @@ _SETTLE_RESERVATION = Statement(lambda: (
     f"{column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
 
 
+def _amount(value: object) -> Decimal:
+    """A money column read back (NULL, as a SUM over no rows, is zero)."""
+    amount = db_money(value)
+    return ZERO if amount is None else amount
+
+
 def _lots(sql_rows):
     found = []
     for row in sql_rows:
         lot_id, remaining, purchased_at, expires_at, purchase_id = _LOT_COLUMNS.convert(row)
-        found.append(rules.LotState(lot_id, db_money(remaining), purchased_at, expires_at, purchase_id))
+        found.append(rules.LotState(lot_id, _amount(remaining), purchased_at, expires_at, purchase_id))
     return tuple(found)
 
 
@@ -105,12 +111,12 @@ def locked_state(*, tenant, call_id, now, spends=True):
     elif lot_due:
         lots = _lots(_DUE_LOTS.rows([account_id, db_value(Lot, "expires_at", now)]))
     return rules.AccountState(
-        account_id=account_id, now=now, balance=db_money(balance), held=db_money(held), lots=lots,
+        account_id=account_id, now=now, balance=_amount(balance), held=_amount(held), lots=lots,
         watched=rules.Watched.of(enabled=enabled, paused=paused, trigger=db_money(trigger), levels=levels),
         call_id=call_id, chain_head=chain_head or "",
-        reservation=(rules.ReservationState(reservation_id, db_money(reservation_amount), reservation_status,
+        reservation=(rules.ReservationState(reservation_id, _amount(reservation_amount), reservation_status,
                                             reservation_expires) if reservation_id is not None else None),
-        earlier=rules.EarlierEntry(entry_id, entry_kind, db_money(entry_amount)) if entry_id is not None else None)
+        earlier=rules.EarlierEntry(entry_id, entry_kind, _amount(entry_amount)) if entry_id is not None else None)
 
 
 def apply(state, plan, *, by_actor, by_system):
