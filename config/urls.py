@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("billing.rating.api_urls")),  # rates, license-optimizer…
     path("api/v1/", include("billing.invoices.api_urls")),  # invoices…
     path("api/v1/", include("reporting.api_urls")),  # reports/spend
+    path("api/v1/", include("billing.webhooks.api_urls")),  # webhooks…
     path("api/v1/calls/", include("billing.rating.call_urls")),
     # Microsoft Graph v1.0: subscribedSkus and users (licensing), getPstnCalls (reporting).
     path("v1.0/", include("licensing.graph_urls")),
@@ -36,5 +37,6 @@ urlpatterns = [
     path("", include("billing.rating.urls")),
     path("", include("billing.invoices.urls")),
     path("", include("billing.notifications.urls")),
+    path("", include("billing.webhooks.urls")),  # Org settings > Webhooks
     path("", include("reporting.urls")),
 ]
