@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "billing.invoices",
     "billing.notifications",
     "billing.webhooks",
+    "billing.spend",
     "reporting",
 ]
 
@@ -198,6 +199,10 @@ WEBHOOK_RETRY_FIRST_DELAY_SECONDS = env_int("WEBHOOK_RETRY_FIRST_DELAY_SECONDS",
 WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 4 * 3600, minimum=1)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
 WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)
+# Spend control (billing/spend): the minutes of credit a call holds at a time unless the tenant's calling policy says
+# otherwise, and the highest monthly spend limit per user an admin may set (US dollars).
+SPEND_SLICE_MINUTES = env_int("SPEND_SLICE_MINUTES", 10, minimum=1)
+SPEND_MAX_USER_LIMIT = env_int("SPEND_MAX_USER_LIMIT", 100_000, minimum=1)
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
 LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}
