@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 
 from .limits import CallPolicy, call_policy, credit_budget, spent_and_held
-from .notices import spend_limit_notify, spend_limit_reached_webhook, spend_thresholds_crossed
+from .notices import spend_limit_notify, spend_thresholds_crossed
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,10 @@ def credit_allowance(*, tenant, user_id, available, left_seconds, at):
 
 
 def spend_limit_refused(*, tenant, user_id, allowance, at):
-    """A call refused at the user's limit raises `spend_limit.reached` (once a month per user)."""
+    """A call refused at the user's limit: the 100% email and `spend_limit.reached` (each once a month per user)."""
     if allowance.limit is not None and user_id:
-        spend_limit_reached_webhook(tenant=tenant, user_id=user_id, limit=allowance.limit, spent=allowance.spent, at=at)
+        spend_limit_notify(tenant=tenant, user_id=user_id, limit=allowance.limit, spent=allowance.spent, percent=100,
+                           at=at)
 
 
 def after_credit_charge(*, tenant, user_id, charge, at):

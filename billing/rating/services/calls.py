@@ -133,7 +133,8 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
             "conference_id": conference_id, "caller_number": party.caller.e164 if party.caller else "",
             "callee_number": party.callee.e164 or party.callee.international, "start_at": start_at,
             "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
-                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None}}
+                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None,
+                                              "credits": bool(route.credits)}}  # may extend pay from credits
     for pool_alone in (True, False):
         try:
             return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone)
