@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/v1/", include("billing.invoices.api_urls")),  # invoices…
     path("api/v1/", include("reporting.api_urls")),  # reports/spend
     path("api/v1/", include("billing.webhooks.api_urls")),  # webhooks…
+    path("api/v1/", include("billing.spend.api_urls")),  # calling-policy, users/{id}/calling-policy
     path("api/v1/calls/", include("billing.rating.call_urls")),
     # Microsoft Graph v1.0: subscribedSkus and users (licensing), getPstnCalls (reporting).
     path("v1.0/", include("licensing.graph_urls")),

@@ -6,6 +6,7 @@ from .imports import ImportResult, call_records_import
 from .phone_numbers import phone_number_add, phone_number_release
 
 __all__ = [
-    "Decision", "Extension", "ImportResult", "call_extend", "call_authorizations_expire", "call_authorize", "call_complete", "call_records_import",
+    "Decision", "Extension", "ImportResult", "call_authorizations_expire", "call_authorize", "call_complete",
+    "call_extend", "call_records_import",
     "phone_number_add", "phone_number_release", "rate_deck_import",
 ]
