@@ -39,5 +39,6 @@ urlpatterns = [
     path("", include("billing.invoices.urls")),
     path("", include("billing.notifications.urls")),
     path("", include("billing.webhooks.urls")),  # Org settings > Webhooks
+    path("", include("billing.spend.urls")),  # Billing > Calling policy, a user's spend limit
     path("", include("reporting.urls")),
 ]
