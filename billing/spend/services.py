@@ -91,7 +91,7 @@ def user_calling_policy_update(*, tenant, user, actor, spend_limit):
         before = current.spend_limit if current else None
         if before == limit:
             return current
-        if limit is None:
+        if limit is None and current.destination_policy_id is None:
             current.delete()
             current = None
         elif current is None:

@@ -226,6 +226,8 @@ class BlockReason(models.TextChoices):
     PAY_AS_YOU_GO_UNFUNDED = "payg_unfunded", "Pay-As-You-Go user with nothing to pay from"
     NO_RATE = "no_rate", "Destination not rated"
     SPEND_LIMIT = "spend_limit_reached", "Spend limit reached"
+    DESTINATION_BLOCKED = "destination_blocked", "Destination blocked by calling policy"
+    CONCURRENT_CALLS = "concurrent_call_limit", "Too many calls at once for this user"
 
 
 class BlockAction(models.TextChoices):

@@ -21,6 +21,7 @@ from billing.credits import lock_objects as credit_locks
 from billing.credits.models import LedgerEntry
 from billing.credits.services import credits_available, credits_debit, credits_release, credits_reserve
 from billing.spend import calls as spend_calls
+from billing.spend import destinations as spend_destinations
 from core import sql
 
 from .. import lock_objects
@@ -151,6 +152,11 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
     with transaction.atomic(durable=True):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
+        refused = spend_destinations.destination_refusal(  # the user's destination policy (billing/spend)
+            tenant=tenant, user_id=held["user_id"], call_type=held["call_type"],
+            country=rate.country if rate is not None else "", number_type=rate.number_type if rate is not None else "")
+        if refused is not None:
+            return _block(tenant, party, held, refused, route.action, now)
         if route.free:
             expires_at = _hold_ends(now, limits.max_call_seconds, limits)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
