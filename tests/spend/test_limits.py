@@ -158,11 +158,12 @@ def test_bad_limits_are_refused_and_nothing_changes(tenant, caller, global_admin
 def test_the_calling_policy_api(tenant, caller, funded, now, api_client_for):
     api = api_client_for(tenant)
     assert api.get("/api/v1/calling-policy").json() == {
-        "enableSpendLimits": False, "callingSpendUserLimit": None, "sliceMinutes": 10, "currency": "USD"}
+        "enableSpendLimits": False, "callingSpendUserLimit": None, "sliceMinutes": 10, "currency": "USD",
+        "destinationPolicyId": None, "spendAnomalyMultiple": 5}
     changed = api.patch("/api/v1/calling-policy", {"enableSpendLimits": True, "callingSpendUserLimit": "5.00",
                                                    "sliceMinutes": 5}, format="json")
     assert changed.json() == {"enableSpendLimits": True, "callingSpendUserLimit": "5.00", "sliceMinutes": 5,
-                              "currency": "USD"}
+                              "currency": "USD", "destinationPolicyId": None, "spendAnomalyMultiple": 5}
     bad = api.patch("/api/v1/calling-policy", {"callingSpendUserLimit": -3}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["message"].startswith("callingSpendUserLimit: ")
     bad = api.patch("/api/v1/calling-policy", {"sliceMinutes": 0}, format="json")
@@ -177,7 +178,7 @@ def test_the_calling_policy_api(tenant, caller, funded, now, api_client_for):
     assert api.get(url).json() == {
         "userId": str(caller.pk), "userPrincipalName": "ada@contoso.test", "enableSpendLimits": True,
         "callingSpendUserLimit": None, "effectiveLimit": "5.00", "limitSource": "policy", "month": now.strftime("%Y-%m"),
-        "spentThisMonth": "0.25", "heldNow": "1.05", "remaining": "3.70"}
+        "spentThisMonth": "0.25", "heldNow": "1.05", "remaining": "3.70", "destinationPolicyId": None}
     changed = api.patch(url, {"callingSpendUserLimit": "2.50"}, format="json").json()
     assert (changed["effectiveLimit"], changed["limitSource"], changed["remaining"]) == ("2.50", "user", "1.20")
     assert api.patch(url, {"callingSpendUserLimit": "abc"}, format="json").status_code == 400
