@@ -74,3 +74,24 @@ def test_concurrent_extensions_never_grant_more_than_the_balance_covers(calling_
     assert charged == SLICE * 8 + NEXT_SLICE * 3  # each charged for what it was granted, never past it
     balance = credits_balance(tenant=tenant)
     assert (balance.balance, balance.reserved) == (Decimal("0.00"), Decimal("0.00"))
+
+
+def test_a_users_concurrent_call_limit_holds_under_a_race(calling_tenant):
+    from billing.spend.services import destination_policy_save, user_destination_policy_set
+    from tests.rating.factories import US_FIXED
+
+    tenant = calling_tenant
+    user = make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC")
+    add_credits(tenant, "50.00")
+    policy = destination_policy_save(tenant=tenant, actor=None, name="Three at once", max_concurrent_calls=3)
+    user_destination_policy_set(tenant=tenant, user=user, actor=None, destination_policy_id=policy.pk)
+    now = timezone.now()
+    numbers = [US_FIXED, UK_MOBILE]  # pool-paid (no account lock) and credit-paid calls race alike
+
+    decisions, errors = race(12, lambda i: call_authorize(
+        tenant=tenant, call_id=f"u-{i}", call_type="user_out", callee_number=numbers[i % 2], start_at=now,
+        user_principal_name=user.upn))
+
+    assert errors == []
+    assert sum(d.allowed for d in decisions) == 3
+    assert sorted({d.reason for d in decisions if not d.allowed}) == ["concurrent_call_limit"]
