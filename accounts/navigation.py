@@ -29,6 +29,7 @@ NAVIGATION = (
         NavItem("Rates", "rating:rates", Cap.BILLING_READ),
         NavItem("License optimizer", "rating:license_optimizer", Cap.BILLING_READ),
         NavItem("Billing notifications", "notifications:settings", Cap.NOTIFICATIONS_MANAGE),
+        NavItem("Calling policy", "spend:calling_policy", Cap.BILLING_READ),
     )),
     NavItem("Reports", icon="reports", children=(
         NavItem("PSTN usage", "reporting:pstn_usage", Cap.REPORTS_READ),
@@ -37,6 +38,7 @@ NAVIGATION = (
     NavItem("Settings", icon="settings", children=(
         NavItem("Org settings", "accounts:settings", Cap.SETTINGS_MANAGE),
         NavItem("Audit log", "accounts:audit_log", Cap.SETTINGS_MANAGE),
+        NavItem("Webhooks", "webhooks:endpoints", Cap.BILLING_MANAGE),
     )),
 )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User
 from accounts.services import audit_record
+from billing.webhooks.services import webhook_emit_for_notification
 
 from .events import SPECS, TOGGLEABLE_EVENTS, Event
 from .lock_objects import notification_settings_for_update
@@ -58,6 +59,7 @@ def notification_send(*, tenant: Tenant, event: str, context: dict[str, Any], pe
     earlier = _earlier_send(tenant, event, period_key)
     if earlier is not None:
         return earlier
+    webhook_emit_for_notification(tenant=tenant, event=event, context=context, period_key=period_key)
     preferences = notification_settings_for(tenant=tenant)
     if not preferences.is_enabled(event):
         return SendResult(outcome=SendOutcome.DISABLED)

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "billing.rating",
     "billing.invoices",
     "billing.notifications",
+    "billing.webhooks",
+    "billing.spend",
     "reporting",
     "ops",
     "django_prometheus",
@@ -201,6 +203,19 @@ RATING_AUTHORIZATION_GRACE_MINUTES = env_int("RATING_AUTHORIZATION_GRACE_MINUTES
 RATING_MAX_RECORD_HOURS = env_int("RATING_MAX_RECORD_HOURS", 24, minimum=1)
 RATING_START_SKEW_SECONDS = env_int("RATING_START_SKEW_SECONDS", 300, minimum=0)
 RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1)
+# Webhooks (billing/webhooks): a request's time limit, retries doubling from the first delay up to the cap for
+# WEBHOOK_RETRY_HOURS (then the delivery fails; an endpoint failing that long is disabled), the old secret's overlap
+# after a rotation, and whether plain http and private addresses are allowed (local development only).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24, minimum=1)
+WEBHOOK_RETRY_FIRST_DELAY_SECONDS = env_int("WEBHOOK_RETRY_FIRST_DELAY_SECONDS", 30, minimum=1)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 4 * 3600, minimum=1)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
+WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)
+# Spend control (billing/spend): the minutes of credit a call holds at a time unless the tenant's calling policy says
+# otherwise, and the highest monthly spend limit per user an admin may set (US dollars).
+SPEND_SLICE_MINUTES = env_int("SPEND_SLICE_MINUTES", 10, minimum=1)
+SPEND_MAX_USER_LIMIT = env_int("SPEND_MAX_USER_LIMIT", 100_000, minimum=1)
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
 LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}

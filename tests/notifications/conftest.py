@@ -56,6 +56,20 @@ EVENT_CASES = {
         {"amount": Decimal("300.00"), "expires_on": date(2026, 12, 1), "balance": Decimal("1250.00")},
         ["$300.00", "December 1, 2026", "$1,250.00"],
     ),
+    Event.SPEND_LIMIT_80: (
+        {"user_display_name": "Avery Adams", "user_principal_name": "avery@contoso.test", "spent": Decimal("40.00"),
+         "limit": Decimal("50.00"), "month": "June 2026"},
+        ["avery@contoso.test", "$40.00", "$50.00", "June 2026", "80%"],
+    ),
+    Event.SPEND_LIMIT_100: (
+        {"user_display_name": "Avery Adams", "user_principal_name": "avery@contoso.test", "spent": Decimal("50.00"),
+         "limit": Decimal("50.00"), "month": "June 2026"},
+        ["avery@contoso.test", "$50.00", "June 2026", "blocked until the next month"],
+    ),
+    Event.WEBHOOK_DISABLED: (
+        {"url": "https://hooks.contoso.test/billing", "hours": 24},
+        ["https://hooks.contoso.test/billing", "24 hours", "replay"],
+    ),
     Event.TEST: (
         {"sent_by": "Grace Global"},
         ["Grace Global", "Your billing notifications are working"],
