@@ -47,7 +47,7 @@ def tenant_create(*, name, domain, country, billing_country=None, billing_accoun
                   agreement_number="", billing_address="", actor=None):
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Enter the organisation's name."})
+        raise ValidationError({"name": "Enter the organization's name."})
     domain = clean_domain(domain)
     country = clean_country(country)
     billing_country = clean_country(billing_country or country, field="billing_country")

@@ -51,8 +51,8 @@ class UsageTotals:
 
     @property
     def minutes(self):
-        """Talk time in minutes, one decimal."""
-        return (Decimal(self.seconds) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        """Talk time in whole minutes (half a minute rounds up), as minutes are counted everywhere in the product."""
+        return (Decimal(self.seconds) / 60).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
 def pstn_usage_totals(*, tenant, parameters):

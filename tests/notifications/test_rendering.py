@@ -22,7 +22,7 @@ SUBJECTS = {
     Event.LOW_BALANCE: "Contoso Test: Communications Credits balance is below $500",
     Event.POOL_80: "Contoso Test: 80% of the Domestic Calling Plan (United States) minutes are used",
     Event.POOL_100: "Contoso Test: All Audio Conferencing dial-out minutes are used",
-    Event.FUNDS_EXPIRING: "Contoso Test: $300.00 of Communications Credits expire on December 1, 2026",
+    Event.FUNDS_EXPIRING: "Contoso Test: $300.00 of Communications Credits expire on Dec 1, 2026",
     Event.TEST: "Test email: Billing notifications for Contoso Test",
 }
 

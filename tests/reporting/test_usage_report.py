@@ -65,7 +65,8 @@ def test_totals_of_28_days_equal_the_call_records_and_the_ledger_debits(client_a
     expected = _expected(usage, preset_range(28, today=timezone.now().date()))
     assert (totals.calls, totals.seconds, totals.charge) == (expected["calls"], expected["seconds"], expected["charge"])
     assert expected == {"calls": 5, "seconds": 300 + 61 + 301 + 59 + 1250, "charge": Decimal("3.89")}
-    assert totals.minutes == Decimal("32.9")
+    assert totals.minutes == Decimal("33")  # 1,971 seconds: 32.85 minutes, counted whole
+    assert 'data-testid="total-minutes">33<' in response.content.decode()
     body = response.content.decode()
     assert 'data-testid="total-charges">$3.89<' in body and 'data-testid="total-calls">5<' in body
 
