@@ -71,6 +71,7 @@ FIELDS = {
     "payment_status": "Payment", "pool_minutes": "Pool minutes", "consecutive_failures": "Failures in a row",
     "monthly_cap": "Monthly limit", "spent_this_month": "Spent this month", "trigger_amount": "When balance is below",
     "recharge_amount": "Add this amount", "target_balance": "Top up to", "licenses": "Licenses", "delta": "Change",
+    "po_number": "PO number", "exp_month": "Expiration month", "exp_year": "Expiration year",
 }
 MONEY = {"amount", "total", "balance", "charged", "forfeited", "monthly_cap", "spent_this_month", "trigger_amount",
          "recharge_amount", "target_balance", "threshold", "low_balance_threshold"}

@@ -80,6 +80,16 @@ def pages(shop):
         ("credits-dashboard", "/reports/credits/"),
         ("spend", "/reports/credits/spend/"),
         ("not-found", "/billing/bills/00000000-0000-0000-0000-000000000000/"),
+        # Side panels opened without JavaScript (their own URL), which take the full width on a phone.
+        ("user-edit-panel", f"/users/active/{person.pk}/edit/"),
+        ("user-sign-in-panel", f"/users/active/{person.pk}/sign-in/"),
+        ("user-licenses-panel", f"/users/active/{person.pk}/?tab=licenses"),
+        ("manage-licenses-panel", f"/users/active/manage-licenses/?user={person.pk}"),
+        ("license-assign-panel", f"/billing/licenses/{subscription.pk}/assign/"),
+        ("product-buy-panel", f"/billing/products/{subscription.pk}/buy/"),
+        ("rates-upload-panel", "/billing/rates/upload/"),
+        ("edit-columns-panel", "/reports/pstn-usage/?panel=columns"),
+        ("export-panel", "/reports/pstn-usage/?panel=export"),
     ]
     if email:
         found.append(("email-detail", f"/billing/notifications/email-log/{email.pk}/"))
@@ -126,8 +136,14 @@ def test_every_page_fits_a_phone_and_a_desktop_without_console_errors_or_axe_vio
     page.on("console", lambda message: console.append((message.text, message.location.get("url")))
             if message.type == "error" else None)
     page.on("pageerror", lambda error: console.append((str(error), None)))
-    sign_in(global_admin)
     report = {}
+    for width, height in WIDTHS:  # the sign-in page, before anyone signs in
+        found = problems_on(page, "/signin/", width, height, console)
+        screenshot(f"every-page/sign-in-{width}")
+        if found:
+            report[f"sign-in at {width}"] = found
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(global_admin)
     for name, url in pages(shop):
         for width, height in WIDTHS:
             found = problems_on(page, url, width, height, console)
