@@ -119,7 +119,8 @@ def _pools_page(request):
     month, error = _month_choice((request.GET.get("month") or "").strip(), months)
     context = _common(request, "pools", {"month": error} if error else {})
     context.update({"months": months, "month": month, "is_current_month": month == months[0],
-                    "pools": pool_selectors.minute_pools(tenant=request.tenant, month=month)})
+                    "pools": pool_selectors.minute_pools(tenant=request.tenant, month=month,
+                                                         include_unused=month == months[0])})
     return render(request, "reporting/pstn_usage.html", context, status=400 if error else 200)
 
 
