@@ -54,7 +54,7 @@ def tenant_create(*, name: str, domain: str, country: str, billing_country: str 
                   billing_address: str = "", actor: object = None) -> Tenant:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Enter the organisation's name."})
+        raise ValidationError({"name": "Enter the organization's name."})
     domain = clean_domain(domain)
     country = clean_country(country)
     billing_country = clean_country(billing_country or country, field="billing_country")

@@ -82,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shell",
             ],
+            # One date and one currency format in every page, PDF and email (core/dates.py, core/money.py).
+            "builtins": ["core.templatetags.formats"],
         },
     },
 ]

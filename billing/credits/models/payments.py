@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from billing.credits.recharge.rule import FIXED, TOP_UP, RechargeRule
+from core.dates import date_text
+from core.money import money_text
 
 from .ledger import MONEY, CreditAccount, LedgerEntry
 
@@ -118,7 +120,7 @@ class Purchase(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ${self.amount:,.2f} on {self.created_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {money_text(self.amount)} on {date_text(self.created_at)}"
 
     @property
     def ledger_entry(self):

@@ -297,6 +297,17 @@ def _date(value, field, errors):
         return None
 
 
+def _invoices_of(tenant, entries):
+    """The invoice of each purchase on the page, by purchase id (one query): the page shows its number, linked."""
+    from billing.invoices.models import Invoice
+
+    keys = {f"purchase:{entry.purchase_id}": entry.purchase_id for entry in entries if entry.purchase_id}
+    if not keys:
+        return {}
+    found = Invoice.objects.filter(tenant=tenant, reference__in=keys).only("pk", "number", "reference", "kind", "tenant_id")
+    return {keys[invoice.reference]: invoice for invoice in found}
+
+
 @admin_required(Cap.BILLING_READ)
 def transactions(request):
     kind = request.GET.get("type", "")
@@ -315,6 +326,10 @@ def transactions(request):
             end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None,
         )
     page = Paginator(entries, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    invoices = _invoices_of(request.tenant, page.object_list)
+    for entry in page.object_list:
+        entry.invoice = invoices.get(entry.purchase_id)  # type: ignore[attr-defined]  # shown beside the entry
     return render(request, "billing/transactions.html", {
         "tab": "transactions", "products_url": url_or_none("licensing:products"), "page": page,
         "kinds": LedgerEntry.Kind.choices, "errors": errors,
