@@ -2,18 +2,20 @@
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
-from core.validation import clean_country, clean_domain, clean_phone
+from core.validation import clean_country, clean_domain, clean_phone, clean_text, model_max_length
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
+from .scopes import clean_scopes
 
 
 def actor_label(actor: object) -> str:
@@ -52,7 +54,7 @@ def tenant_create(*, name: str, domain: str, country: str, billing_country: str 
                   billing_address: str = "", actor: object = None) -> Tenant:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Enter the organisation's name."})
+        raise ValidationError({"name": "Enter the organization's name."})
     domain = clean_domain(domain)
     country = clean_country(country)
     billing_country = clean_country(billing_country or country, field="billing_country")
@@ -72,7 +74,7 @@ def tenant_create(*, name: str, domain: str, country: str, billing_country: str 
 
 
 def _clean_upn(upn: str | None, tenant: Tenant) -> str:
-    upn = (upn or "").strip().lower()
+    upn = clean_text(upn, field="upn", model=User).lower()
     local, _, domain = upn.partition("@")
     if not local or not domain:
         raise ValidationError({"upn": f"'{upn}' is not a username of the form name@{tenant.initial_domain}."})
@@ -97,6 +99,10 @@ USER_EDITABLE_FIELDS = ("display_name", "first_name", "last_name", "usage_locati
 
 def _clean_user_fields(fields: Mapping[str, Any], *, region: str | None = None) -> dict[str, Any]:
     cleaned = dict(fields)
+    for name in USER_EDITABLE_FIELDS:  # all text: strings without NUL bytes that fit their column, before any rule reads them
+        if name in cleaned:
+            limit = None if name in ("usage_location", "phone_number") else model_max_length(User, name)
+            cleaned[name] = clean_text(cleaned[name], field=name, max_length=limit)
     if "usage_location" in cleaned:
         cleaned["usage_location"] = clean_country(cleaned["usage_location"], field="usage_location", allow_blank=True)
         region = cleaned["usage_location"] or region
@@ -141,7 +147,20 @@ def tenant_licenses_changed(*, tenant_id: UUID) -> None:
     Tenant.objects.filter(pk=tenant_id).update(licenses_version=F("licenses_version") + 1)
 
 
+def _actor_is_global_admin(actor: object) -> bool:
+    return actor is None or Role.GLOBAL_ADMIN in (getattr(actor, "roles", None) or ())
+
+
+def require_may_manage(*, user: User, actor: object, action: str = "change") -> None:
+    """Privileged admins (any admin role) are changed, blocked or have their roles changed only by a Global admin
+    (or the operator's commands, actor None), as in Microsoft 365; raises PermissionDenied naming the rule."""
+    if user.roles and not _actor_is_global_admin(actor):
+        raise PermissionDenied(f"Only a Global admin can {action} {user.display_name}, who holds an admin role.")
+
+
 def user_update(*, user: User, actor: object, **fields: Any) -> User:
+    if set(fields) - {"usage_location"}:  # a usage location is a license matter, set by License admins for anyone
+        require_may_manage(user=user, actor=actor, action="edit")
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "This property cannot be changed." for name in sorted(unknown)})
@@ -163,11 +182,12 @@ def user_update(*, user: User, actor: object, **fields: Any) -> User:
 
 
 def user_set_sign_in(*, user: User, allowed: bool, actor: object) -> User:
+    if not allowed and actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"sign_in_allowed": "You can't block your own sign-in."})
+    require_may_manage(user=user, actor=actor, action="block or unblock the sign-in of")
     if user.sign_in_allowed == allowed:
         return user
     assert user.tenant is not None, "the users edited here are a tenant's"
-    if not allowed and actor is not None and getattr(actor, "pk", None) == user.pk:
-        raise ValidationError({"sign_in_allowed": "You can't block your own sign-in."})
     with transaction.atomic():
         user.sign_in_allowed = allowed
         user.save(update_fields=["sign_in_allowed"])
@@ -177,6 +197,8 @@ def user_set_sign_in(*, user: User, allowed: bool, actor: object) -> User:
 
 
 def user_set_roles(*, user: User, roles: Iterable[str], actor: object) -> User:
+    if not _actor_is_global_admin(actor):
+        raise PermissionDenied("Only a Global admin can change admin roles.")
     roles = set(_clean_roles(roles))
     current = set(user.roles)
     if roles == current:
@@ -211,17 +233,24 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, tenant: Tenant, name: str, actor: object) -> tuple[ApiToken, str]:
-    """Creates a token and returns (token, raw secret); the raw secret is shown once and never stored."""
-    name = (name or "").strip()
+def api_token_create(*, tenant: Tenant, name: str, actor: object, scopes: object,
+                     expires_at: datetime | None = None, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """Creates a token that may do only what `scopes` allow (accounts/scopes.py), until `expires_at` (None: no
+    expiry), and returns (token, raw secret); the raw secret is shown once and never stored."""
+    name = clean_text(name, field="name", max_length=100)
     if not name:
         raise ValidationError({"name": "Give the token a name so you can recognise it later."})
+    scopes = clean_scopes(scopes)
+    if expires_at is not None and expires_at <= (now or timezone.now()):
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        token = ApiToken.objects.create(tenant=tenant, name=name[:100], prefix=prefix, token_hash=hash_token(raw),
-                                        created_by=actor if isinstance(actor, User) else None)
-        audit_record(tenant=tenant, actor=actor, action="api_token.create", target=token)
+        token = ApiToken.objects.create(tenant=tenant, name=name, prefix=prefix, token_hash=hash_token(raw),
+                                        created_by=actor if isinstance(actor, User) else None, scopes=scopes,
+                                        expires_at=expires_at)
+        audit_record(tenant=tenant, actor=actor, action="api_token.create", target=token,
+                     after={"scopes": scopes, "expires_at": expires_at.isoformat() if expires_at else None})
     return token, raw
 
 

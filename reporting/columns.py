@@ -11,6 +11,7 @@ from django.db.models import Case, CharField, F, Func, Q, Value, When
 from django.db.models.functions import Cast, NullIf
 
 from billing.rating.models.calls import INBOUND_CALL_TYPES
+from core.spreadsheets import safe_text, safe_text_sql
 
 
 def utc_text(moment: datetime) -> str:
@@ -100,6 +101,10 @@ def export_row(values, *, text):
     if text:
         start, end = utc_text(start_at), utc_text(end_at)
         seconds, connection_fee, charge = str(seconds), str(connection_fee), str(charge)
+        # Text people or callers chose can start like a formula (a display name "=HYPERLINK(...)"); the XLSX
+        # writer neutralises every text cell itself.
+        call_id, conference_id, upn, display_name, caller, context, destination_name, callee, operator = map(
+            safe_text, (call_id, conference_id, upn, display_name, caller, context, destination_name, callee, operator))
     else:
         start, end = start_at.astimezone(UTC).replace(tzinfo=None), end_at.astimezone(UTC).replace(tzinfo=None)
     return (
@@ -121,14 +126,15 @@ def export_sql_columns() -> dict[str, NullIf]:
     inbound = Q(call_type__in=sorted(INBOUND_CALL_TYPES))
     text = {name: Cast(name, CharField()) for name in ("usage_id", "user_object_id", "duration_seconds",
                                                        "connection_charge", "charge")}
+    safe = safe_text_sql
     expressions = [
-        text["usage_id"], F("call_id"), F("conference_id"), F("usage_country"), text["user_object_id"],
-        F("user_principal_name"), F("user_display_name"), F("caller_number"), F("call_type"),
+        text["usage_id"], safe("call_id"), safe("conference_id"), F("usage_country"), text["user_object_id"],
+        safe("user_principal_name"), safe("user_display_name"), safe("caller_number"), F("call_type"),
         Case(When(inbound, then=Value("Inbound")), default=Value("Outbound")), F("number_type"),
-        F("destination_context"), F("destination_name"), F("callee_number"),
+        safe("destination_context"), safe("destination_name"), safe("callee_number"),
         Case(When(inbound, then=F("caller_country")), default=F("callee_country")), _utc_sql("start_at"),
         _utc_sql("end_at"), text["duration_seconds"], text["connection_charge"], text["charge"], F("currency"),
-        F("capability"), F("operator"),
+        F("capability"), safe("operator"),
         Case(*(When(duration_source=value, then=Value(label)) for value, label in DURATION_SOURCE_LABELS.items()),
              default=F("duration_source")),
         Value(NO_ADMINISTRATIVE_UNITS),

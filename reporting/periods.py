@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from billing.credits.rules import add_months
+from core.validation import is_whole
 
 REPORT_PRESETS = (7, 28, 90)
 DASHBOARD_PRESETS = (28, 90, 365)
@@ -84,7 +85,7 @@ def parse_date_range(data: Mapping[str, Any], *, today: date, presets: Sequence[
     """
     choice = (data.get("range") or str(default)).strip()
     if choice != CUSTOM:
-        if not choice.isdigit() or int(choice) not in presets:
+        if not is_whole(choice) or int(choice) not in presets:
             allowed = ", ".join(f"{days}" for days in presets)
             raise ValidationError({"range": f"'{choice}' is not a date range here; choose {allowed} days or a custom range."})
         return preset_range(int(choice), today=today)

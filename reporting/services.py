@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User
 from accounts.services import actor_label, audit_record
+from core.validation import is_whole
 
 from .columns import EXPORT_HEADERS
 from .exports import XLSX_MAX_ROWS, write_csv_zip, write_xlsx
@@ -49,7 +50,7 @@ def parameters_of(job: ExportJob) -> UsageParameters:
     """The UsageParameters an export job was requested with (the dates as fixed at request time)."""
     stored = job.parameters
     dates = stored["dateRange"]
-    preset = int(dates["range"]) if dates["range"].isdigit() else None
+    preset = int(dates["range"]) if is_whole(dates["range"]) else None
     period = DateRange(first_day=date.fromisoformat(dates["from"]), last_day=date.fromisoformat(dates["to"]),
                        preset=preset)
     filters = {_FILTER_NAMES[name]: value for name, value in stored["filters"].items() if name in _FILTER_NAMES}

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Tenant
 from core.money import CENT as CENT  # re-exported: the credits services import it from here
+from core.validation import is_whole
 
 When = TypeVar("When", date, datetime)
 
@@ -141,6 +142,6 @@ def clean_cover_days(value: object, *, field: str = "days_of_cover") -> int:
     text = "" if value is None else str(value).strip()
     if not text:
         return DEFAULT_COVER_DAYS
-    if isinstance(value, float | bool) or not text.isdigit() or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
+    if isinstance(value, float | bool) or not is_whole(text) or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
         raise ValidationError({field: f"Give the days of cover as a whole number from 1 to {MAXIMUM_COVER_DAYS}."})
     return int(text)

@@ -115,7 +115,8 @@ def credits_transactions(*, tenant: Tenant, kinds: Iterable[str] = (), start: da
 
 
 def payment_methods_in_use(*, tenant: Tenant) -> QuerySet[PaymentMethod]:
-    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("created_at", "id")
+    """The tenant's payment methods in use, the default first."""
+    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("-is_default", "created_at", "id")
 
 
 def payment_method_for(*, tenant: Tenant, method_id: Any) -> PaymentMethod | None:

@@ -37,3 +37,8 @@ def tenants_with_credit_activity(*, before: datetime.datetime) -> QuerySet[Tenan
     """Tenants whose credits ledger has an entry dated before `before`: those a monthly statement is due for."""
     activity = LedgerEntry.objects.filter(account__tenant=OuterRef("pk"), created_at__lt=before)
     return Tenant.objects.filter(Exists(activity)).order_by("initial_domain")
+
+
+def invoice_for_purchase(*, tenant: Tenant, purchase_id: object) -> Invoice | None:
+    """The invoice of one credit purchase (reference `purchase:<id>`), or None."""
+    return Invoice.objects.filter(tenant=tenant, reference=f"purchase:{purchase_id}").first()

@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.services import audit_record
+from billing.webhooks.events import EventType
+from billing.webhooks.services import webhook_emit
 from core.validation import country_name
 
 from .lock_objects import invoice_counter_for_update, invoice_for_update
@@ -130,6 +132,13 @@ def _tax(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def invoice_tax_for(amount: Decimal) -> tuple[str, Decimal, Decimal]:
+    """(tax label, rate, tax) that a purchase invoice of `amount` (before tax) carries: what a review shows first."""
+    seller = seller_settings()
+    rate = Decimal(seller["tax_rate"])
+    return seller["tax_label"], rate, _tax(amount, rate)
+
+
 def _enqueue_render(invoice_id: UUID) -> None:
     from .tasks import render_invoice_pdf
 
@@ -151,6 +160,9 @@ def _audit_issue(invoice: Invoice, actor: object) -> None:
     audit_record(tenant=invoice.tenant, actor=actor, action=f"invoice.issue_{invoice.kind}", target=invoice,
                  target_label=str(invoice),
                  after={"number": invoice.display_number, "total": str(invoice.total), "currency": invoice.currency})
+    webhook_emit(tenant=invoice.tenant, type=EventType.INVOICE_ISSUED, source_key=f"invoice:{invoice.pk}",
+                 data={"invoice_id": invoice.pk, "number": invoice.display_number, "kind": invoice.kind,
+                       "total": invoice.total, "currency": invoice.currency, "issued_at": invoice.issued_at})
 
 
 def invoice_issue_for_purchase(*, tenant: Tenant, amount: Decimal, description: str, payment: dict[str, Any], reference: str,

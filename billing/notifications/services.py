@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User
 from accounts.services import audit_record
+from billing.webhooks.services import webhook_emit_for_notification
 
 from .events import SPECS, TOGGLEABLE_EVENTS, Event
 from .lock_objects import notification_settings_for_update
@@ -58,6 +59,7 @@ def notification_send(*, tenant: Tenant, event: str, context: dict[str, Any], pe
     earlier = _earlier_send(tenant, event, period_key)
     if earlier is not None:
         return earlier
+    webhook_emit_for_notification(tenant=tenant, event=event, context=context, period_key=period_key)
     preferences = notification_settings_for(tenant=tenant)
     if not preferences.is_enabled(event):
         return SendResult(outcome=SendOutcome.DISABLED)
@@ -66,7 +68,14 @@ def notification_send(*, tenant: Tenant, event: str, context: dict[str, Any], pe
         logger.warning("No recipients for %s of tenant %s (%s)", event, tenant.pk, period_key)
         return SendResult(outcome=SendOutcome.NO_RECIPIENTS)
 
+    # "Attach a PDF to your invoice emails": delivery attaches the invoice's PDF (rendered then if need be).
+    attach = None
+    if SPECS[event].invoice_email and preferences.attach_invoice_pdf and context.get("invoice_id"):
+        attach = _tenant_invoice_id(tenant, context["invoice_id"])
+    context = {**context, "attach_pdf": attach is not None}
     rows, error = _render_rows(tenant, event, context, recipients, preferences.preferred_language)
+    for row in rows:
+        row.attach_invoice_id = attach
     try:
         with transaction.atomic():
             notification = Notification.objects.create(tenant=tenant, event=event, period_key=period_key)
@@ -83,6 +92,16 @@ def notification_send(*, tenant: Tenant, event: str, context: dict[str, Any], pe
             raise
         return earlier
     return SendResult(rows, outcome=SendOutcome.RENDER_FAILED if error else SendOutcome.QUEUED)
+
+
+def _tenant_invoice_id(tenant: Tenant, invoice_id: Any) -> Any:
+    """The id of the tenant's own invoice `invoice_id`; another tenant's invoice is never attached."""
+    from billing.invoices.models import Invoice
+
+    found = Invoice.objects.filter(tenant=tenant, pk=invoice_id).values_list("pk", flat=True).first()
+    if found is None:
+        raise ValueError(f"Invoice {invoice_id} is not an invoice of {tenant}.")
+    return found
 
 
 def _earlier_send(tenant: Tenant, event: str, period_key: str) -> SendResult | None:

@@ -12,6 +12,8 @@ from collections.abc import Collection
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.validation import is_whole, reject_nul
+
 from .models import CallType
 from .models.calls import CALL_ID_MAX_LENGTH
 from .numbers import InvalidNumber, NumberType, PhoneNumber, parse_number
@@ -52,12 +54,15 @@ def clean_datetime(value: object, *, field: str) -> datetime.datetime:
         if not text:
             raise ValidationError({field: "A date and time is required, for example 2026-08-01T09:30:00Z."})
         try:
-            moment = datetime.datetime.fromisoformat(text)
+            moment = datetime.datetime.fromisoformat(reject_nul(text, field=field))
         except ValueError:
             raise ValidationError({field: f"'{text}' is not a date and time, for example 2026-08-01T09:30:00Z."}) from None
     if timezone.is_naive(moment):
         raise ValidationError({field: f"'{value}' has no time zone; end it with Z (UTC) or an offset such as +02:00."})
-    return moment.astimezone(datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00, 0001-01-01T00:00:00+14:00: no such instant in UTC
+        raise ValidationError({field: f"'{text}' is outside the range of dates a call can have."}) from None
 
 
 def clean_start(value: object, *, field: str = "start_at", now: datetime.datetime | None = None,
@@ -90,7 +95,7 @@ def clean_duration(value: object, *, field: str = "duration_seconds", limits: Ca
 
 def _whole(value: object) -> int:
     text = str(value).strip()
-    number = float(text) if not text.isdigit() else int(text)
+    number = float(text) if not is_whole(text) else int(text)
     if isinstance(number, float):
         if not math.isfinite(number) or number != int(number):
             raise ValueError(text)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Tenant, User
 from core import sql
+from core.validation import clean_text
 from licensing.models import AssignedPlan, ServicePlan
 
 from .callinput import clean_emergency_number, clean_number, clean_optional_number
@@ -162,10 +163,12 @@ class BatchDirectory:
 
 
 Directory = LiveDirectory | BatchDirectory
+UPN_MAX_LENGTH = 320  # accounts.User.upn
 
 
-def clean_upn(value: object) -> str:
-    return str(value or "").strip().lower()
+def clean_upn(value: object, *, field: str = "user_principal_name") -> str:
+    """The UPN a call names, lower-cased: a string without NUL bytes no longer than the User column ('' for none)."""
+    return clean_text(value, field=field, max_length=UPN_MAX_LENGTH).lower()
 
 
 def call_party(*, directory: Directory, call_type: str, user_principal_name: object = "", callee_number: object = "",

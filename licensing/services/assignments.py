@@ -126,7 +126,7 @@ def licenses_change(*, tenant: Tenant, actor: object, users: Iterable[User], add
                                                                                        product_ids=touched)}
         locked_users = lock_objects.users_for_update(tenant=tenant, user_ids=user_ids)
         if len(locked_users) != len(user_ids):
-            raise ValidationError({"users": "One or more users are not in your organisation."})
+            raise ValidationError({"users": "One or more users are not in your organization."})
         held: dict[UUID, dict[UUID, tuple[LicenseAssignment, set[str]]]] = {}
         for assignment in current:
             disabled = {catalogue.plan_names[p.service_plan_id] for p in assignment.plans.all() if not p.enabled}
@@ -177,7 +177,7 @@ def _capacity_errors(tenant: Tenant, subscriptions: Mapping[UUID, Subscription],
         product = catalogue.products[pid]
         subscription = subscriptions.get(pid)
         if subscription is None or subscription.status not in ASSIGNABLE_STATUSES:
-            errors.append(Violation(COUNT_VIOLATION, f"Your organisation has no active {product.name} subscription. "
+            errors.append(Violation(COUNT_VIOLATION, f"Your organization has no active {product.name} subscription. "
                                                      "Buy licenses on Your products first.", sku_id=pid))
             continue
         available = max(subscription.total_units - assigned.get(pid, 0), 0)

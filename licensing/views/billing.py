@@ -159,5 +159,5 @@ def _users_from(request):
             raise Http404("Not a user id.") from None
     users = list(User.objects.filter(tenant=request.tenant, pk__in=ids))
     if len(users) != len(set(ids)):
-        raise Http404("One or more users are not in your organisation.")
+        raise Http404("One or more users are not in your organization.")
     return users

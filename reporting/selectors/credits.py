@@ -1,20 +1,22 @@
-"""The Communications Credits dashboard: balance over time, daily spend, and the forecast at the current burn rate.
+"""The Communications Credits dashboard: balance over time, daily spend, and the forecast at the current burn rate
+(a replay of the lots with their expiry and auto-recharge, billing/credits/forecast.py).
 
 All figures come from the credits ledger (billing.LedgerEntry); spend by country and by user joins the
 charges to their call records by call id.
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import Tenant, User
+from billing.credits.forecast import CreditsForecast
 from billing.credits.models import CreditAccount, LedgerEntry
-from billing.credits.selectors import credits_balance
+from billing.credits.recharge.selectors import credits_forecast_for
 from billing.rating.models import CallRecord
 from core.money import ZERO as ZERO  # re-exported: the dashboard view imports it from here
 from core.validation import country_name
@@ -33,49 +35,6 @@ class DailySpend:
     @property
     def total(self) -> Decimal:
         return self.calls + self.toll_free
-
-
-@dataclass(frozen=True)
-class Forecast:
-    """Days until the available balance reaches the trigger and zero if it keeps falling at the burn rate.
-
-    burn rate = call and toll-free charges of the BURN_RATE_DAYS days up to now / BURN_RATE_DAYS.
-    days until X = (available − X) / burn rate, rounded down; None when nothing was spent in that window.
-    """
-
-    available: Decimal
-    spent: Decimal  # in the burn-rate window
-    window_days: int
-    trigger: Decimal | None  # None when auto-recharge is off
-    today: date
-
-    @property
-    def burn_rate(self) -> Decimal:
-        return (self.spent / self.window_days).quantize(Decimal("0.01"))
-
-    def _days_until(self, level: Decimal) -> int | None:
-        if not self.spent:
-            return None
-        exact = (self.available - level) * self.window_days / self.spent
-        return max(int(exact.to_integral_value(rounding=ROUND_DOWN)), 0)
-
-    @property
-    def days_until_trigger(self) -> int | None:
-        return None if self.trigger is None else self._days_until(self.trigger)
-
-    @property
-    def days_until_zero(self) -> int | None:
-        return self._days_until(ZERO)
-
-    @property
-    def trigger_date(self) -> date | None:
-        days = self.days_until_trigger
-        return None if days is None else self.today + timedelta(days=days)
-
-    @property
-    def zero_date(self) -> date | None:
-        days = self.days_until_zero
-        return None if days is None else self.today + timedelta(days=days)
 
 
 def _entries(tenant: Tenant) -> QuerySet[LedgerEntry]:
@@ -117,16 +76,10 @@ def spend_by_day(*, tenant: Tenant, period: DateRange) -> list[DailySpend]:
     return series
 
 
-def credits_forecast(*, tenant: Tenant, now: datetime) -> Forecast:
-    """The forecast at the burn rate of the last BURN_RATE_DAYS days (two queries)."""
-    today = now.date()
-    balance = credits_balance(tenant=tenant, now=now)
-    window_start = now - timedelta(days=BURN_RATE_DAYS)
-    spent = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gt=window_start, created_at__lte=now)
-             .aggregate(total=Sum("amount"))["total"]) or ZERO
-    trigger = balance.trigger_amount if balance.auto_recharge_enabled and not balance.auto_recharge_paused else None
-    return Forecast(available=balance.available, spent=-spent.quantize(ZERO), window_days=BURN_RATE_DAYS, trigger=trigger,
-                    today=today)
+def credits_forecast(*, tenant: Tenant, now: datetime) -> CreditsForecast:
+    """The forecast: the lots replayed at the burn of the last 28 days, with their expiry and auto-recharge
+    (billing/credits/forecast.py; four queries)."""
+    return credits_forecast_for(tenant=tenant, now=now)
 
 
 TOP = 10

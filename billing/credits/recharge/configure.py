@@ -1,6 +1,8 @@
 """Auto-recharge settings ("When balance is below" X, then "Add this amount" Y or "Top up to" Z, with an optional
 monthly limit); the recharge engine (engine.py) reads them through the rule (rule.py) and keeps their failure count."""
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,11 +16,13 @@ from billing.credits import lock_objects
 from billing.credits.exceptions import PurchaseNotAllowed
 from billing.credits.models import AutoRechargeSettings, PaymentMethod
 from billing.credits.rules import clean_whole_dollars, limits, purchase_refusal
+from billing.credits.selectors import credits_balance
 from billing.credits.services.funding import check_invoice_payment, check_payment_method
 from billing.credits.services.ledger import actor_fields
 
 from .engine import count_recharge_failure, recharge_if_due
-from .rule import FIXED, MODES, TOP_UP
+from .rule import FIXED, MODES, TOP_UP, RechargeDecision, RechargeRule, recharge_decision
+from .selectors import recharge_spent_in_month
 
 
 def _snapshot(settings: AutoRechargeSettings) -> dict[str, Any]:
@@ -68,6 +72,10 @@ def _clean_amounts(*, enabled: bool, mode: str, values: Mapping[str, object],
     if mode == TOP_UP and trigger is not None and target is not None and target < trigger + minimum:
         errors["target_balance"] = (f"Top up to at least ${trigger + minimum:,.0f}: ${minimum:,.0f} above the balance "
                                     "that starts a recharge, so each recharge adds at least that much.")
+    amount = cleaned["recharge_amount"]
+    if enabled and mode == FIXED and trigger is not None and amount is not None and amount < trigger:
+        errors["recharge_amount"] = (f"Add at least ${trigger:,.0f}, the amount in When balance is below: a smaller "
+                                     "recharge leaves the balance under it, so another recharge would start at once.")
     largest = cleaned["recharge_amount"] if mode == FIXED else target
     if cap is not None and largest is not None and cap < largest:
         errors["monthly_cap"] = (f"The monthly limit must allow at least one recharge: ${largest:,.0f} or more, "
@@ -75,6 +83,42 @@ def _clean_amounts(*, enabled: bool, mode: str, values: Mapping[str, object],
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+@dataclass(frozen=True)
+class RechargePreview:
+    rule: RechargeRule
+    available: Decimal
+    decision: RechargeDecision
+
+    @property
+    def recharges_now(self) -> bool:
+        """Saving makes a recharge at once (the balance is below the trigger and the monthly limit allows it)."""
+        return self.decision.allowed
+
+
+def auto_recharge_preview(*, tenant: Tenant, enabled: bool, trigger_amount: object, recharge_amount: object,
+                          mode: str = FIXED, target_balance: object = None, monthly_cap: object = None,
+                          now: datetime | None = None) -> RechargePreview | None:
+    """What saving these settings would do at once: the rule's decision for the available balance now (a recharge is
+    made on save when it is `allowed`) with the rule and balance it read, or None while auto-recharge would be off.
+    Raises the same ValidationError as auto_recharge_update for bad amounts; writes nothing."""
+    if not enabled:
+        return None
+    if mode not in MODES:
+        raise ValidationError({"mode": "Choose Add a fixed amount or Top up to a target balance."})
+    current = AutoRechargeSettings.objects.filter(tenant=tenant).first() or AutoRechargeSettings(tenant=tenant)
+    amounts = _clean_amounts(enabled=True, mode=mode, current=current, values={
+        "trigger_amount": trigger_amount, "recharge_amount": recharge_amount, "target_balance": target_balance,
+        "monthly_cap": monthly_cap})
+    now = now or timezone.now()
+    assert amounts["trigger_amount"] is not None, "an enabled auto-recharge has a trigger"
+    rule = RechargeRule(trigger=amounts["trigger_amount"], mode=mode, amount=amounts["recharge_amount"],
+                        target=amounts["target_balance"], monthly_cap=amounts["monthly_cap"])
+    available = credits_balance(tenant=tenant, now=now).available
+    decision = recharge_decision(rule, available=available,
+                                 spent_this_month=recharge_spent_in_month(tenant=tenant, now=now))
+    return RechargePreview(rule=rule, available=available, decision=decision)
 
 
 def auto_recharge_update(*, tenant: Tenant, enabled: bool, trigger_amount: object, recharge_amount: object,

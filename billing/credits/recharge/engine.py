@@ -252,7 +252,7 @@ def _succeed(attempt: RechargeAttempt, charge_id: str) -> RechargeAttempt:
         _finish(attempt, Status.SUCCEEDED, now, purchase=purchase, invoice=invoice, reason="", decline_code="")
         notify_safely(tenant=tenant, event=Event.RECHARGE_SUCCEEDED, period_key=f"recharge:{attempt.pk}", context={
             "amount": attempt.amount, "new_balance": account.balance, "invoice_number": invoice.display_number,
-            "payment_method": attempt.payment_method_label,
+            "payment_method": attempt.payment_method_label, "invoice_id": str(invoice.pk),
             "url_name": "invoices:detail", "url_kwargs": {"invoice_id": str(invoice.pk)},
         })
     return attempt

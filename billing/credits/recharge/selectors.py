@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import Tenant
 from billing.credits.advice import Advice, AdviceInputs, FundingRow, recharge_advice
+from billing.credits.forecast import CreditsForecast, burn_window, credits_forecast_replay
 from billing.credits.models import (
     AutoRechargeSettings,
     CreditAccount,
@@ -128,3 +129,20 @@ def recharge_advice_for(*, tenant: Tenant, now: datetime, cover_days: int) -> Ad
         maximum_amount=rules.maximum_amount,
         minimum_history_days=django_settings.CREDITS_ADVICE_MINIMUM_HISTORY_DAYS,
         funding=funding, licensed_users=users))
+
+
+def credits_forecast_for(*, tenant: Tenant, now: datetime) -> CreditsForecast:
+    """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the last
+    28 days (today included) and its auto-recharge settings, replayed for a year. Four queries at most."""
+    held = list(Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__gt=now)
+                .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at"))
+    start, end = burn_window(now.astimezone(UTC).date())
+    spent = -money_sum(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
+                                                  created_at__gte=start, created_at__lt=end), "amount")
+    settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()
+    rule = settings.rule if settings is not None and not settings.paused and not settings.cap_paused(now) else None
+    return credits_forecast_replay(
+        now=now, lots=[StartingLot(remaining=remaining.quantize(CENT), expires_at=expires)
+                       for remaining, expires, _ in held],
+        purchased=[bought for _, _, bought in held], spent=spent.quantize(CENT), rule=rule,
+        spent_this_month=recharge_spent_in_month(tenant=tenant, now=now) if rule and rule.monthly_cap else ZERO)
