@@ -1,14 +1,19 @@
 """Reads shared by the webhook pages and API: a tenant's endpoints and its delivery log."""
 import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.models import Tenant
 
 from .models import WebhookDelivery, WebhookEndpoint
 
 
-def endpoints_for(*, tenant):
+def endpoints_for(*, tenant: Tenant) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.filter(tenant=tenant).order_by("created_at", "id")
 
 
-def endpoint_for(*, tenant, endpoint_id):
+def endpoint_for(*, tenant: Tenant, endpoint_id: Any) -> WebhookEndpoint | None:
     """The tenant's endpoint, or None (another tenant's id, or not an id at all)."""
     try:
         endpoint_id = uuid.UUID(str(endpoint_id))
@@ -17,7 +22,8 @@ def endpoint_for(*, tenant, endpoint_id):
     return WebhookEndpoint.objects.filter(tenant=tenant, pk=endpoint_id).first()
 
 
-def deliveries_for(*, tenant, endpoint=None, status=""):
+def deliveries_for(*, tenant: Tenant, endpoint: WebhookEndpoint | None = None,
+                   status: str = "") -> QuerySet[WebhookDelivery]:
     """The delivery log, newest first, with its event and endpoint in the same query."""
     rows = WebhookDelivery.objects.filter(tenant=tenant).select_related("event", "endpoint")
     if endpoint is not None:
@@ -27,7 +33,7 @@ def deliveries_for(*, tenant, endpoint=None, status=""):
     return rows.order_by("-created_at", "-id")
 
 
-def delivery_for(*, tenant, delivery_id):
+def delivery_for(*, tenant: Tenant, delivery_id: Any) -> WebhookDelivery | None:
     try:
         return (WebhookDelivery.objects.select_related("event", "endpoint")
                 .filter(tenant=tenant, pk=int(delivery_id)).first())
