@@ -52,7 +52,7 @@ def _state_sql():
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
           ON n.{column(NotificationSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
-        WHERE a.{column(CreditAccount, 'tenant')} = %s{for_update(of="a")}"""
+        WHERE a.{column(CreditAccount, 'id')} = %s"""
 
 
 _STATE = Statement(_state_sql)
@@ -83,16 +83,24 @@ def _lots(sql_rows):
     return tuple(found)
 
 
+_LOCK = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
+                          f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
+
+
 def locked_state(*, tenant, call_id, now, spends=True):
     """Locks the tenant's credit account and reads what a request about `call_id` decides on; None without an account.
 
+    Two statements, on purpose: the lock, then the read. Under READ COMMITTED a SELECT ... FOR UPDATE that waited
+    for the lock sees the locked row as committed by the previous holder but every other table (holds, entries,
+    the hash chain's head) as of before it waited; the read after the lock sees them all as committed.
     `spends=False` (a hold or a release) reads the lots only when one is due to expire.
     """
+    locked = _LOCK.rows([db_value(CreditAccount, "tenant", tenant.pk)])
+    if not locked:
+        return None
     at = db_value(Reservation, "expires_at", now)
     found = _STATE.rows([Reservation.Status.HELD, at, db_value(Lot, "expires_at", now), call_id, call_id,
-                         *LedgerEntry.CHARGE_KINDS, db_value(CreditAccount, "tenant", tenant.pk)])
-    if not found:
-        return None
+                         *LedgerEntry.CHARGE_KINDS, locked[0][0]])
     row = found[0]
     (account_id, balance, entry_id, entry_kind, entry_amount, reservation_id, reservation_amount, reservation_status,
      reservation_expires, enabled, paused, trigger, levels) = _STATE_COLUMNS.convert(row[:-3])
