@@ -12,10 +12,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.services import audit_record
+from core.money import MoneySum
 from core.validation import country_name
 
 from .lock_objects import invoice_counter_for_update, invoice_for_update
@@ -305,7 +305,7 @@ def _usage_line_description(country):
 
 def invoice_credited_total(invoice):
     """What credit notes have taken off `invoice` so far, as a positive amount."""
-    credited = invoice.credit_notes.aggregate(total=Sum("total"))["total"]
+    credited = invoice.credit_notes.aggregate(total=MoneySum("total"))["total"]
     return -(credited or ZERO).quantize(CENT)
 
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.rating.models import CallRecord
-from core.money import ZERO
+from core.money import ZERO, MoneySum
 from core.validation import country_name
 
 BURN_RATE_DAYS = 28
@@ -87,7 +87,7 @@ def balance_by_day(*, tenant, period):
     """
     balance = (CreditAccount.objects.filter(tenant=tenant).values_list("balance", flat=True).first()) or ZERO
     since = dict(_entries(tenant).filter(created_at__gte=period.start_at).annotate(day=TruncDate("created_at"))
-                 .values("day").annotate(total=Sum("amount")).values_list("day", "total"))
+                 .values("day").annotate(total=MoneySum("amount")).values_list("day", "total"))
     later = sum((total for day, total in since.items() if day > period.last_day), ZERO)
     closing = balance - later
     series = []
@@ -102,8 +102,8 @@ def spend_by_day(*, tenant, period):
     rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
                                     created_at__lt=period.end_at)
             .annotate(day=TruncDate("created_at")).values("day")
-            .annotate(calls=Sum("amount", filter=Q(kind=LedgerEntry.Kind.CALL_CHARGE)),
-                      toll_free=Sum("amount", filter=Q(kind=LedgerEntry.Kind.TOLL_FREE_CHARGE))))
+            .annotate(calls=MoneySum("amount", filter=Q(kind=LedgerEntry.Kind.CALL_CHARGE)),
+                      toll_free=MoneySum("amount", filter=Q(kind=LedgerEntry.Kind.TOLL_FREE_CHARGE))))
     by_day = {row["day"]: row for row in rows}
     series = []
     for day in period.each_day():
@@ -119,7 +119,7 @@ def credits_forecast(*, tenant, now):
     balance = credits_balance(tenant=tenant, now=now)
     window_start = now - timedelta(days=BURN_RATE_DAYS)
     spent = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gt=window_start, created_at__lte=now)
-             .aggregate(total=Sum("amount"))["total"]) or ZERO
+             .aggregate(total=MoneySum("amount"))["total"]) or ZERO
     trigger = balance.trigger_amount if balance.auto_recharge_enabled and not balance.auto_recharge_paused else None
     return Forecast(available=balance.available, spent=-spent.quantize(ZERO), window_days=BURN_RATE_DAYS, trigger=trigger,
                     today=today)
@@ -146,7 +146,7 @@ def _charges_by(tenant, period, field):
     rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
                                     created_at__lt=period.end_at)
             .annotate(key=Coalesce(Subquery(record), Value("")))
-            .values("key").annotate(spent=Sum("amount"), calls=Count("id")).order_by("spent", "key"))
+            .values("key").annotate(spent=MoneySum("amount"), calls=Count("id")).order_by("spent", "key"))
     # Charges are negative, so ascending order puts the largest spend first; SQLite sums them as floats.
     return [(row["key"], -row["spent"].quantize(ZERO), row["calls"]) for row in rows]
 
