@@ -97,7 +97,7 @@ def fill():
     for i in range(3):
         credits_adjust(tenant=tenant, amount=Decimal(100_000), reason="Benchmark funding", idempotency_key=f"bench-{i}",
                        actor=None)
-    _, token = api_token_create(tenant=tenant, name="bench", actor=None)
+    _, token = api_token_create(tenant=tenant, name="bench", actor=None, scopes=["calls"])
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {COUNTER_TABLE} (id integer PRIMARY KEY, n bigint NOT NULL)")
         cursor.execute(f"INSERT INTO {COUNTER_TABLE} VALUES (1, 0)")

@@ -137,5 +137,5 @@ def allow_test_flush():
         with suspended(using=self.connection.alias):
             return original(self, sql_list)
 
-    execute_sql_flush.append_only_aware = True
-    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    execute_sql_flush.append_only_aware = True  # type: ignore[attr-defined]
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]

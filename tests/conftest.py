@@ -190,13 +190,15 @@ def client_as(client, db):
 
 @pytest.fixture
 def api_client_for(db):
-    """api_client_for(tenant) returns a DRF client carrying a fresh bearer token of that tenant."""
+    """api_client_for(tenant) returns a DRF client carrying a fresh bearer token of that tenant (every scope unless
+    `scopes=` names some)."""
     from rest_framework.test import APIClient
 
+    from accounts.scopes import ALL_SCOPES
     from accounts.services import api_token_create
 
-    def make(tenant, actor=None):
-        _, raw = api_token_create(tenant=tenant, name="test token", actor=actor)
+    def make(tenant, actor=None, scopes=ALL_SCOPES):
+        _, raw = api_token_create(tenant=tenant, name="test token", actor=actor, scopes=scopes)
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return api

@@ -48,7 +48,7 @@ def _lots_json(lot):
 def _parse_lots(text):
     lots = []
     for lot_id, remaining, purchased_at, expires_at, purchase_id in json.loads(text or "[]", parse_float=Decimal):
-        lots.append(rules.LotState(lot_id, db_money(remaining), _moment(purchased_at), _moment(expires_at), purchase_id))
+        lots.append(rules.LotState(lot_id, _amount(remaining), _moment(purchased_at), _moment(expires_at), purchase_id))
     return tuple(sorted(lots, key=lambda lot: (lot.purchased_at, lot.id)))  # first in, first out
 
 
@@ -91,6 +91,12 @@ _SETTLE_RESERVATION = Statement(lambda: (
     f"{column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
 
 
+def _amount(value: object) -> Decimal:
+    """A money column read back (NULL, as a SUM over no rows, is zero)."""
+    amount = db_money(value)
+    return ZERO if amount is None else amount
+
+
 _LOCK = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
                           f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
 
@@ -116,12 +122,12 @@ def locked_state(*, tenant, call_id, now):
     if isinstance(levels, str):
         levels = json.loads(levels)
     return rules.AccountState(
-        account_id=account_id, now=now, balance=db_money(balance), held=db_money(held), lots=_parse_lots(lots),
+        account_id=account_id, now=now, balance=_amount(balance), held=_amount(held), lots=_parse_lots(lots),
         watched=rules.Watched.of(enabled=enabled, paused=paused, trigger=db_money(trigger), levels=levels),
         call_id=call_id, chain_head=chain_head or "",
-        reservation=(rules.ReservationState(reservation_id, db_money(reservation_amount), reservation_status,
+        reservation=(rules.ReservationState(reservation_id, _amount(reservation_amount), reservation_status,
                                             reservation_expires) if reservation_id is not None else None),
-        earlier=rules.EarlierEntry(entry_id, entry_kind, db_money(entry_amount)) if entry_id is not None else None)
+        earlier=rules.EarlierEntry(entry_id, entry_kind, _amount(entry_amount)) if entry_id is not None else None)
 
 
 def apply(state, plan, *, by_actor, by_system):

@@ -26,6 +26,8 @@ from billing.credits.services import (
     credits_release,
     credits_reserve,
 )
+from billing.spend import calls as spend_calls
+from billing.spend import destinations as spend_destinations
 from core import sql
 
 from .. import lock_objects
@@ -138,7 +140,8 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
             "conference_id": conference_id, "caller_number": party.caller.e164 if party.caller else "",
             "callee_number": party.callee.e164 or party.callee.international, "start_at": start_at,
             "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
-                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None}}
+                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None,
+                                              "credits": bool(route.credits)}}  # may extend pay from credits
     for pool_alone in (True, False):
         try:
             return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone)
@@ -155,6 +158,11 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
     with transaction.atomic(durable=True):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
+        refused = spend_destinations.destination_refusal(  # the user's destination policy (billing/spend)
+            tenant=tenant, user_id=held["user_id"], call_type=held["call_type"],
+            country=rate.country if rate is not None else "", number_type=rate.number_type if rate is not None else "")
+        if refused is not None:
+            return _block(tenant, party, held, refused, route.action, now)
         if route.free:
             expires_at = _hold_ends(now, limits.max_call_seconds, limits)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
@@ -206,16 +214,23 @@ def _hold_paid(tenant, party, held, route, rate, now, limits, credit):
         pool = lock_objects.minute_pool_for_update(tenant=tenant, month=pool_month(held["start_at"]), ref=route.pool)
         _refresh_capacity(tenant, pool, route.pool, party.plans, now)
         pool_hold = min(pool.available_minutes, pool_minutes_for(limit))
-    credit_seconds, reserve = 0, ZERO
+    credit_seconds, reserve, allowance = 0, ZERO, None
     left = limit - pool_hold * 60
     if left > 0 and route.credits:
-        available = credits_available(tenant=tenant, state=credit)
-        credit_seconds = affordable_seconds(rate=rate, budget=available, limit_seconds=left)
+        # Spend control (billing/spend/calls.py): one slice at most, within the user's monthly limit.
+        allowance = spend_calls.credit_allowance(tenant=tenant, user_id=held["user_id"], left_seconds=left,
+                                                 available=credits_available(tenant=tenant, state=credit),
+                                                 at=held["start_at"])
+        credit_seconds = affordable_seconds(rate=rate, budget=allowance.budget, limit_seconds=allowance.seconds)
         if credit_seconds:
             reserve = charge_for(rate=rate, duration_seconds=credit_seconds).charge.amount
     max_seconds = min(limit, pool_hold * 60 + credit_seconds)
     if max_seconds == 0:
         reason = route.refusal if route.pool is None or route.credits else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE
+        if allowance is not None and allowance.spend_limited:
+            reason = BlockReason.SPEND_LIMIT
+            spend_calls.spend_limit_refused(tenant=tenant, user_id=held["user_id"], allowance=allowance,
+                                            at=held["start_at"])
         return _block(tenant, party, held, reason, route.action, now)
     expires_at = _hold_ends(now, max_seconds, limits)
     if reserve > 0:
@@ -434,6 +449,9 @@ def _settle(tenant, authorization, duration, end, now, credit=None):
     capability = Capability.MCOPSTNPP if charge > 0 else authorization.capability
     record = sql.insert(_new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,
                                     capability=capability, now=now))
+    if charge > 0:
+        spend_calls.after_credit_charge(tenant=tenant, user_id=authorization.user_id, charge=charge,
+                                        at=authorization.start_at)
     if pool is not None:
         pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
         pool.used_minutes += split.pool_minutes

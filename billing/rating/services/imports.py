@@ -21,6 +21,7 @@ from billing.credits.models import LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.credits.services import credits_debit_batch
 from core.bulk import insert_rows, is_postgresql, reserve_ids
+from core.validation import clean_text
 from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects
@@ -147,14 +148,14 @@ def _clean_rows(rows, now, result, limits):
         if duration is not None and start is not None and end is not None and end < start:
             errors.append(("end_at", [f"The call ends ({end:%Y-%m-%d %H:%M:%S} UTC) before it starts "
                                       f"({start:%Y-%m-%d %H:%M:%S} UTC)."]))
-        conference_id = str(raw.get("conference_id") or "").strip()
-        if len(conference_id) > 128:
-            errors.append(("conference_id", ["The conference id is longer than 128 characters."]))
-        operator = str(raw.get("operator") or "Microsoft").strip()
-        if len(operator) > 64:
-            errors.append(("operator", ["The operator's name is longer than 64 characters."]))
-        source = str(raw.get("duration_source") or DurationSource.MICROSOFT).strip().lower()
-        if source not in DURATION_SOURCES:
+        upn = _take(errors, clean_upn, raw.get("user_principal_name"))
+        numbers = [_take(errors, clean_text, raw.get(name), field=name, max_length=64)
+                   for name in ("callee_number", "caller_number")]
+        conference_id = _take(errors, clean_text, raw.get("conference_id"), field="conference_id", max_length=128)
+        operator = _take(errors, clean_text, raw.get("operator") or "Microsoft", field="operator", max_length=64)
+        source = (_take(errors, clean_text, raw.get("duration_source") or DurationSource.MICROSOFT,
+                        field="duration_source") or "").lower()
+        if not errors and source not in DURATION_SOURCES:
             errors.append(("duration_source", [f"'{source}' is not a source of call duration; use "
                                                f"{' or '.join(DURATION_SOURCES)}."]))
         if errors:
@@ -166,9 +167,8 @@ def _clean_rows(rows, now, result, limits):
             continue
         seen[call_id] = index
         if end is None:
-            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]
-        cleaned.append(_Row(index, call_id, call_type, clean_upn(raw.get("user_principal_name")),
-                            str(raw.get("callee_number") or "").strip(), str(raw.get("caller_number") or "").strip(),
+            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]  # errors named a missing one
+        cleaned.append(_Row(index, call_id, call_type, upn, numbers[0], numbers[1],
                             start, end, duration, conference_id, operator, source))  # type: ignore[arg-type]
     return cleaned
 
