@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 GOAL_DEBITS_PER_SECOND = 100
+GOAL_DEBITS_PER_SECOND_POSTGRESQL = 500  # issue 14: one decision, the state in two statements
 
 
 def _setup_database():
@@ -121,8 +122,10 @@ def main():
             print(f"credits_debit, 8 threads on one tenant: {bench_threads(8, 250):,.0f}/s")
         problems = ledger_problems()
         print(f"check_ledger: {'ok' if not problems else problems}")
-        verdict = "meets" if rate >= GOAL_DEBITS_PER_SECOND and not problems else "MISSES"
-        print(f"{verdict} the goal of {GOAL_DEBITS_PER_SECOND} debits a second on one tenant")
+        goal = GOAL_DEBITS_PER_SECOND_POSTGRESQL if engine == "postgresql" else GOAL_DEBITS_PER_SECOND
+        verdict = "meets" if rate >= goal and not problems else "MISSES"
+        print(f"{verdict} the goal of {goal} debits a second on one tenant (load average {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} CPUs)")
         return 0 if verdict == "meets" else 1
     finally:
         from django.test.utils import teardown_databases

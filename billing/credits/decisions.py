@@ -100,8 +100,7 @@ class Watched:
 class AccountState:
     """What the rules decide on, read under the tenant's credit account lock.
 
-    `lots`: the lots that still hold money, oldest purchase first. An executor preparing a hold (which spends
-    nothing) may read only the lots due to expire. `held`: every live hold, this call's included.
+    `lots`: the lots that still hold money, oldest purchase first. `held`: every live hold, this call's included.
     """
 
     account_id: int

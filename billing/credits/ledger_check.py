@@ -7,7 +7,9 @@ the number of tenants or entries (the sums and the running balance are computed 
 from decimal import Decimal
 
 from django.db.models import F, Q, Sum, Window
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Round
+
+from core.money import MoneySum
 
 from . import chain
 from .models import CreditAccount, LedgerEntry, Lot
@@ -22,10 +24,10 @@ def ledger_problems(*, tenant=None):
     if tenant is not None:
         accounts = accounts.filter(tenant=tenant)
     accounts = accounts.annotate(
-        ledger_sum=Coalesce(Sum("entries__amount"), ZERO),
+        ledger_sum=MoneySum("entries__amount"),
     )
     lot_sums = dict(Lot.objects.filter(account__in=[a.pk for a in accounts]).values_list("account")
-                    .annotate(total=Sum("remaining")).values_list("account", "total"))
+                    .annotate(total=MoneySum("remaining")).values_list("account", "total"))
     # Rounded to cents because SQLite sums decimals in binary floating point; PostgreSQL's numeric is exact anyway.
     running = (LedgerEntry.objects.filter(account__in=[a.pk for a in accounts])
                .annotate(running=Round(Window(Sum("amount"), partition_by=[F("account")], order_by=F("id").asc()), 2)))
@@ -44,7 +46,7 @@ def ledger_problems(*, tenant=None):
     for account in accounts:
         name = f"{account.tenant.name} ({account.tenant.initial_domain})"
         # SQLite sums decimals as floats: quantizing to cents takes away the binary noise (-1e-16 is 0.00).
-        account.ledger_sum = account.ledger_sum.quantize(CENT)
+        account.ledger_sum = (account.ledger_sum or ZERO).quantize(CENT)
         lots = lot_sums.get(account.pk, ZERO).quantize(CENT)
         if account.balance != account.ledger_sum:
             problems.append(f"{name}: balance {account.balance:.2f} but the ledger sums to {account.ledger_sum:.2f}.")

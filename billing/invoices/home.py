@@ -1,11 +1,11 @@
 """The Bills card on Home: the latest invoice, its amount and status, and what is due."""
 from typing import Any
 
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import formats
 
 from accounts.roles import Cap
+from core.money import MoneySum
 from core.plugins import home_cards
 
 from .models import Invoice
@@ -25,7 +25,7 @@ def cards(request):
         card["lines"].append("No invoices yet. Your first one arrives with your first Communications Credits purchase.")
         return [card]
     due = (Invoice.objects.filter(tenant=tenant, payment_status=Invoice.PaymentStatus.DUE)
-           .aggregate(total=Sum("total"))["total"])
+           .aggregate(total=MoneySum("total"))["total"])
     card["figures"] = [("Latest " + latest.document_title.lower(), money(latest.total, latest.currency))]
     if due:
         card["figures"].append(("Amount due", money(due, latest.currency)))

@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.services import audit_record
 from billing.webhooks.events import EventType
 from billing.webhooks.services import webhook_emit
+from core.money import MoneySum
 from core.validation import country_name
 
 from .lock_objects import invoice_counter_for_update, invoice_for_update
@@ -325,7 +325,7 @@ def _usage_line_description(country: str) -> str:
 
 def invoice_credited_total(invoice: Invoice) -> Decimal:
     """What credit notes have taken off `invoice` so far, as a positive amount."""
-    credited = invoice.credit_notes.aggregate(total=Sum("total"))["total"]
+    credited = invoice.credit_notes.aggregate(total=MoneySum("total"))["total"]
     return -(credited or ZERO).quantize(CENT)
 
 

@@ -15,6 +15,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.rating.models import CallRecord
+from core.money import MoneySum
 
 from .models import Invoice, format_invoice_number
 from .statements import (
@@ -62,8 +63,8 @@ def statement_data_for(*, tenant: "Tenant", month: date) -> StatementData:
     if account is None:
         return StatementData.empty(balance=ZERO)
     entries = LedgerEntry.objects.filter(account_id=account).order_by()
-    balances = entries.aggregate(opening=Sum("amount", filter=Q(created_at__lt=start)),
-                                 closing=Sum("amount", filter=Q(created_at__lt=end)))
+    balances = entries.aggregate(opening=MoneySum("amount", filter=Q(created_at__lt=start)),
+                                 closing=MoneySum("amount", filter=Q(created_at__lt=end)))
     of_month = entries.filter(created_at__gte=start, created_at__lt=end)
     purchases, expiries, adjustments = _balance_movements(tenant, of_month.exclude(kind__in=LedgerEntry.CHARGE_KINDS))
     charges = of_month.filter(kind__in=LedgerEntry.CHARGE_KINDS)
@@ -144,7 +145,7 @@ def _record(tenant: "Tenant", field: str) -> Subquery:
 
 def _usage_by_country(tenant: "Tenant", charges: QuerySet[LedgerEntry]) -> tuple[CountryUsage, ...]:
     rows = (charges.values(country=Coalesce(_record(tenant, "callee_country"), Value(UNKNOWN_COUNTRY)))
-            .annotate(calls=Count("id"), amount=Sum("amount"),
+            .annotate(calls=Count("id"), amount=MoneySum("amount"),
                       minutes=Coalesce(Sum(_record(tenant, "credit_minutes")), Value(0)))
             .order_by("country"))
     return tuple(CountryUsage(country=row["country"], calls=row["calls"], minutes=row["minutes"],
@@ -155,7 +156,7 @@ def _usage_by_user(tenant: "Tenant", charges: QuerySet[LedgerEntry]) -> tuple[Us
     # Grouped by the username the call record took at the time of the call: NULL (no record) and '' (a call
     # to a service number) stay apart.
     rows = (charges.values(upn=_record(tenant, "user_principal_name"))
-            .annotate(calls=Count("id"), amount=Sum("amount"), display=Max(_record(tenant, "user_display_name")),
+            .annotate(calls=Count("id"), amount=MoneySum("amount"), display=Max(_record(tenant, "user_display_name")),
                       minutes=Coalesce(Sum(_record(tenant, "credit_minutes")), Value(0)))
             .order_by("upn"))
     usage: list[UserUsage] = []

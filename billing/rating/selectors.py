@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.money import MoneySum
+
 from .deckfile import DeckRow
 from .lookup import RateBook, RateMatch, rate_cache, rating_day
 from .models import BlockedCall, CallRecord, MinutePool, Rate, RateDeckVersion
@@ -127,7 +129,7 @@ def calling_summary(*, tenant: "Tenant", now: datetime.datetime | None = None) -
     month = now.astimezone(datetime.UTC).date().replace(day=1)
     start = datetime.datetime.combine(month, datetime.time.min, tzinfo=datetime.UTC)
     totals = CallRecord.objects.filter(tenant=tenant, start_at__gte=start).aggregate(
-        calls=Count("id"), seconds=Sum("duration_seconds"), charged=Sum("charge"))
+        calls=Count("id"), seconds=Sum("duration_seconds"), charged=MoneySum("charge"))
     blocked = BlockedCall.objects.filter(tenant=tenant, blocked_at__gte=start).count()
     pools = [pool for pool in MinutePool.objects.filter(tenant=tenant, month=month, capacity_minutes__gt=0)
              .select_related("user")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import Tenant, User
@@ -19,6 +19,7 @@ from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.recharge.selectors import credits_forecast_for
 from billing.rating.models import CallRecord
 from core.money import ZERO as ZERO  # re-exported: the dashboard view imports it from here
+from core.money import MoneySum
 from core.validation import country_name
 
 from ..periods import DateRange
@@ -50,7 +51,7 @@ def balance_by_day(*, tenant: Tenant, period: DateRange) -> list[tuple[date, Dec
     """
     balance = (CreditAccount.objects.filter(tenant=tenant).values_list("balance", flat=True).first()) or ZERO
     since = dict(_entries(tenant).filter(created_at__gte=period.start_at).annotate(day=TruncDate("created_at"))
-                 .values("day").annotate(total=Sum("amount")).values_list("day", "total"))
+                 .values("day").annotate(total=MoneySum("amount")).values_list("day", "total"))
     later = sum((total for day, total in since.items() if day > period.last_day), ZERO)
     closing = balance - later
     series: list[tuple[date, Decimal]] = []
@@ -65,8 +66,8 @@ def spend_by_day(*, tenant: Tenant, period: DateRange) -> list[DailySpend]:
     rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
                                     created_at__lt=period.end_at)
             .annotate(day=TruncDate("created_at")).values("day")
-            .annotate(calls=Sum("amount", filter=Q(kind=LedgerEntry.Kind.CALL_CHARGE)),
-                      toll_free=Sum("amount", filter=Q(kind=LedgerEntry.Kind.TOLL_FREE_CHARGE))))
+            .annotate(calls=MoneySum("amount", filter=Q(kind=LedgerEntry.Kind.CALL_CHARGE)),
+                      toll_free=MoneySum("amount", filter=Q(kind=LedgerEntry.Kind.TOLL_FREE_CHARGE))))
     by_day = {row["day"]: row for row in rows}
     series: list[DailySpend] = []
     for day in period.each_day():
@@ -103,7 +104,7 @@ def _charges_by(tenant: Tenant, period: DateRange, field: str) -> list[tuple[str
     rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
                                     created_at__lt=period.end_at)
             .annotate(key=Coalesce(Subquery(record), Value("")))
-            .values("key").annotate(spent=Sum("amount"), calls=Count("id")).order_by("spent", "key"))
+            .values("key").annotate(spent=MoneySum("amount"), calls=Count("id")).order_by("spent", "key"))
     # Charges are negative, so ascending order puts the largest spend first; SQLite sums them as floats.
     return [(row["key"], -row["spent"].quantize(ZERO), row["calls"]) for row in rows]
 

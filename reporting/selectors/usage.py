@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Tenant
 from billing.rating.models import CallRecord
-from core.money import ZERO
+from core.money import ZERO, MoneySum
 from core.validation import is_whole
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
@@ -65,7 +65,7 @@ class UsageTotals:
 def pstn_usage_totals(*, tenant: Tenant, parameters: UsageParameters) -> UsageTotals:
     """Calls, talk time and charges of the filtered range (one query)."""
     found = calls_for(tenant=tenant, parameters=parameters).aggregate(
-        calls=Count("id"), seconds=Sum("duration_seconds"), charge=Sum("charge"))
+        calls=Count("id"), seconds=Sum("duration_seconds"), charge=MoneySum("charge"))
     # SQLite sums decimals as floats: back to cents.
     return UsageTotals(calls=found["calls"], seconds=found["seconds"] or 0,
                        charge=(found["charge"] or ZERO).quantize(ZERO))

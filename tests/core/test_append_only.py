@@ -36,8 +36,9 @@ def audit_row(tenant):
 @pytest.fixture
 def quantity_change(tenant):
     from licensing.models import Product  # noqa: PLC0415
-    from tests.licensing.factories import SubscriptionFactory  # noqa: PLC0415
+    from tests.licensing.factories import SubscriptionFactory, ensure_catalogue  # noqa: PLC0415
 
+    ensure_catalogue()  # a transactional test's flush may have emptied it
     subscription = SubscriptionFactory(tenant=tenant, product=Product.objects.first())
     return SubscriptionQuantityChange.objects.filter(subscription=subscription).first() or \
         SubscriptionQuantityChange.objects.create(subscription=subscription, delta=1, quantity_after=1, reason="test",

@@ -123,14 +123,14 @@ def _orm_apply(state, plan, *, actor):
 
 
 # ------------------------------------------------------------------------------------------ either executor
-def credits_locked_state(*, tenant, call_id, now, spends=True):
+def credits_locked_state(*, tenant, call_id, now):
     """Locks the tenant's credit account and reads the state a request about `call_id` decides on.
 
     The plain-SQL read (ledger_hot.locked_state) unless it is switched off or the account does not exist yet.
     The rating engine calls this once per request and hands the state to credits_debit/reserve/release/available.
     """
     if hot.ENABLED:
-        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now, spends=spends)
+        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
         if state is not None:
             return state
     return _orm_state(tenant=tenant, call_id=call_id, now=now)
@@ -148,9 +148,9 @@ def _decided(plan):
     return plan
 
 
-def _state_for(state, *, tenant, call_id, now, spends):
+def _state_for(state, *, tenant, call_id, now):
     if state is None:
-        return credits_locked_state(tenant=tenant, call_id=call_id, now=now, spends=spends)
+        return credits_locked_state(tenant=tenant, call_id=call_id, now=now)
     if state.call_id != call_id:
         raise ValueError(f"The state was read for call {state.call_id!r}, not {call_id!r}.")
     return state
@@ -160,7 +160,7 @@ def credits_available(*, tenant, now=None, state=None):
     """What calls may spend now (credits_balance().available), read under the account lock (or from `state`)."""
     if state is None:
         now = now or timezone.now()
-        state = hot.locked_state(tenant=tenant, call_id="", now=now, spends=False) if hot.ENABLED else None
+        state = hot.locked_state(tenant=tenant, call_id="", now=now) if hot.ENABLED else None
         if state is None:
             return credits_balance(tenant=tenant, now=now).available
     return max(state.available, ZERO)
@@ -195,7 +195,7 @@ def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None,
     if at is not None and at > now:
         raise ValidationError({"at": "A charge cannot be dated in the future."})
     with transaction.atomic(savepoint=savepoint):
-        state = _state_for(state, tenant=tenant, call_id=call_id, now=now, spends=True)
+        state = _state_for(state, tenant=tenant, call_id=call_id, now=now)
         plan = _decided(rules.decide_debit(state, amount=amount, kind=kind, memo=memo, at=at or now,
                                            lifetime_months=limits().lot_lifetime_months))
         if plan.replay_id is not None:
@@ -218,7 +218,7 @@ def credits_reserve(*, tenant, amount, call_id, expires_at=None, savepoint=True,
     if expires_at <= now:
         raise ValidationError({"expires_at": "A reservation must expire in the future."})
     with transaction.atomic(savepoint=savepoint):
-        state = _state_for(state, tenant=tenant, call_id=call_id, now=now, spends=False)
+        state = _state_for(state, tenant=tenant, call_id=call_id, now=now)
         plan = _decided(rules.decide_hold(state, amount=amount, expires_at=expires_at,
                                           lifetime_months=limits().lot_lifetime_months))
         if plan.replay_id is not None:
@@ -233,7 +233,7 @@ def credits_release(*, tenant, call_id, savepoint=True, state=None):
     call_id = _clean_call_id(call_id)
     now = state.now if state is not None else timezone.now()
     with transaction.atomic(savepoint=savepoint):
-        state = _state_for(state, tenant=tenant, call_id=call_id, now=now, spends=False)
+        state = _state_for(state, tenant=tenant, call_id=call_id, now=now)
         plan = _decided(rules.decide_release(state))
         if plan.replay_id is None:
             apply_plan(state, plan, actor=None)

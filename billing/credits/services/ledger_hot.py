@@ -3,14 +3,17 @@
 `locked_state` takes the tenant's credit account lock and reads, in one statement, everything a call's debit,
 hold or release decides on (billing/credits/decisions.py): the balance, the live holds, this call's reservation
 and charge, whether a lot is due to expire, and the thresholds balance events compare against; the funded lots
-come in a second statement when the request spends money (or a lot is due). `apply` writes a Plan with
+come along in the same statement as one JSON value. `apply` writes a Plan with
 single-row statements. No rule lives here: billing/credits/services/ledger.py's ORM executor applies the same
 plans, and tests/billing/test_ledger_differential.py proves the two leave identical ledgers.
 
 Lots are read without a row lock: every writer of lots holds the account lock first (billing/credits/lock_objects.py).
 """
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
+
+from django.db import connection
 
 from billing.credits import chain
 from billing.credits import decisions as rules
@@ -31,6 +34,29 @@ _STATE_COLUMNS = Columns(
     (AutoRechargeSettings, "s", "trigger_amount"), (NotificationSettings, "n", "low_balance_levels"))
 
 
+def _lots_json(lot):
+    """The funded lots of account `a` as one JSON array of [id, remaining, purchased_at, expires_at, purchase_id]."""
+    columns = [f"l.{column(Lot, name)}" for name in ("id", "remaining", "purchased_at", "expires_at", "purchase")]
+    where = (f"FROM {lot} l WHERE l.{column(Lot, 'account')} = a.{column(CreditAccount, 'id')} "
+             f"AND l.{column(Lot, 'remaining')} > 0")
+    if connection.vendor == "postgresql":
+        columns[1] += "::text"  # exact: JSON numbers would come back as floats
+        return f"(SELECT COALESCE(json_agg(json_build_array({', '.join(columns)}))::text, '[]') {where})"
+    return f"(SELECT json_group_array(json_array({', '.join(columns)})) {where})"
+
+
+def _parse_lots(text):
+    lots = []
+    for lot_id, remaining, purchased_at, expires_at, purchase_id in json.loads(text or "[]", parse_float=Decimal):
+        lots.append(rules.LotState(lot_id, _amount(remaining), _moment(purchased_at), _moment(expires_at), purchase_id))
+    return tuple(sorted(lots, key=lambda lot: (lot.purchased_at, lot.id)))  # first in, first out
+
+
+def _moment(text):
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _state_sql():
     account, reservation, entry, lot = table(CreditAccount), table(Reservation), table(LedgerEntry), table(Lot)
     return f"""
@@ -38,8 +64,7 @@ def _state_sql():
           (SELECT COALESCE(SUM(h.{column(Reservation, 'amount')}), 0) FROM {reservation} h
             WHERE h.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
               AND h.{column(Reservation, 'status')} = %s AND h.{column(Reservation, 'expires_at')} > %s),
-          EXISTS (SELECT 1 FROM {lot} l WHERE l.{column(Lot, 'account')} = a.{column(CreditAccount, 'id')}
-              AND l.{column(Lot, 'remaining')} > 0 AND l.{column(Lot, 'expires_at')} <= %s),
+          {_lots_json(lot)},
           (SELECT p.{column(LedgerEntry, 'chain_hash')} FROM {entry} p
             WHERE p.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
             ORDER BY p.{column(LedgerEntry, 'id')} DESC LIMIT 1)
@@ -52,19 +77,10 @@ def _state_sql():
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
           ON n.{column(NotificationSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
-        WHERE a.{column(CreditAccount, 'tenant')} = %s{for_update(of="a")}"""
+        WHERE a.{column(CreditAccount, 'id')} = %s"""
 
 
 _STATE = Statement(_state_sql)
-_LOT_COLUMNS = Columns((Lot, "l", "id"), (Lot, "l", "remaining"), (Lot, "l", "purchased_at"), (Lot, "l", "expires_at"),
-                       (Lot, "l", "purchase"))
-_FUNDED_LOTS = Statement(lambda: (
-    f"SELECT {_LOT_COLUMNS.sql} FROM {table(Lot)} l WHERE l.{column(Lot, 'account')} = %s "
-    f"AND l.{column(Lot, 'remaining')} > 0 ORDER BY l.{column(Lot, 'purchased_at')}, l.{column(Lot, 'id')}"))
-_DUE_LOTS = Statement(lambda: (
-    f"SELECT {_LOT_COLUMNS.sql} FROM {table(Lot)} l WHERE l.{column(Lot, 'account')} = %s "
-    f"AND l.{column(Lot, 'remaining')} > 0 AND l.{column(Lot, 'expires_at')} <= %s "
-    f"ORDER BY l.{column(Lot, 'purchased_at')}, l.{column(Lot, 'id')}"))
 _SPEND_LOT = Statement(lambda: f"UPDATE {table(Lot)} SET {column(Lot, 'remaining')} = %s WHERE {column(Lot, 'id')} = %s")
 _FORFEIT_LOT = Statement(lambda: (f"UPDATE {table(Lot)} SET {column(Lot, 'remaining')} = %s, "
                                   f"{column(Lot, 'expired_at')} = %s WHERE {column(Lot, 'id')} = %s"))
@@ -81,37 +97,32 @@ def _amount(value: object) -> Decimal:
     return ZERO if amount is None else amount
 
 
-def _lots(sql_rows):
-    found = []
-    for row in sql_rows:
-        lot_id, remaining, purchased_at, expires_at, purchase_id = _LOT_COLUMNS.convert(row)
-        found.append(rules.LotState(lot_id, _amount(remaining), purchased_at, expires_at, purchase_id))
-    return tuple(found)
+_LOCK = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
+                          f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
 
 
-def locked_state(*, tenant, call_id, now, spends=True):
+def locked_state(*, tenant, call_id, now):
     """Locks the tenant's credit account and reads what a request about `call_id` decides on; None without an account.
 
-    `spends=False` (a hold or a release) reads the lots only when one is due to expire.
+    Two statements, on purpose: the lock, then the read. Under READ COMMITTED a SELECT ... FOR UPDATE that waited
+    for the lock sees the locked row as committed by the previous holder but every other table (holds, entries,
+    the hash chain's head) as of before it waited; the read after the lock sees them all as committed.
+    The read brings the funded lots along as one JSON value, so a debit needs no third statement.
     """
-    at = db_value(Reservation, "expires_at", now)
-    found = _STATE.rows([Reservation.Status.HELD, at, db_value(Lot, "expires_at", now), call_id, call_id,
-                         *LedgerEntry.CHARGE_KINDS, db_value(CreditAccount, "tenant", tenant.pk)])
-    if not found:
+    locked = _LOCK.rows([db_value(CreditAccount, "tenant", tenant.pk)])
+    if not locked:
         return None
+    at = db_value(Reservation, "expires_at", now)
+    found = _STATE.rows([Reservation.Status.HELD, at, call_id, call_id,
+                         *LedgerEntry.CHARGE_KINDS, locked[0][0]])
     row = found[0]
     (account_id, balance, entry_id, entry_kind, entry_amount, reservation_id, reservation_amount, reservation_status,
      reservation_expires, enabled, paused, trigger, levels) = _STATE_COLUMNS.convert(row[:-3])
-    held, lot_due, chain_head = row[-3:]
+    held, lots, chain_head = row[-3:]
     if isinstance(levels, str):
         levels = json.loads(levels)
-    lots = ()
-    if spends:
-        lots = _lots(_FUNDED_LOTS.rows([account_id]))
-    elif lot_due:
-        lots = _lots(_DUE_LOTS.rows([account_id, db_value(Lot, "expires_at", now)]))
     return rules.AccountState(
-        account_id=account_id, now=now, balance=_amount(balance), held=_amount(held), lots=lots,
+        account_id=account_id, now=now, balance=_amount(balance), held=_amount(held), lots=_parse_lots(lots),
         watched=rules.Watched.of(enabled=enabled, paused=paused, trigger=db_money(trigger), levels=levels),
         call_id=call_id, chain_head=chain_head or "",
         reservation=(rules.ReservationState(reservation_id, _amount(reservation_amount), reservation_status,

@@ -169,7 +169,7 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
         if route.pool is not None and pool_alone:
             return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
         # The one locked read of the credit account in this request: its state goes to billing's decisions below.
-        credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now, spends=False)
+        credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
         first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
         if first is not None:

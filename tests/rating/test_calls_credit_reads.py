@@ -1,0 +1,54 @@
+"""One locked read of the credit account per request (issue 14): authorize and complete of a call paid by credits
+take the account's lock once and read its state once (the lots come with it), and hand that state to billing."""
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from billing.credits.models import CreditAccount, LedgerEntry, Lot
+from core.sql import table
+from tests.rating.factories import UK_MOBILE, add_credits, make_caller
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def caller(tenant, calling_deck):
+    add_credits(tenant, "10.00")
+    return make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", number="+14255550111")
+
+
+def _top_level(sql):
+    """The statement without its parenthesised parts (subqueries, function arguments)."""
+    while True:
+        flat = re.sub(r"\([^()]*\)", "", sql)
+        if flat == sql:
+            return sql
+        sql = flat
+
+
+def _reads(queries, model):
+    """SELECTs that read `model`'s table at the top level (not inside another statement's subquery)."""
+    name = re.escape(table(model))
+    return [q["sql"] for q in queries
+            if re.match(rf"\s*SELECT .*\bFROM {name}(\s|$)", _top_level(q["sql"]), re.S)]
+
+
+def test_authorize_and_complete_lock_and_read_the_credit_account_once(api_client_for, tenant, caller, now):
+    api = api_client_for(tenant)
+    with CaptureQueriesContext(connection) as authorize:
+        answer = api.post("/api/v1/calls/authorize", {"callId": "c-1", "callType": "user_out",
+                          "userPrincipalName": "ada@contoso.test", "calleeNumber": UK_MOBILE,
+                          "startDateTime": now.isoformat().replace("+00:00", "Z")}, format="json")
+    assert answer.status_code == 200 and answer.json()["decision"] == "allowed"
+    with CaptureQueriesContext(connection) as complete:
+        assert api.post("/api/v1/calls/c-1/complete", {"durationSeconds": 61}, format="json").status_code == 200
+
+    for request in (authorize, complete):
+        accounts = _reads(request.captured_queries, CreditAccount)
+        # the lock (SELECT id ... FOR NO KEY UPDATE on PostgreSQL), then the state read after it
+        assert len(accounts) == 2, accounts
+        assert _reads(request.captured_queries, Lot) == []  # the lots came with the state
+        assert _reads(request.captured_queries, LedgerEntry) == []  # so did the call's charge and the chain head
+    assert LedgerEntry.objects.get(call_id="c-1").amount < 0
