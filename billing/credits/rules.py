@@ -13,9 +13,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import Tenant
+from core.money import CENT
 from core.validation import is_whole
 
-CENT = Decimal("0.01")
 When = TypeVar("When", date, datetime)
 
 
