@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.validation import clean_country, clean_domain, clean_phone, clean_text
+from core.validation import clean_country, clean_domain, clean_phone, clean_text, model_max_length
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
@@ -95,7 +95,7 @@ def _clean_user_fields(fields, *, region=None):
     cleaned = dict(fields)
     for name in USER_EDITABLE_FIELDS:  # all text: strings without NUL bytes that fit their column, before any rule reads them
         if name in cleaned:
-            limit = None if name in ("usage_location", "phone_number") else User._meta.get_field(name).max_length
+            limit = None if name in ("usage_location", "phone_number") else model_max_length(User, name)
             cleaned[name] = clean_text(cleaned[name], field=name, max_length=limit)
     if "usage_location" in cleaned:
         cleaned["usage_location"] = clean_country(cleaned["usage_location"], field="usage_location", allow_blank=True)

@@ -169,8 +169,8 @@ def _clean_rows(rows, now, result, limits):
         seen[call_id] = index
         if end is None:
             end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]
-        cleaned.append(_Row(index, call_id, call_type, upn, numbers[0], numbers[1],  # type: ignore[arg-type]
-                            start, end, duration, conference_id, operator, source))
+        cleaned.append(_Row(index, call_id, call_type, upn, numbers[0], numbers[1],
+                            start, end, duration, conference_id, operator, source))  # type: ignore[arg-type]
     return cleaned
 
 
