@@ -141,7 +141,7 @@ class AuditLogQuerySet(models.QuerySet):
 class AuditLog(models.Model):
     """Who changed what, when: one row per action on money, licenses, users or settings."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="audit_entries")
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_label = models.CharField(max_length=320)
     action = models.CharField(max_length=64)

@@ -24,7 +24,7 @@ def admin_required(cap=None):
             if user.tenant_id is None:
                 if user.is_staff:
                     return redirect("admin:index")
-                raise PermissionDenied("This account does not belong to an organisation.")
+                raise PermissionDenied("This account does not belong to an organization.")
             if not user.roles:
                 return render(request, "accounts/no_role.html", status=403)
             if cap is not None and not user.can(cap):

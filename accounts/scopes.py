@@ -4,6 +4,8 @@ A token acts for its tenant only within its scopes; every API endpoint declares,
 (`token_scopes` on the view, checked by accounts.permissions.HasCapability). A person signed in to the admin centre
 is judged by their roles alone.
 """
+from typing import Any
+
 from django.db import models
 
 
@@ -35,7 +37,7 @@ def required_scope(view, method):
     return declared.get(method.upper())
 
 
-def clean_scopes(values, *, field="scopes"):
+def clean_scopes(values: Any, *, field: str = "scopes") -> list[str]:
     """A sorted list of known scopes, at least one; ValidationError naming the unknown one."""
     from django.core.exceptions import ValidationError
 

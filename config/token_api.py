@@ -9,8 +9,8 @@ from django.core.handlers.wsgi import WSGIHandler
 
 PREFIX = "/api/v1/calls/"
 # The Host header is checked as the website checks it; answers are never cached.
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware", "core.middleware.HostCheckMiddleware",
-              "core.middleware.SecurityHeadersMiddleware"]
+MIDDLEWARE = ["ops.middleware.RequestContextMiddleware", "django.middleware.security.SecurityMiddleware",
+              "core.middleware.HostCheckMiddleware", "core.middleware.SecurityHeadersMiddleware"]
 
 
 class TokenApiHandler(WSGIHandler):

@@ -1,5 +1,6 @@
 """Validators shared by forms, services and commands: countries, domains, phone numbers."""
 import re
+from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -8,7 +9,7 @@ from django_countries import countries
 _DOMAIN_RE = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-def clean_country(value, *, field="country", allow_blank=False):
+def clean_country(value: str | None, *, field: str = "country", allow_blank: bool = False) -> str:
     code = (value or "").strip().upper()
     if not code and allow_blank:
         return ""
@@ -17,14 +18,14 @@ def clean_country(value, *, field="country", allow_blank=False):
     return code
 
 
-def clean_domain(value, *, field="domain"):
+def clean_domain(value: str | None, *, field: str = "domain") -> str:
     domain = (value or "").strip().lower()
     if not _DOMAIN_RE.match(domain):
         raise ValidationError({field: f"'{value}' is not a valid domain name (for example contoso.example)."})
     return domain
 
 
-def clean_phone(value, *, region=None, field="phone_number"):
+def clean_phone(value: str | None, *, region: str | None = None, field: str = "phone_number") -> str:
     """Returns the number in E.164 form, or '' for a blank value."""
     raw = (value or "").strip()
     if not raw:
@@ -39,7 +40,7 @@ def clean_phone(value, *, region=None, field="phone_number"):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def country_name(code):
+def country_name(code: str | None) -> str:
     return countries.name(code) if code else ""
 
 
@@ -52,7 +53,7 @@ _WHOLE_RE = re.compile(r"[0-9]+")
 NUL_MESSAGE = "Must not contain NUL (\\u0000) characters."
 
 
-def is_whole(text):
+def is_whole(text: object) -> bool:
     """True for a non-empty run of ASCII digits only (never "²", "١" or " 1")."""
     return isinstance(text, str) and _WHOLE_RE.fullmatch(text) is not None
 
@@ -82,12 +83,14 @@ def _shown(value, limit=40):
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def model_max_length(model, name):
+def model_max_length(model: Any, name: str) -> int | None:
     """The max_length of `model`'s field `name` (None for an unbounded text field)."""
-    return model._meta.get_field(name).max_length
+    length: int | None = model._meta.get_field(name).max_length
+    return length
 
 
-def clean_text(value, *, field, max_length=None, model=None, model_field=None, required=False, strip=True):
+def clean_text(value: object, *, field: str, max_length: int | None = None, model: Any = None,
+               model_field: str | None = None, required: bool = False, strip: bool = True) -> str:
     """`value` as text fit for a column: a string (not a list, number or object), without NUL bytes, no longer than
     `max_length` (or the max_length of `model`'s field `model_field`, default `field`). None is ''."""
     if value is None:

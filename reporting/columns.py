@@ -3,8 +3,9 @@
 All three read call records (billing.rating.CallRecord) as plain values, never model instances, so a page,
 an export of a million rows and a Graph page cost one query each and hold no objects.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.db.models import Case, CharField, F, Func, Q, Value, When
 from django.db.models.functions import Cast, NullIf
@@ -13,12 +14,12 @@ from billing.rating.models.calls import INBOUND_CALL_TYPES
 from core.spreadsheets import safe_text, safe_text_sql
 
 
-def utc_text(moment):
+def utc_text(moment: datetime) -> str:
     """2026-03-31T14:05:09Z: the instant in UTC as the export and Graph write it."""
     return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
-def duration_text(seconds):
+def duration_text(seconds: int) -> str:
     """h:mm:ss as the admin centre shows durations."""
     minutes, second = divmod(seconds, 60)
     hours, minute = divmod(minutes, 60)
@@ -67,7 +68,7 @@ DEFAULT_PAGE_COLUMNS = ("timestamp", "display_name", "username", "phone_number",
                         "charge", "currency", "duration", "context", "capability")
 
 
-def page_fields(columns):
+def page_fields(columns: Iterable[str]) -> list[str]:
     """The call record fields a page with these columns reads (the keyset needs start_at and id)."""
     return sorted({"id", "start_at", *(PAGE_COLUMNS[key].field for key in columns)})
 
@@ -119,7 +120,7 @@ def _utc_sql(field):
                 output_field=CharField())
 
 
-def export_sql_columns():
+def export_sql_columns() -> dict[str, NullIf]:
     """The export's columns as PostgreSQL text expressions, equal to export_row(..., text=True) value for value, for
     COPY ... TO STDOUT. An empty value is NULL so that COPY writes it unquoted, as Python's csv module does."""
     inbound = Q(call_type__in=sorted(INBOUND_CALL_TYPES))

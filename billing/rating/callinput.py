@@ -109,11 +109,11 @@ def duration_between(start, end, *, field="end_at", limits=None):
 
 
 @functools.lru_cache(maxsize=200_000)
-def _parse_cached(raw):
+def _parse_cached(raw: str) -> PhoneNumber:
     return parse_number(raw)
 
 
-def clean_number(value, *, field):
+def clean_number(value: object, *, field: str) -> PhoneNumber:
     """A PhoneNumber from E.164 text; the error names the field and what is wrong with the number."""
     if isinstance(value, PhoneNumber):
         return value
@@ -124,16 +124,16 @@ def clean_number(value, *, field):
         raise ValidationError({field: exc.message}) from None
 
 
-def clean_optional_number(value, *, field):
+def clean_optional_number(value: object, *, field: str) -> PhoneNumber | None:
     return clean_number(value, field=field) if str(value or "").strip() else None
 
 
-def shown_number(number):
+def shown_number(number: PhoneNumber) -> str:
     """How a number is stored on a call: E.164, or the short code an emergency call dialled."""
     return number.e164 or number.international
 
 
-def clean_emergency_number(value, *, field):
+def clean_emergency_number(value: object, *, field: str) -> PhoneNumber:
     """An emergency call may dial a short code (911, 112) as well as a full number; either is accepted."""
     text = str(value or "").strip()
     if _EMERGENCY_CODE.match(text):

@@ -18,7 +18,7 @@ def test_global_admin_signs_in_and_sees_the_navigation(page, sign_in, global_adm
     expect(page.get_by_test_id("new-token")).to_contain_text("cct_")
     expect(page.get_by_role("cell", name="Telephony platform", exact=True)).to_be_visible()
     screenshot("org-settings")
-    page.get_by_label("Account manager for Grace Global").click()
+    page.locator("summary", has_text="Account manager for Grace Global").click()
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 

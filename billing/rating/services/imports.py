@@ -20,7 +20,6 @@ from billing.credits import lock_objects as credit_locks
 from billing.credits.models import LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.credits.services import credits_debit_batch
-from billing.credits.services.balance_events import balance_changed
 from core.bulk import insert_rows, is_postgresql, reserve_ids
 from core.validation import clean_text
 from licensing.selectors import assigned_plan_counts
@@ -168,7 +167,7 @@ def _clean_rows(rows, now, result, limits):
             continue
         seen[call_id] = index
         if end is None:
-            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]
+            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]  # errors named a missing one
         cleaned.append(_Row(index, call_id, call_type, upn, numbers[0], numbers[1],
                             start, end, duration, conference_id, operator, source))  # type: ignore[arg-type]
     return cleaned
@@ -289,7 +288,7 @@ _START_ORDER = operator.attrgetter("start_at", "index")
 def _apply(tenant, account, routed, result, actor, now):
     pools = _lock_pools(tenant, routed)
     taken = dict.fromkeys(pools, 0)
-    available = available_before = credits_balance(tenant=tenant, now=now).available
+    available = credits_balance(tenant=tenant, now=now).available
     accepted, charges = [], []
     for row in sorted(routed, key=_START_ORDER):
         route = row.route
@@ -318,12 +317,8 @@ def _apply(tenant, account, routed, result, actor, now):
             charges.append((row.call_id, charge, kind, f"{row.call_type} to {row.party.callee.e164}"[:200]))
     if not accepted:
         return
+    # credits_debit_batch decides by the credit rules and fires the balance events (auto-recharge, emails) itself.
     _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
-    if result.charged:
-        # The batch writes its entries without credits_debit, so it reports the fall of the balance itself
-        # (still under the account lock): auto-recharge after commit, zero and low-balance emails.
-        balance_changed(tenant=tenant, before=available_before, after=available_before - result.charged,
-                        key=f"import-{charges[0][0]}-{len(charges)}")
 
 
 def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):

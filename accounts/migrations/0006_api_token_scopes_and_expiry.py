@@ -11,7 +11,7 @@ def existing_tokens_keep_what_they_could_do(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("accounts", "0004_license_spelling"),
+        ("accounts", "0005_audit_log_append_only"),
     ]
 
     operations = [
