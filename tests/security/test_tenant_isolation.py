@@ -8,6 +8,8 @@ from accounts.scopes import ALL_SCOPES
 from accounts.services import api_token_create
 from billing.rating.models import CallAuthorization
 from billing.rating.services import call_authorize
+from billing.spend.services import destination_policy_save
+from billing.webhooks.services import webhook_emit, webhook_endpoint_create
 from reporting.models import ExportJob
 from tests.factories import UserFactory
 from tests.invoices.factories import card_on_file, purchase
@@ -23,7 +25,7 @@ NOT_AN_OBJECT = {"licensing:add_user_step"}
 
 
 @pytest.fixture
-def theirs(other_tenant, other_tenant_admin, import_deck, day_ahead):
+def theirs(other_tenant, other_tenant_admin, import_deck, day_ahead, settings):
     """One object of every kind a route names, all belonging to the other tenant: route argument -> value."""
     ensure_catalogue()
     person = UserFactory(tenant=other_tenant, upn="victim@fabrikam.test", display_name="Victim")
@@ -41,9 +43,21 @@ def theirs(other_tenant, other_tenant_admin, import_deck, day_ahead):
     call_authorize(tenant=other_tenant, call_id="their-call", call_type="user_out", callee_number=UK_MOBILE,
                    start_at=datetime.datetime.now(datetime.UTC), user_principal_name=caller.upn)
     authorization = CallAuthorization.objects.get(tenant=other_tenant, call_id="their-call")
-    return {"user_id": person.pk, "key": person.pk, "subscription_id": subscription.pk, "token_id": token.pk,
+    settings.WEBHOOK_ALLOW_LOCAL = True  # a loopback receiver: nothing is sent in these tests
+    endpoint, _ = _endpoint(other_tenant, other_tenant_admin)
+    event = webhook_emit(tenant=other_tenant, type="balance.low", data={"balance": "4.25"}, source_key="isolation")
+    policy = destination_policy_save(tenant=other_tenant, actor=other_tenant_admin, name="Their policy",
+                                     blocked_countries=["KP"])
+    return {"user_id": person.pk, "key": person.pk, "endpoint_id": endpoint.pk, "delivery_id": event.deliveries.get().pk,
+            "policy_id": policy.pk, "subscription_id": subscription.pk, "token_id": token.pk,
             "method_id": method.pk, "invoice_id": invoice.pk, "version_id": deck.pk, "email_id": email.pk,
             "recipient_id": recipient.pk, "job_id": job.pk, "call_id": authorization.call_id}
+
+
+def _endpoint(tenant, actor):
+    created = webhook_endpoint_create(tenant=tenant, url="http://127.0.0.1:9/hook", events=["balance.low"],
+                                      actor=actor)
+    return created if isinstance(created, tuple) else (created, None)
 
 
 def _object_routes():
