@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 PREFIX = "/api/v1/calls/"
-MIDDLEWARE = ["ops.middleware.RequestContextMiddleware", "django.middleware.security.SecurityMiddleware"]
+# The Host header is checked as the website checks it; answers are never cached.
+MIDDLEWARE = ["ops.middleware.RequestContextMiddleware", "django.middleware.security.SecurityMiddleware",
+              "core.middleware.HostCheckMiddleware", "core.middleware.SecurityHeadersMiddleware"]
 
 
 class TokenApiHandler(WSGIHandler):

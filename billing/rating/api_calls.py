@@ -111,6 +111,7 @@ def extension_json(extension):
 
 
 class CallExtendView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -46,6 +47,7 @@ def _body(request, allowed):
 
 
 class _ReadOrManage(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     parser_classes = [DecimalJSONParser]
 
     def get_permissions(self):

@@ -9,6 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -65,6 +66,7 @@ _schema = extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiType
 
 
 class WebhookListView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema
@@ -84,6 +86,7 @@ class WebhookListView(APIView):
 
 
 class WebhookDetailView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema
@@ -113,6 +116,7 @@ class WebhookDetailView(APIView):
 
 
 class WebhookRotateSecretView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema
@@ -123,6 +127,7 @@ class WebhookRotateSecretView(APIView):
 
 
 class WebhookDeliveriesView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema
@@ -136,6 +141,7 @@ class WebhookDeliveriesView(APIView):
 
 
 class WebhookReplayView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema

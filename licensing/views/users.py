@@ -3,7 +3,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -152,6 +152,11 @@ def user_edit(request, user_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.user_profile_update(user=user, actor=request.user, **form.cleaned_data)
+        except PermissionDenied as exc:  # a privileged admin: only a Global admin may edit them
+            response = _panel(request, "licensing/partials/user_edit_panel.html",
+                              {"person": user, "form": form, "errors": [str(exc)]})
+            response.status_code = 403
+            return response
         except ValidationError as exc:
             errors = error_messages(exc)
             for field, field_errors in getattr(exc, "message_dict", {}).items():
@@ -175,6 +180,10 @@ def user_sign_in(request, user_id):
     allowed = request.POST.get("block") != "on"
     try:
         services.user_profile_update(user=user, actor=request.user, sign_in_allowed=allowed)
+    except PermissionDenied as exc:  # a privileged admin: only a Global admin may block them
+        response = _panel(request, "licensing/partials/sign_in_panel.html", {"person": user, "errors": [str(exc)]})
+        response.status_code = 403
+        return response
     except ValidationError as exc:
         return _panel(request, "licensing/partials/sign_in_panel.html", {"person": user, "errors": error_messages(exc)})
     messages.success(request, f"{user.display_name} is {'allowed' if allowed else 'blocked from'} signing in.")

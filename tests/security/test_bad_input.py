@@ -233,3 +233,24 @@ def test_import_reports_bad_rows_and_charges_the_valid_ones(api, tenant, calling
     assert set(CallRecord.objects.filter(tenant=tenant).values_list("call_id", flat=True)) == {"good-1", "good-2"}
     assert LedgerEntry.objects.filter(kind="call_charge").count() == 2
     assert AuditLog.objects.filter(action="rating.call_records_import").count() == 1
+
+
+def test_a_page_form_with_strings_longer_than_their_column_is_re_rendered_with_the_errors(client_as, global_admin,
+                                                                                           adele):
+    response = client_as(global_admin).post(f"/users/active/{adele.pk}/edit/", {
+        "display_name": "D" * 300, "department": "S" * 100, "job_title": "Engineer"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Ensure this value has at most 256 characters (it has 300)." in body
+    assert "Ensure this value has at most 64 characters (it has 100)." in body
+    adele.refresh_from_db()
+    assert (adele.display_name, adele.department) == ("Adele Vance", "")
+
+
+def test_a_card_number_of_unicode_digits_on_the_page_is_refused_on_its_field(client_as, global_admin, tenant):
+    response = client_as(global_admin).post("/billing/payment-methods/add/", {
+        "type": "card", "number": "４２４２４２４２４２４２４２４２", "exp_month": "12", "exp_year": "2030", "cvc": "123",
+        "holder_name": "Ada"})
+    assert response.status_code in (200, 400)
+    assert "Enter a valid card number" in response.content.decode()
+    assert not PaymentMethod.objects.filter(tenant=tenant).exists()

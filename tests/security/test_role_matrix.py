@@ -37,6 +37,13 @@ PAGES = {
     "reporting:pstn_usage": {G, R, T}, "reporting:export_start": {G, R, T}, "reporting:export_status": {G, R, T},
     "reporting:export_download": {G, R, T},
     "reporting:credits_dashboard": {G, B, R}, "reporting:spend": {G, B, R},
+    "billing:payment_method_edit": {G, B},
+    "webhooks:endpoints": {G, B}, "webhooks:rotate": {G, B}, "webhooks:toggle": {G, B}, "webhooks:delete": {G, B},
+    "webhooks:deliveries": {G, B}, "webhooks:replay": {G, B},
+    "spend:calling_policy": {G, B},
+    "spend:user_spend": {G},  # Active users (users.read) and billing figures (billing.read): only a Global admin has both
+    # Operations: probes and metrics answer without a session (the metrics by their own token).
+    "ops-healthz": PUBLIC, "ops-readyz": PUBLIC, "ops-metrics": PUBLIC,
 }
 API = {
     "api-schema": PUBLIC, "api-docs": PUBLIC,
@@ -52,6 +59,13 @@ API = {
     "graph-users": {"GET": {G, U, L}, "POST": {G, U}}, "graph-users-count": {G, U, L},
     "graph-user": {"GET": {G, U, L}, "PATCH": {G, U}}, "graph-assign-license": {G, L, U},
     "graph-license-details": {G, U, L}, "graph-get-pstn-calls": {G, R, T},
+    "api-calls-extend": TOKEN_ONLY,
+    "api-webhooks": {G, B}, "api-webhook": {G, B}, "api-webhook-rotate-secret": {G, B},
+    "api-webhook-deliveries": {G, B}, "api-webhook-replay": {G, B},
+    "api-calling-policy": {"GET": {G, B}, "PUT": {G, B}, "PATCH": {G, B}, "POST": {G, B}, "DELETE": {G, B}},
+    "api-destination-policies": {"GET": {G, B}, "POST": {G, B}},
+    "api-destination-policy": {"GET": {G, B}, "PUT": {G, B}, "PATCH": {G, B}, "DELETE": {G, B}},
+    "api-user-calling-policy": {"GET": {G, B}, "PUT": {G, B}, "PATCH": {G, B}, "DELETE": {G, B}},
 }
 PERSONAS = {"global_admin": G, "billing_admin": B, "license_admin": L, "user_admin": U, "reports_reader": R,
             "teams_comms_admin": T, "no_role_user": None}
