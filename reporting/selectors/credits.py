@@ -14,10 +14,8 @@ from accounts.models import User
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.recharge.selectors import credits_forecast_for
 from billing.rating.models import CallRecord
+from core.money import ZERO
 from core.validation import country_name
-
-ZERO = Decimal("0.00")
-BURN_RATE_DAYS = 28
 
 
 @dataclass(frozen=True)
