@@ -15,6 +15,9 @@ class Event(models.TextChoices):
     POOL_80 = "pool_80", "Minute pool 80% used"
     POOL_100 = "pool_100", "Minute pool 100% used"
     FUNDS_EXPIRING = "funds_expiring", "Funds expiring"
+    SPEND_LIMIT_80 = "spend_limit_80", "User at 80% of spend limit"
+    SPEND_LIMIT_100 = "spend_limit_100", "User reached spend limit"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
     TEST = "test", "Test email"
 
 
@@ -102,6 +105,27 @@ SPECS = {
         default_url_name="billing:credits",
         button="View Communications Credits",
         description="Funds you bought almost 12 months ago expire within 30 days if they aren't used.",
+    ),
+    Event.SPEND_LIMIT_80: EventSpec(
+        required=("user_display_name", "user_principal_name", "spent", "limit", "month"),
+        optional=(),
+        default_url_name="licensing:active_users",
+        button="Review calling policies",
+        description="A user's calls this month cost 80% of their monthly calling spend limit.",
+    ),
+    Event.SPEND_LIMIT_100: EventSpec(
+        required=("user_display_name", "user_principal_name", "spent", "limit", "month"),
+        optional=(),
+        default_url_name="licensing:active_users",
+        button="Review calling policies",
+        description="A user reached their monthly calling spend limit; their paid calls are blocked until next month.",
+    ),
+    Event.WEBHOOK_DISABLED: EventSpec(
+        required=("url", "hours"),
+        optional=("failing_since",),
+        default_url_name="webhooks:endpoints",
+        button="Review webhooks",
+        description="A webhook endpoint failed every delivery for a day and was disabled.",
     ),
     Event.TEST: EventSpec(
         required=(),

@@ -31,7 +31,7 @@ class NotificationSettings(models.Model):
     def __str__(self):
         return f"Notification settings of {self.tenant_id}"
 
-    def is_enabled(self, event):
+    def is_enabled(self, event: str) -> bool:
         return event not in self.disabled_events
 
 

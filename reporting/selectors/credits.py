@@ -4,36 +4,42 @@
 All figures come from the credits ledger (billing.LedgerEntry); spend by country and by user joins the
 charges to their call records by call id.
 """
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from accounts.models import User
+from accounts.models import Tenant, User
+from billing.credits.forecast import CreditsForecast
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.recharge.selectors import credits_forecast_for
 from billing.rating.models import CallRecord
-from core.money import ZERO
+from core.money import ZERO as ZERO  # re-exported: the dashboard view imports it from here
 from core.validation import country_name
+
+from ..periods import DateRange
 
 
 @dataclass(frozen=True)
 class DailySpend:
-    day: object
+    day: date
     calls: Decimal
     toll_free: Decimal
 
     @property
-    def total(self):
+    def total(self) -> Decimal:
         return self.calls + self.toll_free
 
 
-def _entries(tenant):
+def _entries(tenant: Tenant) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(account__tenant=tenant).order_by()
 
 
-def balance_by_day(*, tenant, period):
+def balance_by_day(*, tenant: Tenant, period: DateRange) -> list[tuple[date, Decimal]]:
     """[(day, balance at the end of that day)] for every day of `period` (two queries).
 
     The balance at a day's end is the sum of every entry before midnight. It is worked back from the balance
@@ -45,14 +51,14 @@ def balance_by_day(*, tenant, period):
                  .values("day").annotate(total=Sum("amount")).values_list("day", "total"))
     later = sum((total for day, total in since.items() if day > period.last_day), ZERO)
     closing = balance - later
-    series = []
+    series: list[tuple[date, Decimal]] = []
     for day in reversed(period.each_day()):
         series.append((day, closing.quantize(ZERO)))
         closing -= since.get(day, ZERO)
     return series[::-1]
 
 
-def spend_by_day(*, tenant, period):
+def spend_by_day(*, tenant: Tenant, period: DateRange) -> list[DailySpend]:
     """[DailySpend] for every day of `period`: call charges and toll-free charges, as positive amounts (one query)."""
     rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
                                     created_at__lt=period.end_at)
@@ -60,15 +66,15 @@ def spend_by_day(*, tenant, period):
             .annotate(calls=Sum("amount", filter=Q(kind=LedgerEntry.Kind.CALL_CHARGE)),
                       toll_free=Sum("amount", filter=Q(kind=LedgerEntry.Kind.TOLL_FREE_CHARGE))))
     by_day = {row["day"]: row for row in rows}
-    series = []
+    series: list[DailySpend] = []
     for day in period.each_day():
-        row = by_day.get(day, {})
+        row: Mapping[str, Any] = by_day.get(day, {})
         series.append(DailySpend(day=day, calls=-(row.get("calls") or ZERO).quantize(ZERO),
                                  toll_free=-(row.get("toll_free") or ZERO).quantize(ZERO)))
     return series
 
 
-def credits_forecast(*, tenant, now):
+def credits_forecast(*, tenant: Tenant, now: datetime) -> CreditsForecast:
     """The forecast: the lots replayed at the burn of the last 28 days, with their expiry and auto-recharge
     (billing/credits/forecast.py; four queries)."""
     return credits_forecast_for(tenant=tenant, now=now)
@@ -85,7 +91,7 @@ class SpendShare:
     calls: int
 
 
-def _charges_by(tenant, period, field):
+def _charges_by(tenant: Tenant, period: DateRange, field: str) -> list[tuple[str, Decimal, int]]:
     """Charges in `period` grouped by a field of the call record each one paid for, largest first (one query).
 
     Ledger charges are the truth of what was spent; the call record only says where and who. A charge whose
@@ -100,7 +106,7 @@ def _charges_by(tenant, period, field):
     return [(row["key"], -row["spent"].quantize(ZERO), row["calls"]) for row in rows]
 
 
-def _top(rows, label_of, others_label):
+def _top(rows: list[tuple[str, Decimal, int]], label_of: Callable[[str], str], others_label: str) -> list[SpendShare]:
     shares = [SpendShare(key=key, label=label_of(key), amount=amount, calls=calls) for key, amount, calls in rows[:TOP]]
     rest = rows[TOP:]
     if rest:
@@ -109,14 +115,14 @@ def _top(rows, label_of, others_label):
     return shares
 
 
-def spend_by_country(*, tenant, period):
+def spend_by_country(*, tenant: Tenant, period: DateRange) -> list[SpendShare]:
     """Credits spent in `period` by destination country (the call's "To country or region"): the ten largest,
     then the rest together (one query)."""
     return _top(_charges_by(tenant, period, "callee_country"), lambda code: country_name(code) or "Unknown",
                 "Other countries")
 
 
-def spend_by_user(*, tenant, period):
+def spend_by_user(*, tenant: Tenant, period: DateRange) -> list[SpendShare]:
     """Credits spent in `period` by user (username of the call record): the ten largest, then the rest (two queries)."""
     rows = _charges_by(tenant, period, "user_principal_name")
     names = dict(User.objects.filter(tenant=tenant, upn__in=[key for key, _, _ in rows[:TOP] if key])

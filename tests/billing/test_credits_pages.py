@@ -120,6 +120,16 @@ def test_transactions_are_filtered_by_type_and_dates(client_as, billing_admin, t
     assert "Enter a date as YYYY-MM-DD." in bad.content.decode()
 
 
+def test_a_purchase_shows_its_invoice_number_linked_to_the_invoice(client_as, billing_admin, tenant, fund):
+    from billing.invoices.models import Invoice
+
+    purchase = fund(100)
+    invoice = Invoice.objects.get(tenant=tenant, reference=f"purchase:{purchase.pk}")
+    page = client_as(billing_admin).get(reverse("billing:credits_transactions")).content.decode()
+    link = f'<a href="{reverse("invoices:detail", args=[invoice.pk])}">Invoice {invoice.display_number}</a>'
+    assert link in page and f"Purchase {purchase.pk}" not in page
+
+
 def _fill(tenant, fund, count):
     for index in range(count):
         fund(60)
@@ -133,8 +143,9 @@ def test_page_queries_do_not_grow_with_rows(client_as, billing_admin, tenant, fu
     url = reverse(url_name)
     _fill(tenant, fund, 2)
     client.get(url)  # warm the session and the navigation's URL cache
-    # The credits page adds the forecast (lots, spend of the last 28 days, auto-recharge settings): 12 + 3.
-    expected = {"billing:credits": 15, "billing:credits_transactions": 6, "billing:payment_methods": 6}[url_name]
+    # transactions: one more for the invoices of the page's purchases, whatever their number; the credits page adds
+    # the forecast (lots, spend of the last 28 days, auto-recharge settings): 12 + 3.
+    expected = {"billing:credits": 15, "billing:credits_transactions": 7, "billing:payment_methods": 6}[url_name]
     with django_assert_num_queries(expected):
         client.get(url)
     _fill(tenant, fund, 30)

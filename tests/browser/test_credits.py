@@ -43,7 +43,7 @@ def test_billing_admin_funds_credits_and_turns_on_auto_recharge(page, sign_in, b
     expect(page.get_by_role("cell", name="Visa •••• 4242", exact=True)).to_be_visible()
     screenshot("payment-methods")
 
-    page.get_by_role("link", name="Home").click()
+    page.get_by_role("navigation", name="Admin center navigation").get_by_role("link", name="Home").click()
     page.get_by_role("link", name="Add funds").click()
     add_funds = page.get_by_role("dialog", name="Add funds")
     expect(add_funds.get_by_text("Recommended for 0 licensed users")).to_be_visible()
@@ -100,7 +100,7 @@ def test_billing_admin_funds_credits_and_turns_on_auto_recharge(page, sign_in, b
     expect(page.get_by_test_id("last-recharge")).to_contain_text("Succeeded")
     screenshot("credits-funded")
 
-    page.get_by_role("tab", name="Transactions").click()
+    page.get_by_role("navigation", name="Communications Credits").get_by_role("link", name="Transactions").click()
     expect(page.get_by_role("cell", name="Purchase", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="+$100.00")).to_be_visible()
     expect(page.get_by_role("cell", name="+$500.00")).to_be_visible()

@@ -34,7 +34,7 @@ EVENT_CASES = {
     Event.AUTO_RECHARGE_CAPPED: (
         {"cap": Decimal("1000"), "spent": Decimal("1000.00"), "amount": Decimal("500.00"),
          "resumes_on": date(2026, 7, 1), "balance": Decimal("180.25")},
-        ["monthly limit of $1,000", "$1,000.00", "$500.00", "July 1, 2026", "$180.25", "Auto-recharge settings"],
+        ["monthly limit of $1,000", "$1,000.00", "$500.00", "Jul 1, 2026", "$180.25", "Auto-recharge settings"],
     ),
     Event.BALANCE_ZERO: (
         {"auto_recharge_on": False},
@@ -54,7 +54,21 @@ EVENT_CASES = {
     ),
     Event.FUNDS_EXPIRING: (
         {"amount": Decimal("300.00"), "expires_on": date(2026, 12, 1), "balance": Decimal("1250.00")},
-        ["$300.00", "December 1, 2026", "$1,250.00"],
+        ["$300.00", "Dec 1, 2026", "$1,250.00"],
+    ),
+    Event.SPEND_LIMIT_80: (
+        {"user_display_name": "Avery Adams", "user_principal_name": "avery@contoso.test", "spent": Decimal("40.00"),
+         "limit": Decimal("50.00"), "month": "June 2026"},
+        ["avery@contoso.test", "$40.00", "$50.00", "June 2026", "80%"],
+    ),
+    Event.SPEND_LIMIT_100: (
+        {"user_display_name": "Avery Adams", "user_principal_name": "avery@contoso.test", "spent": Decimal("50.00"),
+         "limit": Decimal("50.00"), "month": "June 2026"},
+        ["avery@contoso.test", "$50.00", "June 2026", "blocked until the next month"],
+    ),
+    Event.WEBHOOK_DISABLED: (
+        {"url": "https://hooks.contoso.test/billing", "hours": 24},
+        ["https://hooks.contoso.test/billing", "24 hours", "replay"],
     ),
     Event.TEST: (
         {"sent_by": "Grace Global"},

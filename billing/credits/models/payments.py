@@ -1,4 +1,5 @@
 """Payment methods, the purchase record of each funding, auto-recharge settings and recommended amounts."""
+import datetime
 import uuid
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from billing.credits.recharge.rule import FIXED, TOP_UP, RechargeRule
+from core.dates import date_text
+from core.money import money_text
 
 from .ledger import MONEY, CreditAccount, LedgerEntry
 
@@ -82,7 +85,7 @@ class PaymentMethod(models.Model):
     def expiration(self):
         return f"{self.exp_month:02d}/{self.exp_year}" if self.kind == self.Kind.CARD else ""
 
-    def is_expired(self, today=None):
+    def is_expired(self, today: datetime.date | None = None) -> bool:
         if self.kind != self.Kind.CARD:
             return False
         today = today or timezone.localdate()
@@ -117,7 +120,7 @@ class Purchase(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ${self.amount:,.2f} on {self.created_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {money_text(self.amount)} on {date_text(self.created_at)}"
 
     @property
     def ledger_entry(self):
@@ -169,14 +172,14 @@ class AutoRechargeSettings(models.Model):
         return f"Auto-recharge of {self.tenant}: {'on' if self.enabled else 'off'}"
 
     @property
-    def rule(self):
+    def rule(self) -> RechargeRule | None:
         """The RechargeRule these settings apply, or None while auto-recharge is off."""
         if not self.enabled:
             return None
         return RechargeRule(trigger=self.trigger_amount, mode=self.mode, amount=self.recharge_amount,  # type: ignore[arg-type]
                             target=self.target_balance, monthly_cap=self.monthly_cap)
 
-    def cap_paused(self, now):
+    def cap_paused(self, now: datetime.datetime) -> bool:
         return self.cap_paused_until is not None and self.cap_paused_until > now
 
 

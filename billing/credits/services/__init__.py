@@ -9,6 +9,7 @@ from .ledger import (
     credits_debit,
     credits_expire_lots,
     credits_expire_reservations,
+    credits_locked_state,
     credits_refund,
     credits_release,
     credits_reserve,
@@ -25,7 +26,8 @@ from .payment_methods import (
 __all__ = [
     "auto_recharge_preview", "auto_recharge_record_failure", "auto_recharge_update", "credits_add_funds", "credits_adjust",
     "credits_purchase_quote", "PurchaseQuote", "credits_available",
-    "credits_debit", "credits_debit_batch", "credits_expire_lots", "credits_expire_reservations", "credits_refund",
+    "credits_debit", "credits_debit_batch", "credits_expire_lots", "credits_expire_reservations", "credits_locked_state",
+    "credits_refund",
     "credits_release", "credits_reserve",
     "payment_method_add_card", "payment_method_add_invoice", "payment_method_remove", "payment_method_replace",
     "payment_method_update",

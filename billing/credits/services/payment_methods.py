@@ -12,6 +12,7 @@ from billing.credits import lock_objects
 from billing.credits.gateway import CardRejected, GatewayIdempotencyConflict, get_gateway
 from billing.credits.gateway.cards import card_problem
 from billing.credits.models import AutoRechargeSettings, PaymentMethod
+from core.validation import clean_text
 
 from .funding import check_invoice_payment
 from .ledger import actor_fields
@@ -19,8 +20,8 @@ from .ledger import actor_fields
 _PO_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{0,39}$")
 
 
-def clean_nickname(value):
-    nickname = " ".join(str(value or "").split())
+def clean_nickname(value: object) -> str:
+    nickname = " ".join(clean_text(value, field="nickname").split())
     if len(nickname) > 40:
         raise ValidationError({"nickname": "A nickname has at most 40 characters."})
     return nickname
@@ -30,7 +31,7 @@ def _tokenise(*, tenant, number, exp_month, exp_year, cvc, holder_name, replacin
     """Checks the card, hands it to the gateway and verifies it there with a zero-amount authorization; only the
     token, the last four digits and the card's fingerprint come back. A declined verification, or a card the
     organisation already has on file (other than the one it replaces), is refused with why."""
-    holder_name = (holder_name or "").strip()
+    holder_name = clean_text(holder_name, field="holder_name")  # text without NUL bytes, not [null, null]
     errors = {}
     if not holder_name:
         errors["holder_name"] = "Enter the name on the card."
@@ -49,7 +50,7 @@ def _tokenise(*, tenant, number, exp_month, exp_year, cvc, holder_name, replacin
         raise ValidationError({exc.field: exc.message}) from None
     if card.fingerprint:
         same = (PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True, card_fingerprint=card.fingerprint)
-                .exclude(pk=getattr(replacing, "pk", None)).first())
+                .exclude(pk=getattr(replacing, "pk", None)).first())  # type: ignore[misc]  # None excludes nothing
         if same is not None:
             raise ValidationError({"number": f"This card is already on file as {same.display_name}. "
                                              "Use Replace on that card to change its expiration date."})
@@ -104,8 +105,8 @@ def _is_first_other(method):
 def payment_method_add_invoice(*, tenant, agreement_number, actor, po_number=""):
     """Invoice payment against the tenant's Enterprise Agreement, with an optional purchase-order number."""
     check_invoice_payment(tenant=tenant, actor=actor, field="type")
-    agreement_number = (agreement_number or "").strip()
-    po_number = (po_number or "").strip()
+    agreement_number = clean_text(agreement_number, field="agreement_number", max_length=40)
+    po_number = clean_text(po_number, field="po_number", max_length=40)
     errors = {}
     if not agreement_number:
         errors["agreement_number"] = "Enter your Enterprise Agreement number."

@@ -36,6 +36,7 @@ from billing.credits.services import (
     credits_purchase_quote,
 )
 from billing.invoices.selectors import invoice_for_purchase
+from core.validation import is_whole
 from licensing.selectors import licensed_user_count
 
 from .advice_rows import advice_rows
@@ -64,7 +65,7 @@ def _initial_values(panel, settings, recommended, usable_methods, request):
     chosen = request.GET.get("payment_method", "")
     if chosen not in {str(method.pk) for method in usable_methods}:
         chosen = str(default_method)
-    return {"amount": amount if amount.isdigit() else "", "payment_method": chosen}
+    return {"amount": amount if is_whole(amount) else "", "payment_method": chosen}
 
 
 def _overview_context(request, *, panel=None, values=None, errors=None, advice=None):
@@ -302,6 +303,17 @@ def _date(value, field, errors):
         return None
 
 
+def _invoices_of(tenant, entries):
+    """The invoice of each purchase on the page, by purchase id (one query): the page shows its number, linked."""
+    from billing.invoices.models import Invoice
+
+    keys = {f"purchase:{entry.purchase_id}": entry.purchase_id for entry in entries if entry.purchase_id}
+    if not keys:
+        return {}
+    found = Invoice.objects.filter(tenant=tenant, reference__in=keys).only("pk", "number", "reference", "kind", "tenant_id")
+    return {keys[invoice.reference]: invoice for invoice in found}
+
+
 @admin_required(Cap.BILLING_READ)
 def transactions(request):
     kind = request.GET.get("type", "")
@@ -320,6 +332,10 @@ def transactions(request):
             end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None,
         )
     page = Paginator(entries, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    invoices = _invoices_of(request.tenant, page.object_list)
+    for entry in page.object_list:
+        entry.invoice = invoices.get(entry.purchase_id)  # type: ignore[attr-defined]  # shown beside the entry
     return render(request, "billing/transactions.html", {
         "tab": "transactions", "products_url": url_or_none("licensing:products"), "page": page,
         "kinds": LedgerEntry.Kind.choices, "errors": errors,

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_license_spelling'),
-        ('billing', '0004_auto_recharge_modes_and_cap'),
+        ('billing', '0005_ledger_append_only'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
