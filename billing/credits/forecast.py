@@ -32,6 +32,7 @@ def burn_window(today: date) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class ForecastLot:
+    lot_id: object  # the Lot's id, so pages can show its line beside the lot
     purchased_at: datetime
     expires_at: datetime
     remaining: Decimal
@@ -80,10 +81,15 @@ class CreditsForecast:
     def next_expiring(self) -> ForecastLot | None:
         return min(self.lots, key=lambda lot: lot.expires_at) if self.lots else None
 
+    def unused_of(self, lot_id) -> Decimal | None:
+        """What the burn will not use of this lot before it expires (None for a lot not held now)."""
+        return next((lot.unused for lot in self.lots if lot.lot_id == lot_id), None)
+
 
 def credits_forecast_replay(*, now: datetime, lots: Sequence[StartingLot], purchased: Sequence[datetime],
-                            spent: Decimal, rule: RechargeRule | None, spent_this_month: Decimal = ZERO,
-                            window_days: int = BURN_WINDOW_DAYS, days: int = HORIZON_DAYS) -> CreditsForecast:
+                            lot_ids: Sequence[object], spent: Decimal, rule: RechargeRule | None,
+                            spent_this_month: Decimal = ZERO, window_days: int = BURN_WINDOW_DAYS,
+                            days: int = HORIZON_DAYS) -> CreditsForecast:
     """The forecast from the lots held now (oldest first; `purchased` their purchase times) and what was spent in the
     burn window, by one replay of `days` days from `now`."""
     # Micro-dollars keep every sum of the replay exact (Decimal rounds past 28 digits, and 10.90 / 28 never ends).
@@ -94,7 +100,7 @@ def credits_forecast_replay(*, now: datetime, lots: Sequence[StartingLot], purch
         trigger=rule.trigger if rule is not None else None,
         days_until_trigger=outcome.first_recharge_day if rule is not None else None,
         days_until_zero=outcome.first_shortfall_day if daily else None,
-        lots=tuple(ForecastLot(purchased_at=bought, expires_at=lot.expires_at, remaining=lot.remaining,
+        lots=tuple(ForecastLot(lot_id=lot_id, purchased_at=bought, expires_at=lot.expires_at, remaining=lot.remaining,
                                unused=forfeit.quantize(Decimal("0.01")))
-                   for lot, bought, forfeit in zip(lots, purchased, outcome.lot_forfeits, strict=True)),
+                   for lot, bought, lot_id, forfeit in zip(lots, purchased, lot_ids, outcome.lot_forfeits, strict=True)),
         horizon_days=days)

@@ -97,8 +97,13 @@ def auto_recharge_settings(*, tenant: Tenant) -> AutoRechargeSettings:
 
 
 def credits_lots(*, tenant: Tenant) -> QuerySet[Lot]:
-    """Every lot of the tenant, newest purchase first."""
-    return Lot.objects.filter(account__tenant=tenant).order_by("-purchased_at", "-id")
+    """Every lot of the tenant, newest purchase first, with `forfeited`: what its expiry took (0 when none)."""
+    expired = (LedgerEntry.objects.filter(lot=OuterRef("pk"), kind=LedgerEntry.Kind.EXPIRY).values("lot")
+               .annotate(total=Sum("amount")).values("total"))
+    return (Lot.objects.filter(account__tenant=tenant)
+            .annotate(forfeited=Coalesce(-Subquery(expired, output_field=DecimalField()), Value(ZERO),
+                                         output_field=DecimalField()))
+            .order_by("-purchased_at", "-id"))
 
 
 def credits_transactions(*, tenant: Tenant, kinds: Iterable[str] = (), start: datetime.datetime | None = None,

@@ -129,6 +129,14 @@ class Invoice(models.Model):
         return "Invoice" if self.kind == self.Kind.PURCHASE else self.get_kind_display()
 
     @property
+    def agreement_number(self):
+        """The agreement the invoice is paid against: printed only on invoices paid by invoice against it (a card or
+        credits pay nothing against an agreement, whatever kind of billing account the buyer has)."""
+        if self.payment_method != self.PaymentMethod.INVOICE:
+            return ""
+        return (self.buyer or {}).get("agreement_number", "")
+
+    @property
     def display_number(self):
         return format_invoice_number(self.number)
 

@@ -24,8 +24,6 @@ from core.validation import country_name
 
 from ..periods import DateRange
 
-BURN_RATE_DAYS = 28
-
 
 @dataclass(frozen=True)
 class DailySpend:

@@ -26,7 +26,7 @@ PAGES = {
     "billing:credits": {G, B}, "billing:credits_transactions": {G, B}, "billing:credits_add_funds": {G, B},
     "billing:credits_auto_recharge": {G, B},
     "billing:payment_methods": {G, B}, "billing:payment_method_add": {G, B}, "billing:payment_method_replace": {G, B},
-    "billing:payment_method_delete": {G, B},
+    "billing:payment_method_delete": {G, B}, "billing:payment_method_edit": {G, B},
     "rating:rates": {G, B}, "rating:rates_export": {G, B}, "rating:rates_export_version": {G, B},
     "rating:license_optimizer": {G, B}, "rating:license_optimizer_csv": {G, B}, "rating:license_what_if": {G, B},
     "invoices:bills": {G, B}, "invoices:detail": {G, B}, "invoices:pdf": {G, B},

@@ -135,7 +135,7 @@ def credits_forecast_for(*, tenant: Tenant, now: datetime) -> CreditsForecast:
     """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the last
     28 days (today included) and its auto-recharge settings, replayed for a year. Four queries at most."""
     held = list(Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__gt=now)
-                .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at"))
+                .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at", "id"))
     start, end = burn_window(now.astimezone(UTC).date())
     spent = -money_sum(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
                                                   created_at__gte=start, created_at__lt=end), "amount")
@@ -143,6 +143,6 @@ def credits_forecast_for(*, tenant: Tenant, now: datetime) -> CreditsForecast:
     rule = settings.rule if settings is not None and not settings.paused and not settings.cap_paused(now) else None
     return credits_forecast_replay(
         now=now, lots=[StartingLot(remaining=remaining.quantize(CENT), expires_at=expires)
-                       for remaining, expires, _ in held],
-        purchased=[bought for _, _, bought in held], spent=spent.quantize(CENT), rule=rule,
+                       for remaining, expires, _, _ in held],
+        purchased=[row[2] for row in held], lot_ids=[row[3] for row in held], spent=spent.quantize(CENT), rule=rule,
         spent_this_month=recharge_spent_in_month(tenant=tenant, now=now) if rule and rule.monthly_cap else ZERO)

@@ -28,3 +28,9 @@ def usd_signed(value):
     """+$100.00 for credits, −$0.25 for debits (a real minus sign, as the admin centre shows)."""
     value = Decimal(value)
     return f"+${value:,.2f}" if value > 0 else f"\u2212${-value:,.2f}"
+
+
+@register.filter
+def unused_of(forecast, lot_id):
+    """What the forecast says the burn won't use of this lot before it expires (None: not held now)."""
+    return forecast.unused_of(lot_id) if forecast is not None else None

@@ -22,7 +22,12 @@ from accounts.roles import Cap
 from billing.credits import selectors
 from billing.credits.exceptions import CreditsError, PaymentDeclined
 from billing.credits.models import AutoRechargeSettings, LedgerEntry
-from billing.credits.recharge.selectors import recharge_advice_for, recharge_history, recharge_spent_in_month
+from billing.credits.recharge.selectors import (
+    credits_forecast_for,
+    recharge_advice_for,
+    recharge_history,
+    recharge_spent_in_month,
+)
 from billing.credits.rules import DEFAULT_COVER_DAYS, clean_cover_days, limits
 from billing.credits.services import (
     auto_recharge_preview,
@@ -82,6 +87,7 @@ def _overview_context(request, *, panel=None, values=None, errors=None, advice=N
         "recharges": recharges,
         "last_recharge": recharges[0] if recharges else None,
         "lots": Paginator(selectors.credits_lots(tenant=tenant), LOTS_PER_PAGE).get_page(request.GET.get("page")),
+        "forecast": credits_forecast_for(tenant=tenant, now=timezone.now()),
         "recharge_help": f"Whole dollars, at least ${limits().minimum_auto_recharge:,.0f}.",
         "can_manage": request.user.can(Cap.BILLING_MANAGE),
         "panel": panel,
