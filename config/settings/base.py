@@ -92,6 +92,14 @@ def _database_from_env():
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_commscredits")
+        # psycopg's connection pool in each process (Django 5.2), instead of one connection kept per process
+        # (DB_CONN_MAX_AGE); bench/bench_load.py measures both, docs/SCALING.md says which to use where.
+        if env_bool("DB_POOL", False):
+            if config.get("CONN_MAX_AGE"):
+                raise ImproperlyConfigured("DB_POOL=true keeps connections in the pool: leave DB_CONN_MAX_AGE at 0.")
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": env_int("DB_POOL_MIN_SIZE", 1, minimum=0), "max_size": env_int("DB_POOL_MAX_SIZE", 4, minimum=1),
+                "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1)}
     return config
 
 
@@ -193,6 +201,11 @@ RATING_AUTHORIZATION_GRACE_MINUTES = env_int("RATING_AUTHORIZATION_GRACE_MINUTES
 RATING_MAX_RECORD_HOURS = env_int("RATING_MAX_RECORD_HOURS", 24, minimum=1)
 RATING_START_SKEW_SECONDS = env_int("RATING_START_SKEW_SECONDS", 300, minimum=0)
 RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1)
+# Call records by month on PostgreSQL (billing/rating/partitions.py): partitions made this many months ahead; months
+# older than RATING_RETENTION_MONTHS (0: keep every month) exported to RATING_ARCHIVE_DIR as gzip CSV and dropped.
+RATING_PARTITIONS_AHEAD_MONTHS = env_int("RATING_PARTITIONS_AHEAD_MONTHS", 3, minimum=1)
+RATING_RETENTION_MONTHS = env_int("RATING_RETENTION_MONTHS", 0, minimum=0)
+RATING_ARCHIVE_DIR = Path(env_str("RATING_ARCHIVE_DIR", str(VAR_DIR / "archive" / "call-records")))
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
 LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}
