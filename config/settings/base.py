@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ops.middleware.ReplicaReadsMiddleware",  # reports' reads of call records from DATABASE_REPLICA_URL, if set
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -104,6 +105,18 @@ def _database_from_env():
 
 
 DATABASES = {"default": _database_from_env()}
+# A streaming replica for reports' reads of call records (config/db_router.py); never for money.
+if env_str("DATABASE_REPLICA_URL", ""):
+    try:
+        DATABASES["replica"] = {**dj_database_url.parse(env_str("DATABASE_REPLICA_URL")), "TEST": {"MIRROR": "default"}}
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    if {DATABASES["replica"]["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, like DATABASE_URL.")
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3, "options": "-c statement_timeout=30000"}
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+OPS_REPLICA_MAX_LAG_SECONDS = env_int("OPS_REPLICA_MAX_LAG_SECONDS", 30, minimum=0)
+OPS_REPLICA_CHECK_SECONDS = env_int("OPS_REPLICA_CHECK_SECONDS", 5, minimum=0)
 
 
 def _cache_from_env(url):
