@@ -87,6 +87,9 @@ def test_a_misspelt_or_malformed_setting_stops_start_up_naming_it(env, message):
     ({"OPS_LOG_FORMAT": "xml"}, "OPS_LOG_FORMAT='xml' is neither json nor text."),
     ({"OPS_BEAT_HEARTBEAT_SECONDS": "0"}, "OPS_BEAT_HEARTBEAT_SECONDS='0' must be at least 1"),
     ({"ALLOWED_HOSTS": ""}, "Set ALLOWED_HOSTS"),
+    ({"DB_POOL": "true", "DB_CONN_MAX_AGE": "60"}, "DB_POOL=true keeps connections in the pool: leave DB_CONN_MAX_AGE at 0."),
+    ({"DATABASE_REPLICA_URL": "sqlite:///replica.db"}, "DATABASE_REPLICA_URL needs PostgreSQL, like DATABASE_URL."),
+    ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY='many' is not a whole number."),
 ])
 def test_a_missing_or_malformed_production_setting_stops_start_up_naming_it(env, message):
     settings = {k: v for k, v in {**PRODUCTION, **env}.items() if v is not None}
