@@ -55,7 +55,7 @@ class ServicePlanCountryMinutes(models.Model):
         return f"{self.service_plan.name} {self.country}: {self.minutes}"
 
 
-class Product(models.Model):
+class Product(models.Model):  # type: ignore[django-manager-missing]  # djmoney swaps the manager
     """A SKU tenants subscribe to (Graph `subscribedSku`), made of service plans."""
 
     id = models.UUIDField("SKU id", primary_key=True, default=uuid.uuid4)
@@ -74,7 +74,7 @@ class Product(models.Model):
         return self.name
 
 
-class Subscription(models.Model):
+class Subscription(models.Model):  # type: ignore[django-manager-missing]  # djmoney swaps the manager
     """A tenant's subscription to one product: the licenses it bought and may assign."""
 
     class Status(models.TextChoices):
@@ -91,7 +91,7 @@ class Subscription(models.Model):
         Status.DELETED: "Deleted",
     }
 
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="subscriptions")
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="subscriptions")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
     enabled_units = models.PositiveIntegerField(default=0)
     warning_units = models.PositiveIntegerField(default=0)
@@ -134,7 +134,7 @@ class QuantityChangeQuerySet(models.QuerySet):
 class SubscriptionQuantityChange(models.Model):
     """Append-only ledger of licenses bought and removed; a subscription's enabled units are its sum."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="quantity_changes")
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="quantity_changes")
     delta = models.IntegerField()
     quantity_after = models.PositiveIntegerField()
     reason = models.CharField(max_length=64)

@@ -10,6 +10,7 @@ import ipaddress
 import json
 import os
 import time
+from datetime import timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -110,7 +111,7 @@ class ProductCollector:
 
         now = timezone.now()
         days = settings.CREDITS_EXPIRY_NOTICE_DAYS
-        expiring = Lot.objects.filter(remaining__gt=0, expires_at__gt=now, expires_at__lte=now + timezone.timedelta(days=days))
+        expiring = Lot.objects.filter(remaining__gt=0, expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
         figures = expiring.aggregate(lots=Count("pk"), amount=Sum("remaining"))
         lots = GaugeMetricFamily("commscredits_lots_expiring", f"Funded lots expiring within {days} days.")
         lots.add_metric([], figures["lots"] or 0)

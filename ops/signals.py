@@ -1,9 +1,11 @@
 """Celery's task signals: each task's log lines carry its id (as the request id) and the tenant it works for."""
+from typing import Any
+
 from celery.signals import beat_init, task_postrun, task_prerun
 
 from . import context
 
-_TOKENS = {}
+_TOKENS: dict[str, Any] = {}
 # Tasks whose reads of call records may come from the replica (config/db_router.py): the report exports.
 REPLICA_TASKS = frozenset({"reporting.tasks.export_pstn_usage"})
 

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "billing.rating",
     "billing.invoices",
     "billing.notifications",
+    "billing.webhooks",
+    "billing.spend",
     "reporting",
     "ops",
     "django_prometheus",
@@ -45,6 +47,7 @@ MIDDLEWARE = [
     "ops.middleware.RequestContextMiddleware",  # request id and log context first, so every line carries them
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -53,10 +56,17 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
     "ops.middleware.ReplicaReadsMiddleware",  # reports' reads of call records from DATABASE_REPLICA_URL, if set
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# Content-Security-Policy of every page: scripts and styles from our own files only (no inline script); the API
+# docs page (Swagger UI starts itself with an inline script) also allows inline script.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+CSP_RELAXED_PATHS = ("/api/docs/",)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -73,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shell",
             ],
+            # One date and one currency format in every page, PDF and email (core/dates.py, core/money.py).
+            "builtins": ["core.templatetags.formats"],
         },
     },
 ]
@@ -219,10 +231,23 @@ RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1
 RATING_PARTITIONS_AHEAD_MONTHS = env_int("RATING_PARTITIONS_AHEAD_MONTHS", 3, minimum=1)
 RATING_RETENTION_MONTHS = env_int("RATING_RETENTION_MONTHS", 0, minimum=0)
 RATING_ARCHIVE_DIR = Path(env_str("RATING_ARCHIVE_DIR", str(VAR_DIR / "archive" / "call-records")))
+# Webhooks (billing/webhooks): a request's time limit, retries doubling from the first delay up to the cap for
+# WEBHOOK_RETRY_HOURS (then the delivery fails; an endpoint failing that long is disabled), the old secret's overlap
+# after a rotation, and whether plain http and private addresses are allowed (local development only).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24, minimum=1)
+WEBHOOK_RETRY_FIRST_DELAY_SECONDS = env_int("WEBHOOK_RETRY_FIRST_DELAY_SECONDS", 30, minimum=1)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 4 * 3600, minimum=1)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
+WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)
+# Spend control (billing/spend): the minutes of credit a call holds at a time unless the tenant's calling policy says
+# otherwise, and the highest monthly spend limit per user an admin may set (US dollars).
+SPEND_SLICE_MINUTES = env_int("SPEND_SLICE_MINUTES", 10, minimum=1)
+SPEND_MAX_USER_LIMIT = env_int("SPEND_MAX_USER_LIMIT", 100_000, minimum=1)
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
 LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}
-INVOICE_SELLER = {}  # the operator's seller details over billing/invoices/services.DEFAULT_SELLER
+INVOICE_SELLER: dict = {}  # the operator's seller details over billing/invoices/services.DEFAULT_SELLER
 
 CURRENCIES = ("USD",)
 DEFAULT_CURRENCY = "USD"
@@ -235,6 +260,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.graph_errors.graph_exception_handler",
+    # JSON bodies with a NUL byte anywhere are refused naming the field (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.CleanJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -246,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents the Graph-style errors it can answer (core/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.document_errors"],
 }
 
 # Celery. The embedded default keeps messages in a folder (kombu's filesystem transport), so a
@@ -279,7 +309,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CREDITS_RECHARGE_LEASE_SECONDS = env_int("CREDITS_RECHARGE_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}  # filled from each app's schedule.py (config/celery.py)
+CELERY_BEAT_SCHEDULE: dict = {}  # filled from each app's schedule.py (config/celery.py)
 # Payments and emails get queues of their own so a slow mail server never delays a recharge.
 CELERY_TASK_ROUTES = {
     "billing.credits.tasks.*": {"queue": "payments"},

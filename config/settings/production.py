@@ -59,3 +59,9 @@ if OPS_LOG_FORMAT not in ("json", "text"):
 LOGGING = _logging(OPS_LOG_FORMAT)
 # Celery's processes log through LOGGING above (JSON, redacted, with the task's id) instead of its own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The sandbox gateway approves every test card and charges nothing: production refuses it unless a demonstration
+# deployment says so explicitly (and `check --deploy` still reports it, core/checks.py).
+ALLOW_SANDBOX_GATEWAY = env_bool("ALLOW_SANDBOX_GATEWAY", False)
+if PAYMENT_GATEWAY.endswith(".sandbox.SandboxGateway") and not ALLOW_SANDBOX_GATEWAY:  # noqa: F405
+    raise ImproperlyConfigured("PAYMENT_GATEWAY is the sandbox gateway, which charges no card: set PAYMENT_GATEWAY to "
+                               "a real gateway, or ALLOW_SANDBOX_GATEWAY=true for a demonstration deployment.")

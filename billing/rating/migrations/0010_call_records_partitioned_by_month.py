@@ -86,7 +86,7 @@ def unpartition(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('rating', '0008_license_spelling'),
+        ('rating', '0009_spend_control_block_reasons_and_held_user_index'),
     ]
 
     operations = [
