@@ -78,7 +78,7 @@ def fill():
         TenantPhoneNumber.objects.bulk_create(numbers)
         credits_adjust(tenant=tenant, amount=Decimal(50_000), reason="Load funding", idempotency_key=f"load-{t}",
                        actor=None)
-        _, token = api_token_create(tenant=tenant, name="platform", actor=None)
+        _, token = api_token_create(tenant=tenant, name="platform", actor=None, scopes=["calls"])
         tenants.append({"token": token, "upns": [u.upn for u in users], "own": [n.e164 for n in numbers[:-1]],
                         "toll_free": numbers[-1].e164})
     return tenants
@@ -102,7 +102,7 @@ class Profile:
             "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers), "WORKER_CONCURRENCY": "1",
             "SECURE_SSL_REDIRECT": "false", "STATIC_FROM_FINDERS": "true", "RUN_MIGRATIONS": "false",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "LOG_LEVEL": "WARNING",
-            "OPS_ACCESS_LOG": "false", "OPS_BEAT_HEARTBEAT_SECONDS": "5",
+            "OPS_ACCESS_LOG": "false", "OPS_BEAT_HEARTBEAT_SECONDS": "5", "ALLOW_SANDBOX_GATEWAY": "true",
             **({"DB_POOL": "true"} if db_mode == "pool" else {"DB_CONN_MAX_AGE": "600"} if db_mode == "persistent"
                else {"DB_CONN_MAX_AGE": "0"}),
         }

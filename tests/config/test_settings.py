@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://app@db.internal:5432/commscredits"  # never connected to: `check` reads settings only
 PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "admin.example.com",
               "SECRET_KEY": "k" * 20 + "8f3b2c1d9e7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
-              "DATABASE_URL": PG}
+              "DATABASE_URL": PG, "ALLOW_SANDBOX_GATEWAY": "true"}
 
 
 def test_bad_boolean_fails_loudly(monkeypatch):
