@@ -84,6 +84,8 @@ def test_a_misspelt_or_malformed_setting_stops_start_up_naming_it(env, message):
     ({"DB_POOL": "true", "DB_CONN_MAX_AGE": "60"}, "DB_POOL=true keeps connections in the pool: leave DB_CONN_MAX_AGE at 0."),
     ({"DATABASE_REPLICA_URL": "sqlite:///replica.db"}, "DATABASE_REPLICA_URL needs PostgreSQL, like DATABASE_URL."),
     ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY='many' is not a whole number."),
+    ({"RUN_BEAT": "maybe"}, "RUN_BEAT=maybe is neither true nor false."),
+    ({"RUN_WEB": "false", "RUN_BEAT": "false", "WORKER_QUEUES": " "}, "RUN_WEB, RUN_BEAT and WORKER_QUEUES leave nothing"),
 ])
 def test_a_missing_or_malformed_production_setting_stops_start_up_naming_it(env, message):
     settings = {k: v for k, v in {**PRODUCTION, **env}.items() if v is not None}
