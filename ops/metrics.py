@@ -73,7 +73,8 @@ class ProductCollector:
     def collect(self):
         errors = GaugeMetricFamily("commscredits_metrics_source_errors", "Sources /metrics could not read.", labels=["source"])
         for name, produce in (("recharges", self._recharges), ("emails", self._emails), ("webhooks", self._webhooks),
-                              ("lots", self._lots), ("queues", self._queues), ("beat", self._beat)):
+                              ("lots", self._lots), ("queues", self._queues), ("beat", self._beat),
+                              ("replica", self._replica)):
             try:
                 yield from produce()
             except Exception:
@@ -133,6 +134,21 @@ class ProductCollector:
         if seen is not None:
             family.add_metric([], max(0.0, time.time() - seen))
         yield family
+
+    def _replica(self):
+        from config.db_router import replica_state
+
+        state = replica_state()
+        if state is None:
+            return
+        usable = GaugeMetricFamily("commscredits_replica_usable",
+                                   "1 when reports read from the replica, 0 when they were sent back to the primary.")
+        usable.add_metric([], 1 if state["usable"] else 0)
+        yield usable
+        if state["lag_seconds"] is not None:
+            lag = GaugeMetricFamily("commscredits_replica_lag_seconds", "How far the read replica's replay is behind.")
+            lag.add_metric([], state["lag_seconds"])
+            yield lag
 
 
 def registry():

@@ -40,3 +40,28 @@ class RequestContextMiddleware:
         finally:
             context.request_id.reset(token_id)
             context.current_request.reset(token_request)
+
+
+# Reports, their exports' pages and Graph getPstnCalls: reads that may lag the primary by a few seconds.
+REPLICA_PATHS = ("/reports/", "/api/v1/reports/", "/v1.0/communications/callRecords/")
+
+
+class ReplicaReadsMiddleware:
+    """GET and HEAD of the report paths read call records from the replica (config/db_router.py), if one is set."""
+
+    def __init__(self, get_response):
+        from config.db_router import configured
+
+        if not configured():
+            from django.core.exceptions import MiddlewareNotUsed
+
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from config.db_router import replica_reads
+
+        if request.method in ("GET", "HEAD") and request.path.startswith(REPLICA_PATHS):
+            with replica_reads():
+                return self.get_response(request)
+        return self.get_response(request)

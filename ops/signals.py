@@ -6,6 +6,8 @@ from celery.signals import beat_init, task_postrun, task_prerun
 from . import context
 
 _TOKENS: dict[str, Any] = {}
+# Tasks whose reads of call records may come from the replica (config/db_router.py): the report exports.
+REPLICA_TASKS = frozenset({"reporting.tasks.export_pstn_usage"})
 
 
 @task_prerun.connect
@@ -13,13 +15,22 @@ def _task_context(task_id=None, task=None, args=None, kwargs=None, **_):
     kwargs = kwargs or {}
     tenant = kwargs.get("tenant_id") or kwargs.get("tenant_pk")
     _TOKENS[task_id] = (context.request_id.set(task_id or ""), context.task_tenant_id.set(tenant),
-                        context.task_call_id.set(kwargs.get("call_id")))
+                        context.task_call_id.set(kwargs.get("call_id")), None)
+    if task is not None and task.name in REPLICA_TASKS:
+        from config.db_router import configured, replica_reads
+
+        if configured():
+            reads = replica_reads()
+            reads.__enter__()
+            _TOKENS[task_id] = (*_TOKENS[task_id][:3], reads)
 
 
 @task_postrun.connect
 def _task_context_end(task_id=None, **_):
     tokens = _TOKENS.pop(task_id, None)
     if tokens:
+        if tokens[3] is not None:
+            tokens[3].__exit__(None, None, None)
         context.request_id.reset(tokens[0])
         context.task_tenant_id.reset(tokens[1])
         context.task_call_id.reset(tokens[2])

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "accounts.middleware.TenantMiddleware",
     "core.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
+    "ops.middleware.ReplicaReadsMiddleware",  # reports' reads of call records from DATABASE_REPLICA_URL, if set
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 # Content-Security-Policy of every page: scripts and styles from our own files only (no inline script); the API
@@ -104,10 +105,30 @@ def _database_from_env():
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_commscredits")
+        # psycopg's connection pool in each process (Django 5.2), instead of one connection kept per process
+        # (DB_CONN_MAX_AGE); bench/bench_load.py measures both, docs/SCALING.md says which to use where.
+        if env_bool("DB_POOL", False):
+            if config.get("CONN_MAX_AGE"):
+                raise ImproperlyConfigured("DB_POOL=true keeps connections in the pool: leave DB_CONN_MAX_AGE at 0.")
+            config.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": env_int("DB_POOL_MIN_SIZE", 1, minimum=0), "max_size": env_int("DB_POOL_MAX_SIZE", 4, minimum=1),
+                "timeout": env_int("DB_POOL_TIMEOUT", 10, minimum=1)}
     return config
 
 
 DATABASES = {"default": _database_from_env()}
+# A streaming replica for reports' reads of call records (config/db_router.py); never for money.
+if env_str("DATABASE_REPLICA_URL", ""):
+    try:
+        DATABASES["replica"] = {**dj_database_url.parse(env_str("DATABASE_REPLICA_URL")), "TEST": {"MIRROR": "default"}}
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URL is not a database URL: {exc}") from None
+    if {DATABASES["replica"]["ENGINE"], DATABASES["default"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs PostgreSQL, like DATABASE_URL.")
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 3, "options": "-c statement_timeout=30000"}
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+OPS_REPLICA_MAX_LAG_SECONDS = env_int("OPS_REPLICA_MAX_LAG_SECONDS", 30, minimum=0)
+OPS_REPLICA_CHECK_SECONDS = env_int("OPS_REPLICA_CHECK_SECONDS", 5, minimum=0)
 
 
 def _cache_from_env(url):
@@ -211,6 +232,11 @@ RATING_AUTHORIZATION_GRACE_MINUTES = env_int("RATING_AUTHORIZATION_GRACE_MINUTES
 RATING_MAX_RECORD_HOURS = env_int("RATING_MAX_RECORD_HOURS", 24, minimum=1)
 RATING_START_SKEW_SECONDS = env_int("RATING_START_SKEW_SECONDS", 300, minimum=0)
 RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1)
+# Call records by month on PostgreSQL (billing/rating/partitions.py): partitions made this many months ahead; months
+# older than RATING_RETENTION_MONTHS (0: keep every month) exported to RATING_ARCHIVE_DIR as gzip CSV and dropped.
+RATING_PARTITIONS_AHEAD_MONTHS = env_int("RATING_PARTITIONS_AHEAD_MONTHS", 3, minimum=1)
+RATING_RETENTION_MONTHS = env_int("RATING_RETENTION_MONTHS", 0, minimum=0)
+RATING_ARCHIVE_DIR = Path(env_str("RATING_ARCHIVE_DIR", str(VAR_DIR / "archive" / "call-records")))
 # Webhooks (billing/webhooks): a request's time limit, retries doubling from the first delay up to the cap for
 # WEBHOOK_RETRY_HOURS (then the delivery fails; an endpoint failing that long is disabled), the old secret's overlap
 # after a rotation, and whether plain http and private addresses are allowed (local development only).

@@ -22,6 +22,12 @@ env_str("DATABASE_URL")  # required: no SQLite file by default here
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL in production.")
 
+# One connection kept per process (sync workers use one at a time) unless psycopg's pool is chosen (DB_POOL=true);
+# docs/SCALING.md has the measurements behind the choice.
+if "pool" not in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 600, minimum=0)  # noqa: F405
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
 MIDDLEWARE = [*MIDDLEWARE[:3], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[3:]]  # noqa: F405
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

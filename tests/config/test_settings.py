@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PG = "postgres://app@db.internal:5432/commscredits"  # never connected to: `check` reads settings only
 PRODUCTION = {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "admin.example.com",
               "SECRET_KEY": "k" * 20 + "8f3b2c1d9e7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d",
-              "DATABASE_URL": PG}
+              "DATABASE_URL": PG, "ALLOW_SANDBOX_GATEWAY": "true"}
 
 
 def test_bad_boolean_fails_loudly(monkeypatch):
@@ -81,6 +81,11 @@ def test_a_misspelt_or_malformed_setting_stops_start_up_naming_it(env, message):
     ({"OPS_LOG_FORMAT": "xml"}, "OPS_LOG_FORMAT='xml' is neither json nor text."),
     ({"OPS_BEAT_HEARTBEAT_SECONDS": "0"}, "OPS_BEAT_HEARTBEAT_SECONDS='0' must be at least 1"),
     ({"ALLOWED_HOSTS": ""}, "Set ALLOWED_HOSTS"),
+    ({"DB_POOL": "true", "DB_CONN_MAX_AGE": "60"}, "DB_POOL=true keeps connections in the pool: leave DB_CONN_MAX_AGE at 0."),
+    ({"DATABASE_REPLICA_URL": "sqlite:///replica.db"}, "DATABASE_REPLICA_URL needs PostgreSQL, like DATABASE_URL."),
+    ({"WEB_CONCURRENCY": "many"}, "WEB_CONCURRENCY='many' is not a whole number."),
+    ({"RUN_BEAT": "maybe"}, "RUN_BEAT=maybe is neither true nor false."),
+    ({"RUN_WEB": "false", "RUN_BEAT": "false", "WORKER_QUEUES": " "}, "RUN_WEB, RUN_BEAT and WORKER_QUEUES leave nothing"),
 ])
 def test_a_missing_or_malformed_production_setting_stops_start_up_naming_it(env, message):
     settings = {k: v for k, v in {**PRODUCTION, **env}.items() if v is not None}

@@ -5,7 +5,7 @@ A customer signs in, adds a card, buys credits (the purchase invoice's PDF is re
 auto-recharge; the telephony platform authorizes and completes a call with the API token, which crosses the
 trigger. While the gateway is charging the recharge the profile gets SIGTERM: the payments worker finishes the
 charge (warm shutdown), the email it enqueued waits in Redis, and the next start delivers it over SMTP. Nothing is
-lost or done twice: one recharge charge, every email sent, empty queues, a ledger that checks.
+lost or done twice: one recharge charge, every email sent, no customer's task left queued, a ledger that checks.
 """
 import json
 import os
@@ -28,6 +28,7 @@ from billing.invoices.models import Invoice
 from billing.notifications.models import EmailLog
 from billing.rating.selectors import today_utc
 from billing.rating.services import rate_deck_import
+from config.celery import app
 from tests.rating.conftest import deck_csv
 from tests.rating.factories import CALLING_DECK, UK_MOBILE, make_caller
 
@@ -36,7 +37,7 @@ from .conftest import BASE_DIR, REDIS_URL, database_url, free_port, wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.real_clock]
 
 CARD = "4242 4242 4242 4242"
-SUBJECT = "Auto-recharge added $50.00"
+SUBJECT = "Auto-recharge added $55.00"
 
 
 class Profile:
@@ -46,7 +47,7 @@ class Profile:
         self.env, self.log_path, self.process = env, log_path, None
         self.url = f"http://{env['GUNICORN_BIND']}"
 
-    def start(self, timeout=60):
+    def start(self, timeout=150):  # about 15 s on an idle machine; far more on a busy one
         began = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(["bash", str(BASE_DIR / "bin" / "run-production")], cwd=BASE_DIR,
@@ -131,7 +132,7 @@ def customer(tenant, billing_admin, password):
     billing_admin.password = PBKDF2PasswordHasher().encode(password, PBKDF2PasswordHasher().salt())
     billing_admin.save(update_fields=["password"])
     make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn=f"ada@{tenant.initial_domain}", number="+14255550111")
-    token = api_token_create(tenant=tenant, name="platform", actor=None)[1]
+    token = api_token_create(tenant=tenant, name="platform", actor=None, scopes=["calls"])[1]
     return {"tenant": tenant, "admin": billing_admin, "password": password, "token": token,
             "caller": f"ada@{tenant.initial_domain}"}
 
@@ -157,7 +158,7 @@ def test_the_production_profile_serves_a_customer_and_stops_without_losing_work(
     assert requests.get(f"{base}/readyz", timeout=5).json()["checks"] == {
         "database": "ok", "migrations": "ok", "broker": "ok", "beat": "ok"}
 
-    # The customer signs in, adds a card and buys $60 of credits.
+    # The customer signs in, adds a card and buys $57 of credits.
     web = sign_in(base, admin.upn, customer["password"])
     assert web.get(f"{base}/", timeout=10).status_code == 200
     card = web.post(f"{base}/api/v1/payment-methods", json={"type": "card", "number": CARD, "expMonth": 12,
@@ -165,10 +166,10 @@ def test_the_production_profile_serves_a_customer_and_stops_without_losing_work(
                     timeout=10)
     assert card.status_code == 201, card.text
     card_id = card.json()["id"]
-    bought = web.post(f"{base}/api/v1/credits/funds", json={"amount": 60, "paymentMethodId": card_id},
+    bought = web.post(f"{base}/api/v1/credits/funds", json={"amount": 57, "paymentMethodId": card_id},
                       headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=20)
     assert bought.status_code == 201, bought.text
-    assert bought.json()["balanceAfter"] == "60.00"
+    assert bought.json()["balanceAfter"] == "57.00"
 
     # The worker renders the purchase invoice's PDF; the customer downloads it.
     invoice = wait_for(lambda: Invoice.objects.filter(tenant=tenant, kind="purchase").exclude(pdf="").first(),
@@ -177,21 +178,21 @@ def test_the_production_profile_serves_a_customer_and_stops_without_losing_work(
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.content[:200]
 
     recharge = web.put(f"{base}/api/v1/credits/auto-recharge", json={
-        "enabled": True, "triggerAmount": 55, "rechargeAmount": 50, "paymentMethodId": card_id}, timeout=10)
+        "enabled": True, "triggerAmount": 55, "rechargeAmount": 55, "paymentMethodId": card_id}, timeout=10)
     assert recharge.status_code == 200, recharge.text
 
-    # The telephony platform: a 25-minute call to a UK mobile ($0.20 a minute + $0.05) takes $5.05: 60 -> 54.95.
+    # The telephony platform: a 10-minute call to a UK mobile ($0.20 a minute + $0.05) takes $2.05: 57 -> 54.95.
     platform = requests.Session()
     platform.headers["Authorization"] = f"Bearer {customer['token']}"
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 1600))
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 700))
     authorized = platform.post(f"{base}/api/v1/calls/authorize", json={
         "callId": "smoke-1", "callType": "user_out", "userPrincipalName": customer["caller"],
         "calleeNumber": UK_MOBILE, "startDateTime": start}, timeout=10)
     assert authorized.status_code == 200 and authorized.json()["decision"] == "allowed", authorized.text
     assert authorized.headers["X-Request-ID"]
-    completed = platform.post(f"{base}/api/v1/calls/smoke-1/complete", json={"durationSeconds": 1500}, timeout=10)
+    completed = platform.post(f"{base}/api/v1/calls/smoke-1/complete", json={"durationSeconds": 600}, timeout=10)
     assert completed.status_code == 200, completed.text
-    assert completed.json()["charge"] == "5.05"
+    assert completed.json()["charge"] == "2.05"
 
     metrics = requests.get(f"{base}/metrics", headers={"Authorization": f"Bearer {production.env['OPS_METRICS_TOKEN']}"},
                            timeout=10).text
@@ -219,10 +220,12 @@ def test_the_production_profile_serves_a_customer_and_stops_without_losing_work(
     assert admin.email in recipients and attempt.invoice.display_number in message.get_body(("plain",)).get_content()
     assert GatewayCharge.objects.filter(idempotency_key__startswith=f"credits:{tenant.pk}:auto-recharge-").count() == 1
     assert Invoice.objects.filter(tenant=tenant, kind="purchase").count() == 2
-    assert CreditAccount.objects.get(tenant=tenant).balance == Decimal("104.95")
+    assert CreditAccount.objects.get(tenant=tenant).balance == Decimal("109.95")
     assert ledger_problems() == []
-    assert {queue: redis_llen(queue) for queue in ("default", "payments", "emails")} == {
-        "default": 0, "payments": 0, "emails": 0}
+    # Nothing of the customer's waits: payments and emails are empty; the default queue may hold only beat's periodic
+    # ticks sent as the workers stopped (idempotent, run at the next start).
+    assert redis_waiting("payments") == [] and redis_waiting("emails") == []
+    assert set(redis_waiting("default")) <= {entry["task"] for entry in app.conf.beat_schedule.values()}
 
     # JSON log lines carry the request id, tenant and call id, and never the card number or the tokens.
     lines = production.log_lines()
@@ -235,11 +238,12 @@ def test_the_production_profile_serves_a_customer_and_stops_without_losing_work(
     print(f"production smoke test: {time.monotonic() - started:.1f} s")
 
 
-def redis_llen(queue):
+def redis_waiting(queue):
+    """The task names of the messages waiting in a queue (kombu's Redis transport keeps a list per queue)."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        return client.llen(queue)
+        return [json.loads(message)["headers"]["task"] for message in client.lrange(queue, 0, -1)]
     finally:
         client.close()

@@ -196,7 +196,10 @@ class CallAuthorization(models.Model):
     authorized_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     settled_at = models.DateTimeField(null=True, blank=True)
-    call_record = models.OneToOneField(CallRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="authorization")
+    # Unconstrained: on PostgreSQL call records are partitioned by month (billing/rating/partitions.py), whose keys
+    # include the start time, so no foreign key can point at the id alone; the ORM still sets it NULL on delete.
+    call_record = models.OneToOneField(CallRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="authorization",
+                                       db_constraint=False)
     # What the call record will say about the parties (numbers, countries, user snapshot), fixed at authorization.
     details = models.JSONField(default=dict, blank=True)
 

@@ -69,7 +69,10 @@ class MinutePoolUsage(models.Model):
     tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_constraint=False,
                                db_index=False)
     pool = models.ForeignKey(MinutePool, on_delete=models.CASCADE, related_name="usages", db_index=False)
-    call_record = models.OneToOneField("rating.CallRecord", on_delete=models.CASCADE, related_name="pool_usage")
+    # Unconstrained for the partitioned call records (see CallAuthorization.call_record); archiving a month of calls
+    # keeps the usage rows, which prove the pools' used minutes.
+    call_record = models.OneToOneField("rating.CallRecord", on_delete=models.CASCADE, related_name="pool_usage",
+                                       db_constraint=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                              db_constraint=False)
     minutes = models.PositiveIntegerField()

@@ -1,0 +1,142 @@
+"""Call records at ten million on PostgreSQL, partitioned by month: the 28-day PSTN usage page and a month's CSV.
+
+Creates its own database (BENCH_DATABASE_NAME, default bench_scale) on the PostgreSQL server of BENCH_DATABASE_URL
+(default postgres://postgres@127.0.0.1:5432/postgres) and migrates it, which partitions `rating_callrecord` by month
+(billing/rating/partitions.py); makes the twelve months back with `partitions_ensure`, as beat does ahead of time;
+then writes --rows call records (default 10,000,000, or BENCH_SCALE_ROWS) over the last 364 days for one tenant
+with 1,000 callers, month by month, straight in SQL on the server (INSERT ... SELECT over generate_series: no row
+crosses the wire), and measures:
+- the PSTN usage report for the last 28 days (median server time through Django's whole request stack, and its
+  query count), a page two weeks in, and one user over 90 days;
+- the CSV export of the last whole month (the real export service, in a child process: wall time, peak memory);
+- how many partitions the 28-day query reads (EXPLAIN), and the table's size on disk.
+Goals (issue 21): page median <= 300 ms, one month's CSV <= 30 s. Drops the database at the end.
+"""
+import argparse
+import calendar
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench import bench_reports  # noqa: E402
+from bench.support import django_setup  # noqa: E402
+
+PAGE_GOAL_MS = 300
+CSV_GOAL_S = 30
+
+
+def fill_in_slices(rows, slices):
+    """bench_reports.fill's rows, written `slices` times over (each slice a 1/slices share of the year): one long
+    statement per slice keeps progress visible and each transaction short."""
+    from django.db import connection
+
+    per_slice = rows // slices
+    tenant, reader = bench_reports.fill(per_slice)  # the tenant, its callers, the first slice
+    spacing = 364 * 86400 / per_slice  # seconds between two calls of a slice: the others fall in between
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(id) FROM rating_callrecord")
+        first_slice_last_id = cursor.fetchone()[0]
+        for part in range(1, slices):
+            started = time.perf_counter()
+            cursor.execute("""
+                INSERT INTO rating_callrecord (
+                    usage_id, tenant_id, call_id, conference_id, source, user_id, user_object_id, user_principal_name,
+                    user_display_name, phone_number, number_type, call_type, callee_number, callee_country,
+                    caller_number, caller_country, destination_name, destination_number_type, destination_context,
+                    usage_country, tenant_country, start_at, end_at, duration_seconds, billable_seconds,
+                    duration_source, operator, charge, connection_charge, currency, capability, pool_minutes,
+                    credit_minutes, rate_prefix, price_per_minute, created_at)
+                SELECT gen_random_uuid(), tenant_id, call_id || '-' || %(part)s, conference_id, source, user_id,
+                       user_object_id, user_principal_name, user_display_name, phone_number, number_type, call_type,
+                       callee_number, callee_country, caller_number, caller_country, destination_name,
+                       destination_number_type, destination_context, usage_country, tenant_country,
+                       start_at - %(shift)s * interval '1 second', end_at - %(shift)s * interval '1 second',
+                       duration_seconds, billable_seconds, duration_source, operator, charge, connection_charge,
+                       currency, capability, pool_minutes, credit_minutes, rate_prefix, price_per_minute, created_at
+                FROM rating_callrecord WHERE tenant_id = %(tenant)s AND id <= %(last)s
+            """, {"part": part, "tenant": tenant.pk, "last": first_slice_last_id, "shift": part * spacing / slices})
+            print(f"  slice {part + 1}/{slices}: {cursor.rowcount:,} rows in {time.perf_counter() - started:.0f} s",
+                  flush=True)
+        cursor.execute("ANALYZE rating_callrecord")
+    return tenant, reader
+
+
+def partitions_read(tenant):
+    from django.db import connection
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN SELECT * FROM rating_callrecord WHERE tenant_id = %s AND start_at >= %s "
+                       "ORDER BY start_at DESC LIMIT 50", [tenant.pk, timezone.now() - timedelta(days=28)])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits "
+                       "WHERE inhparent = 'rating_callrecord'::regclass")
+        size = cursor.fetchone()[0]
+    words = plan.replace("(", " ").split()
+    return sorted({word for word in words if word.startswith("rating_callrecord_y") and not word.endswith("_idx")}), size
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_SCALE_ROWS", 10_000_000)))
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--slices", type=int, default=10)
+    args = parser.parse_args()
+    database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_scale")
+    var_dir = tempfile.mkdtemp(prefix="bench-scale-")
+    django_setup(database_url=database_url, database_name=database_name, VAR_DIR=var_dir, LOG_LEVEL="WARNING")
+
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from django.utils import timezone
+
+    from billing.rating.partitions import partitions, partitions_ensure
+
+    if connection.vendor != "postgresql":
+        print(f"scale bench needs PostgreSQL (BENCH_DATABASE_URL={database_url}); skipped")
+        return 0
+    started = time.perf_counter()
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+    try:
+        partitions_ensure(now=timezone.now(), months_ahead=3, months_back=13)
+        print(f"scale bench: PostgreSQL database {database_name}, {len(partitions())} monthly partitions; writing "
+              f"{args.rows:,} call records over 364 days in {args.slices} slices", flush=True)
+        tenant, reader = fill_in_slices(args.rows, args.slices)
+        written = tenant.call_records.count()
+        print(f"  {written:,} call records written and analyzed in {time.perf_counter() - started:.0f} s", flush=True)
+        read, size = partitions_read(tenant)
+        pages = bench_reports.measure_pages(reader, args.rounds)
+        today = timezone.now().date()
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        month = {"range": "custom", "from": last_month_end.replace(day=1).isoformat(), "to": last_month_end.isoformat()}
+        csv_report, csv_rss = bench_reports.run_child(database_url, database_name, var_dir, "csv", month)
+        if csv_report["status"] == "succeeded":
+            bench_reports.check_csv_zip(csv_report["path"], csv_report["rows"])
+    finally:
+        teardown_databases(config, verbosity=0)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    print(f"  call records: {written:,} rows, {size} on disk with indexes; the 28-day query reads {len(read)} "
+          f"partition(s): {', '.join(read)}")
+    for label, median, low, high, queries in pages:
+        print(f"  {label}: median {median:.1f} ms (min {low:.1f}, max {high:.1f}), {queries} queries")
+    days = calendar.monthrange(last_month_end.year, last_month_end.month)[1]
+    print(f"  CSV export of {last_month_end:%B %Y} ({days} days): {csv_report['status']}, {csv_report['rows']:,} rows "
+          f"in {csv_report['seconds']:.1f} s, {csv_report['bytes'] / 2**20:.1f} MB file, child peak RSS "
+          f"{csv_report['peak_mb']:.0f} MB (ru_maxrss {csv_rss:.0f} MB) {csv_report['error'] or ''}")
+    goals = [("usage page (28 days) median", pages[0][1] <= PAGE_GOAL_MS, f"<= {PAGE_GOAL_MS} ms"),
+             ("one month's CSV export", csv_report["seconds"] <= CSV_GOAL_S, f"<= {CSV_GOAL_S} s")]
+    for label, met, goal in goals:
+        print(f"  goal {label} {goal} at {written:,} call records: {'met' if met else 'NOT met'}")
+    return 0 if all(met for _, met, _ in goals) and csv_report["status"] == "succeeded" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
