@@ -159,7 +159,7 @@ def product_names_for(entries) -> dict[str, str]:
     """Part number → product name for the products the entries mention (one query)."""
     from licensing.models import Product
 
-    parts = set()
+    parts: set[str] = set()
     for entry in entries:
         for side in (entry.before, entry.after):
             if entry.action == "user.licenses" and isinstance(side, dict):

@@ -70,13 +70,13 @@ def navigation_for(user, current_path):
             continue
         items.append({"label": item.label, "url": url or children[0]["url"], "icon": item.icon,
                       "children": children, "active": False, "own_page": url is not None and not item.children})
-    current = None
-    for item in items:
-        candidates = item["children"] or ([item] if item["own_page"] else [])
+    current: tuple[dict, dict] | None = None
+    for entry in items:
+        candidates = entry["children"] or ([entry] if entry["own_page"] else [])
         for link in candidates:
             matches = current_path == link["url"] if link["url"] == "/" else current_path.startswith(link["url"])
             if matches and (current is None or len(link["url"]) > len(current[1]["url"])):
-                current = (item, link)
+                current = (entry, link)
     if current:
         current[0]["active"] = True
         current[1]["active"] = True

@@ -8,6 +8,7 @@ app_name = "licensing"
 urlpatterns = [
     path("users/active/", users.active_users_page, name="active_users"),
     path("users/active/manage-licenses/", users.manage_licenses, name="manage_licenses"),
+    path("users/active/export.csv", users.export_users, name="export_users"),
     path("users/active/add/", add_user.add_user, name="add_user"),
     path("users/active/add/finish/", add_user.add_user_finish, name="add_user_finish"),
     path("users/active/add/cancel/", add_user.add_user_cancel, name="add_user_cancel"),

@@ -12,9 +12,9 @@ def breadcrumb(context, *pairs):
     is the page itself.
     """
     trail = [dict(crumb) for crumb in context.get("breadcrumb_trail", [])]
-    pairs = list(pairs)
-    while pairs:
-        label = pairs.pop(0)
-        url = pairs.pop(0) if pairs else None
+    rest = list(pairs)
+    while rest:
+        label = rest.pop(0)
+        url = rest.pop(0) if rest else None
         trail.append({"label": label, "url": url})
     return {"trail": trail}

@@ -14,11 +14,11 @@ from django.db import connections
 from django.db.models import Count, Q, Sum
 
 from billing.rating.models import CallRecord
+from core.money import ZERO
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
 
-ZERO = Decimal("0.00")
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -89,13 +89,15 @@ class Cursor:
         invalid = ValidationError({field: "The page link is not valid; start again from the first page."})
         if not row_id.isdigit() or not text or len(raw) > 700:
             raise invalid
+        value: object
         try:
             if sort_field == "start_at":
                 value = EPOCH + timedelta(microseconds=int(text))
             elif sort_field == "charge":
-                value = Decimal(text)
-                if not value.is_finite():
+                amount = Decimal(text)
+                if not amount.is_finite():
                     raise invalid
+                value = amount
             elif sort_field == "duration_seconds":
                 value = int(text)
             else:

@@ -238,7 +238,7 @@ def transactions(request):
     page.object_list = list(page.object_list)
     invoices = _invoices_of(request.tenant, page.object_list)
     for entry in page.object_list:
-        entry.invoice = invoices.get(entry.purchase_id)
+        entry.invoice = invoices.get(entry.purchase_id)  # type: ignore[attr-defined]  # shown beside the row
     return render(request, "billing/transactions.html", {
         "tab": "transactions", "products_url": url_or_none("licensing:products"), "page": page,
         "kinds": LedgerEntry.Kind.choices, "errors": errors,
