@@ -168,6 +168,23 @@ def user_set_sign_in(*, user, allowed, actor):
     return user
 
 
+TEMPORARY_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def user_reset_password(*, user, actor):
+    """Gives `user` a new temporary password (shown once to the admin, never stored in clear or audited)."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"password": "Change your own password from your account, not from Active users."})
+    password = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(4)) + "-" + \
+        "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(8))
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(tenant=user.tenant, actor=actor, action="user.reset_password", target=user,
+                     after={"password": "temporary password issued"})
+    return password
+
+
 def user_set_roles(*, user, roles, actor):
     roles = set(_clean_roles(roles))
     current = set(user.roles)

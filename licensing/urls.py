@@ -17,6 +17,7 @@ urlpatterns = [
     path("users/active/<uuid:user_id>/licenses/", users.user_licenses_save, name="user_licenses_save"),
     path("users/active/<uuid:user_id>/edit/", users.user_edit, name="user_edit"),
     path("users/active/<uuid:user_id>/sign-in/", users.user_sign_in, name="user_sign_in"),
+    path("users/active/<uuid:user_id>/reset-password/", users.user_reset_password, name="user_reset_password"),
     path("billing/products/", billing.products, name="products"),
     path("billing/products/<int:subscription_id>/", billing.product_detail, name="product_detail"),
     re_path(r"^billing/products/(?P<subscription_id>[0-9]+)/(?P<action>buy|remove)/$", billing.product_quantity,

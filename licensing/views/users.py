@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.navigation import url_or_none
 from accounts.permissions import admin_required
 from accounts.roles import Cap
+from accounts.services import user_reset_password as user_reset_password_service
 from core.spreadsheets import safe_text
 from core.validation import country_name
 
@@ -219,6 +220,20 @@ def user_sign_in(request, user_id):
     response = _render_user_panel(request, user, tab="account")
     response["HX-Trigger"] = USERS_CHANGED
     return response
+
+
+@admin_required(Cap.USERS_MANAGE)
+def user_reset_password(request, user_id):
+    """Reset password: asks first; the new temporary password shows once, in the panel."""
+    user = _tenant_user(request, user_id)
+    context = {"person": user}
+    if request.method == "POST":
+        try:
+            context["password"] = user_reset_password_service(user=user, actor=request.user)
+        except ValidationError as exc:
+            context["errors"] = error_messages(exc)
+    return _panel(request, "licensing/partials/reset_password_panel.html", context,
+                  status=400 if context.get("errors") else 200)
 
 
 def _selected_users(request):

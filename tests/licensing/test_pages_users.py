@@ -319,3 +319,27 @@ def test_export_users_writes_the_searched_list_as_csv_with_licenses_and_safe_cel
 
 def test_export_users_needs_a_role_that_reads_users(client_as, reports_reader):
     assert client_as(reports_reader).get(f"{URL}export.csv").status_code == 403
+
+
+def test_reset_password_asks_then_shows_a_temporary_password_once(client_as, user_admin, people):
+    person = people[0]
+    client = client_as(user_admin)
+    url = f"{URL}{person.pk}/reset-password/"
+    asked = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "A new temporary password replaces Person 0" in asked and 'data-testid="temporary-password"' not in asked
+    before = User.objects.get(pk=person.pk).password
+    page = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    password = page.split('data-testid="temporary-password">')[1].split("<")[0]
+    person = User.objects.get(pk=person.pk)
+    assert person.password != before and person.check_password(password) and len(password) == 13
+    entry = AuditLog.objects.get(action="user.reset_password")
+    assert entry.target_label and password not in str(entry.after)
+
+
+def test_reset_password_of_yourself_another_tenant_or_without_the_role_is_refused(client_as, user_admin, reports_reader,
+                                                                                   other_tenant_admin, people):
+    client = client_as(user_admin)
+    own = client.post(f"{URL}{user_admin.pk}/reset-password/", HTTP_HX_REQUEST="true")
+    assert own.status_code == 400 and "Change your own password" in own.content.decode()
+    assert client.post(f"{URL}{other_tenant_admin.pk}/reset-password/").status_code == 404
+    assert client_as(reports_reader).post(f"{URL}{people[0].pk}/reset-password/").status_code == 403
