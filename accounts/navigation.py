@@ -1,6 +1,7 @@
 """The admin centre's left navigation; items whose page is not installed yet are left out."""
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
@@ -30,6 +31,7 @@ NAVIGATION = (
         NavItem("Rates", "rating:rates", Cap.BILLING_READ),
         NavItem("License optimizer", "rating:license_optimizer", Cap.BILLING_READ),
         NavItem("Billing notifications", "notifications:settings", Cap.NOTIFICATIONS_MANAGE),
+        NavItem("Calling policy", "spend:calling_policy", Cap.BILLING_READ),
     )),
     NavItem("Reports", icon="reports", children=(
         NavItem("PSTN usage", "reporting:pstn_usage", Cap.REPORTS_READ),
@@ -38,6 +40,7 @@ NAVIGATION = (
     NavItem("Settings", icon="settings", children=(
         NavItem("Org settings", "accounts:settings", Cap.SETTINGS_MANAGE),
         NavItem("Audit log", "accounts:audit_log", Cap.SETTINGS_MANAGE),
+        NavItem("Webhooks", "webhooks:endpoints", Cap.BILLING_MANAGE),
     )),
 )
 
@@ -70,7 +73,7 @@ def navigation_for(user, current_path):
             continue
         items.append({"label": item.label, "url": url or children[0]["url"], "icon": item.icon,
                       "children": children, "active": False, "own_page": url is not None and not item.children})
-    current: tuple[dict, dict] | None = None
+    current: tuple[dict[str, Any], dict[str, Any]] | None = None
     for entry in items:
         candidates = entry["children"] or ([entry] if entry["own_page"] else [])
         for link in candidates:

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.plugins import card_providers
@@ -41,8 +42,9 @@ def org_settings(request):
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
-                token, new_token = services.api_token_create(tenant=tenant, name=form.cleaned_data["name"],
-                                                             actor=request.user)
+                token, new_token = services.api_token_create(
+                    tenant=tenant, name=form.cleaned_data["name"], actor=request.user,
+                    scopes=form.cleaned_data["scopes"], expires_at=form.expires_at(timezone.now()))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

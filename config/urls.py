@@ -15,6 +15,7 @@ admin.site.site_header = "Communications Credits operator console"
 admin.site.site_title = "Operator console"
 
 urlpatterns = [
+    path("", include("ops.urls")),  # /healthz, /readyz, /metrics
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -24,6 +25,8 @@ urlpatterns = [
     path("api/v1/", include("billing.rating.api_urls")),  # rates, license-optimizer…
     path("api/v1/", include("billing.invoices.api_urls")),  # invoices…
     path("api/v1/", include("reporting.api_urls")),  # reports/spend
+    path("api/v1/", include("billing.webhooks.api_urls")),  # webhooks…
+    path("api/v1/", include("billing.spend.api_urls")),  # calling-policy, users/{id}/calling-policy
     path("api/v1/calls/", include("billing.rating.call_urls")),
     # Microsoft Graph v1.0: subscribedSkus and users (licensing), getPstnCalls (reporting).
     path("v1.0/", include("licensing.graph_urls")),
@@ -36,5 +39,7 @@ urlpatterns = [
     path("", include("billing.rating.urls")),
     path("", include("billing.invoices.urls")),
     path("", include("billing.notifications.urls")),
+    path("", include("billing.webhooks.urls")),  # Org settings > Webhooks
+    path("", include("billing.spend.urls")),  # Billing > Calling policy, a user's spend limit
     path("", include("reporting.urls")),
 ]

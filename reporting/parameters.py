@@ -3,6 +3,8 @@
 Pages, exports and parameters.json share this one reading, so an export holds exactly the rows the page showed.
 """
 from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django_countries import countries
@@ -29,7 +31,7 @@ DEFAULT_SORT = "-timestamp"
 @dataclass(frozen=True)
 class UsageFilters:
     username: str = ""
-    user_id: object = None  # the UUID of the user named by `username`
+    user_id: UUID | None = None  # the UUID of the user named by `username`
     call_type: str = ""
     context: str = ""  # DestinationContext value: Domestic or International
     country: str = ""  # the report's "Country or region": the user's usage location
@@ -39,7 +41,7 @@ class UsageFilters:
     def any(self):
         return any(getattr(self, name) for name in FILTER_FIELDS)
 
-    def as_parameters(self):
+    def as_parameters(self) -> dict[str, str]:
         """The filters as parameters.json names them; absent filters are left out."""
         names = {"username": "username", "call_type": "callType", "context": "domesticInternational",
                  "country": "countryOrRegion", "capability": "capability"}
@@ -73,7 +75,7 @@ class UsageParameters:
             items.append(("sort", self.sort))
         return items
 
-    def as_parameters(self):
+    def as_parameters(self) -> dict[str, Any]:
         return {
             "report": REPORTS["usage"],
             "dateRange": self.period.as_parameters(),

@@ -5,6 +5,7 @@ from django.db import models
 
 
 class Event(models.TextChoices):
+    PURCHASE_SUCCEEDED = "purchase_succeeded", "Purchase confirmation"
     RECHARGE_SUCCEEDED = "recharge_succeeded", "Auto-recharge succeeded"
     RECHARGE_FAILED = "recharge_failed", "Auto-recharge failed"
     AUTO_RECHARGE_PAUSED = "auto_recharge_paused", "Auto-recharge paused"
@@ -14,6 +15,9 @@ class Event(models.TextChoices):
     POOL_80 = "pool_80", "Minute pool 80% used"
     POOL_100 = "pool_100", "Minute pool 100% used"
     FUNDS_EXPIRING = "funds_expiring", "Funds expiring"
+    SPEND_LIMIT_80 = "spend_limit_80", "User at 80% of spend limit"
+    SPEND_LIMIT_100 = "spend_limit_100", "User reached spend limit"
+    WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
     TEST = "test", "Test email"
 
 
@@ -25,16 +29,26 @@ class EventSpec:
     button: str
     description: str
     can_disable: bool = True
+    invoice_email: bool = False  # carries an invoice: its PDF is attached when "Attach a PDF" is on (context invoice_id)
 
 
 # Every event also accepts `url_name` (+ `url_kwargs`) to point its button at another page.
 SPECS = {
+    Event.PURCHASE_SUCCEEDED: EventSpec(
+        required=("amount", "total", "new_balance", "invoice_number", "expires_on"),
+        optional=("payment_method", "tax", "tax_label", "invoice_id"),
+        default_url_name="invoices:bills",
+        button="View invoice",
+        description="Someone in your organization bought Communications Credits with Add funds: the receipt and invoice.",
+        invoice_email=True,
+    ),
     Event.RECHARGE_SUCCEEDED: EventSpec(
         required=("amount", "new_balance", "invoice_number"),
-        optional=("payment_method",),
+        optional=("payment_method", "invoice_id"),
         default_url_name="invoices:bills",
         button="View invoice",
         description="An auto-recharge charged your payment method and added funds to Communications Credits.",
+        invoice_email=True,
     ),
     Event.RECHARGE_FAILED: EventSpec(
         required=("amount", "reason"),
@@ -91,6 +105,27 @@ SPECS = {
         default_url_name="billing:credits",
         button="View Communications Credits",
         description="Funds you bought almost 12 months ago expire within 30 days if they aren't used.",
+    ),
+    Event.SPEND_LIMIT_80: EventSpec(
+        required=("user_display_name", "user_principal_name", "spent", "limit", "month"),
+        optional=(),
+        default_url_name="licensing:active_users",
+        button="Review calling policies",
+        description="A user's calls this month cost 80% of their monthly calling spend limit.",
+    ),
+    Event.SPEND_LIMIT_100: EventSpec(
+        required=("user_display_name", "user_principal_name", "spent", "limit", "month"),
+        optional=(),
+        default_url_name="licensing:active_users",
+        button="Review calling policies",
+        description="A user reached their monthly calling spend limit; their paid calls are blocked until next month.",
+    ),
+    Event.WEBHOOK_DISABLED: EventSpec(
+        required=("url", "hours"),
+        optional=("failing_since",),
+        default_url_name="webhooks:endpoints",
+        button="Review webhooks",
+        description="A webhook endpoint failed every delivery for a day and was disabled.",
     ),
     Event.TEST: EventSpec(
         required=(),

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.api.authentication import BearerTokenAuthentication
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -17,7 +18,7 @@ from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 from core.graph_errors import ApiError
 
 from .exceptions import CallConflict, UnknownCall
-from .services import call_authorize, call_complete, call_records_import
+from .services import call_authorize, call_complete, call_extend, call_records_import
 
 # service field -> the API's name for it
 API_NAMES = {
@@ -75,6 +76,7 @@ def decision_json(decision):
 
 
 class CallAuthorizeView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     # The telephony platform's token only: these paths are served without sessions (config/token_api.py).
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
@@ -99,7 +101,36 @@ class CallAuthorizeView(APIView):
         return Response(decision_json(decision))
 
 
+def extension_json(extension):
+    return {
+        "callId": extension.call_id, "decision": "allowed" if extension.allowed else "blocked",
+        "reason": extension.reason, "message": extension.reason_message or None,
+        "maxDurationSeconds": extension.max_duration_seconds, "capability": extension.capability,
+        "endDateTime": _time(extension.ends_at), "expiresDateTime": _time(extension.expires_at),
+    }
+
+
+class CallExtendView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
+    parser_classes = [DecimalJSONParser]
+
+    @extend_schema(summary="Ask for the next slice of a call in progress", request=OpenApiTypes.OBJECT,
+                   responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+    def post(self, request, call_id):
+        try:
+            extension = call_extend(tenant=request.user.tenant, call_id=call_id)
+        except ValidationError as exc:
+            raise _renamed(exc) from None
+        except UnknownCall as exc:
+            raise ApiError(exc.message, code="Request_ResourceNotFound", status_code=404) from None
+        except (CallConflict, InsufficientCredits) as exc:
+            raise ApiError(exc.message, code="Request_Conflict", status_code=409) from None
+        return Response(extension_json(extension))
+
+
 class CallCompleteView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
@@ -121,10 +152,15 @@ class CallCompleteView(APIView):
         return Response(call_record_json(record))
 
 
+class RowsJSONParser(DecimalJSONParser):
+    refuse_nul = False  # a NUL byte in one record is that record's error (services/imports.py), not the batch's
+
+
 class CallImportView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
-    parser_classes = [DecimalJSONParser]
+    parser_classes = [RowsJSONParser]
 
     @extend_schema(summary="Import up to 10,000 finished call records", request=OpenApiTypes.OBJECT,
                    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})

@@ -36,11 +36,18 @@ INSTALLED_APPS = [
     "billing.rating",
     "billing.invoices",
     "billing.notifications",
+    "billing.webhooks",
+    "billing.spend",
     "reporting",
+    "ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestContextMiddleware",  # request id and log context first, so every line carries them
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -49,8 +56,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# Content-Security-Policy of every page: scripts and styles from our own files only (no inline script); the API
+# docs page (Swagger UI starts itself with an inline script) also allows inline script.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+CSP_RELAXED_PATHS = ("/api/docs/",)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -190,6 +205,19 @@ RATING_AUTHORIZATION_GRACE_MINUTES = env_int("RATING_AUTHORIZATION_GRACE_MINUTES
 RATING_MAX_RECORD_HOURS = env_int("RATING_MAX_RECORD_HOURS", 24, minimum=1)
 RATING_START_SKEW_SECONDS = env_int("RATING_START_SKEW_SECONDS", 300, minimum=0)
 RATING_IMPORT_BATCH_ROWS = env_int("RATING_IMPORT_BATCH_ROWS", 10_000, minimum=1)
+# Webhooks (billing/webhooks): a request's time limit, retries doubling from the first delay up to the cap for
+# WEBHOOK_RETRY_HOURS (then the delivery fails; an endpoint failing that long is disabled), the old secret's overlap
+# after a rotation, and whether plain http and private addresses are allowed (local development only).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 24, minimum=1)
+WEBHOOK_RETRY_FIRST_DELAY_SECONDS = env_int("WEBHOOK_RETRY_FIRST_DELAY_SECONDS", 30, minimum=1)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 4 * 3600, minimum=1)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24, minimum=0)
+WEBHOOK_ALLOW_LOCAL = env_bool("WEBHOOK_ALLOW_LOCAL", False)
+# Spend control (billing/spend): the minutes of credit a call holds at a time unless the tenant's calling policy says
+# otherwise, and the highest monthly spend limit per user an admin may set (US dollars).
+SPEND_SLICE_MINUTES = env_int("SPEND_SLICE_MINUTES", 10, minimum=1)
+SPEND_MAX_USER_LIMIT = env_int("SPEND_MAX_USER_LIMIT", 100_000, minimum=1)
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
 LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}
@@ -206,6 +234,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.graph_errors.graph_exception_handler",
+    # JSON bodies with a NUL byte anywhere are refused naming the field (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.CleanJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -217,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents the Graph-style errors it can answer (core/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.document_errors"],
 }
 
 # Celery. The embedded default keeps messages in a folder (kombu's filesystem transport), so a
@@ -267,10 +300,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Microsoft 365 admin center <no-reply@admin.example>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
-}
+# Logs: one line per record, JSON in production (OPS_LOG_FORMAT=json) or text, with the request id, tenant and call
+# id, secrets and card data redacted (ops/logs.py).
+OPS_LOG_FORMAT = env_str("OPS_LOG_FORMAT", "text")
+if OPS_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"OPS_LOG_FORMAT={OPS_LOG_FORMAT!r} is neither json nor text.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+OPS_ACCESS_LOG = env_bool("OPS_ACCESS_LOG", True)  # one line per request (method, path, status, duration)
+
+
+def _logging(fmt):
+    from ops.logs import logging_config
+
+    return logging_config(fmt=fmt, level=LOG_LEVEL, access=OPS_ACCESS_LOG)
+
+
+LOGGING = _logging(OPS_LOG_FORMAT)
+
+# Operations (ops/): /metrics answers the bearer OPS_METRICS_TOKEN (or loopback without a proxy); beat sends a
+# heartbeat every OPS_BEAT_HEARTBEAT_SECONDS and /readyz fails when none ran for two periods.
+OPS_METRICS_TOKEN = env_str("OPS_METRICS_TOKEN", "")
+OPS_BEAT_HEARTBEAT_SECONDS = env_int("OPS_BEAT_HEARTBEAT_SECONDS", 60, minimum=1)
+PROMETHEUS_EXPORT_MIGRATIONS = False

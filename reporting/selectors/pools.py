@@ -1,7 +1,9 @@
 """PSTN minute pools: every pool of a month with its capacity, minutes used and minutes available."""
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from accounts.models import Tenant
 from billing.rating.models import Capability, MinutePool
 from billing.rating.pools import entitlement, pool_capacity
 from billing.rating.routing import PoolRef
@@ -16,7 +18,7 @@ from ..periods import earliest_day
 SHARED_COUNTRIES = {"US": "United States and Puerto Rico"}
 
 
-def month_of(day):
+def month_of(day: date) -> date:
     return date(day.year, day.month, 1)
 
 
@@ -31,29 +33,29 @@ class PoolLine:
     held: int
 
     @property
-    def available(self):
+    def available(self) -> int:
         return max(self.total - self.used, 0)
 
     @property
-    def percent_used(self):
+    def percent_used(self) -> int:
         """Whole percent of the capacity used, for the bar (a pool used beyond capacity shows 100)."""
         if not self.total:
             return 100 if self.used else 0
         return min(self.used * 100 // self.total, 100)
 
     @property
-    def state(self):
+    def state(self) -> str:
         if self.total and self.used >= self.total or not self.total and self.used:
             return "exhausted"
         return "warning" if self.percent_used >= 80 else "ok"
 
 
-def _capability(pool):
+def _capability(pool: MinutePool) -> str:
     """The usage report's Capability code of the plan that fills the pool (MCOPSTN_6 is reported as MCOPSTN6)."""
     return POOL_CAPABILITY.get(pool.plan, pool.plan)
 
 
-def _description(pool):
+def _description(pool: MinutePool) -> str:
     code = _capability(pool)
     name = Capability(code).label if code in Capability.values else pool.plan
     if pool.kind == MinutePool.Kind.INTERNATIONAL:
@@ -68,17 +70,17 @@ def _description(pool):
 class _Pool:
     """A pool the licenses give that no call has used yet this month: what the report reads of a MinutePool."""
 
-    def __init__(self, ref, capacity, user=None):
+    def __init__(self, ref: PoolRef, capacity: int, user: Any = None) -> None:
         self.kind, self.plan, self.country = ref.kind, ref.plan, ref.country
         self.user, self.user_id = user, ref.user_id
         self.capacity_minutes, self.used_minutes, self.held_minutes = capacity, 0, 0
 
 
-def _pools_the_licenses_give(*, tenant):
+def _pools_the_licenses_give(*, tenant: Tenant) -> dict[PoolRef, _Pool]:
     """{PoolRef: _Pool} of every pool the tenant's assigned licenses give now, with the capacity the call path
     computes (billing.rating.pools.pool_capacity); two queries."""
     counts = assigned_plan_counts(tenant=tenant, plan_names=POOL_CAPABILITY)
-    found = {}
+    found: dict[PoolRef, _Pool] = {}
     for (plan, location), _users in counts.items():
         plan_entitlement = entitlement(plan)
         if plan == AUDIO_CONFERENCING:
@@ -103,20 +105,20 @@ def _pools_the_licenses_give(*, tenant):
     return found
 
 
-def _line(pool):
+def _line(pool: Any) -> PoolLine:
     return PoolLine(country=pool.country,
                     country_label=SHARED_COUNTRIES.get(pool.country) or country_name(pool.country) or "All countries",
                     description=_description(pool), capability=_capability(pool), total=pool.capacity_minutes,
                     used=pool.used_minutes, held=pool.held_minutes)
 
 
-def minute_pools(*, tenant, month, include_unused=False):
+def minute_pools(*, tenant: Tenant, month: date, include_unused: bool = False) -> list[PoolLine]:
     """[PoolLine] of the tenant's pools of `month` (its first day), by country then capability.
 
     With `include_unused` (the current month) every pool the licenses give is listed, used or not; a past month
     lists the pools its calls used. One query, three with `include_unused`.
     """
-    pools = list(MinutePool.objects.filter(tenant=tenant, month=month).select_related("user")
+    pools: list[Any] = list(MinutePool.objects.filter(tenant=tenant, month=month).select_related("user")
                  .order_by("country", "plan", "kind", "user__display_name", "id"))
     if include_unused:
         used = {PoolRef(pool.kind, pool.plan, pool.country, pool.user_id if pool.kind == MinutePool.Kind.PER_USER else None)
@@ -126,7 +128,7 @@ def minute_pools(*, tenant, month, include_unused=False):
     return [_line(pool) for pool in pools]
 
 
-def pool_months(*, tenant, today):
+def pool_months(*, tenant: Tenant, today: date) -> list[date]:
     """The months the report offers: this month and every earlier month with pools, back one year (one query)."""
     oldest = month_of(earliest_day(today))
     months = set(MinutePool.objects.filter(tenant=tenant, month__gte=oldest).order_by()

@@ -5,25 +5,30 @@ costs what page 1 costs at any number of rows; the cursor names the last row see
 """
 import binascii
 from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.models import Tenant
 from billing.rating.models import CallRecord
 from core.money import ZERO
+from core.validation import is_whole
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
+from ..parameters import UsageFilters, UsageParameters
 
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def pstn_calls(*, tenant, start, end, filters=None):
+def pstn_calls(*, tenant: Tenant, start: datetime, end: datetime, filters: UsageFilters | None = None) -> QuerySet[CallRecord]:
     """Call records of `tenant` that started in [start, end), narrowed by UsageFilters when given (unordered)."""
     calls = CallRecord.objects.filter(tenant=tenant, start_at__gte=start, start_at__lt=end)
     if filters is not None:
@@ -40,7 +45,7 @@ def pstn_calls(*, tenant, start, end, filters=None):
     return calls.order_by()
 
 
-def calls_for(*, tenant, parameters):
+def calls_for(*, tenant: Tenant, parameters: UsageParameters) -> QuerySet[CallRecord]:
     return pstn_calls(tenant=tenant, start=parameters.period.start_at, end=parameters.period.end_at,
                       filters=parameters.filters)
 
@@ -52,12 +57,12 @@ class UsageTotals:
     charge: Decimal
 
     @property
-    def minutes(self):
+    def minutes(self) -> Decimal:
         """Talk time in whole minutes (half a minute rounds up), as minutes are counted everywhere in the product."""
         return (Decimal(self.seconds) / 60).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
-def pstn_usage_totals(*, tenant, parameters):
+def pstn_usage_totals(*, tenant: Tenant, parameters: UsageParameters) -> UsageTotals:
     """Calls, talk time and charges of the filtered range (one query)."""
     found = calls_for(tenant=tenant, parameters=parameters).aggregate(
         calls=Count("id"), seconds=Sum("duration_seconds"), charge=Sum("charge"))
@@ -73,7 +78,7 @@ class Cursor:
     value: object
     id: int
 
-    def token(self):
+    def token(self) -> str:
         value = self.value
         if isinstance(value, datetime):
             text = str((value - EPOCH) // timedelta(microseconds=1))
@@ -84,14 +89,16 @@ class Cursor:
         return f"{text}_{self.id}"
 
     @classmethod
-    def parse(cls, raw, field, *, sort_field="start_at"):
+    def parse(cls, raw: str, field: str, *, sort_field: str = "start_at") -> "Cursor":
         text, _, row_id = (raw or "").rpartition("_")
         invalid = ValidationError({field: "The page link is not valid; start again from the first page."})
-        if not row_id.isdigit() or not text or len(raw) > 700:
+        if not is_whole(row_id) or not text or len(raw) > 700:
             raise invalid
         value: object
         try:
             if sort_field == "start_at":
+                if not is_whole(text.removeprefix("-")):
+                    raise invalid
                 value = EPOCH + timedelta(microseconds=int(text))
             elif sort_field == "charge":
                 amount = Decimal(text)
@@ -99,36 +106,39 @@ class Cursor:
                     raise invalid
                 value = amount
             elif sort_field == "duration_seconds":
+                if not is_whole(text):
+                    raise invalid
                 value = int(text)
             else:
                 value = "" if text == "~" else urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        except (ValueError, ArithmeticError, UnicodeDecodeError, binascii.Error):
+        except (ValueError, ArithmeticError, UnicodeDecodeError, binascii.Error):  # OverflowError: beyond years 1 to 9999
             raise invalid from None
         return cls(value=value, id=int(row_id))
 
 
 @dataclass(frozen=True)
 class UsagePage:
-    rows: list  # dicts of page_fields(columns)
+    rows: list[dict[str, Any]]  # dicts of page_fields(columns)
     next_cursor: str | None  # older rows
     previous_cursor: str | None  # newer rows
 
     @property
-    def is_first(self):
+    def is_first(self) -> bool:
         return self.previous_cursor is None
 
 
-def _cursor_of(row, field):
+def _cursor_of(row: dict[str, Any], field: str) -> str:
     return Cursor(row[field], row["id"]).token()
 
 
-def _beyond(field, mark, *, later):
+def _beyond(field: str, mark: "Cursor", *, later: bool) -> Q:
     """Rows after `mark` in ascending (field, id) order when `later`, else before it."""
     op = "gt" if later else "lt"
     return Q(**{f"{field}__{op}": mark.value}) | Q(**{field: mark.value, f"id__{op}": mark.id})
 
 
-def pstn_usage_page(*, tenant, parameters, after="", before="", size=PAGE_SIZE):
+def pstn_usage_page(*, tenant: Tenant, parameters: UsageParameters, after: str = "", before: str = "",
+                    size: int = PAGE_SIZE) -> UsagePage:
     """One page of the filtered calls in the run's order (newest first unless sorted by a column; one query).
     `after` gives the rows that follow that cursor, `before` the rows that precede it; a malformed cursor is a
     ValidationError naming it."""
@@ -155,13 +165,13 @@ def pstn_usage_page(*, tenant, parameters, after="", before="", size=PAGE_SIZE):
                      previous_cursor=_cursor_of(rows[0], field) if rows and after else None)
 
 
-def export_values(*, tenant, parameters, chunk_size=2000):
+def export_values(*, tenant: Tenant, parameters: UsageParameters, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
     """The filtered calls as tuples of EXPORT_FIELDS, oldest first, streamed from the database in chunks."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     return calls.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
 
 
-def export_csv(*, tenant, parameters):
+def export_csv(*, tenant: Tenant, parameters: UsageParameters) -> PostgresCopyCsv | ValuesCsv:
     """The CSV source of an export: PostgreSQL writes the CSV itself; other databases go through Python."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     if connections[calls.db].vendor == "postgresql":

@@ -47,7 +47,8 @@ def test_authorize_then_complete_returns_the_rated_call_record(api, caller, now)
     assert decision.status_code == 200, decision.json()
     body = decision.json()
     assert {k: body[k] for k in ("callId", "decision", "reason", "maxDurationSeconds", "capability")} == {
-        "callId": "call-1", "decision": "allowed", "reason": None, "maxDurationSeconds": 2940, "capability": "MCOPSTNPP"}
+        "callId": "call-1", "decision": "allowed", "reason": None, "maxDurationSeconds": 600, "capability": "MCOPSTNPP"}
+    # one slice of 10 minutes (SPEND_SLICE_MINUTES), though the $10.00 balance covers 2,940 seconds
 
     end = now + datetime.timedelta(seconds=61)
     completed = api.post(complete_url("call-1"), {"endDateTime": iso(end)}, format="json")

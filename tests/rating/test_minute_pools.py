@@ -197,8 +197,9 @@ def test_holds_never_completed_expire_and_give_back_minutes_and_credit(tenant, c
     pool_used(tenant, month=pool_month(now), kind=Kind.DOMESTIC, plan="MCOPSTN1", used=2995)
     decision = call_authorize(tenant=tenant, call_id="c1", call_type="user_out", callee_number=US_FIXED, start_at=now,
                               user_principal_name=user.upn)
-    assert credits_balance(tenant=tenant).reserved == Decimal("2.00")  # 5 pool minutes, then 100 min at $0.02
-    assert decision.max_duration_seconds == (5 + 100) * 60
+    # 5 pool minutes, then one slice of 10 minutes at $0.02 (the $2.00 would cover 100)
+    assert credits_balance(tenant=tenant).reserved == Decimal("0.20")
+    assert decision.max_duration_seconds == (5 + 10) * 60
 
     assert call_authorizations_expire(now=now) == 0
     assert call_authorizations_expire(now=decision.expires_at) == 1

@@ -201,7 +201,9 @@ class CallAuthorization(models.Model):
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["expires_at"], condition=Q(status="held"), name="rating_auth_held_expiry")]
+        indexes = [models.Index(fields=["expires_at"], condition=Q(status="held"), name="rating_auth_held_expiry"),
+                   # what a user's calls in progress hold (spend limits: billing/spend/limits.py)
+                   models.Index(fields=["tenant", "user"], condition=Q(status="held"), name="rating_auth_held_user")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_auth_unique_call_id"),
             models.CheckConstraint(condition=Q(credit_amount_reserved__gte=0), name="rating_auth_reserved_not_negative"),
@@ -223,6 +225,9 @@ class BlockReason(models.TextChoices):
     INSUFFICIENT_CREDITS = "insufficient_credits", "Communications Credits balance too low"
     PAY_AS_YOU_GO_UNFUNDED = "payg_unfunded", "Pay-As-You-Go user with nothing to pay from"
     NO_RATE = "no_rate", "Destination not rated"
+    SPEND_LIMIT = "spend_limit_reached", "Spend limit reached"
+    DESTINATION_BLOCKED = "destination_blocked", "Destination blocked by calling policy"
+    CONCURRENT_CALLS = "concurrent_call_limit", "Too many calls at once for this user"
 
 
 class BlockAction(models.TextChoices):

@@ -19,7 +19,15 @@ from django.utils import timezone
 from accounts.models import Tenant
 from billing.credits import lock_objects as credit_locks
 from billing.credits.models import LedgerEntry
-from billing.credits.services import credits_available, credits_debit, credits_release, credits_reserve
+from billing.credits.services import (
+    credits_available,
+    credits_debit,
+    credits_locked_state,
+    credits_release,
+    credits_reserve,
+)
+from billing.spend import calls as spend_calls
+from billing.spend import destinations as spend_destinations
 from core import sql
 
 from .. import lock_objects
@@ -132,7 +140,8 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
             "conference_id": conference_id, "caller_number": party.caller.e164 if party.caller else "",
             "callee_number": party.callee.e164 or party.callee.international, "start_at": start_at,
             "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
-                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None}}
+                                              "rate": HeldRate.of(rate).as_json() if rate is not None else None,
+                                              "credits": bool(route.credits)}}  # may extend pay from credits
     for pool_alone in (True, False):
         try:
             return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone)
@@ -149,17 +158,23 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
     with transaction.atomic(durable=True):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
+        refused = spend_destinations.destination_refusal(  # the user's destination policy (billing/spend)
+            tenant=tenant, user_id=held["user_id"], call_type=held["call_type"],
+            country=rate.country if rate is not None else "", number_type=rate.number_type if rate is not None else "")
+        if refused is not None:
+            return _block(tenant, party, held, refused, route.action, now)
         if route.free:
             expires_at = _hold_ends(now, limits.max_call_seconds, limits)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
         if route.pool is not None and pool_alone:
             return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
-        credit_locks.lock_credit_account(tenant=tenant)
+        # The one locked read of the credit account in this request: its state goes to billing's decisions below.
+        credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now, spends=False)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
         first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
         if first is not None:
             return _decision_of(first)
-        return _hold_paid(tenant, party, held, route, rate, now, limits)
+        return _hold_paid(tenant, party, held, route, rate, now, limits, credit)
 
 
 def _hold_ends(now, max_seconds, limits):
@@ -191,27 +206,36 @@ def _hold_free(held, route, max_seconds, expires_at):
     return _decision_of(authorization)
 
 
-def _hold_paid(tenant, party, held, route, rate, now, limits):
+def _hold_paid(tenant, party, held, route, rate, now, limits, credit):
+    """Holds pool minutes and credit for a call; `credit` is the credit account's state read under its lock."""
     limit = limits.max_call_seconds
     pool, pool_hold = None, 0
     if route.pool is not None:
         pool = lock_objects.minute_pool_for_update(tenant=tenant, month=pool_month(held["start_at"]), ref=route.pool)
         _refresh_capacity(tenant, pool, route.pool, party.plans, now)
         pool_hold = min(pool.available_minutes, pool_minutes_for(limit))
-    credit_seconds, reserve = 0, ZERO
+    credit_seconds, reserve, allowance = 0, ZERO, None
     left = limit - pool_hold * 60
     if left > 0 and route.credits:
-        available = credits_available(tenant=tenant, now=now)
-        credit_seconds = affordable_seconds(rate=rate, budget=available, limit_seconds=left)
+        # Spend control (billing/spend/calls.py): one slice at most, within the user's monthly limit.
+        allowance = spend_calls.credit_allowance(tenant=tenant, user_id=held["user_id"], left_seconds=left,
+                                                 available=credits_available(tenant=tenant, state=credit),
+                                                 at=held["start_at"])
+        credit_seconds = affordable_seconds(rate=rate, budget=allowance.budget, limit_seconds=allowance.seconds)
         if credit_seconds:
             reserve = charge_for(rate=rate, duration_seconds=credit_seconds).charge.amount
     max_seconds = min(limit, pool_hold * 60 + credit_seconds)
     if max_seconds == 0:
         reason = route.refusal if route.pool is None or route.credits else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE
+        if allowance is not None and allowance.spend_limited:
+            reason = BlockReason.SPEND_LIMIT
+            spend_calls.spend_limit_refused(tenant=tenant, user_id=held["user_id"], allowance=allowance,
+                                            at=held["start_at"])
         return _block(tenant, party, held, reason, route.action, now)
     expires_at = _hold_ends(now, max_seconds, limits)
     if reserve > 0:
-        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False)
+        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False,
+                        state=credit)
     if pool_hold:
         pool.held_minutes += pool_hold  # type: ignore[union-attr]
         pool.updated_at = now  # type: ignore[union-attr]
@@ -310,8 +334,9 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
         if record is not None:
             return record
     with transaction.atomic(durable=True):
-        if seen.credit_amount_reserved > 0:
-            credit_locks.lock_credit_account(tenant=tenant)
+        credit = None
+        if seen.credit_amount_reserved > 0:  # the one locked read of the credit account in this request
+            credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now)
         authorization = lock_objects.call_authorization_for_update(tenant=tenant, call_id=call_id)
         if authorization is None:
             raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
@@ -321,7 +346,7 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
             raise CallConflict(f"The authorization of call {call_id} expired at "
                                f"{authorization.expires_at:%Y-%m-%d %H:%M:%S} UTC; nothing was charged.")
         duration, end = _duration_and_end(authorization, duration_seconds, end_at)
-        return _settle(tenant, authorization, duration, end, now)
+        return _settle(tenant, authorization, duration, end, now, credit)
 
 
 def _duration_and_end(authorization, duration_seconds, end_at):
@@ -405,7 +430,7 @@ def _settle_without_credit(tenant, authorization, duration, end, now):
     return record
 
 
-def _settle(tenant, authorization, duration, end, now):
+def _settle(tenant, authorization, duration, end, now, credit=None):
     pool = None
     if authorization.pool_id:
         pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id], lock=True)
@@ -417,13 +442,16 @@ def _settle(tenant, authorization, duration, end, now):
             else LedgerEntry.Kind.CALL_CHARGE)
     if charge > 0:
         credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind, at=now, savepoint=False,
-                      memo=f"{authorization.call_type} to {authorization.callee_number}"[:200])
+                      memo=f"{authorization.call_type} to {authorization.callee_number}"[:200], state=credit)
     elif authorization.credit_amount_reserved > 0:
-        credits_release(tenant=tenant, call_id=authorization.call_id)
+        credits_release(tenant=tenant, call_id=authorization.call_id, savepoint=False, state=credit)
     # Credits name a call they paid any part of; otherwise what the authorization expected to pay.
     capability = Capability.MCOPSTNPP if charge > 0 else authorization.capability
     record = sql.insert(_new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,
                                     capability=capability, now=now))
+    if charge > 0:
+        spend_calls.after_credit_charge(tenant=tenant, user_id=authorization.user_id, charge=charge,
+                                        at=authorization.start_at)
     if pool is not None:
         pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
         pool.used_minutes += split.pool_minutes

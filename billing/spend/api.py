@@ -1,0 +1,193 @@
+"""/api/v1/calling-policy and /api/v1/users/{id}/calling-policy: spend limits (Teams' EnableSpendLimits and
+CallingSpendUserLimit) and the slice a call holds. Money is a string with two decimals; errors name the camelCase field.
+"""
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.permissions import HasCapability
+from accounts.roles import Cap
+from billing.credits.api import DecimalJSONParser
+from core.graph_errors import ApiError
+
+from . import services
+from .models import DestinationPolicy
+
+API_NAMES = {"enable_spend_limits": "enableSpendLimits", "user_spend_limit": "callingSpendUserLimit",
+             "slice_minutes": "sliceMinutes", "spend_limit": "callingSpendUserLimit",
+             "destination_policy_id": "destinationPolicyId", "anomaly_multiple": "spendAnomalyMultiple",
+             "name": "name", "blocked_countries": "blockedCountries", "blocked_number_types": "blockedNumberTypes",
+             "max_concurrent_calls": "maxConcurrentCalls"}
+
+
+def _money(value):
+    return None if value is None else f"{value:.2f}"
+
+
+def _renamed(exc):
+    if not hasattr(exc, "error_dict"):
+        return exc
+    return ValidationError({API_NAMES.get(name, name): errors for name, errors in exc.error_dict.items()})
+
+
+def _body(request, allowed):
+    if not isinstance(request.data, dict):
+        raise ApiError("The request body must be a JSON object.")
+    unknown = sorted(set(request.data) - set(allowed))
+    if unknown:
+        raise ApiError(f"{unknown[0]}: not a field you can change ({', '.join(allowed)}).")
+    return request.data
+
+
+class _ReadOrManage(APIView):
+    parser_classes = [DecimalJSONParser]
+
+    def get_permissions(self):
+        cap = Cap.BILLING_READ if self.request.method == "GET" else Cap.BILLING_MANAGE
+        return [HasCapability.for_(cap)()]
+
+
+def policy_json(policy, tenant):
+    return {"enableSpendLimits": policy.enable_spend_limits, "callingSpendUserLimit": _money(policy.user_spend_limit),
+            "sliceMinutes": policy.slice_minutes, "currency": tenant.currency,
+            "destinationPolicyId": policy.destination_policy_id, "spendAnomalyMultiple": policy.anomaly_multiple}
+
+
+_schema = extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+
+
+class CallingPolicyView(_ReadOrManage):
+    @_schema
+    def get(self, request):
+        tenant = request.user.tenant
+        return Response(policy_json(services.calling_policy_for(tenant=tenant), tenant))
+
+    @_schema
+    def patch(self, request):
+        tenant = request.user.tenant
+        body = _body(request, ("enableSpendLimits", "callingSpendUserLimit", "sliceMinutes", "destinationPolicyId",
+                               "spendAnomalyMultiple"))
+        try:
+            with transaction.atomic():
+                policy = services.calling_policy_update(
+                    tenant=tenant, actor=request.user,
+                    enable_spend_limits=body.get("enableSpendLimits", services.UNSET),
+                    user_spend_limit=body.get("callingSpendUserLimit", services.UNSET),
+                    slice_minutes=body.get("sliceMinutes", services.UNSET))
+                if "destinationPolicyId" in body or "spendAnomalyMultiple" in body:
+                    policy = services.calling_policy_set_destination(
+                        tenant=tenant, actor=request.user,
+                        destination_policy_id=body.get("destinationPolicyId", services.UNSET),
+                        anomaly_multiple=body.get("spendAnomalyMultiple", services.UNSET))
+        except ValidationError as exc:
+            raise _renamed(exc) from None
+        return Response(policy_json(policy, tenant))
+
+
+def user_policy_json(user, summary):
+    limit = summary["limit"]
+    source = "none" if limit is None else ("user" if summary["own_limit"] is not None else "policy")
+    return {"userId": str(user.pk), "userPrincipalName": user.upn, "enableSpendLimits": summary["enabled"],
+            "callingSpendUserLimit": _money(summary["own_limit"]), "effectiveLimit": _money(limit),
+            "limitSource": source, "month": f"{summary['month']:%Y-%m}", "spentThisMonth": _money(summary["spent"]),
+            "heldNow": _money(summary["held"]), "destinationPolicyId": summary["destination_policy_id"],
+            "remaining": None if limit is None else _money(max(limit - summary["spent"] - summary["held"], 0))}
+
+
+class UserCallingPolicyView(_ReadOrManage):
+    def _user(self, request, user_id):
+        try:
+            return User.objects.get(pk=uuid.UUID(str(user_id)), tenant=request.user.tenant)
+        except (ValueError, User.DoesNotExist):
+            raise ApiError(f"User '{user_id}' does not exist in this organization.", code="Request_ResourceNotFound",
+                           status_code=404) from None
+
+    @_schema
+    def get(self, request, user_id):
+        user = self._user(request, user_id)
+        return Response(user_policy_json(user, services.user_spend_summary(tenant=request.user.tenant, user=user)))
+
+    @_schema
+    def patch(self, request, user_id):
+        user = self._user(request, user_id)
+        body = _body(request, ("callingSpendUserLimit", "destinationPolicyId"))
+        if not body:
+            raise ApiError("callingSpendUserLimit: send the user's monthly limit, or null to use the policy's.")
+        try:
+            with transaction.atomic():
+                if "callingSpendUserLimit" in body:
+                    services.user_calling_policy_update(tenant=request.user.tenant, user=user, actor=request.user,
+                                                        spend_limit=body["callingSpendUserLimit"])
+                if "destinationPolicyId" in body:
+                    services.user_destination_policy_set(tenant=request.user.tenant, user=user, actor=request.user,
+                                                         destination_policy_id=body["destinationPolicyId"])
+        except ValidationError as exc:
+            raise _renamed(exc) from None
+        return Response(user_policy_json(user, services.user_spend_summary(tenant=request.user.tenant, user=user)))
+
+
+def destination_policy_json(policy):
+    return {"id": policy.pk, "name": policy.name, "blockedCountries": policy.country_list(),
+            "blockedNumberTypes": policy.number_type_list(), "maxConcurrentCalls": policy.max_concurrent_calls}
+
+
+_POLICY_FIELDS = ("name", "blockedCountries", "blockedNumberTypes", "maxConcurrentCalls")
+
+
+def _policy_changes(body):
+    names = {"name": "name", "blockedCountries": "blocked_countries", "blockedNumberTypes": "blocked_number_types",
+             "maxConcurrentCalls": "max_concurrent_calls"}
+    return {names[key]: value for key, value in body.items()}
+
+
+class DestinationPolicyListView(_ReadOrManage):
+    @_schema
+    def get(self, request):
+        rows = DestinationPolicy.objects.filter(tenant=request.user.tenant).order_by("name")
+        return Response({"value": [destination_policy_json(p) for p in rows]})
+
+    @_schema
+    def post(self, request):
+        body = _body(request, _POLICY_FIELDS)
+        try:
+            policy = services.destination_policy_save(tenant=request.user.tenant, actor=request.user,
+                                                      **_policy_changes(body))
+        except ValidationError as exc:
+            raise _renamed(exc) from None
+        return Response(destination_policy_json(policy), status=201)
+
+
+class DestinationPolicyDetailView(_ReadOrManage):
+    def _policy(self, request, policy_id):
+        try:
+            return DestinationPolicy.objects.get(tenant=request.user.tenant, pk=int(policy_id))
+        except (ValueError, DestinationPolicy.DoesNotExist):
+            raise ApiError(f"Destination policy '{policy_id}' does not exist in this organization.",
+                           code="Request_ResourceNotFound", status_code=404) from None
+
+    @_schema
+    def get(self, request, policy_id):
+        return Response(destination_policy_json(self._policy(request, policy_id)))
+
+    @_schema
+    def patch(self, request, policy_id):
+        policy = self._policy(request, policy_id)
+        body = _body(request, _POLICY_FIELDS)
+        try:
+            policy = services.destination_policy_save(tenant=request.user.tenant, actor=request.user, policy=policy,
+                                                      **_policy_changes(body))
+        except ValidationError as exc:
+            raise _renamed(exc) from None
+        return Response(destination_policy_json(policy))
+
+    @_schema
+    def delete(self, request, policy_id):
+        services.destination_policy_delete(tenant=request.user.tenant, policy=self._policy(request, policy_id),
+                                           actor=request.user)
+        return Response(status=204)

@@ -1,0 +1,11 @@
+"""Calling policy pages."""
+from django.urls import path
+
+from . import views
+
+app_name = "spend"
+
+urlpatterns = [
+    path("billing/calling-policy/", views.calling_policy_page, name="calling_policy"),
+    path("users/active/<uuid:user_id>/calling-policy/", views.user_spend_panel, name="user_spend"),
+]
