@@ -33,6 +33,7 @@ ACTIONS = {
     "user.roles": "Changed a user's admin roles",
     "user.block_sign_in": "Blocked a user's sign-in",
     "user.unblock_sign_in": "Allowed a user's sign-in",
+    "user.reset_password": "Reset a user's password",
     "subscription.create": "Added a subscription",
     "subscription.activate": "Activated a subscription",
     "subscription.buy": "Bought licenses",

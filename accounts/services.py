@@ -196,6 +196,24 @@ def user_set_sign_in(*, user: User, allowed: bool, actor: object) -> User:
     return user
 
 
+TEMPORARY_PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def user_reset_password(*, user: User, actor: object) -> str:
+    """Gives `user` a new temporary password (shown once to the admin, never stored in clear or audited)."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk:
+        raise ValidationError({"password": "Change your own password from your account, not from Active users."})
+    assert user.tenant is not None, "the users edited here are a tenant's"
+    password = "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(4)) + "-" + \
+        "".join(secrets.choice(TEMPORARY_PASSWORD_ALPHABET) for _ in range(8))
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(tenant=user.tenant, actor=actor, action="user.reset_password", target=user,
+                     after={"password": "temporary password issued"})
+    return password
+
+
 def user_set_roles(*, user: User, roles: Iterable[str], actor: object) -> User:
     if not _actor_is_global_admin(actor):
         raise PermissionDenied("Only a Global admin can change admin roles.")

@@ -30,7 +30,10 @@ class Catalogue:
         self.plan_names = {p.pk: p.name for p in self.plans.values()}
         self.plan_ids = {p.name: p.pk for p in self.plans.values()}
         self.requires = {p.name: {r.name for r in p.requires_any_of.all()} for p in self.plans.values()}
-        self.friendly = {p.name: p.friendly_name for p in self.plans.values()}
+        # Errors name a plan as the license checkbox does: by the product sold for that plan alone ("Microsoft
+        # Teams Domestic Calling Plan"), else by the plan's own name.
+        alone = {plans[0].name: p.name for p in self.products.values() if len(plans := list(p.service_plans.all())) == 1}
+        self.friendly = {p.name: alone.get(p.name, p.friendly_name) for p in self.plans.values()}
 
     def product_plan_names(self, product_id: UUID) -> list[str]:
         return [plan.name for plan in self.products[product_id].service_plans.all()]

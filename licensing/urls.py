@@ -8,6 +8,7 @@ app_name = "licensing"
 urlpatterns = [
     path("users/active/", users.active_users_page, name="active_users"),
     path("users/active/manage-licenses/", users.manage_licenses, name="manage_licenses"),
+    path("users/active/export.csv", users.export_users, name="export_users"),
     path("users/active/add/", add_user.add_user, name="add_user"),
     path("users/active/add/finish/", add_user.add_user_finish, name="add_user_finish"),
     path("users/active/add/cancel/", add_user.add_user_cancel, name="add_user_cancel"),
@@ -16,6 +17,7 @@ urlpatterns = [
     path("users/active/<uuid:user_id>/licenses/", users.user_licenses_save, name="user_licenses_save"),
     path("users/active/<uuid:user_id>/edit/", users.user_edit, name="user_edit"),
     path("users/active/<uuid:user_id>/sign-in/", users.user_sign_in, name="user_sign_in"),
+    path("users/active/<uuid:user_id>/reset-password/", users.user_reset_password, name="user_reset_password"),
     path("billing/products/", billing.products, name="products"),
     path("billing/products/<int:subscription_id>/", billing.product_detail, name="product_detail"),
     re_path(r"^billing/products/(?P<subscription_id>[0-9]+)/(?P<action>buy|remove)/$", billing.product_quantity,

@@ -101,9 +101,10 @@ class Cursor:
                     raise invalid
                 value = EPOCH + timedelta(microseconds=int(text))
             elif sort_field == "charge":
-                value = Decimal(text)
-                if not value.is_finite():
+                amount = Decimal(text)
+                if not amount.is_finite():
                     raise invalid
+                value = amount
             elif sort_field == "duration_seconds":
                 if not is_whole(text):
                     raise invalid

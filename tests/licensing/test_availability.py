@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from licensing.availability import plan_available_in
-from licensing.models import LicenseAssignment
+from licensing.models import LicenseAssignment, Product
 from licensing.services import licenses_change
 from tests.factories import UserFactory
 from tests.licensing.factories import product
@@ -31,12 +31,11 @@ def test_a_calling_plan_not_sold_in_the_users_country_is_refused_and_nothing_is_
     india, germany = located("IN"), located("DE")
     with pytest.raises(ValidationError) as caught:
         assign(tenant, license_admin, [india, germany], "MCOEV", "MCOPSTN1", "MCOPSTN_PAYG_1")
+    payg = Product.objects.get(sku_part_number="MCOPSTN_PAYG_1").name  # errors name products as the checkboxes do
     assert sorted(caught.value.message_dict["licenses"]) == [
-        "In DE: Pay-As-You-Go Calling Plan (zone 1: US, PR, UK, CA) isn't available for users whose usage location is "
-        "Germany.",
-        "In IN: Domestic Calling Plan isn't available for users whose usage location is India.",
-        "In IN: Pay-As-You-Go Calling Plan (zone 1: US, PR, UK, CA) isn't available for users whose usage location is "
-        "India."]
+        f"In DE: {payg} isn't available for users whose usage location is Germany.",
+        f"In IN: {payg} isn't available for users whose usage location is India.",
+        "In IN: Microsoft Teams Domestic Calling Plan isn't available for users whose usage location is India."]
     assert not LicenseAssignment.objects.exists()
     assign(tenant, license_admin, [germany], "MCOEV", "MCOPSTN1")
     assert LicenseAssignment.objects.filter(user=germany).count() == 2

@@ -117,8 +117,10 @@ def test_another_tenants_user_panel_is_404(client_as, user_admin, other_tenant_a
     assert other_tenant_admin.sign_in_allowed
 
 
-def manage(client, users, mode, *parts, htmx=False):
+def manage(client, users, mode, *parts, htmx=False, confirmed=True):
     data = {"user": [str(u.pk) for u in users], "mode": mode, "products": [str(product(p).pk) for p in parts]}
+    if confirmed:  # Replace and Unassign all ask first; the confirmation posts this
+        data["confirmed"] = "yes"
     extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     return client.post(f"{URL}manage-licenses/", data, **extra)
 
@@ -142,6 +144,21 @@ def test_manage_licenses_replace_and_unassign_all(client_as, license_admin, peop
     assert held(people[0]) == ["SPE_E3"]
     manage(client, people[:2], "remove_all")
     assert held(people[0]) == held(people[1]) == []
+
+
+@pytest.mark.parametrize("mode, parts, words, button", [
+    ("replace", ("SPE_E3",), "Replace removes every license the 2 selected users hold now", "Yes, replace licenses"),
+    ("remove_all", (), "Unassign all removes every license from the 2 selected users", "Yes, unassign all"),
+])
+def test_replace_and_unassign_all_change_nothing_until_confirmed(client_as, license_admin, people, calling_subscriptions,
+                                                                 mode, parts, words, button):
+    client = client_as(license_admin)
+    manage(client, people[:2], "add", "SPE_E5")
+    page = manage(client, people[:2], mode, *parts, htmx=True, confirmed=False).content.decode()
+    assert words in page and button in page and 'name="confirmed" value="yes"' in page
+    assert held(people[0]) == held(people[1]) == ["SPE_E5"]  # nothing changed yet
+    manage(client, people[:2], mode, *parts, htmx=True)
+    assert held(people[0]) == list(parts)
 
 
 def test_manage_licenses_bulk_over_assignment_assigns_none_and_says_why(client_as, license_admin, tenant, subscribe):
@@ -274,3 +291,55 @@ def test_block_and_unblock_sign_in(client_as, user_admin, people):
 def test_you_cannot_block_yourself(client_as, user_admin):
     response = client_as(user_admin).post(f"{URL}{user_admin.pk}/sign-in/", {"block": "on"}, HTTP_HX_REQUEST="true")
     assert "You can't block your own sign-in." in html.unescape(response.content.decode())
+
+
+def test_export_users_writes_the_searched_list_as_csv_with_licenses_and_safe_cells(
+        client_as, user_admin, tenant, other_tenant, people, calling_subscriptions, django_assert_max_num_queries):
+    import csv
+    import io
+
+    client = client_as(user_admin)
+    manage(client, people[:1], "add", "SPE_E5", "MCOPSTN1")
+    UserFactory(tenant=tenant, display_name="=HYPERLINK(1)", usage_location="US")
+    UserFactory(tenant=other_tenant, display_name="Person elsewhere")
+    response = client.get(f"{URL}export.csv", {"q": "person"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Display name", "User principal name", "Licenses", "Usage location"]
+    assert [row[0] for row in rows[1:]] == [f"Person {i}" for i in range(5)]
+    assert rows[1][2] == "Microsoft 365 E5+Microsoft Teams Domestic Calling Plan" and rows[1][9] == "Yes"
+    everyone = list(csv.reader(io.StringIO(client.get(f"{URL}export.csv").content.decode("utf-8-sig"))))
+    assert ["'=HYPERLINK(1)"] == [row[0] for row in everyone if "HYPERLINK" in row[0]]
+    assert "Person elsewhere" not in {row[0] for row in everyone}
+    for _ in range(20):
+        UserFactory(tenant=tenant)
+    with django_assert_max_num_queries(8):
+        client.get(f"{URL}export.csv")
+
+
+def test_export_users_needs_a_role_that_reads_users(client_as, reports_reader):
+    assert client_as(reports_reader).get(f"{URL}export.csv").status_code == 403
+
+
+def test_reset_password_asks_then_shows_a_temporary_password_once(client_as, user_admin, people):
+    person = people[0]
+    client = client_as(user_admin)
+    url = f"{URL}{person.pk}/reset-password/"
+    asked = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "A new temporary password replaces Person 0" in asked and 'data-testid="temporary-password"' not in asked
+    before = User.objects.get(pk=person.pk).password
+    page = client.post(url, HTTP_HX_REQUEST="true").content.decode()
+    password = page.split('data-testid="temporary-password">')[1].split("<")[0]
+    person = User.objects.get(pk=person.pk)
+    assert person.password != before and person.check_password(password) and len(password) == 13
+    entry = AuditLog.objects.get(action="user.reset_password")
+    assert entry.target_label and password not in str(entry.after)
+
+
+def test_reset_password_of_yourself_another_tenant_or_without_the_role_is_refused(client_as, user_admin, reports_reader,
+                                                                                   other_tenant_admin, people):
+    client = client_as(user_admin)
+    own = client.post(f"{URL}{user_admin.pk}/reset-password/", HTTP_HX_REQUEST="true")
+    assert own.status_code == 400 and "Change your own password" in own.content.decode()
+    assert client.post(f"{URL}{other_tenant_admin.pk}/reset-password/").status_code == 404
+    assert client_as(reports_reader).post(f"{URL}{people[0].pk}/reset-password/").status_code == 403

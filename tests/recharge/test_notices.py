@@ -12,6 +12,7 @@ from billing.credits.services.expiry_notices import funds_expiring_notify
 from billing.credits.tasks import notify_expiring_funds
 from billing.notifications.models import EmailLog
 from billing.notifications.services import notification_settings_update
+from core.dates import date_text
 
 
 def sent(event):
@@ -78,7 +79,7 @@ def test_funds_expiring_within_30_days_are_announced_once_per_lot(tenant, card, 
     rows = sent("funds_expiring")
     assert len(rows) == 2 and {r.to for r in rows} == {a.email for a in admins}
     expires_on = Lot.objects.get(purchase=old).expires_at
-    assert "$300.00" in rows[0].text_body and f"{expires_on:%B} {expires_on.day}, {expires_on.year}" in rows[0].text_body
+    assert "$300.00" in rows[0].text_body and date_text(expires_on) in rows[0].text_body
     assert "$500.00" in rows[0].text_body  # the balance, as a fact
     credits_debit(tenant=tenant, amount=Decimal("300"), call_id="spends-the-old-lot")
     clock.advance(days=340)  # the newer lot is now within 30 days of expiry; the spent one has nothing left
