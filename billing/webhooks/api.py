@@ -61,17 +61,19 @@ def _endpoint_or_404(request, endpoint_id):
     return endpoint
 
 
-_schema = extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+def _schema(operation_id):
+    return extend_schema(operation_id=operation_id, request=OpenApiTypes.OBJECT,
+                         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
 
 
 class WebhookListView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_list_get")
     def get(self, request):
         return Response({"value": [endpoint_json(e) for e in selectors.endpoints_for(tenant=request.user.tenant)]})
 
-    @_schema
+    @_schema("webhook_list_post")
     def post(self, request):
         body = _body(request)
         try:
@@ -86,11 +88,11 @@ class WebhookListView(APIView):
 class WebhookDetailView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_detail_get")
     def get(self, request, endpoint_id):
         return Response(endpoint_json(_endpoint_or_404(request, endpoint_id)))
 
-    @_schema
+    @_schema("webhook_detail_patch")
     def patch(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         body = _body(request)
@@ -105,7 +107,7 @@ class WebhookDetailView(APIView):
             raise _renamed(exc) from None
         return Response(endpoint_json(endpoint))
 
-    @_schema
+    @_schema("webhook_detail_delete")
     def delete(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         services.webhook_endpoint_delete(tenant=request.user.tenant, endpoint=endpoint, actor=request.user)
@@ -115,7 +117,7 @@ class WebhookDetailView(APIView):
 class WebhookRotateSecretView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_rotate_secret_post")
     def post(self, request, endpoint_id):
         endpoint = services.webhook_secret_rotate(tenant=request.user.tenant, endpoint=_endpoint_or_404(
             request, endpoint_id), actor=request.user)
@@ -125,7 +127,7 @@ class WebhookRotateSecretView(APIView):
 class WebhookDeliveriesView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_deliveries_get")
     def get(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         wanted = request.query_params.get("status", "")
@@ -138,7 +140,7 @@ class WebhookDeliveriesView(APIView):
 class WebhookReplayView(APIView):
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_replay_post")
     def post(self, request, endpoint_id, delivery_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         delivery = selectors.delivery_for(tenant=request.user.tenant, delivery_id=delivery_id)
