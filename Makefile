@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test test-dates lint bench browser-deps clean
+.PHONY: install run test test-dates lint typecheck bench browser-deps clean
 
 # requirements.txt is what production runs; requirements-dev.txt adds the tests' and developers' tools.
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
@@ -31,13 +31,17 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# mypy with django-stubs and djangorestframework-stubs (pyproject.toml: strict where money is decided).
+typecheck: install
+	$(VENV)/bin/mypy .
+
 # Two processes share the unit, API and browser tests (the demo's tests in one group: it is seeded once); the
 # integration suite (a real Celery worker, Redis and SMTP on loopback, PostgreSQL only) runs after them on its own.
 # pytest's exit 5 (no test collected) fails. Branch coverage is printed; services, selectors and the hot path
 # must stay at 90% or more.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 COVERAGE_GATED := */services/*,*/services.py,*/selectors.py,*/selectors/*,*/ledger_hot.py,core/sql.py
-test: install browser-deps lint
+test: install browser-deps lint typecheck
 	@$(PY) -m pytest $(PYTEST_ARGS) -m "not integration" --cov --cov-report=; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest ran no tests: failing"; exit 1; fi; [ $$rc -eq 0 ] || exit $$rc; \
 	echo "== branch coverage of the whole product: $$($(VENV)/bin/coverage report --format=total)%"; \

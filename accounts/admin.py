@@ -18,7 +18,7 @@ class UserRoleInline(admin.TabularInline):
     extra = 0
 
 
-class LicenseHoldersDeleteMixin:
+class LicenseHoldersDeleteMixin(admin.ModelAdmin):
     """For admins whose deletions remove license holders (users, license assignments): the tenant's licenses
     changed, so pool capacity counts move on (accounts.services.tenant_licenses_changed)."""
 

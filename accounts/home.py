@@ -1,4 +1,6 @@
 """Home cards owned by accounts: the directory and the admin's own roles."""
+from typing import Any
+
 from django.db.models import Count, Q
 from django.urls import reverse
 
@@ -13,7 +15,7 @@ def cards(request):
     tenant = request.tenant
     user = request.user
     counts = tenant.users.aggregate(total=Count("id"), blocked=Count("id", filter=Q(sign_in_allowed=False)))
-    directory = {
+    directory: dict[str, Any] = {
         "title": "Users",
         "icon": "people",
         "figures": [("Users", counts["total"]), ("Sign-in blocked", counts["blocked"])],
@@ -22,7 +24,7 @@ def cards(request):
     active_users = url_or_none("licensing:active_users")
     if active_users and user.can(Cap.USERS_READ):
         directory["links"].append(("Active users", active_users))
-    roles = {
+    roles: dict[str, Any] = {
         "title": "Your roles",
         "icon": "shield",
         "lines": sorted(role.label for role in user.roles),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from .roles import Role, roles_allow
 
 
-class Tenant(models.Model):
+class Tenant(models.Model):  # type: ignore[django-manager-missing]
     class BillingAccountKind(models.TextChoices):
         MOSA = "MOSA", "Microsoft Online Subscription Agreement"
         MCA = "MCA", "Microsoft Customer Agreement"
@@ -46,7 +46,7 @@ class UserManager(BaseUserManager):
         if not upn:
             raise ValueError("A user needs a user principal name.")
         user = self.model(upn=upn.strip().lower(), **fields)
-        user.set_password(password)
+        user.set_password(password)  # type: ignore[attr-defined]
         user.save(using=self._db)
         return user
 
@@ -92,7 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return f"{self.display_name} <{self.upn}>"
 
     @property
-    def is_active(self):
+    def is_active(self):  # type: ignore[override]
         return self.sign_in_allowed
 
     @property

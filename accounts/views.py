@@ -24,7 +24,7 @@ class SignInView(auth_views.LoginView):
 
 @admin_required()
 def home(request):
-    cards = []
+    cards: list = []
     for provider in card_providers():
         cards.extend(card for card in provider(request) if card)
     return render(request, "accounts/home.html", {"cards": cards})

@@ -6,6 +6,7 @@ API answers give an amount with its currency. Services keep bare Decimal interna
 Money object per figure would cost the call path time for nothing it could check (architecture page).
 """
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final, TypedDict
 
 from django.db.models import Aggregate, DecimalField, ExpressionWrapper, IntegerField, Value
 from django.db.models.functions import Cast, Round
@@ -14,6 +15,15 @@ from djmoney.money import Money
 CURRENCY = "USD"
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+
+class DecimalDigits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every stored amount of US dollars: `models.DecimalField(**MONEY_DIGITS)`.
+MONEY_DIGITS: Final[DecimalDigits] = {"max_digits": 14, "decimal_places": 2}
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 

@@ -34,7 +34,14 @@ def demo_seeder(seed: Seeder) -> Seeder:
 def _in_app_order(functions):
     """Registration follows import order, which tests and commands change; the order that counts is the apps'."""
     order = {config.name: index for index, config in enumerate(apps.get_app_configs())}
-    return sorted(functions, key=lambda f: order[apps.get_containing_app_config(f.__module__).name])
+
+    def app_index(function):
+        config = apps.get_containing_app_config(function.__module__)
+        if config is None:
+            raise LookupError(f"{function.__module__} is not in an installed app.")
+        return order[config.name]
+
+    return sorted(functions, key=app_index)
 
 
 def card_providers() -> list[CardsProvider]:

@@ -96,7 +96,7 @@ def _insert_sql(model, vendor):
 def insert(instance):
     """Saves a new `instance` with one INSERT (defaults applied as Model.save applies them); returns it with its pk."""
     model = type(instance)
-    sql, fields = _insert_sql(model, connection.vendor)
+    sql, fields = _insert_sql(model, connection.vendor)  # type: ignore[arg-type]
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

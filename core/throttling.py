@@ -80,7 +80,7 @@ class TenantThrottle(BaseThrottle):
         tenant_id = getattr(request.user, "tenant_id", None)
         if tenant_id is None or (self.methods and request.method not in self.methods):
             return True
-        wait = throttle_charge(limit=Limit.named(self.limit_name), key=tenant_id, cost=self.cost(request, view))
+        wait = throttle_charge(limit=Limit.named(self.limit_name), key=tenant_id, cost=self.cost(request, view))  # type: ignore[attr-defined]
         if wait is not None:
             raise TooManyRequests(wait)
         return True

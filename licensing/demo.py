@@ -75,7 +75,7 @@ def seed(*, tenant, stdout=None):
     licensed = set(LicenseAssignment.objects.filter(tenant=tenant).values_list("user_id", flat=True))
     plan = {user: parts for user, parts in plan_licenses(users).items() if user.pk not in licensed}
     products = {p.sku_part_number: p for p in Product.objects.all()}
-    needed = defaultdict(int)
+    needed: defaultdict[str, int] = defaultdict(int)
     for parts in plan_licenses(users).values():
         for part in parts:
             needed[part] += 1

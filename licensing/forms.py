@@ -25,11 +25,11 @@ class ManageLicensesForm(forms.Form):
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["products"].choices = [(str(line.product.pk), line.product.name) for line in lines]
+        self.fields["products"].choices = [(str(line.product.pk), line.product.name) for line in lines]  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean()
-        if data.get("mode") in ("add", "replace") and not data.get("products"):
+        if data.get("mode") in ("add", "replace") and not data.get("products"):  # type: ignore[operator,union-attr]
             raise forms.ValidationError("Select at least one license to assign, or choose Unassign all.")
         return data
 
@@ -42,8 +42,8 @@ class UserLicensesForm(forms.Form):
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["usage_location"].choices = location_choices()
-        self.fields["products"].choices = [(str(line.product.pk), line.product.name) for line in lines]
+        self.fields["usage_location"].choices = location_choices()  # type: ignore[attr-defined]
+        self.fields["products"].choices = [(str(line.product.pk), line.product.name) for line in lines]  # type: ignore[attr-defined]
 
 
 class BasicsForm(forms.Form):
@@ -59,7 +59,7 @@ class BasicsForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("auto_password") and not data.get("password"):
+        if not data.get("auto_password") and not data.get("password"):  # type: ignore[union-attr]
             self.add_error("password", "Enter a password, or let the admin center create one.")
         return data
 
@@ -72,12 +72,12 @@ class AssignLicensesStepForm(forms.Form):
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["usage_location"].choices = location_choices()
-        self.fields["products"].choices = [(str(line.product.pk), line.product.name) for line in lines]
+        self.fields["usage_location"].choices = location_choices()  # type: ignore[attr-defined]
+        self.fields["products"].choices = [(str(line.product.pk), line.product.name) for line in lines]  # type: ignore[attr-defined]
 
     def clean(self):
         data = super().clean()
-        if data.get("products") and not data.get("usage_location"):
+        if data.get("products") and not data.get("usage_location"):  # type: ignore[union-attr]
             self.add_error("usage_location", "Select a location: licenses can't be assigned without one.")
         return data
 

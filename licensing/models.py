@@ -55,7 +55,7 @@ class ServicePlanCountryMinutes(models.Model):
         return f"{self.service_plan.name} {self.country}: {self.minutes}"
 
 
-class Product(models.Model):
+class Product(models.Model):  # type: ignore[django-manager-missing]  # djmoney swaps the manager
     """A SKU tenants subscribe to (Graph `subscribedSku`), made of service plans."""
 
     id = models.UUIDField("SKU id", primary_key=True, default=uuid.uuid4)
@@ -74,7 +74,7 @@ class Product(models.Model):
         return self.name
 
 
-class Subscription(models.Model):
+class Subscription(models.Model):  # type: ignore[django-manager-missing]  # djmoney swaps the manager
     """A tenant's subscription to one product: the licenses it bought and may assign."""
 
     class Status(models.TextChoices):

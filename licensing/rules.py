@@ -41,7 +41,7 @@ class Catalogue:
 
 def enabled_plans(state, catalogue):
     """{plan name: product ids providing it enabled} for a user's state {product id: disabled plan names}."""
-    enabled = {}
+    enabled: dict = {}
     for product_id, disabled in state.items():
         for name in catalogue.product_plan_names(product_id):
             if name not in disabled:

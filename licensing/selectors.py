@@ -158,7 +158,7 @@ def active_users(*, tenant, search="", product="", view="all", sort="display_nam
 
 def license_names_by_user(*, user_ids):
     """{user id: [product names]} for the given users, in catalogue order (one query)."""
-    names = {}
+    names: dict = {}
     rows = (LicenseAssignment.objects.filter(user_id__in=list(user_ids))
             .order_by("product__sort_order", "product__name").values_list("user_id", "product__name"))
     for user_id, name in rows:
@@ -169,7 +169,7 @@ def license_names_by_user(*, user_ids):
 def assigned_licenses_by_user(*, user_ids):
     """{user id: {SKU id: [disabled service plan ids]}} in catalogue order (two queries, plain tuples)."""
     user_ids = list(user_ids)
-    licenses = {}
+    licenses: dict = {}
     rows = (LicenseAssignment.objects.filter(user_id__in=user_ids).order_by("product__sort_order", "product_id")
             .values_list("user_id", "product_id"))
     for user_id, product_id in rows:
@@ -196,7 +196,7 @@ def assigned_plans_by_user(*, tenant, user_ids):
     take their subscription's capability status."""
     statuses = {product_id: Subscription.CAPABILITY_STATUS[Subscription.Status(status)] for product_id, status in
                 Subscription.objects.filter(tenant=tenant).values_list("product_id", "status")}
-    plans = {}
+    plans: dict = {}
     rows = (AssignedPlan.objects.filter(tenant=tenant, user_id__in=list(user_ids))
             .order_by("assignment__product__sort_order", "service_plan__name")
             .values_list("user_id", "assignment__assigned_at", "assignment__product_id", "enabled", "service_plan__service",
@@ -225,25 +225,25 @@ def license_states_by_user(*, tenant, user_ids):
     rows = list(LicenseAssignment.objects.filter(tenant=tenant, user_id__in=list(user_ids))
                 .order_by("product__sort_order", "product_id")
                 .values_list("id", "user_id", "product_id", "assigned_at", "user__usage_location"))
-    disabled = {}
+    disabled: dict = {}
     for assignment_id, plan_id, plan_name in (AssignedPlan.objects.filter(assignment_id__in=[r[0] for r in rows],
                                                                           enabled=False)
                                               .values_list("assignment_id", "service_plan_id", "service_plan__name")):
         disabled.setdefault(assignment_id, {})[plan_id] = plan_name
     catalogue = Catalogue()
     subscriptions = {s.product_id: s for s in subscriptions_with_usage(tenant=tenant)}
-    beyond = set()
+    beyond: set = set()
     for product_id, subscription in subscriptions.items():
         excess = subscription.consumed_units - subscription.total_units
         if excess > 0 and product_id in {r[2] for r in rows}:
             beyond.update(LicenseAssignment.objects.filter(tenant=tenant, product_id=product_id)
                           .order_by("-assigned_at", "-id").values_list("id", flat=True)[:excess])
-    held = {}
+    held: dict = {}
     for assignment_id, user_id, product_id, _, _ in rows:
         held.setdefault(user_id, {})[product_id] = set(disabled.get(assignment_id, {}).values())
     unmet = {user_id: unmet_requirements(enabled_plans(state, catalogue), catalogue.requires)
              for user_id, state in held.items()}
-    states = {}
+    states: dict = {}
     for assignment_id, user_id, product_id, assigned_at, usage_location in rows:
         subscription = subscriptions.get(product_id)
         own_plans = set(catalogue.product_plan_names(product_id)) - held[user_id][product_id]

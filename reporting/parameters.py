@@ -84,7 +84,7 @@ def _choice(data, name, choices, label, errors):
 
 def parse_filters(data, *, tenant):
     """The filters of the usage report; an unknown value is an error naming its field (one query for a username)."""
-    errors = {}
+    errors: dict = {}
     call_type = _choice(data, "call_type", CallType.values, "call type", errors)
     context = _choice(data, "context", DestinationContext.values, "Domestic/International value", errors)
     capability = _choice(data, "capability", Capability.values, "capability", errors)
@@ -124,7 +124,7 @@ def _collect(errors, read):
 
 def parse_usage_parameters(data, *, tenant, today):
     """Everything the usage report needs from a query string; ValidationError lists each bad field."""
-    errors = {}
+    errors: dict = {}
     period = _collect(errors, lambda: parse_date_range(data, today=today))
     filters = _collect(errors, lambda: parse_filters(data, tenant=tenant))
     columns = _collect(errors, lambda: parse_columns(data))

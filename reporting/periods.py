@@ -85,8 +85,9 @@ def parse_date_range(data, *, today, presets=REPORT_PRESETS, default=28):
             allowed = ", ".join(f"{days}" for days in presets)
             raise ValidationError({"range": f"'{choice}' is not a date range here; choose {allowed} days or a custom range."})
         return preset_range(int(choice), today=today)
-    errors = {}
-    first = last = None
+    errors: dict[str, str | list[str]] = {}
+    first: date | None = None
+    last: date | None = None
     for field in ("from", "to"):
         try:
             if field == "from":
@@ -97,6 +98,7 @@ def parse_date_range(data, *, today, presets=REPORT_PRESETS, default=28):
             errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    assert first is not None and last is not None  # both parsed, or errors named them
     oldest = earliest_day(today)
     if last > today:
         errors["to"] = f"The end date {last:%Y-%m-%d} is in the future; the latest is today, {today:%Y-%m-%d}."

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
+from core.money import ZERO
+
 from .recharge.rule import FIXED, RechargeRule
 from .replay import Outcome, StartingLot, replay
 from .rules import add_months
 
-ZERO = Decimal("0.00")
 DAYS_A_MONTH = 30
 OK = "ok"
 NOT_ENOUGH_HISTORY = "not_enough_history"

@@ -2,7 +2,7 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-MONEY = {"help_text": "US dollars as a string with two decimals, e.g. \"100.00\""}
+MONEY_HELP = "US dollars as a string with two decimals, e.g. \"100.00\""
 
 GRAPH_ERROR = inline_serializer("CreditsError", {"error": inline_serializer("CreditsErrorBody", {
     "code": serializers.CharField(), "message": serializers.CharField(help_text="Names the field at fault first.")})})
@@ -14,9 +14,9 @@ MODE = serializers.ChoiceField(choices=["fixedAmount", "topUpToTarget"],
 AUTO_RECHARGE = inline_serializer("AutoRecharge", {
     "enabled": serializers.BooleanField(),
     "mode": MODE,
-    "triggerAmount": serializers.CharField(allow_null=True, **MONEY),
-    "rechargeAmount": serializers.CharField(allow_null=True, **MONEY),
-    "targetBalance": serializers.CharField(allow_null=True, **MONEY),
+    "triggerAmount": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
+    "rechargeAmount": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
+    "targetBalance": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
     "monthlyCap": serializers.CharField(allow_null=True, help_text="At most this much auto-recharge a calendar month "
                                                                    "(UTC); null: no limit."),
     "paymentMethodId": serializers.UUIDField(allow_null=True),
@@ -40,15 +40,15 @@ AUTO_RECHARGE_UPDATE = inline_serializer("AutoRechargeUpdate", {
 })
 
 LOT = inline_serializer("CreditLot", {
-    "id": serializers.IntegerField(), "amount": serializers.CharField(**MONEY),
-    "remaining": serializers.CharField(**MONEY), "purchasedDateTime": serializers.DateTimeField(),
+    "id": serializers.IntegerField(), "amount": serializers.CharField(help_text=MONEY_HELP),
+    "remaining": serializers.CharField(help_text=MONEY_HELP), "purchasedDateTime": serializers.DateTimeField(),
     "expiresDateTime": serializers.DateTimeField(), "status": serializers.CharField(),
 })
 
 CREDITS = inline_serializer("Credits", {
-    "balance": serializers.CharField(**MONEY), "currency": serializers.CharField(),
+    "balance": serializers.CharField(help_text=MONEY_HELP), "currency": serializers.CharField(),
     "availableBalance": serializers.CharField(help_text="The balance less reservations for calls in progress."),
-    "reservedAmount": serializers.CharField(**MONEY), "status": serializers.CharField(),
+    "reservedAmount": serializers.CharField(help_text=MONEY_HELP), "status": serializers.CharField(),
     "autoRecharge": AUTO_RECHARGE, "lots": serializers.ListField(child=LOT),
 })
 
@@ -75,17 +75,17 @@ FUNDS = inline_serializer("AddFunds", {
 })
 
 PURCHASE = inline_serializer("CreditPurchase", {
-    "id": serializers.IntegerField(), "type": serializers.CharField(), "amount": serializers.CharField(**MONEY),
+    "id": serializers.IntegerField(), "type": serializers.CharField(), "amount": serializers.CharField(help_text=MONEY_HELP),
     "currency": serializers.CharField(), "paymentMethodId": serializers.UUIDField(),
     "paymentMethod": serializers.CharField(), "poNumber": serializers.CharField(),
     "createdDateTime": serializers.DateTimeField(), "ledgerEntryId": serializers.IntegerField(),
-    "balanceAfter": serializers.CharField(**MONEY), "expiresDateTime": serializers.DateTimeField(),
+    "balanceAfter": serializers.CharField(help_text=MONEY_HELP), "expiresDateTime": serializers.DateTimeField(),
 })
 
 TRANSACTION = inline_serializer("CreditTransaction", {
     "id": serializers.IntegerField(), "type": serializers.CharField(), "displayType": serializers.CharField(),
     "amount": serializers.CharField(help_text="Signed: credits positive, debits negative."),
-    "balanceAfter": serializers.CharField(**MONEY), "callId": serializers.CharField(allow_null=True),
+    "balanceAfter": serializers.CharField(help_text=MONEY_HELP), "callId": serializers.CharField(allow_null=True),
     "purchaseId": serializers.IntegerField(allow_null=True), "reference": serializers.CharField(allow_null=True),
     "description": serializers.CharField(), "actor": serializers.CharField(), "createdDateTime": serializers.DateTimeField(),
 })
@@ -118,18 +118,18 @@ PLAN_OUTCOME = inline_serializer("RechargePlanOutcome", {
     "plan": serializers.ChoiceField(choices=["current", "recommended", "fundingTable"]),
     "label": serializers.CharField(),
     "autoRecharge": inline_serializer("RechargePlanSettings", {
-        "mode": MODE, "triggerAmount": serializers.CharField(**MONEY),
-        "rechargeAmount": serializers.CharField(allow_null=True, **MONEY),
-        "targetBalance": serializers.CharField(allow_null=True, **MONEY),
-        "monthlyCap": serializers.CharField(allow_null=True, **MONEY)}, allow_null=True),
-    "oneTimeAmount": serializers.CharField(**MONEY),
+        "mode": MODE, "triggerAmount": serializers.CharField(help_text=MONEY_HELP),
+        "rechargeAmount": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
+        "targetBalance": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
+        "monthlyCap": serializers.CharField(allow_null=True, help_text=MONEY_HELP)}, allow_null=True),
+    "oneTimeAmount": serializers.CharField(help_text=MONEY_HELP),
     "recharges": serializers.IntegerField(help_text="Auto-recharges in the next 12 months."),
     "charged": serializers.CharField(help_text="Charged to the payment method: the one-time amount and recharges."),
     "forfeited": serializers.CharField(help_text="Money that expires unused: in the 12 months, and of what is held at "
                                                  "their end, later."),
-    "lowestBalance": serializers.CharField(**MONEY),
+    "lowestBalance": serializers.CharField(help_text=MONEY_HELP),
     "unpaidCalls": serializers.CharField(help_text="Usage the balance could not pay (calls that would be blocked)."),
-    "endingBalance": serializers.CharField(**MONEY),
+    "endingBalance": serializers.CharField(help_text=MONEY_HELP),
     "cappedMonths": serializers.IntegerField(help_text="Months in which the monthly cap stopped a recharge."),
 })
 
@@ -138,11 +138,12 @@ RECHARGE_ADVICE = inline_serializer("RechargeAdvice", {
     "message": serializers.CharField(),
     "daysOfCover": serializers.IntegerField(),
     "historyDays": serializers.IntegerField(help_text="Whole UTC days of usage replayed (at most 90)."),
-    "historyTotal": serializers.CharField(**MONEY),
-    "averageDailyBurn": serializers.CharField(allow_null=True, **MONEY),
+    "historyTotal": serializers.CharField(help_text=MONEY_HELP),
+    "averageDailyBurn": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
     "coverAmount": serializers.CharField(allow_null=True, help_text="The busiest daysOfCover days of the history."),
     "recommendation": inline_serializer("RechargeRecommendation", {
-        "mode": MODE, "triggerAmount": serializers.CharField(**MONEY), "rechargeAmount": serializers.CharField(**MONEY),
+        "mode": MODE, "triggerAmount": serializers.CharField(help_text=MONEY_HELP),
+        "rechargeAmount": serializers.CharField(help_text=MONEY_HELP),
         "oneTimeAmount": serializers.CharField(help_text="Add now to have the cover at once; 0.00 when you have it.")},
         allow_null=True),
     "horizonDays": serializers.IntegerField(),

@@ -27,10 +27,10 @@ def ledger_problems(*, tenant=None):
     # Rounded to cents because SQLite sums decimals in binary floating point; PostgreSQL's numeric is exact anyway.
     running = (LedgerEntry.objects.filter(account__in=[a.pk for a in accounts])
                .annotate(running=Round(Window(Sum("amount"), partition_by=[F("account")], order_by=F("id").asc()), 2)))
-    broken_chain = {}
+    broken_chain: dict = {}
     for entry in running.filter(~Q(running=F("balance_after"))).values("account", "id", "running", "balance_after"):
         broken_chain.setdefault(entry["account"], entry)
-    bad_lots = {}
+    bad_lots: dict = {}
     for lot in Lot.objects.filter(Q(remaining__lt=0) | Q(remaining__gt=F("amount")), account__in=[a.pk for a in accounts]):
         bad_lots.setdefault(lot.account_id, lot)
 

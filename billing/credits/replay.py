@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from core.money import CENT, ZERO
+
 from .recharge.rule import RechargeRule, month_start, recharge_decision
 from .rules import lot_expiry
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 TAIL_DAYS = 400  # longer than a lot lives: after it, nothing bought in the horizon is left
 
 

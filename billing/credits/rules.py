@@ -13,8 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import Tenant
+from core.money import CENT
 
-CENT = Decimal("0.01")
 When = TypeVar("When", date, datetime)
 
 

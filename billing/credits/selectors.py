@@ -8,12 +8,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Tenant
+from core.money import CENT, ZERO
 
 from .models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, RecommendedFunding, Reservation
 from .rules import purchase_refusal
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,15 @@ from .services import credits_expire_lots, credits_expire_reservations, recharge
 from .services.expiry_notices import funds_expiring_notify
 
 TRANSIENT = (OperationalError, InterfaceError, OSError)
-RETRY = {"autoretry_for": TRANSIENT, "retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True, "max_retries": 5}
 
 
-@shared_task(name="billing.credits.tasks.start_recharge", **RETRY)
+def credits_task(name: str):
+    """A credits task retried with backoff on transient database and network errors."""
+    return shared_task(name=name, autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
+                       max_retries=5)
+
+
+@credits_task("billing.credits.tasks.start_recharge")
 def start_recharge(tenant_id):
     """A debit crossed the tenant's trigger: start its recharge if one is due and none is pending, and charge it."""
     tenant = Tenant.objects.filter(pk=tenant_id).first()
@@ -25,32 +30,32 @@ def start_recharge(tenant_id):
     return attempt and {"attempt": attempt.pk, "status": attempt.status}
 
 
-@shared_task(name="billing.credits.tasks.process_recharge", **RETRY)
+@credits_task("billing.credits.tasks.process_recharge")
 def process_recharge(attempt_id):
     """Charges a pending attempt whose worker was lost (or finishes nothing when it is already done)."""
     attempt = recharge_process(attempt_id=attempt_id)
     return {"attempt": attempt.pk, "status": attempt.status}
 
 
-@shared_task(name="billing.credits.tasks.sweep_recharges", **RETRY)
+@credits_task("billing.credits.tasks.sweep_recharges")
 def sweep_recharges():
     """Every minute: start the recharges that lost messages missed and resume those of lost workers."""
     return recharge_sweep()
 
 
-@shared_task(name="billing.credits.tasks.notify_expiring_funds", **RETRY)
+@credits_task("billing.credits.tasks.notify_expiring_funds")
 def notify_expiring_funds():
     """Daily: the "funds expiring" email, once per lot with money left that expires within 30 days."""
     return {"lots": funds_expiring_notify()}
 
 
-@shared_task(name="billing.credits.tasks.expire_reservations", **RETRY)
+@credits_task("billing.credits.tasks.expire_reservations")
 def expire_reservations():
     """Marks holds of calls that never completed as expired (they already stopped holding at their expiry)."""
     return {"reservations": credits_expire_reservations()}
 
 
-@shared_task(name="billing.credits.tasks.expire_due_credits", **RETRY)
+@credits_task("billing.credits.tasks.expire_due_credits")
 def expire_due_credits():
     """Expires the due lots of each tenant in its own transaction; safe to run twice (a lot expires once)."""
     now = timezone.now()

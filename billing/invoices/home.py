@@ -1,4 +1,6 @@
 """The Bills card on Home: the latest invoice, its amount and status, and what is due."""
+from typing import Any
+
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import formats
@@ -16,7 +18,7 @@ def cards(request):
     if not request.user.can(Cap.BILLING_READ):
         return []
     tenant = request.tenant
-    card = {"title": "Bills", "icon": "billing", "figures": [], "lines": [],
+    card: dict[str, Any] = {"title": "Bills", "icon": "billing", "figures": [], "lines": [],
             "links": [("Bills & payments", reverse("invoices:bills"))]}
     latest = latest_invoice(tenant=tenant)
     if latest is None:

@@ -1,6 +1,5 @@
 """Reads of invoices that pages, the API and Home share; every one is scoped to a tenant."""
-from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 
 from accounts.models import Tenant
 from billing.credits.models import LedgerEntry
@@ -14,21 +13,7 @@ LIST_FIELDS = ("id", "tenant_id", "number", "kind", "description", "issued_at", 
 
 def invoices_for_tenant(*, tenant, filters):
     """The tenant's invoices, statements and credit notes matching `filters` (filters.InvoiceFilters), newest first."""
-    queryset = Invoice.objects.filter(tenant=tenant).only(*LIST_FIELDS)
-    if filters.date_from:
-        queryset = queryset.filter(issue_date__gte=filters.date_from)
-    if filters.date_to:
-        queryset = queryset.filter(issue_date__lte=filters.date_to)
-    if filters.kind:
-        queryset = queryset.filter(kind=filters.kind)
-    if filters.status:
-        today = timezone.now().date()
-        if filters.status == "pastDue":
-            queryset = queryset.filter(payment_status=Invoice.PaymentStatus.DUE, due_date__lt=today)
-        elif filters.status == Invoice.PaymentStatus.DUE:
-            queryset = queryset.filter(Q(payment_status=Invoice.PaymentStatus.DUE) & Q(due_date__gte=today))
-        else:
-            queryset = queryset.filter(payment_status=filters.status)
+    queryset = filters.apply(Invoice.objects.filter(tenant=tenant).only(*LIST_FIELDS))
     return queryset.order_by("-issued_at", "-number")
 
 

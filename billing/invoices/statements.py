@@ -13,10 +13,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
+from core.money import CENT, ZERO
 from core.validation import country_name
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 _MAX_ERRORS = 20
 # The country of usage whose destination is not known (a charge without its call record): shown as "Unknown".
 UNKNOWN_COUNTRY = ""
@@ -142,7 +141,7 @@ class StatementData:
 
     def validate(self, *, month):
         """Raises ValidationError naming each field (`calls[12].charge`) that is wrong, or the sums that do not add up."""
-        errors = {}
+        errors: dict = {}
         first, last = month_bounds(month)
 
         def fail(field, message):
@@ -194,8 +193,8 @@ class StatementData:
     def from_json(cls, data):
         kwargs = {"opening_balance": Decimal(data["opening_balance"]), "closing_balance": Decimal(data["closing_balance"])}
         for name, part in _PARTS.items():
-            kwargs[name] = tuple(_from_jsonable(part, item) for item in data.get(name, ()))
-        return cls(**kwargs)
+            kwargs[name] = tuple(_from_jsonable(part, item) for item in data.get(name, ()))  # type: ignore[assignment]
+        return cls(**kwargs)  # type: ignore[arg-type]
 
 
 def month_bounds(month):

@@ -47,7 +47,8 @@ def synthetic_calls(*, month, callers, count, seed):
     start = datetime.combine(first, time.min, tzinfo=UTC)
     countries = list(DESTINATIONS)
     country_weights = [DESTINATIONS[c][4] for c in countries]
-    call_types, type_weights = zip(*CALL_TYPES, strict=True)
+    call_types = [name for name, _ in CALL_TYPES]
+    type_weights = [weight for _, weight in CALL_TYPES]
     calls = []
     for _ in range(count):
         country = rng.choices(countries, country_weights)[0]
@@ -58,7 +59,7 @@ def synthetic_calls(*, month, callers, count, seed):
         caller = callers[int(rng.paretovariate(1.3) * 3) % len(callers)]
         calls.append(CallLine(
             started_at=start + timedelta(seconds=rng.randrange(seconds_in_month)),
-            user_principal_name=caller.user_principal_name, call_type=rng.choices(call_types, type_weights)[0],
+            user_principal_name=caller.user_principal_name, call_type=str(rng.choices(call_types, type_weights)[0]),
             destination=prefix + "".join(str(rng.randrange(10)) for _ in range(digits)), country=country,
             duration_seconds=duration, charge=charge, call_id=str(uuid.UUID(int=rng.getrandbits(128), version=4))))
     calls.sort(key=lambda c: c.started_at)
@@ -68,7 +69,8 @@ def synthetic_calls(*, month, callers, count, seed):
 def statement_data_from_calls(*, calls, callers, opening_balance, purchases=(), expiries=()):
     """StatementData whose usage by country and by user are the sums of `calls`."""
     names = {c.user_principal_name: c.display_name for c in callers}
-    by_country, by_user = {}, {}
+    by_country: dict = {}
+    by_user: dict = {}
     for call in calls:
         minutes = math.ceil(call.duration_seconds / 60)
         for table, key in ((by_country, call.country), (by_user, call.user_principal_name)):

@@ -40,7 +40,7 @@ def billing_admins(*, tenant):
     """The tenant's Global and Billing admins (blocked ones too, so the page can say why they get nothing)."""
     rows = (UserRole.objects.filter(user__tenant=tenant, role__in=RECEIVING_ROLES)
             .select_related("user").order_by("user__display_name", "user__upn", "role"))
-    found = {}
+    found: dict = {}
     for row in rows:
         found.setdefault(row.user_id, (row.user, []))[1].append(Role(row.role))
     return [BillingAdmin(user=user, roles=tuple(sorted(roles, key=RECEIVING_ROLES.index)))

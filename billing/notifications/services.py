@@ -75,7 +75,7 @@ def notification_send(*, tenant, event, context: dict, period_key: str) -> list[
             if not error:
                 for row in rows:
                     # robust: a broker outage after commit must not raise in the caller; the sweep resends.
-                    transaction.on_commit(lambda pk=row.pk: deliver_email.delay(pk), robust=True)
+                    transaction.on_commit(lambda pk=row.pk: deliver_email.delay(pk), robust=True)  # type: ignore[misc]
     except IntegrityError:
         earlier = _earlier_send(tenant, event, period_key)  # a concurrent call recorded it first
         if earlier is None:

@@ -11,7 +11,8 @@ from typing import NamedTuple
 
 from djmoney.money import Money
 
-CENT = Decimal("0.01")
+from core.money import CENT
+
 SECONDS_PER_MINUTE = 60
 
 

@@ -76,7 +76,7 @@ class DeckFileInvalid(ValidationError):
 
 def parse_deck(content):
     """Reads a whole rate file (bytes or str) and returns its DeckRows, or raises DeckFileInvalid with every problem."""
-    problems = []
+    problems: list = []
     text = _decode(content, problems)
     if problems:
         raise DeckFileInvalid(problems)
@@ -92,7 +92,8 @@ def parse_deck(content):
     if problems:
         raise DeckFileInvalid(problems)
 
-    rows, first_line_of_prefix = [], {}
+    rows: list = []
+    first_line_of_prefix: dict = {}
     line = 1
     while True:
         try:

@@ -78,7 +78,7 @@ class RateBook:
 
     def __init__(self, generation, versions, inherited_tables=None):
         self.generation = generation
-        self._timelines = {}  # tenant id (None: global) -> versions sorted by (effective_from, id)
+        self._timelines: dict = {}  # tenant id (None: global) -> versions sorted by (effective_from, id)
         for version in sorted(versions, key=lambda v: (v.effective_from, v.id)):
             self._timelines.setdefault(version.tenant_id, []).append(version)
         self._starts = {owner: [v.effective_from for v in line] for owner, line in self._timelines.items()}

@@ -79,7 +79,7 @@ class LiveDirectory:
 
     def __init__(self, tenant):
         self.tenant = tenant
-        self._own_numbers = {}
+        self._own_numbers: dict[int, tuple[int, str] | None] = {}
 
     def person(self, upn):
         found = _PERSON_SQL.rows([sql.db_value(AssignedPlan, "enabled", True), sql.db_value(User, "tenant", self.tenant.pk),
@@ -89,7 +89,7 @@ class LiveDirectory:
         user_id, upn, display_name, usage_location, phone_number, own_id, own_e164, _ = _PERSON.convert(found[0])
         plans = frozenset(row[-1] for row in found if row[-1] is not None)
         person = Person(user_id, upn, display_name, usage_location, phone_number, plans)
-        self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None
+        self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None  # type: ignore[index]
         return person
 
     def own_number(self, person):
@@ -118,7 +118,7 @@ class BatchDirectory:
     def __init__(self, tenant, *, upns, numbers):
         self.tenant = tenant
         users = list(User.objects.filter(tenant=tenant, upn__in=list(upns)))
-        plans = {}
+        plans: dict = {}
         for user_id, name in AssignedPlan.objects.filter(user__in=users, enabled=True).values_list(
                 "user_id", "service_plan__name"):
             plans.setdefault(user_id, set()).add(name)

@@ -21,7 +21,7 @@ from .models import Capability, MinutePool
 from .rules import POOL_CAPABILITY, pool_country
 
 ENTITLEMENT_TTL_SECONDS = 60
-_entitlements = {}
+_entitlements: dict = {}
 _entitlements_lock = threading.Lock()
 
 
@@ -58,7 +58,7 @@ _PLAN_HOLDERS = sql.Statement(lambda: (
 _LICENSES_VERSION = sql.Statement(lambda: (
     f"SELECT {sql.column(Tenant, 'licenses_version')} FROM {sql.table(Tenant)} WHERE {sql.column(Tenant, 'id')} = %s"))
 HOLDER_COUNTS_KEPT = 10_000
-_holder_counts = {}
+_holder_counts: dict = {}
 
 
 def plan_holder_counts(*, tenant, plan_name):

@@ -139,7 +139,8 @@ def record_row(*, tenant_id, call_id, call_type, user_id, details, start_at, end
         created_at,
     )
 
-_ATTNAMES = {name: CallRecord._meta.get_field(name).attname for name in RECORD_FIELDS}
+_ATTNAMES = {name: CallRecord._meta.get_field(name).attname  # type: ignore[union-attr]  # concrete fields
+             for name in RECORD_FIELDS}
 
 
 def new_record(values):

@@ -52,7 +52,7 @@ def deck_versions_for_page(*, tenant, today, include_past=False):
 
     Without `include_past`, only the versions in effect and those scheduled to take effect.
     """
-    by_owner = {}
+    by_owner: dict = {}
     for version in deck_versions_visible_to(tenant).order_by("effective_from", "id"):
         by_owner.setdefault(version.tenant_id, []).append(version)
     lines = []

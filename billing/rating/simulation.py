@@ -84,7 +84,7 @@ class _Directory:
 
     def __init__(self, tenant):
         users = list(User.objects.filter(tenant=tenant).exclude(usage_location="").order_by("upn"))
-        plans = {}
+        plans: dict = {}
         for user_id, name in AssignedPlan.objects.filter(tenant=tenant, enabled=True).values_list("user_id",
                                                                                                   "service_plan__name"):
             plans.setdefault(user_id, set()).add(name)
@@ -172,7 +172,7 @@ def simulate_traffic(*, tenant, days, calls, seed=1, now=None):
     result = SimulationResult()
     # Calls overlap as they do in a day: each is completed (and charged, dated when it ended) once the simulated
     # clock passes its end, so the ledger's order and its dates agree.
-    in_progress = []  # heap of (end, call id)
+    in_progress: list = []  # heap of (end, call id)
 
     def complete_until(moment):
         while in_progress and in_progress[0][0] <= moment:

@@ -206,7 +206,7 @@ SPEND_MAX_USER_LIMIT = env_int("SPEND_MAX_USER_LIMIT", 100_000, minimum=1)
 RATING_CONFERENCING_ZONE_A = None  # None: the 44 Zone A countries of billing/rating/data; or a list of ISO codes
 RATING_POOL_COUNTRY_GROUPS = {"PR": "US"}  # users located in PR share the US pool
 LICENSING_PLAN_USAGE_LOCATIONS = None  # None: where licensing/data says plans are sold; or {plan: [ISO codes]}
-INVOICE_SELLER = {}  # the operator's seller details over billing/invoices/services.DEFAULT_SELLER
+INVOICE_SELLER: dict = {}  # the operator's seller details over billing/invoices/services.DEFAULT_SELLER
 
 CURRENCIES = ("USD",)
 DEFAULT_CURRENCY = "USD"
@@ -263,7 +263,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CREDITS_RECHARGE_LEASE_SECONDS = env_int("CREDITS_RECHARGE_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT * 2, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE = {}  # filled from each app's schedule.py (config/celery.py)
+CELERY_BEAT_SCHEDULE: dict = {}  # filled from each app's schedule.py (config/celery.py)
 # Payments and emails get queues of their own so a slow mail server never delays a recharge.
 CELERY_TASK_ROUTES = {
     "billing.credits.tasks.*": {"queue": "payments"},

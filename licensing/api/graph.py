@@ -63,7 +63,7 @@ def graph_errors(exc):
         return ApiError(_LICENSE_MESSAGES.get(violation.error, lambda v: v.message)(violation))
     if not hasattr(exc, "error_dict"):
         return ApiError(" ".join(exc.messages))
-    messages = []
+    messages: list = []
     for field, errors in exc.message_dict.items():
         prefix = f"{_PROPERTY_OF_FIELD[field]}: " if field in _PROPERTY_OF_FIELD else ""
         messages.extend(f"{prefix}{message}" for message in errors)

@@ -110,7 +110,9 @@ def parse_select(raw, known):
 
 def _split_and(raw):
     """Splits on ' and ' outside quoted strings."""
-    parts, current, quoted, i = [], [], False, 0
+    parts: list[str] = []
+    current: list[str] = []
+    quoted, i = False, 0
     while i < len(raw):
         char = raw[i]
         if char == "'":

@@ -4,7 +4,7 @@ from accounts.roles import roles_allow
 
 
 class HasAnyCapability(HasCapability):
-    capabilities = ()
+    capabilities: tuple[str, ...] = ()
 
     @classmethod
     def for_any(cls, *capabilities):

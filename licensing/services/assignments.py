@@ -118,7 +118,7 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
         locked_users = lock_objects.users_for_update(tenant=tenant, user_ids=user_ids)
         if len(locked_users) != len(user_ids):
             raise ValidationError({"users": "One or more users are not in your organisation."})
-        held = {}
+        held: dict = {}
         for assignment in current:
             disabled = {catalogue.plan_names[p.service_plan_id] for p in assignment.plans.all() if not p.enabled}
             held.setdefault(assignment.user_id, {})[assignment.product_id] = (assignment, disabled)
@@ -179,7 +179,10 @@ def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
 
 def _apply(*, tenant, actor, plans, held, catalogue):
     """Writes the change in a handful of bulk statements, then one audit row per user whose licenses changed."""
-    removed_ids, new_assignments, toggled, changed = [], [], [], []
+    removed_ids: list = []
+    new_assignments: list = []
+    toggled: list = []
+    changed: list = []
     for user_id, (user, before, after) in plans.items():
         if before == after:
             continue

@@ -23,7 +23,7 @@ def error_messages(errors):
         if hasattr(errors, "error_dict"):
             return [message for messages in errors.message_dict.values() for message in messages]
         return list(errors.messages)
-    messages = []
+    messages: list = []
     for field, field_errors in errors.items():
         label = "" if field == "__all__" else f"{field.replace('_', ' ').capitalize()}: "
         messages.extend(f"{label}{error}" for error in field_errors)

@@ -137,7 +137,7 @@ class _Judge:
 def blocked_users(*, tenant, now):
     """[BlockedLine] of the users and toll-free numbers that cannot call now, by display name (seven to ten queries,
     whatever the number of users)."""
-    plans_by_user = {}
+    plans_by_user: dict = {}
     for user_id, plan in (AssignedPlan.objects.filter(tenant=tenant, enabled=True, service_plan__name__in=PLANS_READ)
                           .values_list("user_id", "service_plan__name")):
         plans_by_user.setdefault(user_id, set()).add(plan)
@@ -156,7 +156,7 @@ def blocked_users(*, tenant, now):
     users = (User.objects.filter(tenant=tenant, pk__in=user_ids)
              .values("id", "display_name", "upn", "usage_location", "phone_number").order_by("display_name", "upn"))
     for user in users:
-        user["home_country"] = user["usage_location"] or tenant.country  # as rating routes a user without one
+        user["home_country"] = user["usage_location"] or tenant.country  # type: ignore[misc]  # as rating routes a user without one
         plans = plans_by_user.get(user["id"], set())
         license_at = license_changes.get(str(user["id"]))
         blocks = judge.outbound(plans, user, license_at) if user["id"] in phone_users else []

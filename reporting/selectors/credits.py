@@ -14,9 +14,9 @@ from accounts.models import User
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.rating.models import CallRecord
+from core.money import ZERO
 from core.validation import country_name
 
-ZERO = Decimal("0.00")
 BURN_RATE_DAYS = 28
 
 
@@ -66,12 +66,12 @@ class Forecast:
     @property
     def trigger_date(self):
         days = self.days_until_trigger
-        return None if days is None else self.today + timedelta(days=days)
+        return None if days is None else self.today + timedelta(days=days)  # type: ignore[operator]
 
     @property
     def zero_date(self):
         days = self.days_until_zero
-        return None if days is None else self.today + timedelta(days=days)
+        return None if days is None else self.today + timedelta(days=days)  # type: ignore[operator]
 
 
 def _entries(tenant):

@@ -11,10 +11,9 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
 from billing.rating.models import CallRecord
-from core.money import MoneySum
+from core.money import ZERO, MoneySum
 from core.validation import country_name
 
-ZERO = Decimal("0.00")
 # ?by= -> (label, User field, label of users without a value)
 GROUPINGS = {
     "department": ("Department", "department", "No department"),

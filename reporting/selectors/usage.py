@@ -12,11 +12,11 @@ from django.db import connections
 from django.db.models import Count, Q, Sum
 
 from billing.rating.models import CallRecord
+from core.money import ZERO
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
 
-ZERO = Decimal("0.00")
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -28,11 +28,11 @@ from billing.credits.services import (
     credits_reserve,
     payment_method_add_card,
 )
+from core.money import ZERO
 from tests.factories import TenantFactory
 
 CENTS = st.integers(min_value=1, max_value=40_000).map(lambda c: Decimal(c) / 100)
 DOLLARS = st.integers(min_value=1, max_value=400)
-ZERO = Decimal("0.00")
 
 
 class CreditsMachine(RuleBasedStateMachine):

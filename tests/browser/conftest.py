@@ -5,7 +5,8 @@ import warnings
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError, expect
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it are
 # ordinary synchronous calls, so Django's async-safety guard does not apply to them.

@@ -14,7 +14,7 @@ class Command(BaseCommand):
             result = seed(tenant=tenant, stdout=self.stdout)
             if tenant is None:
                 tenant = result
-        self.stdout.write(self.style.SUCCESS(f"Demo tenant {tenant.name} ({tenant.initial_domain}) is ready."))
+        self.stdout.write(self.style.SUCCESS(f"Demo tenant {tenant.name} ({tenant.initial_domain}) is ready."))  # type: ignore[union-attr]
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for upn, role in demo_admins():
             self.stdout.write(f"  {role.label:<28} {upn}")

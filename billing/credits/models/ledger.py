@@ -5,8 +5,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Tenant
+from core.money import MONEY_DIGITS
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY = MONEY_DIGITS
 
 
 class AppendOnlyError(TypeError):

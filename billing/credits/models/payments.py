@@ -160,7 +160,7 @@ class AutoRechargeSettings(models.Model):
         """The RechargeRule these settings apply, or None while auto-recharge is off."""
         if not self.enabled:
             return None
-        return RechargeRule(trigger=self.trigger_amount, mode=self.mode, amount=self.recharge_amount,
+        return RechargeRule(trigger=self.trigger_amount, mode=self.mode, amount=self.recharge_amount,  # type: ignore[arg-type]
                             target=self.target_balance, monthly_cap=self.monthly_cap)
 
     def cap_paused(self, now):

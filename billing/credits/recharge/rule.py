@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 
+from core.money import ZERO
+
 FIXED = "fixed"
 TOP_UP = "top_up"
 MODES = (FIXED, TOP_UP)
 DOLLAR = Decimal("1")
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

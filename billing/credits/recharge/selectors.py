@@ -23,12 +23,11 @@ from billing.credits.selectors import (
     _sum,  # the same per-account sum credits_balance uses
     recommended_funding,
 )
-from core.money import CENT, MoneySum, money_sum
+from core.money import CENT, ZERO, MoneySum, money_sum
 from licensing.selectors import licensed_user_count
 
 Status = RechargeAttempt.Status
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
-ZERO = Decimal("0.00")
 ONE_DAY = timedelta(days=1)
 
 

@@ -144,15 +144,15 @@ def record_funding(*, tenant, account, kind, amount, payment_method, key, finger
                     purchase=purchase, memo=f"Paid with {payment_method.label}")
     if kind == Kind.RECHARGE:
         AutoRechargeSettings.objects.filter(tenant=tenant).update(consecutive_failures=0, last_failure_reason="")
-    purchase.invoice = purchase_invoice_issue(purchase=purchase, actor=actor)
+    purchase.invoice = purchase_invoice_issue(purchase=purchase, actor=actor)  # type: ignore[attr-defined]
     audit_record(tenant=tenant, actor=actor, action=f"credits.{kind}", target=purchase,
                  after={"amount": str(amount), "payment_method": payment_method.label,
                         "po_number": payment_method.po_number, "balance": str(account.balance),
-                        "invoice": purchase.invoice.display_number})
+                        "invoice": purchase.invoice.display_number})  # type: ignore[attr-defined]
     if first_funding:
         # Funding adds the very large number of MCOPSTNC licenses admins then assign (PRODUCT.md).
         subscription_ensure_communications_credits(tenant=tenant, actor=actor)
-    purchase.replayed = False
+    purchase.replayed = False  # type: ignore[attr-defined]
     return purchase
 
 

@@ -13,7 +13,7 @@ from ..numbers import NumberType
 CURRENCY_CHOICES = [("USD", "US Dollar")]
 
 
-class RateDeckVersion(models.Model):
+class RateDeckVersion(models.Model):  # type: ignore[django-manager-missing]  # related Rate has djmoney's manager
     """One imported rate deck, in force from `effective_from` (00:00 UTC) until a later version of the same deck.
 
     `tenant` NULL is the operator's global deck; otherwise the deck is the tenant's own, whose rows override
@@ -56,7 +56,7 @@ class RateDeckVersion(models.Model):
         return f"{self.row_count:,} rate{'s' if self.row_count != 1 else ''}"
 
 
-class Rate(models.Model):
+class Rate(models.Model):  # type: ignore[django-manager-missing]  # djmoney swaps the manager
     """One row of a deck version: the price of calls to numbers starting with `prefix`."""
 
     deck_version = models.ForeignKey(RateDeckVersion, on_delete=models.CASCADE, related_name="rates")
@@ -90,8 +90,11 @@ class Rate(models.Model):
         return f"{self.prefix} {self.destination}"
 
     def as_deck_row(self):
-        return DeckRow(self.prefix, self.destination, self.country, self.number_type, self.price_per_minute.amount,
-                       self.connection_fee.amount, self.first_increment, self.increment)
+        # MoneyField holds a djmoney Money; the stubs see the DecimalField under it.
+        return DeckRow(self.prefix, self.destination, self.country, self.number_type,
+                       self.price_per_minute.amount,  # type: ignore[attr-defined]
+                       self.connection_fee.amount,  # type: ignore[attr-defined]
+                       self.first_increment, self.increment)
 
 
 class RateDeckGeneration(models.Model):

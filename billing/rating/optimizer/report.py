@@ -3,10 +3,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from core.money import CENT, ZERO
+
 from .mixes import AUDIO_CONFERENCING, Person, describe
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 DAYS_A_MONTH = 30
 OK, NO_CALLS = "ok", "no_calls"
 

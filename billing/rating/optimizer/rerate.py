@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from core.money import ZERO
+
 from ..charging import split_call
 from ..models import MinutePool
 from ..pools import pool_capacity, pool_month
 from ..routing import route_call
 from ..rules import pool_country
 from .mixes import Holding, Person, holding_now, license_cost
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True, slots=True)

@@ -227,8 +227,8 @@ def _hold_paid(tenant, party, held, route, rate, now, limits, policy):
     if reserve > 0:
         credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False)
     if pool_hold:
-        pool.held_minutes += pool_hold
-        pool.updated_at = now
+        pool.held_minutes += pool_hold  # type: ignore[union-attr]
+        pool.updated_at = now  # type: ignore[union-attr]
         sql.update(pool, ["held_minutes", "capacity_minutes", "updated_at"])
     capability = route.capability if pool_hold else Capability.MCOPSTNPP
     rate_id, _ = rate_ids(rate)

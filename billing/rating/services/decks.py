@@ -15,7 +15,7 @@ from ..lookup import rate_cache
 from ..models import Rate, RateDeckVersion
 from ..selectors import today_utc
 
-MAX_NAME_LENGTH = RateDeckVersion._meta.get_field("name").max_length
+MAX_NAME_LENGTH: int = RateDeckVersion._meta.get_field("name").max_length  # type: ignore[assignment]
 COMMAND_LINE_ACTOR = "Operator (command line)"
 
 

@@ -132,7 +132,7 @@ def _clean_rows(rows, now, result, limits):
         if not isinstance(raw, dict):
             result.errors.append(RowError(index, "", "A call record must be an object."))
             continue
-        errors = []
+        errors: list = []
         call_id = _take(errors, clean_call_id, raw.get("call_id"))
         call_type = _take(errors, clean_call_type, raw.get("call_type"))
         start = _take(errors, clean_start, raw.get("start_at"), now=now, limits=limits)
@@ -167,10 +167,10 @@ def _clean_rows(rows, now, result, limits):
             continue
         seen[call_id] = index
         if end is None:
-            end = start + datetime.timedelta(seconds=duration)
+            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]
         cleaned.append(_Row(index, call_id, call_type, clean_upn(raw.get("user_principal_name")),
                             str(raw.get("callee_number") or "").strip(), str(raw.get("caller_number") or "").strip(),
-                            start, end, duration, conference_id, operator, source))
+                            start, end, duration, conference_id, operator, source))  # type: ignore[arg-type]
     return cleaned
 
 
@@ -179,7 +179,8 @@ def _route_rows(tenant, cleaned, directory, result):
     not_pooled = not_pooled_plans(CALLING_PLANS_BY_PRECEDENCE)
     # route_call is a pure function of what the key holds (a user's plans are the directory's, fixed for the
     # batch): rows that agree on it share one Route instead of each building its own.
-    routes, days = {}, {}
+    routes: dict = {}
+    days: dict = {}
     routed = []
     for row in cleaned:
         try:
@@ -255,7 +256,7 @@ def _known_call_ids(tenant, account, ids):
         with connection.cursor() as cursor:
             cursor.execute(_KNOWN_SQL, {"ids": ids, "tenant": tenant.pk, "account": account.pk})
             return {row[0] for row in cursor.fetchall()}
-    known = set()
+    known: set = set()
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         known.update(CallRecord.objects.filter(tenant=tenant, call_id__in=chunk).values_list("call_id", flat=True))
