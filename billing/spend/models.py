@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from core.money import MONEY_DIGITS
+
+MONEY = MONEY_DIGITS
 
 
 def default_slice_minutes():
