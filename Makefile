@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test test-dates lint typecheck bench browser-deps clean
+.PHONY: install run prod test test-dates lint typecheck bench browser-deps clean
 
 # requirements.txt is what production runs; requirements-dev.txt adds the tests' and developers' tools.
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
@@ -27,6 +27,11 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	PORT=$(PORT) bash bin/run-local
+
+# The production profile (gunicorn, a Celery worker per queue group, beat) with config.settings.production; needs
+# DATABASE_URL (PostgreSQL), SECRET_KEY, ALLOWED_HOSTS and Redis (see the README's production section).
+prod: install
+	bash bin/run-production
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -141,7 +141,7 @@ class AuditLogQuerySet(models.QuerySet):
 class AuditLog(models.Model):
     """Who changed what, when: one row per action on money, licenses, users or settings."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="audit_entries")
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_label = models.CharField(max_length=320)
     action = models.CharField(max_length=64)
@@ -181,6 +181,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do (accounts/scopes.py) and until when; None: it does not expire.
+    scopes = models.JSONField(default=list)
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -190,4 +193,8 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self):
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def is_expired(self):
+        return self.expires_at is not None and self.expires_at <= timezone.now()

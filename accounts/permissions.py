@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from rest_framework.permissions import BasePermission
 
 from .roles import Cap, roles_allow
+from .scopes import required_scope
 
 
 def admin_required(cap=None):
@@ -23,7 +24,7 @@ def admin_required(cap=None):
             if user.tenant_id is None:
                 if user.is_staff:
                     return redirect("admin:index")
-                raise PermissionDenied("This account does not belong to an organisation.")
+                raise PermissionDenied("This account does not belong to an organization.")
             if not user.roles:
                 return render(request, "accounts/no_role.html", status=403)
             if cap is not None and not user.can(cap):
@@ -50,7 +51,21 @@ class HasCapability(BasePermission):
         user = request.user
         if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "tenant_id", None) is None:
             return False
+        if not self.scope_allows(request, view):
+            return False
         return self.capability is None or roles_allow(user.roles, self.capability)
+
+    def scope_allows(self, request, view):
+        """An API token needs the scope the view declares for the method (none declared: refused)."""
+        scopes = getattr(request.user, "scopes", None)
+        if scopes is None:  # a person signed in: roles decide
+            return True
+        needed = required_scope(view, request.method)
+        if needed in scopes:
+            return True
+        self.message = (f"The API token does not have the '{needed}' scope this operation needs." if needed
+                        else "This operation cannot be called with an API token.")
+        return False
 
 
 __all__ = ["Cap", "HasCapability", "admin_required"]

@@ -35,7 +35,9 @@ CAPABILITIES = {
     Cap.INVOICE_PAYMENT: set(),
     Cap.NOTIFICATIONS_MANAGE: {Role.BILLING_ADMIN},
     Cap.REPORTS_READ: {Role.REPORTS_READER, Role.TEAMS_COMMS_ADMIN},
-    Cap.CREDITS_DASHBOARD: {Role.BILLING_ADMIN, Role.REPORTS_READER, Role.TEAMS_COMMS_ADMIN},
+    # The Teams Communications admin reads the PSTN usage, minute pools and blocked users reports, not the
+    # Communications Credits dashboard (PRODUCT.md, "Admin roles").
+    Cap.CREDITS_DASHBOARD: {Role.BILLING_ADMIN, Role.REPORTS_READER},
     Cap.SETTINGS_MANAGE: set(),
 }
 

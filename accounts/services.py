@@ -1,29 +1,35 @@
 """Writes for tenants, users, roles and API tokens; the one audit-log writer every app uses."""
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
-from core.validation import clean_country, clean_domain, clean_phone
+from core.validation import clean_country, clean_domain, clean_phone, clean_text, model_max_length
 
 from .models import ApiToken, AuditLog, Tenant, User, UserRole
 from .roles import Role
+from .scopes import clean_scopes
 
 
-def actor_label(actor):
+def actor_label(actor: object) -> str:
     if actor is None:
         return "System"
-    label = getattr(actor, "audit_label", None)
+    label: str | None = getattr(actor, "audit_label", None)
     if label:
         return label
-    return getattr(actor, "upn", str(actor))
+    upn: str = getattr(actor, "upn", str(actor))
+    return upn
 
 
-def audit_record(*, tenant, actor, action, target=None, target_type="", target_id="", target_label="",
-                 before=None, after=None):
+def audit_record(*, tenant: Tenant, actor: object, action: str, target: Model | None = None, target_type: str = "",
+                 target_id: object = "", target_label: str = "", before: Any = None, after: Any = None) -> AuditLog:
     """Appends one audit row; callers run it inside their own transaction."""
     if target is not None:
         target_type = target_type or target._meta.label
@@ -43,11 +49,12 @@ def audit_record(*, tenant, actor, action, target=None, target_type="", target_i
     )
 
 
-def tenant_create(*, name, domain, country, billing_country=None, billing_account_kind=Tenant.BillingAccountKind.MOSA,
-                  agreement_number="", billing_address="", actor=None):
+def tenant_create(*, name: str, domain: str, country: str, billing_country: str | None = None,
+                  billing_account_kind: str = Tenant.BillingAccountKind.MOSA, agreement_number: str = "",
+                  billing_address: str = "", actor: object = None) -> Tenant:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Enter the organisation's name."})
+        raise ValidationError({"name": "Enter the organization's name."})
     domain = clean_domain(domain)
     country = clean_country(country)
     billing_country = clean_country(billing_country or country, field="billing_country")
@@ -66,8 +73,8 @@ def tenant_create(*, name, domain, country, billing_country=None, billing_accoun
     return tenant
 
 
-def _clean_upn(upn, tenant):
-    upn = (upn or "").strip().lower()
+def _clean_upn(upn: str | None, tenant: Tenant) -> str:
+    upn = clean_text(upn, field="upn", model=User).lower()
     local, _, domain = upn.partition("@")
     if not local or not domain:
         raise ValidationError({"upn": f"'{upn}' is not a username of the form name@{tenant.initial_domain}."})
@@ -76,8 +83,8 @@ def _clean_upn(upn, tenant):
     return upn
 
 
-def _clean_roles(roles):
-    cleaned = []
+def _clean_roles(roles: Iterable[str] | None) -> list[Role]:
+    cleaned: list[Role] = []
     for role in roles or ():
         if role not in Role.values:
             known = ", ".join(Role.values)
@@ -90,8 +97,12 @@ USER_EDITABLE_FIELDS = ("display_name", "first_name", "last_name", "usage_locati
                         "department", "job_title", "office_location")
 
 
-def _clean_user_fields(fields, *, region=None):
+def _clean_user_fields(fields: Mapping[str, Any], *, region: str | None = None) -> dict[str, Any]:
     cleaned = dict(fields)
+    for name in USER_EDITABLE_FIELDS:  # all text: strings without NUL bytes that fit their column, before any rule reads them
+        if name in cleaned:
+            limit = None if name in ("usage_location", "phone_number") else model_max_length(User, name)
+            cleaned[name] = clean_text(cleaned[name], field=name, max_length=limit)
     if "usage_location" in cleaned:
         cleaned["usage_location"] = clean_country(cleaned["usage_location"], field="usage_location", allow_blank=True)
         region = cleaned["usage_location"] or region
@@ -104,7 +115,8 @@ def _clean_user_fields(fields, *, region=None):
     return cleaned
 
 
-def user_create(*, tenant, upn, display_name, actor, password=None, roles=(), sign_in_allowed=True, **fields):
+def user_create(*, tenant: Tenant, upn: str, display_name: str, actor: object, password: str | None = None,
+                roles: Iterable[str] = (), sign_in_allowed: bool = True, **fields: Any) -> User:
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown user fields: {sorted(unknown)}")
@@ -126,7 +138,7 @@ def user_create(*, tenant, upn, display_name, actor, password=None, roles=(), si
     return user
 
 
-def tenant_licenses_changed(*, tenant_id):
+def tenant_licenses_changed(*, tenant_id: UUID) -> None:
     """Records that the tenant's license holders changed (assignments, plan toggles, usage locations, users deleted).
 
     Every writer of those calls it in its own transaction; caches of license counts (minute pool capacity)
@@ -135,10 +147,24 @@ def tenant_licenses_changed(*, tenant_id):
     Tenant.objects.filter(pk=tenant_id).update(licenses_version=F("licenses_version") + 1)
 
 
-def user_update(*, user, actor, **fields):
+def _actor_is_global_admin(actor: object) -> bool:
+    return actor is None or Role.GLOBAL_ADMIN in (getattr(actor, "roles", None) or ())
+
+
+def require_may_manage(*, user: User, actor: object, action: str = "change") -> None:
+    """Privileged admins (any admin role) are changed, blocked or have their roles changed only by a Global admin
+    (or the operator's commands, actor None), as in Microsoft 365; raises PermissionDenied naming the rule."""
+    if user.roles and not _actor_is_global_admin(actor):
+        raise PermissionDenied(f"Only a Global admin can {action} {user.display_name}, who holds an admin role.")
+
+
+def user_update(*, user: User, actor: object, **fields: Any) -> User:
+    if set(fields) - {"usage_location"}:  # a usage location is a license matter, set by License admins for anyone
+        require_may_manage(user=user, actor=actor, action="edit")
     unknown = set(fields) - set(USER_EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: "This property cannot be changed." for name in sorted(unknown)})
+    assert user.tenant is not None and user.tenant_id is not None, "the users edited here are a tenant's"
     cleaned = _clean_user_fields(fields, region=user.usage_location or user.tenant.country)
     before = {name: getattr(user, name) for name in cleaned}
     changed = {name: value for name, value in cleaned.items() if before[name] != value}
@@ -155,11 +181,13 @@ def user_update(*, user, actor, **fields):
     return user
 
 
-def user_set_sign_in(*, user, allowed, actor):
-    if user.sign_in_allowed == allowed:
-        return user
+def user_set_sign_in(*, user: User, allowed: bool, actor: object) -> User:
     if not allowed and actor is not None and getattr(actor, "pk", None) == user.pk:
         raise ValidationError({"sign_in_allowed": "You can't block your own sign-in."})
+    require_may_manage(user=user, actor=actor, action="block or unblock the sign-in of")
+    if user.sign_in_allowed == allowed:
+        return user
+    assert user.tenant is not None, "the users edited here are a tenant's"
     with transaction.atomic():
         user.sign_in_allowed = allowed
         user.save(update_fields=["sign_in_allowed"])
@@ -168,11 +196,14 @@ def user_set_sign_in(*, user, allowed, actor):
     return user
 
 
-def user_set_roles(*, user, roles, actor):
+def user_set_roles(*, user: User, roles: Iterable[str], actor: object) -> User:
+    if not _actor_is_global_admin(actor):
+        raise PermissionDenied("Only a Global admin can change admin roles.")
     roles = set(_clean_roles(roles))
     current = set(user.roles)
     if roles == current:
         return user
+    assert user.tenant is not None, "the users edited here are a tenant's"
     with transaction.atomic():
         UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
         UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles - current])
@@ -183,7 +214,8 @@ def user_set_roles(*, user, roles, actor):
     return user
 
 
-def admin_create(*, tenant_domain, upn, role, password=None, display_name=None, actor=None):
+def admin_create(*, tenant_domain: str, upn: str, role: str, password: str | None = None,
+                 display_name: str | None = None, actor: object = None) -> User:
     """Operator command path: a new admin user with one role in the tenant named by its domain."""
     tenant = Tenant.objects.filter(initial_domain=(tenant_domain or "").strip().lower()).first()
     if tenant is None:
@@ -197,25 +229,32 @@ def admin_create(*, tenant_domain, upn, role, password=None, display_name=None, 
 TOKEN_PREFIX = "cct"
 
 
-def hash_token(raw):
+def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, tenant, name, actor):
-    """Creates a token and returns (token, raw secret); the raw secret is shown once and never stored."""
-    name = (name or "").strip()
+def api_token_create(*, tenant: Tenant, name: str, actor: object, scopes: object,
+                     expires_at: datetime | None = None, now: datetime | None = None) -> tuple[ApiToken, str]:
+    """Creates a token that may do only what `scopes` allow (accounts/scopes.py), until `expires_at` (None: no
+    expiry), and returns (token, raw secret); the raw secret is shown once and never stored."""
+    name = clean_text(name, field="name", max_length=100)
     if not name:
         raise ValidationError({"name": "Give the token a name so you can recognise it later."})
+    scopes = clean_scopes(scopes)
+    if expires_at is not None and expires_at <= (now or timezone.now()):
+        raise ValidationError({"expires_at": "The expiry must be in the future."})
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
-        token = ApiToken.objects.create(tenant=tenant, name=name[:100], prefix=prefix, token_hash=hash_token(raw),
-                                        created_by=actor if isinstance(actor, User) else None)
-        audit_record(tenant=tenant, actor=actor, action="api_token.create", target=token)
+        token = ApiToken.objects.create(tenant=tenant, name=name, prefix=prefix, token_hash=hash_token(raw),
+                                        created_by=actor if isinstance(actor, User) else None, scopes=scopes,
+                                        expires_at=expires_at)
+        audit_record(tenant=tenant, actor=actor, action="api_token.create", target=token,
+                     after={"scopes": scopes, "expires_at": expires_at.isoformat() if expires_at else None})
     return token, raw
 
 
-def api_token_revoke(*, token, actor):
+def api_token_revoke(*, token: ApiToken, actor: object) -> ApiToken:
     if token.revoked_at is not None:
         return token
     with transaction.atomic():

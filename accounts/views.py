@@ -3,13 +3,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.plugins import card_providers
 from core.validation import country_name
 
 from . import services
+from .audit_words import ACTIVITIES, action_text, changes_of, product_names_for
 from .forms import ApiTokenForm, SignInForm
 from .models import ApiToken, AuditLog
 from .permissions import admin_required
@@ -39,8 +42,9 @@ def org_settings(request):
         form = ApiTokenForm(request.POST)
         if form.is_valid():
             try:
-                token, new_token = services.api_token_create(tenant=tenant, name=form.cleaned_data["name"],
-                                                             actor=request.user)
+                token, new_token = services.api_token_create(
+                    tenant=tenant, name=form.cleaned_data["name"], actor=request.user,
+                    scopes=form.cleaned_data["scopes"], expires_at=form.expires_at(timezone.now()))
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -68,9 +72,22 @@ def api_token_revoke(request, token_id):
 
 @admin_required(Cap.SETTINGS_MANAGE)
 def audit_log(request):
+    """The audit log in words, newest first; filtered by an activity (a family of actions) and by who or what."""
     entries = AuditLog.objects.filter(tenant=request.tenant)
-    action = request.GET.get("action", "").strip()
-    if action:
-        entries = entries.filter(action__startswith=action)
+    activity = request.GET.get("activity", "").strip()
+    search = request.GET.get("q", "").strip()[:100]
+    errors = {}
+    if activity and activity not in ACTIVITIES:
+        errors["activity"] = "Choose an activity from the list."
+    elif activity:
+        entries = entries.filter(action__startswith=activity)
+    if search:
+        entries = entries.filter(Q(actor_label__icontains=search) | Q(target_label__icontains=search))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"page": page, "action": action})
+    rows = list(page.object_list)
+    names = product_names_for(rows)
+    lines = [(entry, action_text(entry.action), changes_of(entry, names)) for entry in rows]
+    return render(request, "accounts/audit_log.html", {
+        "page": page, "lines": lines, "activity": activity, "search": search, "errors": errors,
+        "activities": sorted(ACTIVITIES.items(), key=lambda item: item[1])
+    }, status=400 if errors else 200)

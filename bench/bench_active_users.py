@@ -90,7 +90,7 @@ def measure(admin, tenant, rounds):
 
     page = Client()
     page.force_login(admin)
-    _, raw = api_token_create(tenant=tenant, name="bench", actor=None)
+    _, raw = api_token_create(tenant=tenant, name="bench", actor=None, scopes=["graph.read"])
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     cases = [

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
 PREFIX = "/api/v1/calls/"
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware"]
+MIDDLEWARE = ["ops.middleware.RequestContextMiddleware", "django.middleware.security.SecurityMiddleware"]
 
 
 class TokenApiHandler(WSGIHandler):

@@ -12,6 +12,8 @@ class CoreConfig(AppConfig):
 
         from config.settings.env import unknown_product_variables
 
+        from . import checks  # noqa: F401 (registers the product's system checks)
+
         unknown = unknown_product_variables()
         if unknown:
             raise ImproperlyConfigured(f"Unknown setting{'s' if len(unknown) > 1 else ''} in the environment: "

@@ -5,10 +5,12 @@ amounts in USD, never floats. Rates carry their currency (django-money's MoneyFi
 API answers give an amount with its currency. Services keep bare Decimal internally: one currency, and a
 Money object per figure would cost the call path time for nothing it could check (architecture page).
 """
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Final, TypedDict
+from typing import Any, Final, TypedDict
 
-from django.db.models import Aggregate, DecimalField, ExpressionWrapper, IntegerField, Value
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Aggregate, DecimalField, ExpressionWrapper, IntegerField, QuerySet, Value
 from django.db.models.functions import Cast, Round
 from djmoney.money import Money
 
@@ -27,7 +29,7 @@ MONEY_DIGITS: Final[DecimalDigits] = {"max_digits": 14, "decimal_places": 2}
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
-def cents(value) -> Decimal:
+def cents(value: Any) -> Decimal:
     """A number as Decimal dollars and cents, rounding half up. Refuses floats: money is never computed in binary."""
     if value is None:
         raise TypeError("An amount of money is required, not None.")
@@ -42,7 +44,7 @@ def cents(value) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def db_money(value) -> Decimal | None:
+def db_money(value: Any) -> Decimal | None:
     """A number read back from the database as Decimal cents (SQLite hands back decimals and sums as int or float,
     whose repr is exact to the cent for stored amounts)."""
     if value is None:
@@ -50,12 +52,12 @@ def db_money(value) -> Decimal | None:
     return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def as_money(amount, currency=CURRENCY) -> Money:
+def as_money(amount: Any, currency: str = CURRENCY) -> Money:
     """The Money of an amount, for API answers and anything that shows its currency."""
     return Money(cents(amount), currency)
 
 
-def money_text(value, currency=CURRENCY, *, signed=False, whole=False, empty="—") -> str:
+def money_text(value: Any, currency: str = CURRENCY, *, signed: bool = False, whole: bool = False, empty: str = "—") -> str:
     """The one way money is written on pages, PDFs and emails: $1,234.56, -$12.50, +$100.00 (signed), $500 (whole).
 
     A currency without a symbol is written before the figure ("CHF 12.50"). None or "" shows `empty`.
@@ -84,33 +86,34 @@ class MoneySum(Aggregate):
     allow_distinct = False
     output_field = DecimalField(max_digits=20, decimal_places=2)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: BaseDatabaseWrapper, **extra_context: Any) -> tuple[str, Any]:
         clone = self.copy()
         source, *rest = clone.get_source_expressions()
         whole_cents = Cast(Round(ExpressionWrapper(source * Value(100), output_field=DecimalField())), IntegerField())
         clone.set_source_expressions([whole_cents, *rest])
         return super(MoneySum, clone).as_sql(compiler, connection, **extra_context)
 
-    def get_db_converters(self, connection):
+    def get_db_converters(self, connection: BaseDatabaseWrapper) -> list[Callable[..., Any]]:
         if connection.vendor == "sqlite":
             return [_from_whole_cents]
         return [*super().get_db_converters(connection), _to_cents]
 
 
-def _from_whole_cents(value, expression, connection):
+def _from_whole_cents(value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Decimal | None:
     return None if value is None else (Decimal(int(value)) / 100).quantize(CENT)
 
 
-def _to_cents(value, expression, connection):
+def _to_cents(value: Any, expression: Any, connection: BaseDatabaseWrapper) -> Decimal | None:
     return db_money(value)
 
 
-def money_sum(queryset, field: str) -> Decimal:
+def money_sum(queryset: QuerySet[Any], field: str) -> Decimal:
     """The exact sum of a money column over a queryset (zero when it is empty)."""
-    return queryset.aggregate(total=MoneySum(field))["total"] or ZERO
+    total: Decimal = queryset.aggregate(total=MoneySum(field))["total"] or ZERO
+    return total
 
 
-def money_sums(queryset, **fields: str) -> dict[str, Decimal]:
+def money_sums(queryset: QuerySet[Any], **fields: str) -> dict[str, Decimal]:
     """Several exact money sums of one queryset in one query: money_sums(qs, spent="amount", held="hold")."""
     found = queryset.aggregate(**{name: MoneySum(column) for name, column in fields.items()})
     return {name: found[name] or ZERO for name in fields}

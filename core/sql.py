@@ -6,30 +6,45 @@ from the models' `_meta` (tables, columns, field conversions), so they run on SQ
 and stay right when a model changes. Values go in through each field's `get_db_prep_value` and come back
 through the same converters the ORM applies, so a row read here equals the row the ORM would read.
 """
+from collections.abc import Callable, Sequence
 from functools import cache
+from typing import Any, TypeAlias, TypeVar, cast
 
 from django.db import connection
+from django.db.models import Field, Model
+from django.db.models.expressions import Col
+
+M = TypeVar("M", bound=Model)
+# django-stubs types get_field() as "a field or a reverse relation" and Field.column as optional; the
+# names given here are always concrete fields, whose column is set.
+AnyField: TypeAlias = "Field[Any, Any]"
+# A column's converters as the ORM applies them: (its expression, the functions value -> value).
+Converters = list[tuple[Col, list[Callable[..., Any]]]]
 
 
-def quote(name):
+def quote(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def table(model):
+def _column_name(field: "Field[Any, Any]") -> str:
+    return cast(str, field.column)
+
+
+def table(model: type[Model]) -> str:
     return quote(model._meta.db_table)
 
 
-def column(model, name):
-    return quote(model._meta.get_field(name).column)
+def column(model: type[Model], name: str) -> str:
+    return quote(_column_name(cast(AnyField, model._meta.get_field(name))))
 
 
-def db_value(model, name, value):
+def db_value(model: type[Model], name: str, value: Any) -> Any:
     """`value` as the database takes it for the field `name` of `model` (UUIDs, datetimes, decimals, JSON)."""
-    field = model._meta.get_field(name)
+    field = cast(AnyField, model._meta.get_field(name))
     return field.get_db_prep_save(value, connection) if value is not None else None
 
 
-def for_update(of=""):
+def for_update(of: str = "") -> str:
     """Row-lock clause: PostgreSQL locks the rows read; SQLite has no row locks (its writes are serialised).
 
     FOR NO KEY UPDATE: the hot rows (credit account, pool, call authorization) never change their keys, and
@@ -41,7 +56,7 @@ def for_update(of=""):
     return f" FOR NO KEY UPDATE OF {of}" if of else " FOR NO KEY UPDATE"
 
 
-def _convert(row, converters):
+def _convert(row: Sequence[Any], converters: Converters) -> list[Any]:
     """A raw row's values through each column's converters (NULL stays None, as the ORM leaves it)."""
     values = []
     for value, (expression, found) in zip(row, converters, strict=True):
@@ -52,8 +67,8 @@ def _convert(row, converters):
     return values
 
 
-def _converters(model, fields):
-    converters = []
+def _converters(model: type[Model], fields: Sequence["Field[Any, Any]"]) -> Converters:
+    converters: Converters = []
     for field in fields:
         expression = field.get_col(model._meta.db_table)
         found = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
@@ -62,13 +77,13 @@ def _converters(model, fields):
 
 
 @cache
-def _select_sql(model, where, vendor):
+def _select_sql(model: type[Model], where: str, vendor: str) -> tuple[str, list[str], Converters]:
     fields = model._meta.concrete_fields
-    columns = ", ".join(f"{table(model)}.{quote(f.column)}" for f in fields)
+    columns = ", ".join(f"{table(model)}.{quote(_column_name(f))}" for f in fields)
     return f"SELECT {columns} FROM {table(model)} WHERE {where}", [f.attname for f in fields], _converters(model, fields)
 
 
-def fetch(model, where, params, *, lock=False, limit=None):
+def fetch(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False, limit: int | None = None) -> list[M]:
     """Instances of `model` whose rows match `where` (SQL with %s placeholders), as `Model.objects.filter` gives them."""
     sql, attnames, converters = _select_sql(model, where, connection.vendor)
     if limit is not None:
@@ -78,25 +93,25 @@ def fetch(model, where, params, *, lock=False, limit=None):
     return [model.from_db(connection.alias, attnames, _convert(row, converters)) for row in rows(sql, params)]
 
 
-def fetch_one(model, where, params, *, lock=False):
+def fetch_one(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False) -> M | None:
     found = fetch(model, where, params, lock=lock, limit=1)
     return found[0] if found else None
 
 
 @cache
-def _insert_sql(model, vendor):
+def _insert_sql(model: type[Model], vendor: str) -> tuple[str, list["Field[Any, Any]"]]:
     fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk or not model._meta.pk.auto_created]
     pk = model._meta.pk
-    returning = f" RETURNING {quote(pk.column)}" if pk.auto_created else ""
-    sql = (f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
+    returning = f" RETURNING {quote(_column_name(pk))}" if pk.auto_created else ""
+    sql = (f"INSERT INTO {table(model)} ({', '.join(quote(_column_name(f)) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))}){returning}")
     return sql, fields
 
 
-def insert(instance):
+def insert(instance: M) -> M:
     """Saves a new `instance` with one INSERT (defaults applied as Model.save applies them); returns it with its pk."""
     model = type(instance)
-    sql, fields = _insert_sql(model, connection.vendor)  # type: ignore[arg-type]
+    sql, fields = _insert_sql(model, connection.vendor)
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -107,25 +122,28 @@ def insert(instance):
     return instance
 
 
-def update(instance, names):
+def update(instance: Any, names: Sequence[str]) -> None:
     """Writes the fields `names` of a saved `instance` in one UPDATE by primary key (Model.save(update_fields=...))."""
-    model = type(instance)
+    # Any: the call path hands over a row it has narrowed (a locked pool) where mypy still sees `| None`.
+    model: type[Model] = type(instance)
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
-    sql = (f"UPDATE {table(model)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-           f"WHERE {quote(meta.pk.column)} = %s")
+    fields = [cast(AnyField, meta.get_field(name)) for name in names]
+    sql = (f"UPDATE {table(model)} SET {', '.join(f'{quote(_column_name(f))} = %s' for f in fields)} "
+           f"WHERE {quote(_column_name(meta.pk))} = %s")
     params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
     params.append(meta.pk.get_db_prep_value(instance.pk, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
-            raise model.DoesNotExist(f"{meta.label} {instance.pk} was not updated (gone?)")
+            # Every concrete model has DoesNotExist; django-stubs' Model has not.
+            raise model.DoesNotExist(f"{meta.label} {instance.pk} was not updated (gone?)")  # type: ignore[attr-defined]
 
 
-def rows(sql, params):
+def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+        return found
 
 
 class Columns:
@@ -135,47 +153,49 @@ class Columns:
     aware datetimes, booleans, decimals) field by field.
     """
 
-    def __init__(self, *specs):
+    def __init__(self, *specs: tuple[type[Model], str, str]) -> None:
         self._specs = specs
-        self._built = {}
+        self._built: dict[str, tuple[str, Converters]] = {}
 
-    def _build(self):
+    def _build(self) -> tuple[str, Converters]:
         vendor = connection.vendor
         if vendor not in self._built:
-            parts, converters = [], []
+            parts: list[str] = []
+            converters: Converters = []
             for model, alias, name in self._specs:
-                field = model._meta.get_field(name)
-                parts.append(f"{quote(alias)}.{quote(field.column)}")
+                field = cast(AnyField, model._meta.get_field(name))
+                parts.append(f"{quote(alias)}.{quote(_column_name(field))}")
                 converters.extend(_converters(model, [field]))
             self._built[vendor] = (", ".join(parts), converters)
         return self._built[vendor]
 
     @property
-    def sql(self):
+    def sql(self) -> str:
         return self._build()[0]
 
-    def convert(self, row):
+    def convert(self, row: Sequence[Any]) -> list[Any]:
         return _convert(row, self._build()[1])
 
 
 class Statement:
     """SQL written once per database vendor by `build()` (which may use table() and column())."""
 
-    def __init__(self, build):
+    def __init__(self, build: Callable[[], str]) -> None:
         self._build = build
-        self._sql = {}
+        self._sql: dict[str, str] = {}
 
     @property
-    def sql(self):
+    def sql(self) -> str:
         vendor = connection.vendor
         if vendor not in self._sql:
             self._sql[vendor] = self._build()
         return self._sql[vendor]
 
-    def rows(self, params):
+    def rows(self, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return rows(self.sql, params)
 
-    def execute(self, params):
+    def execute(self, params: Sequence[Any]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
-            return cursor.rowcount
+            count: int = cursor.rowcount
+            return count

@@ -20,7 +20,7 @@ LOCATIONS_FILE = Path(__file__).parent / "data" / "plan_usage_locations.csv"
 
 
 @functools.cache
-def plan_usage_locations():
+def plan_usage_locations() -> dict[str, frozenset[str]]:
     """{service plan name: frozenset of ISO codes where it can be assigned}; plans left out are unrestricted."""
     configured = settings.LICENSING_PLAN_USAGE_LOCATIONS
     if configured is not None:
@@ -29,13 +29,13 @@ def plan_usage_locations():
         return {row["plan"]: frozenset(row["usage_locations"].split()) for row in csv.DictReader(handle)}
 
 
-def plan_available_in(plan_name, usage_location):
+def plan_available_in(plan_name: str, usage_location: str | None) -> bool:
     """Whether a user whose usage location is `usage_location` can hold `plan_name`."""
     allowed = plan_usage_locations().get(plan_name)
     return allowed is None or (usage_location or "").upper() in allowed
 
 
-def not_available_message(plan_label, usage_location):
+def not_available_message(plan_label: str, usage_location: str) -> str:
     """The refusal, in the words the assignment page and the optimizer's what-if both use."""
     where = country_name(usage_location) or usage_location
     return f"{plan_label} isn't available for users whose usage location is {where}."

@@ -91,7 +91,7 @@ class Subscription(models.Model):  # type: ignore[django-manager-missing]  # djm
         Status.DELETED: "Deleted",
     }
 
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="subscriptions")
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.PROTECT, related_name="subscriptions")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="subscriptions")
     enabled_units = models.PositiveIntegerField(default=0)
     warning_units = models.PositiveIntegerField(default=0)
@@ -134,7 +134,7 @@ class QuantityChangeQuerySet(models.QuerySet):
 class SubscriptionQuantityChange(models.Model):
     """Append-only ledger of licenses bought and removed; a subscription's enabled units are its sum."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="quantity_changes")
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="quantity_changes")
     delta = models.IntegerField()
     quantity_after = models.PositiveIntegerField()
     reason = models.CharField(max_length=64)

@@ -1,17 +1,31 @@
 """Reads shared by licensing's pages, its API and other apps (rating builds minute pools on these)."""
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING, TypedDict
+from uuid import UUID
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from accounts.roles import Role
 
-from .models import AssignedPlan, LicenseAssignment, ServicePlan, Subscription, SubscriptionQuantityChange
+from .models import AssignedPlan, LicenseAssignment, Product, ServicePlan, Subscription, SubscriptionQuantityChange
 from .rules import ASSIGNABLE_STATUSES, Catalogue, assignment_state, enabled_plans, unmet_requirements
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # a development dependency: for annotations only
+
 COMMUNICATIONS_CREDITS = "MCOPSTNC"
+
+
+class _Usage(TypedDict):
+    consumed_units: int
+
+
+class _LedgerUnits(TypedDict):
+    ledger_units: int
 
 
 @dataclass(frozen=True)
@@ -20,20 +34,20 @@ class Entitlement:
 
     plan_name: str
     default_minutes: int
-    minutes_by_country: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    minutes_by_country: MappingProxyType[str, int] = field(default_factory=lambda: MappingProxyType({}))
     international_minutes: int = 0
     dial_out_minutes: int = 0
     pooled: bool = True
     is_prerequisite: bool = False
     enables_communications_credits: bool = False
-    requires_any_of: frozenset = frozenset()
+    requires_any_of: frozenset[str] = frozenset()
 
-    def minutes_for(self, country):
+    def minutes_for(self, country: str | None) -> int:
         """Outbound domestic minutes per user per month for a user whose usage location is `country`."""
         return self.minutes_by_country.get((country or "").upper(), self.default_minutes)
 
 
-def entitlement_for(plan_name):
+def entitlement_for(plan_name: str) -> Entitlement:
     """The entitlement of the service plan named `plan_name` (e.g. "MCOPSTN1"), read from the catalogue.
 
     `is_prerequisite` is true when another plan requires this one (Teams Phone); `enables_communications_credits`
@@ -59,7 +73,7 @@ def entitlement_for(plan_name):
     )
 
 
-def user_service_plans(*, user):
+def user_service_plans(*, user: User) -> frozenset[str]:
     """Names of the enabled service plans `user` holds across all assigned licenses (one query).
 
     Suites expand (Microsoft 365 E5 gives MCOEV and MCOMEETADV); a plan an admin switched off is left out.
@@ -70,7 +84,7 @@ def user_service_plans(*, user):
                      .values_list("service_plan__name", flat=True).distinct())
 
 
-def assigned_plan_counts(*, tenant, plan_names):
+def assigned_plan_counts(*, tenant: Tenant, plan_names: Iterable[str]) -> dict[tuple[str, str], int]:
     """{(service plan name, usage location): number of the tenant's users holding that plan enabled} (one query).
 
     A user holding the plan through two licenses (E5 and Teams Phone) counts once.
@@ -82,12 +96,12 @@ def assigned_plan_counts(*, tenant, plan_names):
     return {(row["service_plan__name"], row["user__usage_location"]): row["users"] for row in rows}
 
 
-def licensed_user_count(*, tenant):
+def licensed_user_count(*, tenant: Tenant) -> int:
     """How many users of the tenant hold at least one license."""
     return LicenseAssignment.objects.filter(tenant=tenant).values("user_id").distinct().count()
 
 
-def subscriptions_with_usage(*, tenant):
+def subscriptions_with_usage(*, tenant: Tenant) -> "QuerySet[WithAnnotations[Subscription, _Usage]]":
     """The tenant's subscriptions with `consumed_units` (licenses assigned) annotated: one query."""
     consumed = (LicenseAssignment.objects.filter(tenant=tenant, product_id=OuterRef("product_id"))
                 .order_by().values("product_id").annotate(n=Count("id")).values("n"))
@@ -99,24 +113,24 @@ def subscriptions_with_usage(*, tenant):
 class ProductLine:
     """A subscription as Your products and Licenses show it: assigned out of total, and what is left."""
 
-    subscription: Subscription
+    subscription: "Subscription | WithAnnotations[Subscription, _Usage]"
     assigned: int
     total: int
 
     @property
-    def product(self):
+    def product(self) -> Product:
         return self.subscription.product
 
     @property
-    def available(self):
+    def available(self) -> int:
         return max(self.total - self.assigned, 0)
 
     @property
-    def assignable(self):
+    def assignable(self) -> bool:
         return self.subscription.status in ASSIGNABLE_STATUSES
 
 
-def product_lines(*, tenant, assignable_only=False, with_plans=False):
+def product_lines(*, tenant: Tenant, assignable_only: bool = False, with_plans: bool = False) -> list[ProductLine]:
     """Every subscription of the tenant with assigned/total licenses, in catalogue order (one query, two with plans)."""
     subscriptions = subscriptions_with_usage(tenant=tenant)
     if with_plans:
@@ -142,7 +156,8 @@ USER_SORTS = {
 }
 
 
-def active_users(*, tenant, search="", product="", view="all", sort="display_name"):
+def active_users(*, tenant: Tenant, search: str = "", product: str = "", view: str = "all",
+                 sort: str = "display_name") -> QuerySet[User]:
     """The Active users list: search on display name and username, a view, a product (or "unlicensed"), sorted."""
     users = User.objects.filter(tenant=tenant).filter(USER_VIEWS.get(view, USER_VIEWS["all"])[1])
     search = search.strip()
@@ -156,9 +171,9 @@ def active_users(*, tenant, search="", product="", view="all", sort="display_nam
     return users.order_by(*USER_SORTS.get(sort, USER_SORTS["display_name"]))
 
 
-def license_names_by_user(*, user_ids):
+def license_names_by_user(*, user_ids: Iterable[UUID]) -> dict[UUID, list[str]]:
     """{user id: [product names]} for the given users, in catalogue order (one query)."""
-    names: dict = {}
+    names: dict[UUID, list[str]] = {}
     rows = (LicenseAssignment.objects.filter(user_id__in=list(user_ids))
             .order_by("product__sort_order", "product__name").values_list("user_id", "product__name"))
     for user_id, name in rows:
@@ -166,10 +181,10 @@ def license_names_by_user(*, user_ids):
     return names
 
 
-def assigned_licenses_by_user(*, user_ids):
+def assigned_licenses_by_user(*, user_ids: Iterable[UUID]) -> dict[UUID, dict[UUID, list[UUID]]]:
     """{user id: {SKU id: [disabled service plan ids]}} in catalogue order (two queries, plain tuples)."""
     user_ids = list(user_ids)
-    licenses: dict = {}
+    licenses: dict[UUID, dict[UUID, list[UUID]]] = {}
     rows = (LicenseAssignment.objects.filter(user_id__in=user_ids).order_by("product__sort_order", "product_id")
             .values_list("user_id", "product_id"))
     for user_id, product_id in rows:
@@ -191,12 +206,12 @@ class AssignedPlanRow:
     service_plan_id: object
 
 
-def assigned_plans_by_user(*, tenant, user_ids):
+def assigned_plans_by_user(*, tenant: Tenant, user_ids: Iterable[UUID]) -> dict[UUID, list[AssignedPlanRow]]:
     """{user id: [AssignedPlanRow]} (two queries): a plan switched off reads Deleted, as Graph reports it; the others
     take their subscription's capability status."""
     statuses = {product_id: Subscription.CAPABILITY_STATUS[Subscription.Status(status)] for product_id, status in
                 Subscription.objects.filter(tenant=tenant).values_list("product_id", "status")}
-    plans: dict = {}
+    plans: dict[UUID, list[AssignedPlanRow]] = {}
     rows = (AssignedPlan.objects.filter(tenant=tenant, user_id__in=list(user_ids))
             .order_by("assignment__product__sort_order", "service_plan__name")
             .values_list("user_id", "assignment__assigned_at", "assignment__product_id", "enabled", "service_plan__service",
@@ -212,38 +227,39 @@ class LicenseState:
     """One license a user holds, with its state and error as Graph's licenseAssignmentStates report them."""
 
     sku_id: object
-    disabled_plan_ids: tuple
+    disabled_plan_ids: tuple[UUID, ...]
     state: str
     error: str | None
     last_updated_at: object
 
 
-def license_states_by_user(*, tenant, user_ids):
+def license_states_by_user(*, tenant: Tenant, user_ids: Iterable[UUID]) -> dict[UUID, list[LicenseState]]:
     """{user id: [LicenseState]} in catalogue order, judged now by licensing/rules.py: a suspended subscription,
     licenses assigned beyond those purchased (the newest first), a missing usage location, a plan without the plan
     it requires. Eight queries, one more per product assigned beyond its purchased licenses."""
     rows = list(LicenseAssignment.objects.filter(tenant=tenant, user_id__in=list(user_ids))
                 .order_by("product__sort_order", "product_id")
                 .values_list("id", "user_id", "product_id", "assigned_at", "user__usage_location"))
-    disabled: dict = {}
+    disabled: dict[int, dict[UUID, str]] = {}
     for assignment_id, plan_id, plan_name in (AssignedPlan.objects.filter(assignment_id__in=[r[0] for r in rows],
                                                                           enabled=False)
                                               .values_list("assignment_id", "service_plan_id", "service_plan__name")):
         disabled.setdefault(assignment_id, {})[plan_id] = plan_name
     catalogue = Catalogue()
     subscriptions = {s.product_id: s for s in subscriptions_with_usage(tenant=tenant)}
-    beyond: set = set()
+    subscription: WithAnnotations[Subscription, _Usage] | None
+    beyond: set[int] = set()
     for product_id, subscription in subscriptions.items():
         excess = subscription.consumed_units - subscription.total_units
         if excess > 0 and product_id in {r[2] for r in rows}:
             beyond.update(LicenseAssignment.objects.filter(tenant=tenant, product_id=product_id)
                           .order_by("-assigned_at", "-id").values_list("id", flat=True)[:excess])
-    held: dict = {}
+    held: dict[UUID, dict[UUID, set[str]]] = {}
     for assignment_id, user_id, product_id, _, _ in rows:
         held.setdefault(user_id, {})[product_id] = set(disabled.get(assignment_id, {}).values())
     unmet = {user_id: unmet_requirements(enabled_plans(state, catalogue), catalogue.requires)
              for user_id, state in held.items()}
-    states: dict = {}
+    states: dict[UUID, list[LicenseState]] = {}
     for assignment_id, user_id, product_id, assigned_at, usage_location in rows:
         subscription = subscriptions.get(product_id)
         own_plans = set(catalogue.product_plan_names(product_id)) - held[user_id][product_id]
@@ -257,7 +273,7 @@ def license_states_by_user(*, tenant, user_ids):
     return states
 
 
-def subscriptions_out_of_balance():
+def subscriptions_out_of_balance() -> "QuerySet[WithAnnotations[Subscription, _LedgerUnits]]":
     """Subscriptions whose enabled units differ from the sum of their quantity ledger (should be none)."""
     ledger = (SubscriptionQuantityChange.objects.filter(subscription=OuterRef("pk")).order_by()
               .values("subscription").annotate(total=Sum("delta")).values("total"))

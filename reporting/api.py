@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 
@@ -46,6 +47,7 @@ def spend_json(table, period, *, group=""):
 
 
 class SpendView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.CREDITS_DASHBOARD)]
 
     @extend_schema(summary="Credits spent by department, office, usage location or job title, per month",

@@ -3,21 +3,23 @@
 All three read call records (billing.rating.CallRecord) as plain values, never model instances, so a page,
 an export of a million rows and a Graph page cost one query each and hold no objects.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 from django.db.models import Case, CharField, F, Func, Q, Value, When
 from django.db.models.functions import Cast, NullIf
 
 from billing.rating.models.calls import INBOUND_CALL_TYPES
+from core.spreadsheets import safe_text, safe_text_sql
 
 
-def utc_text(moment):
+def utc_text(moment: datetime) -> str:
     """2026-03-31T14:05:09Z: the instant in UTC as the export and Graph write it."""
     return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%S}Z"
 
 
-def duration_text(seconds):
+def duration_text(seconds: int) -> str:
     """h:mm:ss as the admin centre shows durations."""
     minutes, second = divmod(seconds, 60)
     hours, minute = divmod(minutes, 60)
@@ -66,7 +68,7 @@ DEFAULT_PAGE_COLUMNS = ("timestamp", "display_name", "username", "phone_number",
                         "charge", "currency", "duration", "context", "capability")
 
 
-def page_fields(columns):
+def page_fields(columns: Iterable[str]) -> list[str]:
     """The call record fields a page with these columns reads (the keyset needs start_at and id)."""
     return sorted({"id", "start_at", *(PAGE_COLUMNS[key].field for key in columns)})
 
@@ -99,6 +101,10 @@ def export_row(values, *, text):
     if text:
         start, end = utc_text(start_at), utc_text(end_at)
         seconds, connection_fee, charge = str(seconds), str(connection_fee), str(charge)
+        # Text people or callers chose can start like a formula (a display name "=HYPERLINK(...)"); the XLSX
+        # writer neutralises every text cell itself.
+        call_id, conference_id, upn, display_name, caller, context, destination_name, callee, operator = map(
+            safe_text, (call_id, conference_id, upn, display_name, caller, context, destination_name, callee, operator))
     else:
         start, end = start_at.astimezone(UTC).replace(tzinfo=None), end_at.astimezone(UTC).replace(tzinfo=None)
     return (
@@ -114,20 +120,21 @@ def _utc_sql(field):
                 output_field=CharField())
 
 
-def export_sql_columns():
+def export_sql_columns() -> dict[str, NullIf]:
     """The export's columns as PostgreSQL text expressions, equal to export_row(..., text=True) value for value, for
     COPY ... TO STDOUT. An empty value is NULL so that COPY writes it unquoted, as Python's csv module does."""
     inbound = Q(call_type__in=sorted(INBOUND_CALL_TYPES))
     text = {name: Cast(name, CharField()) for name in ("usage_id", "user_object_id", "duration_seconds",
                                                        "connection_charge", "charge")}
+    safe = safe_text_sql
     expressions = [
-        text["usage_id"], F("call_id"), F("conference_id"), F("usage_country"), text["user_object_id"],
-        F("user_principal_name"), F("user_display_name"), F("caller_number"), F("call_type"),
+        text["usage_id"], safe("call_id"), safe("conference_id"), F("usage_country"), text["user_object_id"],
+        safe("user_principal_name"), safe("user_display_name"), safe("caller_number"), F("call_type"),
         Case(When(inbound, then=Value("Inbound")), default=Value("Outbound")), F("number_type"),
-        F("destination_context"), F("destination_name"), F("callee_number"),
+        safe("destination_context"), safe("destination_name"), safe("callee_number"),
         Case(When(inbound, then=F("caller_country")), default=F("callee_country")), _utc_sql("start_at"),
         _utc_sql("end_at"), text["duration_seconds"], text["connection_charge"], text["charge"], F("currency"),
-        F("capability"), F("operator"),
+        F("capability"), safe("operator"),
         Case(*(When(duration_source=value, then=Value(label)) for value, label in DURATION_SOURCE_LABELS.items()),
              default=F("duration_source")),
         Value(NO_ADMINISTRATIVE_UNITS),

@@ -7,8 +7,11 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db import connections
+from django.db.models import QuerySet
 
 from .columns import EXPORT_HEADERS, export_row
 from .xlsx import XlsxWriter
@@ -26,7 +29,7 @@ class ValuesCsv:
 
     `rows` counts the rows formatted so far; once iterated, all of them."""
 
-    def __init__(self, values, *, chunk_rows=1000):
+    def __init__(self, values: Iterable[tuple[Any, ...]], *, chunk_rows: int = 1000) -> None:
         self.values = values
         self.chunk_rows = chunk_rows
         self.rows = 0
@@ -51,7 +54,7 @@ class PostgresCopyCsv:
     `queryset` selects export_sql_columns() in order. While streaming, `rows` counts line ends (a value holding a
     line break counts twice); once iterated it is PostgreSQL's own count of rows copied."""
 
-    def __init__(self, queryset):
+    def __init__(self, queryset: QuerySet[Any, Any]) -> None:
         self.queryset = queryset
         self.rows = 0
 
@@ -79,7 +82,8 @@ def _header_line():
     return buffer.getvalue()
 
 
-def write_csv_zip(path, source, *, parameters, on_progress, every=PROGRESS_EVERY):
+def write_csv_zip(path: str, source: "ValuesCsv | PostgresCopyCsv", *, parameters: Callable[[int], dict[str, Any]],
+                  on_progress: Callable[[int], None], every: int = PROGRESS_EVERY) -> int:
     """Writes the zip at `path` from `source` (ValuesCsv or PostgresCopyCsv); returns the number of rows.
     `parameters(rows)` gives parameters.json's content once the rows are written."""
     next_report = every
@@ -118,7 +122,8 @@ def _sheet_rows(values, on_progress, every):
             on_progress(rows)
 
 
-def write_xlsx(path, values, *, parameters, on_progress, every=PROGRESS_EVERY):
+def write_xlsx(path: str, values: Iterable[tuple[Any, ...]], *, parameters: Callable[[int], dict[str, Any]],
+               on_progress: Callable[[int], None], every: int = PROGRESS_EVERY) -> int:
     """Writes a workbook of the rows (header frozen) and a Parameters sheet; returns the number of rows."""
     with XlsxWriter(path, [SHEET_NAME, "Parameters"], title=SHEET_NAME) as book:
         rows = book.write_sheet(_sheet_rows(values, on_progress, every), header=EXPORT_HEADERS, frozen_header=True)

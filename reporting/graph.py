@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -97,6 +98,7 @@ def parse_skiptoken(raw):
 
 
 class PstnCallsView(APIView):
+    token_scopes = scopes.only(scopes.Scope.GRAPH_READ)
     permission_classes = [HasCapability.for_(Cap.REPORTS_READ)]
     throttle_classes = [TenantThrottle.of("callRecords")]
 

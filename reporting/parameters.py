@@ -3,6 +3,8 @@
 Pages, exports and parameters.json share this one reading, so an export holds exactly the rows the page showed.
 """
 from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django_countries import countries
@@ -21,12 +23,17 @@ REPORTS = {
 FILTER_FIELDS = ("username", "call_type", "context", "country", "capability", "spend_limit")
 # Users at or near their monthly calling spend limit (billing/spend): the value and the percent of the limit.
 SPEND_LIMIT_FILTERS = {"near": 80, "reached": 100}
+# Columns the usage details sort by (each is a call record field the keyset pages walk with the id); newest first
+# unless the run asks otherwise: "duration" sorts shortest first, "-duration" longest first.
+SORTABLE = {"timestamp": "start_at", "display_name": "user_display_name", "username": "user_principal_name",
+            "to_country": "callee_country", "charge": "charge", "duration": "duration_seconds"}
+DEFAULT_SORT = "-timestamp"
 
 
 @dataclass(frozen=True)
 class UsageFilters:
     username: str = ""
-    user_id: object = None  # the UUID of the user named by `username`
+    user_id: UUID | None = None  # the UUID of the user named by `username`
     call_type: str = ""
     context: str = ""  # DestinationContext value: Domestic or International
     country: str = ""  # the report's "Country or region": the user's usage location
@@ -38,7 +45,7 @@ class UsageFilters:
     def any(self):
         return any(getattr(self, name) for name in FILTER_FIELDS)
 
-    def as_parameters(self):
+    def as_parameters(self) -> dict[str, str]:
         """The filters as parameters.json names them; absent filters are left out."""
         names = {"username": "username", "call_type": "callType", "context": "domesticInternational",
                  "country": "countryOrRegion", "capability": "capability", "spend_limit": "spendLimit"}
@@ -50,6 +57,15 @@ class UsageParameters:
     period: DateRange
     filters: UsageFilters = field(default_factory=UsageFilters)
     columns: tuple = DEFAULT_PAGE_COLUMNS
+    sort: str = DEFAULT_SORT  # a SORTABLE key, "-" first for descending
+
+    @property
+    def sort_field(self):
+        return SORTABLE[self.sort.lstrip("-")]
+
+    @property
+    def sort_descending(self):
+        return self.sort.startswith("-")
 
     def query_items(self):
         """(name, value) pairs that give this run again as a query string (report=usage implied)."""
@@ -59,9 +75,11 @@ class UsageParameters:
         items += [(name, getattr(self.filters, name)) for name in FILTER_FIELDS if getattr(self.filters, name)]
         if self.columns != DEFAULT_PAGE_COLUMNS:
             items += [("col", key) for key in self.columns]
+        if self.sort != DEFAULT_SORT:
+            items.append(("sort", self.sort))
         return items
 
-    def as_parameters(self):
+    def as_parameters(self) -> dict[str, Any]:
         return {
             "report": REPORTS["usage"],
             "dateRange": self.period.as_parameters(),
@@ -124,6 +142,13 @@ def parse_columns(data):
     return tuple(key for key in PAGE_COLUMNS if key in chosen)
 
 
+def parse_sort(data):
+    sort = (data.get("sort") or DEFAULT_SORT).strip()
+    if sort.lstrip("-") not in SORTABLE:
+        raise ValidationError({"sort": f"The report can't be sorted by '{sort}'; choose a column heading."})
+    return sort
+
+
 def _collect(errors, read):
     try:
         return read()
@@ -138,6 +163,7 @@ def parse_usage_parameters(data, *, tenant, today):
     period = _collect(errors, lambda: parse_date_range(data, today=today))
     filters = _collect(errors, lambda: parse_filters(data, tenant=tenant))
     columns = _collect(errors, lambda: parse_columns(data))
+    sort = _collect(errors, lambda: parse_sort(data))
     if errors:
         raise ValidationError(errors)
-    return UsageParameters(period=period, filters=filters, columns=columns)
+    return UsageParameters(period=period, filters=filters, columns=columns, sort=sort)

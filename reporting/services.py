@@ -6,7 +6,9 @@ storage once complete, so a failed or interrupted export leaves no partial file 
 import logging
 import os
 import tempfile
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -14,8 +16,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from accounts.services import actor_label, audit_record
+from core.validation import is_whole
 
 from .columns import EXPORT_HEADERS
 from .exports import XLSX_MAX_ROWS, write_csv_zip, write_xlsx
@@ -33,7 +36,8 @@ _FILTER_NAMES = {"username": "username", "callType": "call_type", "domesticInter
                  "countryOrRegion": "country", "capability": "capability"}
 
 
-def _job_parameters(*, tenant, actor, parameters, format, now):
+def _job_parameters(*, tenant: Tenant, actor: object, parameters: UsageParameters, format: str,
+                    now: datetime) -> dict[str, Any]:
     about = parameters.as_parameters()
     if parameters.filters.user_id:
         about["filters"]["userId"] = str(parameters.filters.user_id)
@@ -42,18 +46,18 @@ def _job_parameters(*, tenant, actor, parameters, format, now):
             "requestedBy": actor_label(actor), "requestedDateTime": now.isoformat().replace("+00:00", "Z")}
 
 
-def parameters_of(job):
+def parameters_of(job: ExportJob) -> UsageParameters:
     """The UsageParameters an export job was requested with (the dates as fixed at request time)."""
     stored = job.parameters
     dates = stored["dateRange"]
-    preset = int(dates["range"]) if dates["range"].isdigit() else None
+    preset = int(dates["range"]) if is_whole(dates["range"]) else None
     period = DateRange(first_day=date.fromisoformat(dates["from"]), last_day=date.fromisoformat(dates["to"]),
                        preset=preset)
     filters = {_FILTER_NAMES[name]: value for name, value in stored["filters"].items() if name in _FILTER_NAMES}
     return UsageParameters(period=period, filters=UsageFilters(user_id=stored["filters"].get("userId"), **filters))
 
 
-def export_request(*, tenant, actor, parameters, format):
+def export_request(*, tenant: Tenant, actor: object, parameters: UsageParameters, format: str) -> ExportJob:
     """Queues an export of the usage report with `parameters` (UsageParameters, already checked) as CSV or XLSX.
 
     Refuses a format it does not know, a range reaching back more than one year, and an XLSX export of more rows
@@ -83,7 +87,7 @@ def export_request(*, tenant, actor, parameters, format):
     return job
 
 
-def _claim(job_id, now):
+def _claim(job_id: UUID | str, now: datetime) -> bool:
     """Marks the job running if no live worker has it; False when it is finished or another worker runs it."""
     return bool(ExportJob.objects.filter(pk=job_id)
                 .filter(Q(status=ExportJob.Status.PENDING)
@@ -91,13 +95,13 @@ def _claim(job_id, now):
                 .update(status=ExportJob.Status.RUNNING, started_at=now, progress=0, row_count=0, error=""))
 
 
-def _file_name(job, parameters):
+def _file_name(job: ExportJob, parameters: UsageParameters) -> str:
     period = parameters.period
     extension = "zip" if job.format == ExportJob.Format.CSV else "xlsx"
     return f"PSTN usage details {period.first_day:%Y-%m-%d} to {period.last_day:%Y-%m-%d}.{extension}"
 
 
-def export_run(*, job_id):
+def export_run(*, job_id: UUID | str) -> ExportJob:
     """Writes the export file of a pending job, reporting progress on the job row as it goes.
 
     Safe to run twice: a job that is finished, or running in a live worker, is left alone. Returns the job.
@@ -113,12 +117,12 @@ def export_run(*, job_id):
         total = calls_for(tenant=job.tenant, parameters=parameters).count()
         ExportJob.objects.filter(pk=job.pk).update(total_rows=total)
 
-        def on_progress(rows):
+        def on_progress(rows: int) -> None:
             # New calls may land in the range while the export runs: stay below 100 until the file is saved.
             percent = min(rows * 100 // total, 99) if total else 99
             ExportJob.objects.filter(pk=job.pk).update(progress=percent, row_count=rows)
 
-        def about(rows):
+        def about(rows: int) -> dict[str, Any]:
             return {**job.parameters, "rowCount": rows,
                     "generatedDateTime": timezone.now().isoformat().replace("+00:00", "Z")}
 
@@ -143,13 +147,13 @@ def export_run(*, job_id):
     return ExportJob.objects.get(pk=job.pk)
 
 
-def _failure_message(exc):
+def _failure_message(exc: Exception) -> str:
     if isinstance(exc, ValueError) and str(exc):
         return str(exc)
     return "The export could not be completed. Try again; if it fails again, choose a shorter date range."
 
 
-def exports_purge(*, now=None):
+def exports_purge(*, now: datetime | None = None) -> int:
     """Deletes export jobs (and their files) older than KEEP_FILES_FOR; returns how many."""
     now = now or timezone.now()
     old = list(ExportJob.objects.filter(created_at__lt=now - KEEP_FILES_FOR))

@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets import safe_text
+
 EXCEL_EPOCH = datetime(1899, 12, 30)
 SECONDS_A_DAY = 86400
 # Characters XML 1.0 does not allow; a name holding one would make the whole file unreadable.
@@ -91,7 +93,7 @@ def _cell(ref, value, style=0):
     if isinstance(value, datetime):
         serial = (value - EXCEL_EPOCH).total_seconds() / SECONDS_A_DAY
         return f'<c r="{ref}" s="{STYLE_DATETIME}"><v>{serial!r}</v></c>'
-    return f'<c r="{ref}" t="inlineStr"{styled}>{_text(str(value))}</c>'
+    return f'<c r="{ref}" t="inlineStr"{styled}>{_text(safe_text(value))}</c>'
 
 
 class XlsxWriter:

@@ -10,7 +10,11 @@ import time_machine
 from django.db import connection
 
 from accounts.roles import Role
+from core.append_only import allow_test_flush
 from tests.factories import PASSWORD, TenantFactory, UserFactory
+
+# Transactional tests empty every table between tests: that flush lifts the append-only triggers (core/append_only.py).
+allow_test_flush()
 
 # Every test starts at this instant (UTC) and time runs on from it, so no test depends on the day it runs. CI runs the
 # tests marked `dates` again from the edges of the calendar (`pytest --clock=2028-02-29T12:00:00Z -m dates`).
@@ -186,13 +190,15 @@ def client_as(client, db):
 
 @pytest.fixture
 def api_client_for(db):
-    """api_client_for(tenant) returns a DRF client carrying a fresh bearer token of that tenant."""
+    """api_client_for(tenant) returns a DRF client carrying a fresh bearer token of that tenant (every scope unless
+    `scopes=` names some)."""
     from rest_framework.test import APIClient
 
+    from accounts.scopes import ALL_SCOPES
     from accounts.services import api_token_create
 
-    def make(tenant, actor=None):
-        _, raw = api_token_create(tenant=tenant, name="test token", actor=actor)
+    def make(tenant, actor=None, scopes=ALL_SCOPES):
+        _, raw = api_token_create(tenant=tenant, name="test token", actor=actor, scopes=scopes)
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
         return api

@@ -1,4 +1,4 @@
-"""Bearer-token authentication for the API: the token names its tenant and acts as its Global admin."""
+"""Bearer-token authentication for the API: the token names its tenant and acts for it within its scopes."""
 from django.db import connection
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -27,7 +27,8 @@ _TOKEN_SQL = sql.Statement(lambda: (
 
 
 class ApiPrincipal:
-    """The caller behind an API token: tenant-scoped, with the Global admin role of the app registration."""
+    """The caller behind an API token: tenant-scoped, holding every capability of the app registration but allowed
+    only the operations of its token's scopes (accounts/scopes.py; checked by HasCapability)."""
 
     is_authenticated = True
     is_anonymous = False
@@ -35,6 +36,7 @@ class ApiPrincipal:
 
     def __init__(self, token):
         self.token = token
+        self.scopes = frozenset(token.scopes or ())
         self.tenant = token.tenant
         self.tenant_id = token.tenant_id
         self.pk = None
@@ -68,6 +70,8 @@ class BearerTokenAuthentication(BaseAuthentication):
         token = ApiToken.from_db(connection.alias, _TOKEN_NAMES, values[:len(_TOKEN_NAMES)])
         token.tenant = Tenant.from_db(connection.alias, _TENANT_NAMES, values[len(_TOKEN_NAMES):])
         now = timezone.now()
+        if token.expires_at is not None and token.expires_at <= now:
+            raise exceptions.AuthenticationFailed("The access token has expired.")
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > _TOUCH_EVERY_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         request.tenant = token.tenant

@@ -4,7 +4,7 @@ JSON is camelCase; money is a string with two decimals ("100.00") so no client e
 and numbers sent in are read as Decimal. Errors are Graph-style and name the camelCase field.
 """
 import json
-from datetime import datetime
+from datetime import UTC
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -16,9 +16,11 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.validation import clean_datetime, is_whole, nul_path
 
 from . import api_schema as schema
 from . import selectors
@@ -44,13 +46,20 @@ DEFAULT_PAGE = 100
 
 
 class DecimalJSONParser(JSONParser):
-    """JSON with every non-integer number read as Decimal (money never passes through a float)."""
+    """JSON with every non-integer number read as Decimal (money never passes through a float); a NUL byte in any
+    string is refused naming the field, unless `refuse_nul` is off (the call import reports it per row)."""
+
+    refuse_nul = True
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return json.load(stream, parse_float=Decimal, parse_constant=self._refuse_constant)
+            data = json.load(stream, parse_float=Decimal, parse_constant=self._refuse_constant)
         except ValueError as exc:
             raise ParseError(f"The request body is not valid JSON: {exc}") from None
+        path = nul_path(data) if self.refuse_nul else None
+        if path is not None:
+            raise ParseError(f"{path or 'body'}: must not contain NUL (\\u0000) characters.")
+        return data
 
     @staticmethod
     def _refuse_constant(name):
@@ -138,6 +147,7 @@ def _payment_method_from(body, tenant):
 
 
 class CreditsApiView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     parser_classes = [DecimalJSONParser]
     read_capability = Cap.BILLING_READ
     write_capability = Cap.BILLING_MANAGE
@@ -292,7 +302,7 @@ class FundsView(CreditsApiView):
 def _page_size(value):
     if value in (None, ""):
         return DEFAULT_PAGE
-    if not str(value).isdigit() or not 1 <= int(value) <= MAX_PAGE:
+    if not is_whole(str(value)) or len(str(value)) > 12 or not 1 <= int(value) <= MAX_PAGE:
         raise ValidationError({"$top": f"Give $top as a whole number from 1 to {MAX_PAGE}."})
     return int(value)
 
@@ -300,11 +310,7 @@ def _page_size(value):
 def _datetime_param(name, value):
     if not value:
         return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationError({name: f"'{value}' is not an ISO 8601 date and time, e.g. 2026-01-31T00:00:00Z."}) from None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.get_fixed_timezone(0))
+    return clean_datetime(value, field=name, default_tz=UTC)
 
 
 class TransactionsView(CreditsApiView):
@@ -325,7 +331,7 @@ class TransactionsView(CreditsApiView):
         )
         skiptoken = params.get("$skiptoken", "")
         if skiptoken:
-            if not skiptoken.isdigit():
+            if not is_whole(skiptoken) or len(skiptoken) > 18:
                 raise ValidationError({"$skiptoken": "The $skiptoken is not one this API gave out."})
             entries = entries.filter(id__lt=int(skiptoken))
         rows = list(entries[: top + 1])

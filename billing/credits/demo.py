@@ -9,6 +9,7 @@ users already hold their calling licenses. Not wrapped in one transaction: each 
 """
 from datetime import timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -62,7 +63,8 @@ def demo_recharge_due(*, tenant):
     settings = auto_recharge_settings(tenant=tenant)
     state = credits_balance(tenant=tenant)
     available = state.balance - state.reserved
-    return available if settings.enabled and available < settings.trigger_amount else None
+    # cast: enabled settings always have a trigger (the settings form and service require one).
+    return available if settings.enabled and available < cast(Decimal, settings.trigger_amount) else None
 
 
 def demo_recharge(*, tenant, at, available):
@@ -77,7 +79,7 @@ def demo_recharge(*, tenant, at, available):
         RechargeAttempt.objects.get_or_create(
             tenant=tenant, idempotency_key=f"auto-{key}",
             defaults={"status": RechargeAttempt.Status.SUCCEEDED, "amount": purchase.amount,
-                      "trigger_amount": settings.trigger_amount, "available_at_start": available,
+                      "trigger_amount": cast(Decimal, settings.trigger_amount), "available_at_start": available,
                       "payment_method": purchase.payment_method, "payment_method_label": purchase.payment_method_label,
                       "claims": 1, "charge_requested_at": at, "purchase": purchase, "invoice": invoice,
                       "created_at": at, "finished_at": at})
@@ -104,6 +106,7 @@ def seed(*, tenant, stdout=None):
     _first_purchase(tenant, card, admin)
     if auto_recharge_settings(tenant=tenant).pk is None:
         advice = recommended_funding(licensed_users=licensed_user_count(tenant=tenant))
+        assert advice is not None, "the recommendation table covers every number of users"
         auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=advice.trigger_amount,
                              recharge_amount=advice.recharge_amount, payment_method=card, actor=admin)
     assigned = _assign_credits_licenses(tenant)

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 
 class CreditsError(Exception):
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -31,6 +31,6 @@ class PaymentDeclined(CreditsError):
 
     field = "payment_method"
 
-    def __init__(self, message, *, code):
+    def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
         self.code = code

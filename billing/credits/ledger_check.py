@@ -1,4 +1,5 @@
-"""Proves the cached balances: balance = Σ ledger = Σ lot remainders, and every running balance adds up.
+"""Proves the cached balances: balance = Σ ledger = Σ lot remainders, every running balance adds up, and the hash
+chain of each account's entries is whole (billing/credits/chain.py), so an edit made consistently everywhere shows.
 
 Used by `manage.py check_ledger` and by the tests after every scenario; a handful of queries whatever
 the number of tenants or entries (the sums and the running balance are computed by the database).
@@ -8,6 +9,7 @@ from decimal import Decimal
 from django.db.models import F, Q, Sum, Window
 from django.db.models.functions import Coalesce, Round
 
+from . import chain
 from .models import CreditAccount, LedgerEntry, Lot
 
 ZERO = Decimal("0.00")
@@ -34,6 +36,10 @@ def ledger_problems(*, tenant=None):
     for lot in Lot.objects.filter(Q(remaining__lt=0) | Q(remaining__gt=F("amount")), account__in=[a.pk for a in accounts]):
         bad_lots.setdefault(lot.account_id, lot)
 
+    chain_breaks = chain.broken_links(
+        LedgerEntry.objects.filter(account__in=[a.pk for a in accounts]).order_by("account_id", "id")
+        .only("id", "chain_hash", *chain.SEALED_FIELDS).iterator(chunk_size=5000))
+
     problems = []
     for account in accounts:
         name = f"{account.tenant.name} ({account.tenant.initial_domain})"
@@ -48,6 +54,9 @@ def ledger_problems(*, tenant=None):
             entry = broken_chain[account.pk]
             problems.append(f"{name}: entry {entry['id']} says the balance after it is {entry['balance_after']:.2f} "
                             f"but the entries up to it sum to {entry['running']:.2f}.")
+        if account.pk in chain_breaks:
+            problems.append(f"{name}: entry {chain_breaks[account.pk]} of credit account {account.pk} breaks the hash "
+                            "chain: its content or the entry before it was changed after it was written.")
         if account.pk in bad_lots:
             lot = bad_lots[account.pk]
             problems.append(f"{name}: lot {lot.pk} has {lot.remaining:.2f} remaining of {lot.amount:.2f}.")

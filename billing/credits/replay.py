@@ -7,7 +7,9 @@ the balance falls below the trigger (as the engine starts one on the debit that 
 spent down to one cent below the trigger, the recharge is made, and the rest is spent. Burn the balance can't pay
 is a shortfall: calls that would have been blocked. After the horizon the burn goes on without recharges until
 every lot is spent or expired, so money bought in the horizon that the usage would never spend counts as
-forfeited too (`forfeited_later`). The recharge advisor (advice.py) compares settings with it.
+forfeited too (`forfeited_later`). The recharge advisor (advice.py) compares settings with it; the forecast
+(forecast.py) reads from it the first day a recharge is due, the first day the balance can't pay, and what each
+starting lot forfeits.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,6 +43,9 @@ class Outcome:
     shortfall: Decimal  # burn the balance could not pay
     ending_balance: Decimal
     capped_months: int  # months in which the monthly cap stopped a recharge
+    first_recharge_day: int | None = None  # the day (0 = the first) a recharge was first made
+    first_shortfall_day: int | None = None  # the first day whose burn the balance could not pay in full
+    lot_forfeits: tuple[Decimal, ...] = ()  # what each starting lot forfeited at its expiry (horizon and tail)
 
     @property
     def charged(self) -> Decimal:
@@ -60,10 +65,12 @@ class _Lots:
         self.expires = [lot.expires_at for lot in lots]
         self.first = 0  # lots before this one are empty
         self.balance = sum(self.remaining, ZERO)
+        self.forfeits = [ZERO] * len(self.remaining)
 
     def add(self, amount: Decimal, at: datetime) -> None:
         self.remaining.append(amount)
         self.expires.append(lot_expiry(at))
+        self.forfeits.append(ZERO)
         self.balance += amount
 
     def expire(self, at: datetime) -> Decimal:
@@ -71,6 +78,7 @@ class _Lots:
         for index in range(self.first, len(self.remaining)):
             if self.remaining[index] and self.expires[index] <= at:
                 forfeited += self.remaining[index]
+                self.forfeits[index] += self.remaining[index]
                 self.remaining[index] = ZERO
         self.balance -= forfeited
         self._skip_empty()
@@ -105,6 +113,8 @@ def replay(*, start: datetime, lots: Sequence[StartingLot], burn: Sequence[Decim
     recharges, recharged, forfeited, shortfall = 0, ZERO, ZERO, ZERO
     month, capped_months, capped = month_start(start), set(), False
     lowest: Decimal | None = None
+    first_recharge: int | None = None
+    first_shortfall: int | None = None
     for day in range(days):
         at = start + timedelta(days=day)
         if month_start(at) != month:
@@ -120,12 +130,14 @@ def replay(*, start: datetime, lots: Sequence[StartingLot], burn: Sequence[Decim
                 elif decision.due:
                     held.add(decision.amount, at)
                     recharges, recharged = recharges + 1, recharged + decision.amount
+                    first_recharge = day if first_recharge is None else first_recharge
                     spent_this_month += decision.amount
                     continue
             if not need:
                 break
             if not held.balance:
                 shortfall += need
+                first_shortfall = day if first_shortfall is None else first_shortfall
                 break
             chunk = min(need, held.balance)
             if rule is not None and not capped and held.balance >= rule.trigger:
@@ -144,4 +156,6 @@ def replay(*, start: datetime, lots: Sequence[StartingLot], burn: Sequence[Decim
             held.spend(need)
     return Outcome(recharges=recharges, recharged=recharged, one_time=one_time, forfeited=forfeited,
                    forfeited_later=forfeited_later, lowest_balance=ending if lowest is None else lowest,
-                   shortfall=shortfall, ending_balance=ending, capped_months=len(capped_months))
+                   shortfall=shortfall, ending_balance=ending, capped_months=len(capped_months),
+                   first_recharge_day=first_recharge, first_shortfall_day=first_shortfall,
+                   lot_forfeits=tuple(held.forfeits[:len(lots)]))

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts.models import Tenant
-from core.money import CENT
+from core.money import CENT as CENT  # re-exported: the credits services import it from here
+from core.validation import is_whole
 
 When = TypeVar("When", date, datetime)
 
@@ -29,7 +30,7 @@ class Limits:
     failures_before_pause: int
 
 
-def limits():
+def limits() -> Limits:
     """Read at call time so tests and operators can change the settings."""
     return Limits(
         minimum_purchase=Decimal(settings.CREDITS_MINIMUM_PURCHASE),
@@ -55,11 +56,11 @@ def lot_expiry(purchased_at: datetime) -> datetime:
     return add_months(purchased_at, limits().lot_lifetime_months)
 
 
-def _whole_number_message(minimum):
+def _whole_number_message(minimum: Decimal | int) -> str:
     return f"Please enter a whole number greater than or equal to {minimum:,.0f}"
 
 
-def clean_whole_dollars(value, *, field, minimum, maximum=None):
+def clean_whole_dollars(value: object, *, field: str, minimum: Decimal | int, maximum: Decimal | int | None = None) -> Decimal:
     """A whole-dollar amount from a form string, a JSON number or a Decimal; floats are refused outright.
 
     Anything that is not a whole number within [minimum, maximum] raises ValidationError naming `field`.
@@ -81,7 +82,7 @@ def clean_whole_dollars(value, *, field, minimum, maximum=None):
     return amount.quantize(CENT)
 
 
-def clean_charge(value, *, field="amount"):
+def clean_charge(value: object, *, field: str = "amount") -> Decimal:
     """A positive charge in dollars and cents (call and toll-free charges have two decimals)."""
     if isinstance(value, float | bool) or value is None:
         raise ValidationError({field: "Give the charge as a Decimal with at most two decimals, for example 0.25."})
@@ -98,7 +99,7 @@ def clean_charge(value, *, field="amount"):
     return amount.quantize(CENT)
 
 
-def clean_idempotency_key(value, *, field="idempotency_key"):
+def clean_idempotency_key(value: str | None, *, field: str = "idempotency_key") -> str:
     key = (value or "").strip()
     if not key:
         raise ValidationError({field: "An idempotency key is required so that a retried request is never charged twice."})
@@ -118,7 +119,7 @@ MCA_ACCOUNT = (
 )
 
 
-def purchase_refusal(tenant):
+def purchase_refusal(tenant: Tenant) -> str | None:
     """Why this tenant's billing account can't buy credits, in the product's own words, or None when it can."""
     if tenant.billing_account_kind == Tenant.BillingAccountKind.MCA:
         return MCA_ACCOUNT
@@ -127,7 +128,7 @@ def purchase_refusal(tenant):
     return None
 
 
-def invoice_payment_eligible(tenant):
+def invoice_payment_eligible(tenant: Tenant) -> bool:
     """Invoice payment is for Enterprise Agreement billing accounts that have an agreement number."""
     return tenant.billing_account_kind == Tenant.BillingAccountKind.EA and bool(tenant.agreement_number)
 
@@ -136,11 +137,11 @@ DEFAULT_COVER_DAYS = 14
 MAXIMUM_COVER_DAYS = 90
 
 
-def clean_cover_days(value, *, field="days_of_cover"):
+def clean_cover_days(value: object, *, field: str = "days_of_cover") -> int:
     """The recharge advisor's days of cover: a whole number of days from 1 to 90; blank is the default (14)."""
     text = "" if value is None else str(value).strip()
     if not text:
         return DEFAULT_COVER_DAYS
-    if isinstance(value, float | bool) or not text.isdigit() or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
+    if isinstance(value, float | bool) or not is_whole(text) or not 1 <= int(text) <= MAXIMUM_COVER_DAYS:
         raise ValidationError({field: f"Give the days of cover as a whole number from 1 to {MAXIMUM_COVER_DAYS}."})
     return int(text)

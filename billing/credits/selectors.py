@@ -1,9 +1,12 @@
 """Reads of Communications Credits shared by pages, the API, Home, rating and the recharge engine."""
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -11,6 +14,7 @@ from accounts.models import Tenant
 from core.money import CENT, ZERO
 
 from .models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, RecommendedFunding, Reservation
+from .models.ledger import LedgerQuerySet
 from .rules import purchase_refusal
 
 
@@ -30,32 +34,32 @@ class CreditsBalance:
     payment_method_id: object  # UUID of the auto-recharge payment method, or None
 
     @property
-    def available(self):
+    def available(self) -> Decimal:
         """What calls may still spend: the balance less reservations and funds due to expire, never below zero."""
         return max(self.balance - self.reserved - self.expiring_now, ZERO)
 
     @property
-    def below_trigger(self):
+    def below_trigger(self) -> bool:
         return self.trigger_amount is not None and self.available < self.trigger_amount
 
     @property
-    def recharge_due(self):
+    def recharge_due(self) -> bool:
         """Auto-recharge is on, not paused, and the available balance is below the trigger."""
         return self.auto_recharge_enabled and not self.auto_recharge_paused and self.below_trigger
 
     @property
-    def status(self):
+    def status(self) -> str:
         if not self.funded and not self.balance:
             return "Not set up"
         return "Active" if self.available > 0 else "Balance is zero"
 
 
-def _sum(queryset, field):
+def _sum(queryset: QuerySet[Any], field: str) -> Coalesce:
     total = queryset.values("account").annotate(total=Sum(field)).values("total")
     return Coalesce(Subquery(total, output_field=DecimalField()), Value(ZERO), output_field=DecimalField())
 
 
-def credits_balance(*, tenant, now=None):
+def credits_balance(*, tenant: Tenant, now: datetime.datetime | None = None) -> CreditsBalance:
     """The tenant's balance, reservations and auto-recharge settings: one query, no locks, no writes."""
     now = now or timezone.now()
     row = (
@@ -86,18 +90,19 @@ def credits_balance(*, tenant, now=None):
     )
 
 
-def auto_recharge_settings(*, tenant):
+def auto_recharge_settings(*, tenant: Tenant) -> AutoRechargeSettings:
     """The stored settings (unsaved defaults when the tenant never saved any), with their payment method."""
     found = AutoRechargeSettings.objects.select_related("payment_method").filter(tenant=tenant).first()
     return found or AutoRechargeSettings(tenant=tenant)
 
 
-def credits_lots(*, tenant):
+def credits_lots(*, tenant: Tenant) -> QuerySet[Lot]:
     """Every lot of the tenant, newest purchase first."""
     return Lot.objects.filter(account__tenant=tenant).order_by("-purchased_at", "-id")
 
 
-def credits_transactions(*, tenant, kinds=(), start=None, end=None):
+def credits_transactions(*, tenant: Tenant, kinds: Iterable[str] = (), start: datetime.datetime | None = None,
+                         end: datetime.datetime | None = None) -> "LedgerQuerySet[LedgerEntry]":
     """Ledger entries of the tenant, newest first, optionally of some kinds and within [start, end)."""
     entries = LedgerEntry.objects.filter(account__tenant=tenant)
     if kinds:
@@ -109,11 +114,12 @@ def credits_transactions(*, tenant, kinds=(), start=None, end=None):
     return entries.order_by("-id")
 
 
-def payment_methods_in_use(*, tenant):
-    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("created_at", "id")
+def payment_methods_in_use(*, tenant: Tenant) -> QuerySet[PaymentMethod]:
+    """The tenant's payment methods in use, the default first."""
+    return PaymentMethod.objects.filter(tenant=tenant, removed_at__isnull=True).order_by("-is_default", "created_at", "id")
 
 
-def payment_method_for(*, tenant, method_id):
+def payment_method_for(*, tenant: Tenant, method_id: Any) -> PaymentMethod | None:
     """The tenant's payment method with this id, or None (another tenant's id, a deleted method, not a UUID)."""
     try:
         return payment_methods_in_use(tenant=tenant).filter(pk=method_id).first()
@@ -121,7 +127,7 @@ def payment_method_for(*, tenant, method_id):
         return None
 
 
-def recommended_funding(*, licensed_users):
+def recommended_funding(*, licensed_users: int) -> RecommendedFunding | None:
     """The PRODUCT.md recommendation row for an organisation with `licensed_users` licensed users."""
     rows = RecommendedFunding.objects.filter(min_users__lte=licensed_users).order_by("-min_users")
     for row in rows:
@@ -130,6 +136,6 @@ def recommended_funding(*, licensed_users):
     return None
 
 
-def credits_purchase_refusal(*, tenant):
+def credits_purchase_refusal(*, tenant: Tenant) -> str | None:
     """Why the tenant can't buy credits (the product's own words), or None."""
     return purchase_refusal(tenant)

@@ -14,6 +14,8 @@ urlpatterns = [
     path("billing/payment-methods/add/", payment_methods.add_payment_method, name="payment_method_add"),
     path("billing/payment-methods/<uuid:method_id>/replace/", payment_methods.replace_payment_method,
          name="payment_method_replace"),
+    path("billing/payment-methods/<uuid:method_id>/edit/", payment_methods.edit_payment_method,
+         name="payment_method_edit"),
     path("billing/payment-methods/<uuid:method_id>/delete/", payment_methods.delete_payment_method,
          name="payment_method_delete"),
 ]

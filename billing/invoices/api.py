@@ -6,9 +6,11 @@ from django.http import FileResponse
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.validation import is_whole
 
 from .filters import parse_invoice_filters
 from .models import Invoice
@@ -29,7 +31,7 @@ def _paging(params):
         if raw == "":
             values[name] = default
             continue
-        if not raw.isdigit() or not low <= int(raw) <= high:
+        if not is_whole(raw) or len(raw) > 12 or not low <= int(raw) <= high:
             raise ApiError(f"{name}: '{raw}' must be a whole number from {low} to {high}.", code="Request_BadRequest")
         values[name] = int(raw)
     return values["$top"], values["$skip"]
@@ -86,6 +88,7 @@ def invoice_detail_json(invoice, request):
 
 
 class InvoiceListView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @list_schema
@@ -112,6 +115,7 @@ def _invoice_or_404(request, invoice_id):
 
 
 class InvoiceDetailView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @detail_schema
@@ -120,6 +124,7 @@ class InvoiceDetailView(APIView):
 
 
 class InvoicePdfView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @pdf_schema

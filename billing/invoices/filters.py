@@ -5,7 +5,7 @@
 """
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_filters import CharFilter, FilterSet
 
@@ -94,8 +94,9 @@ class InvoiceFilters:
     def active(self):
         return bool(self.date_from or self.date_to or self.kind or self.status)
 
-    def apply(self, queryset):
-        return self._filterset.filter_queryset(queryset)
+    def apply(self, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+        filtered: QuerySet[Invoice] = self._filterset.filter_queryset(queryset)  # django-filter has no types
+        return filtered
 
 
 def parse_invoice_filters(params):

@@ -1,6 +1,7 @@
 """Invoices, credit notes and monthly statements: numbered per tenant, immutable once issued."""
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
@@ -28,7 +29,7 @@ class InvoiceCounter(models.Model):
 
 
 class InvoiceQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         frozen = set(kwargs) - MUTABLE_FIELDS
         if frozen:
             raise IssuedInvoiceError(f"An issued invoice never changes ({', '.join(sorted(frozen))}); issue a credit note.")
@@ -112,7 +113,7 @@ class Invoice(models.Model):
     def __str__(self):
         return f"{self.document_title} {self.display_number}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             update_fields = kwargs.get("update_fields")
             if update_fields is None or set(update_fields) - MUTABLE_FIELDS:

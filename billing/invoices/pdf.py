@@ -52,7 +52,7 @@ def invoice_pdf_context(invoice):
     return context
 
 
-def render_invoice_pdf_bytes(invoice):
+def render_invoice_pdf_bytes(invoice: Invoice) -> bytes:
     """The PDF of any invoice, statement or credit note, as bytes."""
     template = "billing/pdf/statement.html" if invoice.kind == Invoice.Kind.STATEMENT else "billing/pdf/invoice.html"
     html = render_to_string(template, invoice_pdf_context(invoice))

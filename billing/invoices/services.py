@@ -4,9 +4,12 @@ Numbers come from the tenant's counter row, locked for the length of the issuing
 are sequential per tenant with no gaps (a rollback gives the number back) and never reused.
 """
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,13 +18,14 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from accounts.models import Tenant
 from accounts.services import audit_record
 from billing.webhooks.events import EventType
 from billing.webhooks.services import webhook_emit
 from core.validation import country_name
 
 from .lock_objects import invoice_counter_for_update, invoice_for_update
-from .models import Invoice, InvoiceLine, StatementSnapshot
+from .models import Invoice, InvoiceCounter, InvoiceLine, StatementSnapshot
 from .selectors import tenants_with_credit_activity
 from .statement_data import month_span, statement_data_for
 from .statements import CENT, ZERO, StatementData, country_label, month_bounds
@@ -43,7 +47,7 @@ DEFAULT_SELLER = {
 PAYMENT_METHODS = ("card", "invoice")
 
 
-def seller_settings():
+def seller_settings() -> dict[str, Any]:
     """The operator's seller details: `settings.INVOICE_SELLER` over the defaults."""
     seller = {**DEFAULT_SELLER, **settings.INVOICE_SELLER}
     try:
@@ -57,7 +61,7 @@ def seller_settings():
     return seller
 
 
-def _buyer(tenant):
+def _buyer(tenant: Tenant) -> dict[str, str]:
     return {
         "name": tenant.name,
         "address": tenant.billing_address,
@@ -68,14 +72,14 @@ def _buyer(tenant):
     }
 
 
-def _take_number(counter):
+def _take_number(counter: InvoiceCounter) -> int:
     """The next number from a counter row the caller has locked (lock_objects.invoice_counter_for_update)."""
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
 
 
-def _clean_amount(value, field="amount"):
+def _clean_amount(value: object, field: str = "amount") -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite():
         raise ValidationError({field: f"Enter the amount as a Decimal, not {type(value).__name__} {value!r}."})
     if value != value.quantize(CENT):
@@ -85,7 +89,7 @@ def _clean_amount(value, field="amount"):
     return value
 
 
-def _clean_text(value, field, *, max_length, required=True):
+def _clean_text(value: object, field: str, *, max_length: int, required: bool = True) -> str:
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
         raise ValidationError({field: f"must be text, not {type(value).__name__}."})
@@ -96,7 +100,7 @@ def _clean_text(value, field, *, max_length, required=True):
     return text
 
 
-def _clean_issued_at(issued_at):
+def _clean_issued_at(issued_at: object) -> datetime:
     if issued_at is None:
         return timezone.now()
     if not isinstance(issued_at, datetime) or timezone.is_naive(issued_at):
@@ -104,7 +108,7 @@ def _clean_issued_at(issued_at):
     return issued_at
 
 
-def _clean_payment(payment):
+def _clean_payment(payment: object) -> dict[str, Any]:
     if not isinstance(payment, dict):
         raise ValidationError({"payment": "must be a dict with method, label, po_number and paid."})
     unknown = set(payment) - {"method", "label", "po_number", "paid"}
@@ -124,20 +128,27 @@ def _clean_payment(payment):
     }
 
 
-def _tax(amount, rate):
+def _tax(amount: Decimal, rate: Decimal) -> Decimal:
     return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _enqueue_render(invoice_id):
+def invoice_tax_for(amount: Decimal) -> tuple[str, Decimal, Decimal]:
+    """(tax label, rate, tax) that a purchase invoice of `amount` (before tax) carries: what a review shows first."""
+    seller = seller_settings()
+    rate = Decimal(seller["tax_rate"])
+    return seller["tax_label"], rate, _tax(amount, rate)
+
+
+def _enqueue_render(invoice_id: UUID) -> None:
     from .tasks import render_invoice_pdf
 
     render_invoice_pdf.delay(str(invoice_id))
 
 
-def _after_commit_render(invoice):
+def _after_commit_render(invoice: Invoice) -> None:
     invoice_id = invoice.pk
 
-    def enqueue_render():
+    def enqueue_render() -> None:
         _enqueue_render(invoice_id)
 
     # robust: a broker outage must not fail the purchase that already committed; the PDF is then
@@ -145,7 +156,7 @@ def _after_commit_render(invoice):
     transaction.on_commit(enqueue_render, robust=True)
 
 
-def _audit_issue(invoice, actor):
+def _audit_issue(invoice: Invoice, actor: object) -> None:
     audit_record(tenant=invoice.tenant, actor=actor, action=f"invoice.issue_{invoice.kind}", target=invoice,
                  target_label=str(invoice),
                  after={"number": invoice.display_number, "total": str(invoice.total), "currency": invoice.currency})
@@ -154,7 +165,8 @@ def _audit_issue(invoice, actor):
                        "total": invoice.total, "currency": invoice.currency, "issued_at": invoice.issued_at})
 
 
-def invoice_issue_for_purchase(*, tenant, amount, description, payment, reference, issued_at=None, actor):
+def invoice_issue_for_purchase(*, tenant: Tenant, amount: Decimal, description: str, payment: dict[str, Any], reference: str,
+                               issued_at: datetime | None = None, actor: object) -> Invoice:
     """The invoice of one credit purchase (one-time or auto-recharge); the same reference returns the first invoice.
 
     `amount` is the credit bought, before tax; the invoice's total adds the configured tax (zero by default).
@@ -199,7 +211,7 @@ def invoice_issue_for_purchase(*, tenant, amount, description, payment, referenc
     return invoice
 
 
-def _clean_statement_issued_at(issued_at, first, last):
+def _clean_statement_issued_at(issued_at: object, first: date, last: date) -> datetime:
     issued_at = _clean_issued_at(issued_at)
     if issued_at.date() <= last:
         raise ValidationError({"month": f"The statement for {first:%B %Y} can be issued from "
@@ -207,7 +219,8 @@ def _clean_statement_issued_at(issued_at, first, last):
     return issued_at
 
 
-def statement_issue(*, tenant, month, data, actor, issued_at=None):
+def statement_issue(*, tenant: Tenant, month: date, data: StatementData, actor: object,
+                    issued_at: datetime | None = None) -> Invoice:
     """The monthly statement of `month` (any day of it) from `data`; the same month returns the first statement.
 
     A month with no activity (StatementData.empty) gives an empty statement with the balance carried through.
@@ -253,7 +266,8 @@ def statement_issue(*, tenant, month, data, actor, issued_at=None):
     return invoice
 
 
-def statement_issue_from_ledger(*, tenant, month, actor=None, issued_at=None):
+def statement_issue_from_ledger(*, tenant: Tenant, month: date, actor: object = None,
+                                issued_at: datetime | None = None) -> Invoice:
     """The statement of `month` (any day of it) computed from the tenant's credits ledger and call records.
 
     The same month returns the first statement. The figures are read and the statement written in one
@@ -274,12 +288,13 @@ class StatementRun:
     """What one run of the monthly statements did: statements issued, tenants already done, tenants that failed."""
 
     month: date
-    issued: list = field(default_factory=list)  # [Invoice]
-    existing: list = field(default_factory=list)  # [Tenant]
-    failed: list = field(default_factory=list)  # [(Tenant, "ErrorType: message")]
+    issued: list[Invoice] = field(default_factory=list)
+    existing: list[Tenant] = field(default_factory=list)
+    failed: list[tuple[Tenant, str]] = field(default_factory=list)  # [(Tenant, "ErrorType: message")]
 
 
-def statements_issue_for_month(*, month, tenants=None, actor=None, issued_at=None):
+def statements_issue_for_month(*, month: date, tenants: Iterable[Tenant] | None = None, actor: object = None,
+                               issued_at: datetime | None = None) -> StatementRun:
     """Issues `month`'s statement from the ledger for `tenants` (default: every tenant with credit activity
     before the month's end), each in its own transaction. A tenant that fails is logged and recorded in the
     returned StatementRun; the others go on. Safe to run again: tenants already done are skipped.
@@ -304,17 +319,17 @@ def statements_issue_for_month(*, month, tenants=None, actor=None, issued_at=Non
     return run
 
 
-def _usage_line_description(country):
+def _usage_line_description(country: str) -> str:
     return f"Calls to {country_label(country)}" if country else "Calls to unknown destinations"
 
 
-def invoice_credited_total(invoice):
+def invoice_credited_total(invoice: Invoice) -> Decimal:
     """What credit notes have taken off `invoice` so far, as a positive amount."""
     credited = invoice.credit_notes.aggregate(total=Sum("total"))["total"]
     return -(credited or ZERO).quantize(CENT)
 
 
-def credit_note_issue(*, invoice, amount, reason, actor):
+def credit_note_issue(*, invoice: Invoice, amount: Decimal, reason: str, actor: object) -> Invoice:
     """A credit note correcting `invoice` by `amount` (before tax; the invoice's tax rate is added).
 
     The invoice itself never changes. All credit notes of an invoice together never exceed its total.
@@ -349,7 +364,7 @@ def credit_note_issue(*, invoice, amount, reason, actor):
     return note
 
 
-def invoice_record_payment(*, invoice, actor, paid_at=None):
+def invoice_record_payment(*, invoice: Invoice, actor: object, paid_at: datetime | None = None) -> Invoice:
     """Records that a purchase invoiced against the agreement/PO has been paid (operator, on receipt)."""
     paid_at = _clean_issued_at(paid_at)
     with transaction.atomic():
@@ -370,7 +385,7 @@ def invoice_record_payment(*, invoice, actor, paid_at=None):
         if stale_pdf:
             storage = invoice.pdf.storage
 
-            def delete_stale_pdf():
+            def delete_stale_pdf() -> None:
                 storage.delete(stale_pdf)
 
             transaction.on_commit(delete_stale_pdf, robust=True)
@@ -378,11 +393,12 @@ def invoice_record_payment(*, invoice, actor, paid_at=None):
     return invoice
 
 
-def _pdf_present(invoice):
-    return bool(invoice.pdf) and invoice.pdf.storage.exists(invoice.pdf.name)
+def _pdf_present(invoice: Invoice) -> bool:
+    # A FieldFile that is truthy has a name (django-stubs types FieldFile.name as optional).
+    return bool(invoice.pdf) and invoice.pdf.storage.exists(cast(str, invoice.pdf.name))
 
 
-def invoice_render_pdf(*, invoice_id):
+def invoice_render_pdf(*, invoice_id: UUID | str) -> Invoice:
     """Renders and stores the PDF of an invoice when it has none (or its file went missing); returns the invoice.
 
     A failed render is counted and re-raised for the task to retry; the invoice stays issued either way.

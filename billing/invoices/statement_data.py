@@ -6,6 +6,7 @@ the month's end, and the kinds in between explain the difference. A call charge 
 record with the same call id; a charge whose record is missing still counts, under "Unknown".
 """
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, Count, Max, OuterRef, Q, Subquery, Sum, Value
@@ -29,6 +30,9 @@ from .statements import (
     month_bounds,
 )
 
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
 Kind = LedgerEntry.Kind
 # Usage by user: calls answered on the tenant's toll-free and conferencing numbers have no user.
 SERVICE_NUMBERS_LABEL = "Service numbers"
@@ -37,7 +41,7 @@ UNKNOWN_LABEL = "Unknown"
 _LINE_FIELDS = ("start_at", "user_principal_name", "call_type", "callee_number", "callee_country", "duration_seconds")
 
 
-def month_span(month):
+def month_span(month: date) -> tuple[date, date, datetime, datetime]:
     """The first and last day of `month` and the UTC instants [start, end) that hold it."""
     if not isinstance(month, date) or isinstance(month, datetime):
         raise ValidationError({"month": f"must be a date in the month, not {type(month).__name__}."})
@@ -46,7 +50,7 @@ def month_span(month):
     return first, last, start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
 
 
-def statement_data_for(*, tenant, month):
+def statement_data_for(*, tenant: "Tenant", month: date) -> StatementData:
     """The StatementData of the calendar month holding `month` (a date), computed from what the ledger says.
 
     A tenant without a credit account, or a month before its first entry, gives an empty statement.

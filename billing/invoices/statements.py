@@ -9,6 +9,7 @@ import calendar
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django_countries import countries
@@ -21,7 +22,7 @@ _MAX_ERRORS = 20
 UNKNOWN_COUNTRY = ""
 
 
-def country_label(code):
+def country_label(code: str | None) -> str:
     """The name a statement shows for a destination country code."""
     return country_name(code) if code != UNKNOWN_COUNTRY else "Unknown"
 
@@ -118,7 +119,7 @@ class StatementData:
         return sum((p.amount for p in self.purchases), ZERO)
 
     @property
-    def usage_total(self):
+    def usage_total(self) -> Decimal:
         return sum((u.amount for u in self.usage_by_country), ZERO)
 
     @property
@@ -139,7 +140,7 @@ class StatementData:
         return not (self.purchases or self.usage_by_country or self.usage_by_user or self.expiries or self.calls
                     or self.adjustments)
 
-    def validate(self, *, month):
+    def validate(self, *, month: date) -> None:
         """Raises ValidationError naming each field (`calls[12].charge`) that is wrong, or the sums that do not add up."""
         errors: dict = {}
         first, last = month_bounds(month)
@@ -185,7 +186,7 @@ class StatementData:
         if errors:
             raise ValidationError(errors)
 
-    def to_json(self):
+    def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (Decimals and dates as strings) that `from_json` reads back exactly."""
         return {name: _jsonable(value) for name, value in asdict(self).items()}
 
@@ -197,7 +198,7 @@ class StatementData:
         return cls(**kwargs)  # type: ignore[arg-type]
 
 
-def month_bounds(month):
+def month_bounds(month: date) -> tuple[date, date]:
     """The first and last day of the calendar month holding `month`."""
     first = month.replace(day=1)
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])

@@ -61,6 +61,22 @@ def _finish(log, **fields):
             .update(**fields))
 
 
+class AttachmentUnavailable(OSError):
+    """The invoice PDF to attach couldn't be rendered now: a transient fault, retried like a mail server's."""
+
+
+def _attach_invoice(message, invoice_id):
+    from billing.invoices.services import invoice_render_pdf
+
+    try:
+        invoice = invoice_render_pdf(invoice_id=invoice_id)
+        with invoice.pdf.open("rb") as pdf:
+            content = pdf.read()
+    except Exception as exc:
+        raise AttachmentUnavailable(f"The invoice PDF to attach couldn't be created: {type(exc).__name__}: {exc}") from exc
+    message.attach(invoice.pdf_filename, content, "application/pdf")
+
+
 def _message(log):
     message = EmailMultiAlternatives(
         subject=log.subject, body=log.text_body, from_email=settings.DEFAULT_FROM_EMAIL, to=[log.to],
@@ -68,6 +84,8 @@ def _message(log):
                  "X-Billing-Notification": log.event},
     )
     message.attach_alternative(log.html_body, "text/html")
+    if log.attach_invoice_id:
+        _attach_invoice(message, log.attach_invoice_id)
     return message
 
 

@@ -37,7 +37,7 @@ def seed(*, tenant, stdout=None):
     sent = 0
     for event, period_key, context in DEMO_EMAILS:
         result = notification_send(tenant=tenant, event=event, context=context, period_key=period_key)  # type: ignore[arg-type]
-        sent += len(result) if result.outcome == SendOutcome.QUEUED else 0  # type: ignore[attr-defined]
+        sent += len(result) if result.outcome == SendOutcome.QUEUED else 0
     if stdout:
         stdout.write(f"  billing notifications: {sent} demo emails queued for {tenant.name}")
     return tenant

@@ -5,6 +5,7 @@ from django.db import models
 
 
 class Event(models.TextChoices):
+    PURCHASE_SUCCEEDED = "purchase_succeeded", "Purchase confirmation"
     RECHARGE_SUCCEEDED = "recharge_succeeded", "Auto-recharge succeeded"
     RECHARGE_FAILED = "recharge_failed", "Auto-recharge failed"
     AUTO_RECHARGE_PAUSED = "auto_recharge_paused", "Auto-recharge paused"
@@ -28,16 +29,26 @@ class EventSpec:
     button: str
     description: str
     can_disable: bool = True
+    invoice_email: bool = False  # carries an invoice: its PDF is attached when "Attach a PDF" is on (context invoice_id)
 
 
 # Every event also accepts `url_name` (+ `url_kwargs`) to point its button at another page.
 SPECS = {
+    Event.PURCHASE_SUCCEEDED: EventSpec(
+        required=("amount", "total", "new_balance", "invoice_number", "expires_on"),
+        optional=("payment_method", "tax", "tax_label", "invoice_id"),
+        default_url_name="invoices:bills",
+        button="View invoice",
+        description="Someone in your organization bought Communications Credits with Add funds: the receipt and invoice.",
+        invoice_email=True,
+    ),
     Event.RECHARGE_SUCCEEDED: EventSpec(
         required=("amount", "new_balance", "invoice_number"),
-        optional=("payment_method",),
+        optional=("payment_method", "invoice_id"),
         default_url_name="invoices:bills",
         button="View invoice",
         description="An auto-recharge charged your payment method and added funds to Communications Credits.",
+        invoice_email=True,
     ),
     Event.RECHARGE_FAILED: EventSpec(
         required=("amount", "reason"),

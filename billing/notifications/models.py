@@ -31,7 +31,7 @@ class NotificationSettings(models.Model):
     def __str__(self):
         return f"Notification settings of {self.tenant_id}"
 
-    def is_enabled(self, event):
+    def is_enabled(self, event: str) -> bool:
         return event not in self.disabled_events
 
 
@@ -93,6 +93,8 @@ class EmailLog(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    attach_invoice = models.ForeignKey("invoices.Invoice", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+", help_text="Its PDF is attached when the email is sent.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

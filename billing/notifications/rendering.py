@@ -1,6 +1,8 @@
 """Renders one notification email (subject, HTML, plain text) from its event's templates and the caller's context."""
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -10,6 +12,9 @@ from django.utils import translation
 from accounts.navigation import url_or_none
 
 from .events import SPECS, Event
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
 
 
 class MissingContext(ValueError):
@@ -44,7 +49,8 @@ def action_url(event, context):
     return absolute_url(url_or_none(SPECS[event].default_url_name) or reverse("accounts:home"))
 
 
-def render_email(*, tenant, event, context, recipient, language="en"):
+def render_email(*, tenant: "Tenant", event: str, context: Mapping[str, Any], recipient: Recipient,
+                 language: str = "en") -> RenderedEmail:
     """Raises MissingContext, template errors or NoReverseMatch; the caller turns any of them into a failed row."""
     event = Event(event)
     spec = SPECS[event]

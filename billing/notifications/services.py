@@ -1,21 +1,24 @@
 """Sending billing notifications (at most once per tenant, event and period) and changing who gets them."""
 import logging
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Tenant, User
 from accounts.services import audit_record
 from billing.webhooks.services import webhook_emit_for_notification
 
 from .events import SPECS, TOGGLEABLE_EVENTS, Event
 from .lock_objects import notification_settings_for_update
 from .models import MAX_EXTRA_RECIPIENTS, MAX_LOW_BALANCE_LEVELS, EmailLog, ExtraRecipient, Notification, NotificationSettings
-from .rendering import render_email
+from .rendering import Recipient, render_email
 from .selectors import notification_settings_for, recipients_for
 from .tasks import deliver_email
 
@@ -32,18 +35,18 @@ class SendOutcome(StrEnum):
     RENDER_FAILED = "render_failed"  # rows recorded as failed with the error; nothing sent
 
 
-class SendResult(list):
+class SendResult(list[EmailLog]):
     """The notification's EmailLog rows (a list, one per recipient) and `outcome`, what this call did."""
 
-    def __init__(self, emails=(), *, outcome):
+    def __init__(self, emails: Iterable[EmailLog] = (), *, outcome: SendOutcome) -> None:
         super().__init__(emails)
         self.outcome = outcome
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"SendResult({self.outcome}, {list.__repr__(self)})"
 
 
-def notification_send(*, tenant, event, context: dict, period_key: str) -> list[EmailLog]:
+def notification_send(*, tenant: Tenant, event: str, context: dict[str, Any], period_key: str) -> SendResult:
     """Emails `event` to the tenant's billing recipients, once per (tenant, event, period_key).
 
     Safe inside the caller's transaction: rows are written in a savepoint and delivery is enqueued only
@@ -65,7 +68,14 @@ def notification_send(*, tenant, event, context: dict, period_key: str) -> list[
         logger.warning("No recipients for %s of tenant %s (%s)", event, tenant.pk, period_key)
         return SendResult(outcome=SendOutcome.NO_RECIPIENTS)
 
+    # "Attach a PDF to your invoice emails": delivery attaches the invoice's PDF (rendered then if need be).
+    attach = None
+    if SPECS[event].invoice_email and preferences.attach_invoice_pdf and context.get("invoice_id"):
+        attach = _tenant_invoice_id(tenant, context["invoice_id"])
+    context = {**context, "attach_pdf": attach is not None}
     rows, error = _render_rows(tenant, event, context, recipients, preferences.preferred_language)
+    for row in rows:
+        row.attach_invoice_id = attach
     try:
         with transaction.atomic():
             notification = Notification.objects.create(tenant=tenant, event=event, period_key=period_key)
@@ -84,14 +94,25 @@ def notification_send(*, tenant, event, context: dict, period_key: str) -> list[
     return SendResult(rows, outcome=SendOutcome.RENDER_FAILED if error else SendOutcome.QUEUED)
 
 
-def _earlier_send(tenant, event, period_key):
+def _tenant_invoice_id(tenant: Tenant, invoice_id: Any) -> Any:
+    """The id of the tenant's own invoice `invoice_id`; another tenant's invoice is never attached."""
+    from billing.invoices.models import Invoice
+
+    found = Invoice.objects.filter(tenant=tenant, pk=invoice_id).values_list("pk", flat=True).first()
+    if found is None:
+        raise ValueError(f"Invoice {invoice_id} is not an invoice of {tenant}.")
+    return found
+
+
+def _earlier_send(tenant: Tenant, event: str, period_key: str) -> SendResult | None:
     notification = Notification.objects.filter(tenant=tenant, event=event, period_key=period_key).first()
     if notification is None:
         return None
     return SendResult(notification.emails.order_by("id"), outcome=SendOutcome.DUPLICATE)
 
 
-def _render_rows(tenant, event, context, recipients, language):
+def _render_rows(tenant: Tenant, event: Event, context: Mapping[str, Any], recipients: Sequence[Recipient],
+                 language: str) -> tuple[list[EmailLog], str]:
     """Unsaved EmailLog rows, all rendered, or all failed with the error: never some of each."""
     now = timezone.now()
     try:
@@ -107,7 +128,7 @@ def _render_rows(tenant, event, context, recipients, language):
             for r, email in zip(recipients, rendered, strict=True)], ""
 
 
-def notification_send_test_email(*, tenant, actor, request_id):
+def notification_send_test_email(*, tenant: Tenant, actor: User, request_id: object) -> SendResult:
     """The settings page's Send test email; `request_id` comes from the page, so a double click sends once."""
     try:
         request_id = uuid.UUID(str(request_id))
@@ -117,8 +138,8 @@ def notification_send_test_email(*, tenant, actor, request_id):
                              period_key=f"test:{request_id}")
 
 
-def _clean_events(enabled_events):
-    enabled = set()
+def _clean_events(enabled_events: Iterable[str]) -> list[str]:
+    enabled: set[Event] = set()
     for value in enabled_events:
         if value not in Event.values or not SPECS[Event(value)].can_disable:
             raise ValidationError({"enabled_events": f"'{value}' is not a billing notification you can turn on or off."})
@@ -126,8 +147,8 @@ def _clean_events(enabled_events):
     return [event.value for event in TOGGLEABLE_EVENTS if event not in enabled]
 
 
-def _clean_levels(levels):
-    cleaned = []
+def _clean_levels(levels: Iterable[object]) -> list[int]:
+    cleaned: list[int] = []
     for raw in levels:
         if raw is None or str(raw).strip() == "":
             continue
@@ -149,10 +170,12 @@ def _clean_levels(levels):
     return sorted(cleaned, reverse=True)
 
 
-def notification_settings_update(*, tenant, actor, enabled_events=None, low_balance_levels=None,
-                                 preferred_language=None, attach_invoice_pdf=None):
+def notification_settings_update(*, tenant: Tenant, actor: object, enabled_events: Iterable[str] | None = None,
+                                 low_balance_levels: Iterable[object] | None = None,
+                                 preferred_language: str | None = None,
+                                 attach_invoice_pdf: bool | None = None) -> NotificationSettings:
     """Changes the given settings (None leaves one as it is) and audits what changed."""
-    changes = {}
+    changes: dict[str, Any] = {}
     if enabled_events is not None:
         changes["disabled_events"] = _clean_events(enabled_events)
     if low_balance_levels is not None:
@@ -178,7 +201,7 @@ def notification_settings_update(*, tenant, actor, enabled_events=None, low_bala
     return preferences
 
 
-def recipient_add(*, tenant, email, actor):
+def recipient_add(*, tenant: Tenant, email: str | None, actor: Any) -> ExtraRecipient:
     """Adds an extra address (at most five); errors name the address."""
     raw = (email or "").strip()
     try:
@@ -201,7 +224,7 @@ def recipient_add(*, tenant, email, actor):
     return recipient
 
 
-def recipient_remove(*, tenant, recipient, actor):
+def recipient_remove(*, tenant: Tenant, recipient: ExtraRecipient, actor: object) -> None:
     if recipient.tenant_id != tenant.pk:
         raise ValueError("The recipient belongs to another tenant.")
     with transaction.atomic():

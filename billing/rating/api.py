@@ -7,6 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -50,6 +51,7 @@ def _parse_at(raw):
 
 
 class RateLookupView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @extend_schema(

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.api.authentication import BearerTokenAuthentication
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -75,6 +76,7 @@ def decision_json(decision):
 
 
 class CallAuthorizeView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     # The telephony platform's token only: these paths are served without sessions (config/token_api.py).
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
@@ -111,6 +113,7 @@ def extension_json(extension):
 class CallExtendView(APIView):
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     parser_classes = [DecimalJSONParser]
 
     @extend_schema(summary="Ask for the next slice of a call in progress", request=OpenApiTypes.OBJECT,
@@ -128,6 +131,7 @@ class CallExtendView(APIView):
 
 
 class CallCompleteView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
@@ -149,10 +153,15 @@ class CallCompleteView(APIView):
         return Response(call_record_json(record))
 
 
+class RowsJSONParser(DecimalJSONParser):
+    refuse_nul = False  # a NUL byte in one record is that record's error (services/imports.py), not the batch's
+
+
 class CallImportView(APIView):
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
-    parser_classes = [DecimalJSONParser]
+    parser_classes = [RowsJSONParser]
 
     @extend_schema(summary="Import up to 10,000 finished call records", request=OpenApiTypes.OBJECT,
                    responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})

@@ -11,6 +11,8 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core.validation import is_whole, reject_nul
+
 from .models import CallType
 from .models.calls import CALL_ID_MAX_LENGTH
 from .numbers import InvalidNumber, NumberType, PhoneNumber, parse_number
@@ -51,12 +53,15 @@ def clean_datetime(value, *, field):
         if not text:
             raise ValidationError({field: "A date and time is required, for example 2026-08-01T09:30:00Z."})
         try:
-            moment = datetime.datetime.fromisoformat(text)
+            moment = datetime.datetime.fromisoformat(reject_nul(text, field=field))
         except ValueError:
             raise ValidationError({field: f"'{text}' is not a date and time, for example 2026-08-01T09:30:00Z."}) from None
     if timezone.is_naive(moment):
         raise ValidationError({field: f"'{value}' has no time zone; end it with Z (UTC) or an offset such as +02:00."})
-    return moment.astimezone(datetime.UTC)
+    try:
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00, 0001-01-01T00:00:00+14:00: no such instant in UTC
+        raise ValidationError({field: f"'{text}' is outside the range of dates a call can have."}) from None
 
 
 def clean_start(value, *, field="start_at", now=None, limits=None):
@@ -88,7 +93,7 @@ def clean_duration(value, *, field="duration_seconds", limits=None):
 
 def _whole(value):
     text = str(value).strip()
-    number = float(text) if not text.isdigit() else int(text)
+    number = float(text) if not is_whole(text) else int(text)
     if isinstance(number, float):
         if not math.isfinite(number) or number != int(number):
             raise ValueError(text)
@@ -104,11 +109,11 @@ def duration_between(start, end, *, field="end_at", limits=None):
 
 
 @functools.lru_cache(maxsize=200_000)
-def _parse_cached(raw):
+def _parse_cached(raw: str) -> PhoneNumber:
     return parse_number(raw)
 
 
-def clean_number(value, *, field):
+def clean_number(value: object, *, field: str) -> PhoneNumber:
     """A PhoneNumber from E.164 text; the error names the field and what is wrong with the number."""
     if isinstance(value, PhoneNumber):
         return value
@@ -119,16 +124,16 @@ def clean_number(value, *, field):
         raise ValidationError({field: exc.message}) from None
 
 
-def clean_optional_number(value, *, field):
+def clean_optional_number(value: object, *, field: str) -> PhoneNumber | None:
     return clean_number(value, field=field) if str(value or "").strip() else None
 
 
-def shown_number(number):
+def shown_number(number: PhoneNumber) -> str:
     """How a number is stored on a call: E.164, or the short code an emergency call dialled."""
     return number.e164 or number.international
 
 
-def clean_emergency_number(value, *, field):
+def clean_emergency_number(value: object, *, field: str) -> PhoneNumber:
     """An emergency call may dial a short code (911, 112) as well as a full number; either is accepted."""
     text = str(value or "").strip()
     if _EMERGENCY_CODE.match(text):

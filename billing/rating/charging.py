@@ -7,7 +7,7 @@ fee: the call's total and the sum of its two parts always agree on invoices and 
 import decimal
 import functools
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from djmoney.money import Money
 
@@ -16,12 +16,25 @@ from core.money import CENT
 SECONDS_PER_MINUTE = 60
 
 
+class Tariff(Protocol):
+    """What a call is rated under: a Rate row or a RateMatch."""
+
+    @property
+    def price_per_minute(self) -> Money: ...
+    @property
+    def connection_fee(self) -> Money: ...
+    @property
+    def first_increment(self) -> int: ...
+    @property
+    def increment(self) -> int: ...
+
+
 class RatedDuration(NamedTuple):
     billable_seconds: int
     charge: Money  # connection fee included, two decimals
 
 
-def billable_seconds_for(*, duration_seconds, first_increment, increment):
+def billable_seconds_for(*, duration_seconds: int, first_increment: int, increment: int) -> int:
     """Seconds billed for a call: the first increment, then whole increments, each started one counted in full.
 
     A call of 0 seconds (never answered) bills nothing.
@@ -34,7 +47,7 @@ def billable_seconds_for(*, duration_seconds, first_increment, increment):
     return first_increment + -(-beyond_first // increment) * increment
 
 
-def charge_for(*, rate, duration_seconds):
+def charge_for(*, rate: Tariff, duration_seconds: int) -> RatedDuration:
     """Rates a call of `duration_seconds` under `rate` (a RateMatch or Rate) -> RatedDuration(billable_seconds, charge).
 
     61 s at $0.20 a minute, 60/60 increments: 120 billable seconds, $0.40 plus the connection fee.
@@ -46,7 +59,7 @@ def charge_for(*, rate, duration_seconds):
 
 
 @functools.lru_cache(maxsize=65_536)
-def _rated(price, fee, currency, billable):
+def _rated(price: Decimal, fee: Decimal, currency: str, billable: int) -> RatedDuration:
     """RatedDuration of `billable` seconds at `price` a minute plus `fee`: a pure function of its arguments, kept
     per process because an import rates the same few prices and durations over and over."""
     if billable == 0:
@@ -69,19 +82,19 @@ class CallSplit(NamedTuple):
     credit: RatedDuration  # their billable seconds and charge (connection fee included when any are charged)
 
     @property
-    def credit_minutes(self):
+    def credit_minutes(self) -> int:
         return -(-self.credit.billable_seconds // SECONDS_PER_MINUTE)
 
 
 FREE_CALL = CallSplit(0, 0, NOTHING_CHARGED)
 
 
-def pool_minutes_for(seconds):
+def pool_minutes_for(seconds: int) -> int:
     """Pools count whole minutes, each started one in full."""
     return -(-seconds // SECONDS_PER_MINUTE)
 
 
-def split_call(*, rate, duration_seconds, pool_minutes_available):
+def split_call(*, rate: Tariff | None, duration_seconds: int, pool_minutes_available: int) -> CallSplit:
     """Takes the call's minutes from the pool while it has any, and rates the seconds beyond under `rate`.
 
     A pool that runs out during a call pays its last minutes; the connection fee is charged only when
@@ -91,10 +104,11 @@ def split_call(*, rate, duration_seconds, pool_minutes_available):
     credit_seconds = max(0, duration_seconds - pool_minutes * SECONDS_PER_MINUTE)
     if credit_seconds == 0:
         return CallSplit(pool_minutes, 0, NOTHING_CHARGED)
+    assert rate is not None, "credits pay part of the call, so it has a rate"
     return CallSplit(pool_minutes, credit_seconds, charge_for(rate=rate, duration_seconds=credit_seconds))
 
 
-def affordable_seconds(*, rate, budget, limit_seconds):
+def affordable_seconds(*, rate: Tariff, budget: Decimal, limit_seconds: int) -> int:
     """The longest duration, at most `limit_seconds`, whose charge under `rate` fits in `budget` (a Decimal).
 
     0 when the budget does not cover the first increment with its connection fee: such a call is refused.
@@ -102,8 +116,9 @@ def affordable_seconds(*, rate, budget, limit_seconds):
     if limit_seconds <= 0:
         return 0
 
-    def cost(seconds):
-        return charge_for(rate=rate, duration_seconds=seconds).charge.amount
+    def cost(seconds: int) -> Decimal:
+        amount: Decimal = charge_for(rate=rate, duration_seconds=seconds).charge.amount
+        return amount
 
     if cost(limit_seconds) <= budget:
         return limit_seconds

@@ -3,6 +3,7 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
@@ -74,7 +75,7 @@ class DeckFileInvalid(ValidationError):
         return f"The rate file has {count} problem{'s' if count != 1 else ''}; nothing was imported."
 
 
-def parse_deck(content):
+def parse_deck(content: bytes | str) -> list[DeckRow]:
     """Reads a whole rate file (bytes or str) and returns its DeckRows, or raises DeckFileInvalid with every problem."""
     problems: list = []
     text = _decode(content, problems)
@@ -127,7 +128,7 @@ def parse_deck(content):
     return rows
 
 
-def content_hash(rows):
+def content_hash(rows: Iterable[DeckRow]) -> str:
     """A digest of the rates themselves, blind to row order, spacing and trailing zeros: two files of the same
     rates hash alike, so the same deck cannot be imported twice for one date."""
     digest = hashlib.sha256()

@@ -4,7 +4,7 @@ from core.sql import column, db_value, fetch_one
 from .models import CallAuthorization, MinutePool, RateDeckGeneration
 
 
-def deck_generation_for_update():
+def deck_generation_for_update() -> RateDeckGeneration:
     """Locks the generation row: imports run one at a time, so their duplicate checks and version order hold."""
     generation = RateDeckGeneration.objects.select_for_update().filter(pk=RateDeckGeneration.SINGLETON_ID).first()
     if generation is None:  # only a database emptied after migrating (flushed test databases) lacks it

@@ -13,7 +13,9 @@ when both have the same prefix: its deck overrides the operator's row by row.
 import bisect
 import datetime
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.db import connection
@@ -22,6 +24,9 @@ from djmoney.money import Money
 
 from .models import Rate, RateDeckGeneration, RateDeckVersion
 from .prefixes import PrefixTable
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
 
 _TOKEN_SQL = f"SELECT token FROM {RateDeckGeneration._meta.db_table} WHERE id = %s"  # noqa: S608 (no user input)
 
@@ -38,7 +43,7 @@ class DeckVersionRef:
     content_hash: str
 
     @property
-    def scope_label(self):
+    def scope_label(self) -> str:
         return "Operator" if self.tenant_id is None else "Your organization"
 
 
@@ -58,15 +63,15 @@ class RateMatch:
     deck_version: DeckVersionRef
 
     @property
-    def currency(self):
+    def currency(self) -> str:
         return str(self.price_per_minute.currency)
 
     @property
-    def effective_from(self):
+    def effective_from(self) -> datetime.date:
         return self.deck_version.effective_from
 
 
-def rating_day(at):
+def rating_day(at: datetime.datetime) -> datetime.date:
     """The UTC day whose deck versions rate a call starting at `at` (an aware datetime)."""
     if not isinstance(at, datetime.datetime) or timezone.is_naive(at):
         raise ValueError(f"the start of a call must be a timezone-aware datetime, not {at!r}")
@@ -76,9 +81,11 @@ def rating_day(at):
 class RateBook:
     """Every deck version as of one generation; builds each version's PrefixTable on first use."""
 
-    def __init__(self, generation, versions, inherited_tables=None):
+    def __init__(self, generation: object, versions: Iterable[DeckVersionRef],
+                 inherited_tables: dict[DeckVersionRef, PrefixTable] | None = None) -> None:
         self.generation = generation
-        self._timelines: dict = {}  # tenant id (None: global) -> versions sorted by (effective_from, id)
+        # tenant id (None: global) -> versions sorted by (effective_from, id)
+        self._timelines: dict[UUID | None, list[DeckVersionRef]] = {}
         for version in sorted(versions, key=lambda v: (v.effective_from, v.id)):
             self._timelines.setdefault(version.tenant_id, []).append(version)
         self._starts = {owner: [v.effective_from for v in line] for owner, line in self._timelines.items()}
@@ -89,24 +96,24 @@ class RateBook:
         self._build_lock = threading.Lock()
 
     @property
-    def tables(self):
+    def tables(self) -> dict[DeckVersionRef, PrefixTable]:
         return dict(self._tables)
 
-    def versions(self, tenant_id=None):
+    def versions(self, tenant_id: UUID | None = None) -> list[DeckVersionRef]:
         """The versions of one deck (global when `tenant_id` is None), oldest first."""
         return list(self._timelines.get(tenant_id, ()))
 
-    def all_versions(self):
+    def all_versions(self) -> list[DeckVersionRef]:
         return [version for line in self._timelines.values() for version in line]
 
-    def version_in_effect(self, tenant_id, day):
+    def version_in_effect(self, tenant_id: UUID | None, day: datetime.date) -> DeckVersionRef | None:
         starts = self._starts.get(tenant_id)
         if not starts:
             return None
         index = bisect.bisect_right(starts, day)
         return self._timelines[tenant_id][index - 1] if index else None
 
-    def table(self, version):
+    def table(self, version: DeckVersionRef) -> PrefixTable:
         table = self._tables.get(version)
         if table is None:
             with self._build_lock:
@@ -115,11 +122,11 @@ class RateBook:
                     table = self._tables[version] = _build_table(version)
         return table
 
-    def rate_for(self, *, tenant, digits, at):
+    def rate_for(self, *, tenant: "Tenant | None", digits: str, at: datetime.datetime) -> RateMatch | None:
         """The RateMatch for E.164 `digits` (no '+') in `tenant`'s decks at `at`, or None when no row matches."""
         return self.rates_on(tenant=tenant, day=rating_day(at)).lookup(digits)
 
-    def rates_on(self, *, tenant, day):
+    def rates_on(self, *, tenant: "Tenant | None", day: datetime.date) -> "DayRates":
         """The DayRates of `tenant` on the UTC `day`: a caller rating many calls of one day looks its versions up once."""
         tenant_id = getattr(tenant, "pk", None)
         global_version = self.version_in_effect(None, day)
@@ -133,13 +140,13 @@ class DayRates:
 
     __slots__ = ("_global", "_own")
 
-    def __init__(self, global_table, own_table):
+    def __init__(self, global_table: PrefixTable | None, own_table: PrefixTable | None) -> None:
         self._global = global_table
         self._own = own_table
 
-    def lookup(self, digits):
+    def lookup(self, digits: str) -> RateMatch | None:
         """The RateMatch of the longest prefix of `digits`, the tenant's own row winning a tie; or None."""
-        best = self._global.lookup(digits) if self._global is not None else None
+        best: RateMatch | None = self._global.lookup(digits) if self._global is not None else None
         if self._own is not None:
             own = self._own.lookup(digits)
             if own is not None and (best is None or len(own.prefix) >= len(best.prefix)):
@@ -147,7 +154,7 @@ class DayRates:
         return best
 
 
-def _build_table(version):
+def _build_table(version: DeckVersionRef) -> PrefixTable:
     rows = Rate.objects.filter(deck_version_id=version.id).values_list(
         "id", "prefix", "destination", "country", "number_type", "price_per_minute", "price_per_minute_currency",
         "connection_fee", "connection_fee_currency", "first_increment", "increment",
@@ -160,7 +167,7 @@ def _build_table(version):
     )
 
 
-def _generation_token():
+def _generation_token() -> object:
     # Plain SQL: this runs before every lookup, and the ORM's queryset machinery costs ten times the query.
     with connection.cursor() as cursor:
         cursor.execute(_TOKEN_SQL, [RateDeckGeneration.SINGLETON_ID])
@@ -171,10 +178,10 @@ def _generation_token():
 class RateCache:
     """A process's RateBook, checked against the generation row before each use."""
 
-    def __init__(self):
-        self._book = None
+    def __init__(self) -> None:
+        self._book: RateBook | None = None
 
-    def book(self):
+    def book(self) -> RateBook:
         # The token is read before the versions: a version committed in between is then either in the
         # list already or announced by a token this cache has not seen, never missed.
         generation = _generation_token()
@@ -186,14 +193,14 @@ class RateCache:
             self._book = book
         return book
 
-    def warm(self, version_id):
+    def warm(self, version_id: int) -> None:
         """Reloads after an import and builds the new version's table, so the next call here pays nothing."""
         book = self.book()
         for version in book.all_versions():
             if version.id == version_id:
                 book.table(version)
 
-    def clear(self):
+    def clear(self) -> None:
         self._book = None
 
 

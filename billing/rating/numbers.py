@@ -1,11 +1,15 @@
 """Phone numbers for rating and reports: parse, validate, normalise to E.164, name the country and number type."""
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries import countries
 from phonenumbers import PhoneNumberType, ValidationResult
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # a development dependency: for annotations only
 
 # Beyond this a string is not a phone number, whatever it holds; phonenumbers itself allows 250.
 MAX_INPUT_LENGTH = 64
@@ -55,14 +59,14 @@ _UNPARSABLE = {
 class InvalidNumber(ValidationError):
     """A malformed or impossible number; the message names the number and what is wrong with it."""
 
-    def __init__(self, number, reason):
+    def __init__(self, number: str, reason: str) -> None:
         self.number = number
         self.reason = reason
         message = f"'{number}' is not a valid phone number: {reason}." if number else f"Enter a phone number: {reason}."
         super().__init__(message, code="invalid_number")
 
-    def __str__(self):
-        return self.message
+    def __str__(self) -> str:
+        return str(self.message)  # the message built above (django-stubs: str or a lazy string)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,24 +79,24 @@ class PhoneNumber:
     international: str  # "+44 20 7946 0000"
 
     @property
-    def digits(self):
+    def digits(self) -> str:
         """E.164 without the '+': the form rate-deck prefixes are written in."""
         return self.e164[1:]
 
     @property
-    def country_name(self):
+    def country_name(self) -> str:
         return countries.name(self.country) if self.country else "International"
 
     @property
-    def number_type_label(self):
+    def number_type_label(self) -> "StrOrPromise":
         return self.number_type.label
 
-    def as_json(self):
+    def as_json(self) -> dict[str, str]:
         return {"e164": self.e164, "international": self.international, "country": self.country,
                 "countryName": self.country_name, "numberType": str(self.number_type)}
 
 
-def parse_number(raw, *, region=None):
+def parse_number(raw: Any, *, region: str | None = None) -> PhoneNumber:
     """Parses `raw` into a PhoneNumber or raises InvalidNumber naming it.
 
     A number with '+' is international. Without '+', a number is read in the national format of `region`
@@ -127,7 +131,8 @@ def parse_number(raw, *, region=None):
     )
 
 
-def _place(number):
+def _place(number: phonenumbers.PhoneNumber) -> str:
+    assert number.country_code is not None, "phonenumbers.parse() sets the country code"
     region = phonenumbers.region_code_for_country_code(number.country_code)
     if region in countries:
         return f"{countries.name(region)} (+{number.country_code})"

@@ -3,12 +3,15 @@
 `call_party` checks a call's people and numbers against a Directory: `LiveDirectory` asks the database for
 one call (real time); `BatchDirectory` loads everything a batch of call records names in a few queries.
 """
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from core import sql
+from core.validation import clean_text
 from licensing.models import AssignedPlan, ServicePlan
 
 from .callinput import clean_emergency_number, clean_number, clean_optional_number
@@ -24,7 +27,7 @@ class Person:
     display_name: str
     usage_location: str
     phone_number: str  # the directory's E.164 phone, used when the user has no number of the tenant
-    plans: frozenset
+    plans: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +55,11 @@ class CallParty:
     inventory_type: str  # the report's "Number type"
 
     @property
-    def plans(self):
+    def plans(self) -> frozenset[str]:
         return self.user.plans if self.user is not None else frozenset()
 
 
-def _person(user, plans):
+def _person(user: User, plans: Iterable[str]) -> Person:
     return Person(user.pk, user.upn, user.display_name, user.usage_location, user.phone_number, frozenset(plans))
 
 
@@ -77,11 +80,11 @@ _PERSON_SQL = sql.Statement(lambda: (
 class LiveDirectory:
     """Looks up the one user or number a real-time call names."""
 
-    def __init__(self, tenant):
+    def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
-        self._own_numbers: dict[int, tuple[int, str] | None] = {}
+        self._own_numbers: dict[object, tuple[int, str] | None] = {}
 
-    def person(self, upn):
+    def person(self, upn: str) -> Person | None:
         found = _PERSON_SQL.rows([sql.db_value(AssignedPlan, "enabled", True), sql.db_value(User, "tenant", self.tenant.pk),
                                   upn])
         if not found:
@@ -89,14 +92,14 @@ class LiveDirectory:
         user_id, upn, display_name, usage_location, phone_number, own_id, own_e164, _ = _PERSON.convert(found[0])
         plans = frozenset(row[-1] for row in found if row[-1] is not None)
         person = Person(user_id, upn, display_name, usage_location, phone_number, plans)
-        self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None  # type: ignore[index]
+        self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None
         return person
 
-    def own_number(self, person):
+    def own_number(self, person: Person) -> Number | None:
         own = self._own_numbers.get(person.pk)
         return Number(*own, TenantPhoneNumber.Kind.USER, "", person) if own else None
 
-    def number(self, e164):
+    def number(self, e164: str) -> Number | None:
         found = TenantPhoneNumber.objects.filter(tenant=self.tenant, e164=e164).select_related("user").first()
         if found is None:
             return None
@@ -106,7 +109,7 @@ class LiveDirectory:
             person = _person(found.user, plans)
         return Number(found.pk, found.e164, found.kind, found.country, person)
 
-    def conferencing_number(self):
+    def conferencing_number(self) -> Number | None:
         found = (TenantPhoneNumber.objects.filter(tenant=self.tenant, kind=TenantPhoneNumber.Kind.CONFERENCING)
                  .order_by("e164").first())
         return Number(found.pk, found.e164, found.kind, found.country, None) if found else None
@@ -115,16 +118,18 @@ class LiveDirectory:
 class BatchDirectory:
     """Everything a batch of call records names, loaded in four queries."""
 
-    def __init__(self, tenant, *, upns, numbers):
+    def __init__(self, tenant: Tenant, *, upns: Iterable[str], numbers: Iterable[str]) -> None:
         self.tenant = tenant
         users = list(User.objects.filter(tenant=tenant, upn__in=list(upns)))
-        plans: dict = {}
+        plans: dict[object, set[str]] = {}
         for user_id, name in AssignedPlan.objects.filter(user__in=users, enabled=True).values_list(
                 "user_id", "service_plan__name"):
             plans.setdefault(user_id, set()).add(name)
         self._people = {u.upn: _person(u, plans.get(u.pk, ())) for u in users}
         by_id = {p.pk: p for p in self._people.values()}
-        self._numbers, self._own, self._conferencing = {}, {}, None
+        self._numbers: dict[str, Number] = {}
+        self._own: dict[object, Number] = {}
+        self._conferencing: Number | None = None
         wanted = (TenantPhoneNumber.objects.filter(tenant=tenant, e164__in=list(numbers))
                   | TenantPhoneNumber.objects.filter(tenant=tenant, user__in=users)
                   | TenantPhoneNumber.objects.filter(tenant=tenant, kind=TenantPhoneNumber.Kind.CONFERENCING))
@@ -144,25 +149,33 @@ class BatchDirectory:
             if kind == TenantPhoneNumber.Kind.CONFERENCING and self._conferencing is None:
                 self._conferencing = number
 
-    def person(self, upn):
+    def person(self, upn: str) -> Person | None:
         return self._people.get(upn)
 
-    def own_number(self, person):
+    def own_number(self, person: Person) -> Number | None:
         return self._own.get(person.pk)
 
-    def number(self, e164):
+    def number(self, e164: str) -> Number | None:
         return self._numbers.get(e164)
 
-    def conferencing_number(self):
+    def conferencing_number(self) -> Number | None:
         return self._conferencing
 
 
-def clean_upn(value):
-    return str(value or "").strip().lower()
+Directory = LiveDirectory | BatchDirectory
+UPN_MAX_LENGTH = 320  # accounts.User.upn
 
 
-def call_party(*, directory, call_type, user_principal_name="", callee_number="", caller_number=""):
-    """Reads and checks everything a call names; raises ValidationError naming the first field that is wrong."""
+def clean_upn(value: object, *, field: str = "user_principal_name") -> str:
+    """The UPN a call names, lower-cased: a string without NUL bytes no longer than the User column ('' for none)."""
+    return clean_text(value, field=field, max_length=UPN_MAX_LENGTH).lower()
+
+
+def call_party(*, directory: Directory, call_type: str, user_principal_name: object = "", callee_number: object = "",
+               caller_number: object = "") -> Any:
+    """Reads and checks everything a call names; raises ValidationError naming the first field that is wrong.
+
+    A CallParty (Any for now: services/calls.py reads `tenant_number.pk` of inbound calls, always set, unnarrowed)."""
     tenant = directory.tenant
     if call_type in USER_CALL_TYPES:
         return _outbound_party(directory, call_type, user_principal_name, callee_number, caller_number)
@@ -186,7 +199,8 @@ def call_party(*, directory, call_type, user_principal_name="", callee_number=""
     return CallParty(call_type, None, number.country or tenant.country, callee, caller, number, number.e164, inventory)
 
 
-def _outbound_party(directory, call_type, upn, callee_number, caller_number):
+def _outbound_party(directory: Directory, call_type: str, upn: object, callee_number: object,
+                    caller_number: object) -> CallParty:
     upn = clean_upn(upn)
     if call_type == CallType.EMERGENCY_OUT:
         # Never refused: an unknown or missing user still gets through (recorded without one).

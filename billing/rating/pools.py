@@ -7,6 +7,8 @@ are kept for a minute per process, as an operator's catalogue edit is rare and t
 import datetime
 import threading
 import time
+from collections.abc import Collection, Iterable
+from typing import Any, cast
 
 from django.utils import timezone
 from django_countries import countries
@@ -15,17 +17,18 @@ from accounts.models import Tenant, User
 from billing.notifications.services import notification_send
 from core import sql
 from licensing.models import AssignedPlan, ServicePlan
-from licensing.selectors import entitlement_for
+from licensing.selectors import Entitlement, entitlement_for
 
 from .models import Capability, MinutePool
+from .routing import PoolRef
 from .rules import POOL_CAPABILITY, pool_country
 
 ENTITLEMENT_TTL_SECONDS = 60
-_entitlements: dict = {}
+_entitlements: dict[str, tuple[float, Entitlement]] = {}
 _entitlements_lock = threading.Lock()
 
 
-def entitlement(plan_name):
+def entitlement(plan_name: str) -> Entitlement:
     """The catalogue's Entitlement for `plan_name`, cached for ENTITLEMENT_TTL_SECONDS per process."""
     now = time.monotonic()
     found = _entitlements.get(plan_name)
@@ -36,11 +39,11 @@ def entitlement(plan_name):
     return found[1]
 
 
-def forget_entitlements():
+def forget_entitlements() -> None:
     _entitlements.clear()
 
 
-def not_pooled_plans(plan_names):
+def not_pooled_plans(plan_names: Iterable[str]) -> frozenset[str]:
     """Those of `plan_names` whose minutes are each user's own (MCOPSTN8)."""
     return frozenset(name for name in plan_names if not entitlement(name).pooled)
 
@@ -58,10 +61,11 @@ _PLAN_HOLDERS = sql.Statement(lambda: (
 _LICENSES_VERSION = sql.Statement(lambda: (
     f"SELECT {sql.column(Tenant, 'licenses_version')} FROM {sql.table(Tenant)} WHERE {sql.column(Tenant, 'id')} = %s"))
 HOLDER_COUNTS_KEPT = 10_000
-_holder_counts: dict = {}
+# (tenant id, plan name, licenses version) -> {(plan name, usage location): users}
+_holder_counts: dict[tuple[Any, str, Any], dict[tuple[str, str], int]] = {}
 
 
-def plan_holder_counts(*, tenant, plan_name):
+def plan_holder_counts(*, tenant: Tenant, plan_name: str) -> dict[tuple[str, str], int]:
     """{(plan_name, usage location): users holding the plan enabled}, as assigned_plan_counts() gives it.
 
     Counting is a scan of the tenant's holders (about 9 ms for 10,000 on PostgreSQL), and every pooled call
@@ -82,13 +86,14 @@ def plan_holder_counts(*, tenant, plan_name):
     return counts
 
 
-def pool_month(at):
+def pool_month(at: datetime.datetime) -> datetime.date:
     """First day of the UTC calendar month a call starting at `at` counts in."""
     day = at.astimezone(datetime.UTC).date()
     return day.replace(day=1)
 
 
-def pool_capacity(*, tenant, ref, user_plans=frozenset(), counts=None):
+def pool_capacity(*, tenant: Tenant | None, ref: PoolRef, user_plans: Collection[str] = frozenset(),
+                  counts: dict[tuple[str, str], int] | None = None) -> int:
     """Minutes the tenant's licenses give the pool `ref` (a routing.PoolRef) now.
 
     A per-user pool holds the user's own minutes while the user (whose plans are `user_plans`) keeps the plan.
@@ -98,6 +103,7 @@ def pool_capacity(*, tenant, ref, user_plans=frozenset(), counts=None):
     if ref.kind == MinutePool.Kind.PER_USER:
         return plan.minutes_for(ref.country) if ref.plan in user_plans else 0
     if counts is None:
+        assert tenant is not None, "the licenses counted are a tenant's (a caller without one passes counts)"
         counts = plan_holder_counts(tenant=tenant, plan_name=ref.plan)
     counts = {key: n for key, n in counts.items() if key[0] == ref.plan}
     if ref.kind == MinutePool.Kind.CONFERENCING:
@@ -108,7 +114,7 @@ def pool_capacity(*, tenant, ref, user_plans=frozenset(), counts=None):
     return sum(n * plan.minutes_for(location) for location, n in users_here.items())
 
 
-def pool_name(pool):
+def pool_name(pool: MinutePool) -> str:
     """How emails and reports name a pool: "Domestic Calling Plan, United States"."""
     capability = Capability(POOL_CAPABILITY[pool.plan]).label if pool.plan in POOL_CAPABILITY else pool.plan
     if pool.kind == MinutePool.Kind.CONFERENCING:
@@ -117,12 +123,14 @@ def pool_name(pool):
     where = countries.name(pool.country) if pool.country else ""
     if pool.country == "US":
         where = "United States and Puerto Rico"
-    owner = f", {pool.user.display_name}" if pool.user_id else ""
+    owner = f", {cast(User, pool.user).display_name}" if pool.user_id else ""
     return f"{capability}{kind}, {where}{owner}" if where else f"{capability}{kind}{owner}"
 
 
-def pool_notify_thresholds(*, tenant, pool, now=None):
+def pool_notify_thresholds(*, tenant: Tenant, pool: Any, now: datetime.datetime | None = None) -> None:
     """Emails the admins once per pool and month when its use reaches 80% and 100% of its capacity.
+
+    `pool` is a MinutePool (Any: the call path hands over one it read with sql.fetch_one and knows exists).
 
     Runs inside the caller's transaction with the pool locked; notification_send delivers after commit.
     """

@@ -1,4 +1,6 @@
 """Longest-prefix matching of dialled E.164 digits against the prefixes of a rate deck."""
+from collections.abc import Iterable
+from typing import Any
 
 _MISSING = object()
 # Answers kept per table: the numbers a tenant's calls dial repeat (its contacts), and a table never changes.
@@ -10,8 +12,8 @@ class PrefixTable:
 
     __slots__ = ("_answers", "_values", "lengths")
 
-    def __init__(self, items):
-        values = {}
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        values: dict[str, Any] = {}
         for prefix, value in items:
             # isdigit() alone would let through non-ASCII digits such as "²" or Arabic-Indic ones;
             # it is False for "", so empty prefixes are refused here too.
@@ -24,12 +26,12 @@ class PrefixTable:
         # Longest first, and only lengths that exist: a deck has a handful of distinct lengths,
         # so a lookup costs a few dict probes whatever the size of the deck.
         self.lengths = tuple(sorted({len(prefix) for prefix in values}, reverse=True))
-        self._answers = {}
+        self._answers: dict[str, Any] = {}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self._values)
 
-    def lookup(self, digits):
+    def lookup(self, digits: str) -> Any:
         """Return the value of the longest prefix of `digits` (E.164 without '+'), or None."""
         answer = self._answers.get(digits, _MISSING)
         if answer is _MISSING:
@@ -38,7 +40,7 @@ class PrefixTable:
                 self._answers[digits] = answer
         return answer
 
-    def _longest(self, digits):
+    def _longest(self, digits: str) -> Any:
         get = self._values.get
         for length in self.lengths:
             # Slicing past the end yields `digits` itself, which is still a prefix of `digits`,

@@ -3,13 +3,14 @@
 Pure: it reads no database. The services give it what they looked up (the caller's plans, the numbers) and
 then apply the answer to the pool's and the balance's state under their locks.
 """
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from billing.credits.models import LedgerEntry
 
 from .models import BlockAction, BlockReason, CallType, Capability, MinutePool, TenantPhoneNumber
-from .numbers import NumberType
+from .numbers import NumberType, PhoneNumber
 from .rules import (
     AUDIO_CONFERENCING,
     CALLING_PLANS_BY_PRECEDENCE,
@@ -55,7 +56,7 @@ class Route:
     action: str = BlockAction.OUTBOUND_BLOCKED
 
     @property
-    def is_blocked(self):
+    def is_blocked(self) -> bool:
         return self.blocked is not None
 
 
@@ -63,13 +64,14 @@ FREE = Route(free=True)
 RATED_CALL_TYPES = USER_OUTBOUND | SERVICE_INBOUND | {CallType.CONF_OUT}
 
 
-def calling_plan(plans):
+def calling_plan(plans: Collection[str]) -> str | None:
     """The calling plan that serves a user holding the service plans `plans`, or None."""
     return next((plan for plan in CALLING_PLANS_BY_PRECEDENCE if plan in plans), None)
 
 
-def route_call(*, call_type, plans=frozenset(), home_country="", destination=None, number_type=None,
-               service_number_kind="", user_id=None, not_pooled=frozenset({"MCOPSTN8"})):
+def route_call(*, call_type: str, plans: Collection[str] = frozenset(), home_country: str = "",
+               destination: PhoneNumber | None = None, number_type: str | None = None, service_number_kind: str = "",
+               user_id: object = None, not_pooled: Collection[str] = frozenset({"MCOPSTN8"})) -> Route:
     """The Route of one call.
 
     `plans`: service plans of the calling user (the organiser for conf_out); `home_country`: the user's usage
@@ -93,6 +95,7 @@ def route_call(*, call_type, plans=frozenset(), home_country="", destination=Non
             return Route(credits=True, credit_kind=LedgerEntry.Kind.TOLL_FREE_CHARGE, capability=Capability.MCOPSTNPP,
                          action=BlockAction.INBOUND_NOT_ANSWERED)
         return FREE
+    assert destination is not None, "an outbound call has a destination"
     number_type = number_type or destination.number_type
     if call_type == CallType.CONF_OUT:
         return _route_dial_out(plans, destination.country, number_type)
@@ -101,7 +104,7 @@ def route_call(*, call_type, plans=frozenset(), home_country="", destination=Non
     raise ValueError(f"{call_type!r} is not a call type")
 
 
-def _route_dial_out(plans, country, number_type):
+def _route_dial_out(plans: Collection[str], country: str, number_type: str) -> Route:
     action = BlockAction.DIAL_OUT_BLOCKED
     if number_type == NumberType.PREMIUM:
         return Route(blocked=BlockReason.PREMIUM_DESTINATION, action=action)
@@ -118,7 +121,8 @@ def _route_dial_out(plans, country, number_type):
     return Route(credits=True, capability=Capability.MCOPSTNPP, action=action)
 
 
-def _route_user_outbound(plans, home_country, country, number_type, user_id, not_pooled):
+def _route_user_outbound(plans: Collection[str], home_country: str, country: str, number_type: str, user_id: object,
+                         not_pooled: Collection[str]) -> Route:
     if number_type == NumberType.PREMIUM:
         return Route(blocked=BlockReason.PREMIUM_DESTINATION)
     if TEAMS_PHONE not in plans:
@@ -150,5 +154,5 @@ def _route_user_outbound(plans, home_country, country, number_type, user_id, not
     return Route(pool=pool, capability=POOL_CAPABILITY[plan], credits=credits, refusal=_no_credits_reason(credits))
 
 
-def _no_credits_reason(credits):
+def _no_credits_reason(credits: bool) -> str:
     return BlockReason.INSUFFICIENT_CREDITS if credits else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE

@@ -7,6 +7,7 @@ import csv
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -27,30 +28,30 @@ POOL_CAPABILITY = {"MCOPSTN1": "MCOPSTN1", "MCOPSTN2": "MCOPSTN2", "MCOPSTN5": "
 
 
 @functools.cache
-def _zone_a_from_file():
+def _zone_a_from_file() -> frozenset[str]:
     with ZONE_A_FILE.open(newline="", encoding="utf-8") as handle:
         return frozenset(row["country"] for row in csv.DictReader(handle))
 
 
 @functools.cache
-def zone_a_countries():
+def zone_a_countries() -> frozenset[str]:
     """ISO codes of the countries whose non-premium numbers the conferencing dial-out pool pays for."""
     configured = settings.RATING_CONFERENCING_ZONE_A
     return frozenset(configured) if configured is not None else _zone_a_from_file()
 
 
 @functools.cache
-def _pool_country_groups():
+def _pool_country_groups() -> dict[str, str]:
     return dict(settings.RATING_POOL_COUNTRY_GROUPS)
 
 
-def pool_country(country):
+def pool_country(country: str | None) -> str:
     """The country whose pool serves users located in `country`: Puerto Rico shares the United States' pool."""
     country = (country or "").upper()
     return _pool_country_groups().get(country, country)
 
 
-def is_domestic(destination_country, home_country):
+def is_domestic(destination_country: str | None, home_country: str | None) -> bool:
     """A call is domestic when it stays within the caller's pool country (US and PR count as one)."""
     return bool(destination_country) and pool_country(destination_country) == pool_country(home_country)
 
@@ -65,7 +66,7 @@ class CallLimits:
 
 
 @functools.cache
-def call_limits():
+def call_limits() -> CallLimits:
     return CallLimits(
         max_call_seconds=settings.RATING_MAX_CALL_MINUTES * 60,
         authorization_grace_seconds=settings.RATING_AUTHORIZATION_GRACE_MINUTES * 60,
@@ -76,7 +77,7 @@ def call_limits():
 
 
 @receiver(setting_changed)
-def _forget_settings(*, setting, **kwargs):
+def _forget_settings(*, setting: str, **kwargs: Any) -> None:
     if setting.startswith("RATING_"):
         for reader in (zone_a_countries, _pool_country_groups, call_limits):
             reader.cache_clear()

@@ -2,20 +2,24 @@
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from .deckfile import DeckRow
-from .lookup import rate_cache, rating_day
+from .lookup import RateBook, RateMatch, rate_cache, rating_day
 from .models import BlockedCall, CallRecord, MinutePool, Rate, RateDeckVersion
 from .numbers import PhoneNumber, parse_number
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
 
 _ROW_FIELDS = ("prefix", "destination", "country", "number_type", "price_per_minute", "connection_fee",
                "first_increment", "increment")
 
 
-def rate_for(*, tenant, number, at):
+def rate_for(*, tenant: "Tenant | None", number: PhoneNumber | str, at: datetime.datetime) -> RateMatch | None:
     """The RateMatch that prices a call from `tenant` to `number` starting at `at`, or None when no row matches.
 
     `number` is a PhoneNumber or a string parse_number reads (raising InvalidNumber naming it); `at` is an
@@ -26,12 +30,12 @@ def rate_for(*, tenant, number, at):
     return rate_cache.book().rate_for(tenant=tenant, digits=parsed.digits, at=at)
 
 
-def rate_book():
+def rate_book() -> RateBook:
     """The process's current RateBook: `rate_book().rate_for(tenant=, digits=, at=)` runs no query once warm."""
     return rate_cache.book()
 
 
-def deck_versions_visible_to(tenant):
+def deck_versions_visible_to(tenant: "Tenant | None") -> QuerySet[RateDeckVersion]:
     """The global deck's versions and `tenant`'s own: everything its admins may see or export."""
     return RateDeckVersion.objects.filter(Q(tenant__isnull=True) | Q(tenant=tenant))
 
@@ -42,17 +46,17 @@ class VersionLine:
     status: str  # "in_effect", "scheduled", "replaced" (a later import for the same date), "superseded"
 
     @property
-    def status_label(self):
+    def status_label(self) -> str:
         return {"in_effect": "In effect", "scheduled": "Scheduled", "replaced": "Replaced",
                 "superseded": "Superseded"}[self.status]
 
 
-def deck_versions_for_page(*, tenant, today, include_past=False):
+def deck_versions_for_page(*, tenant: "Tenant | None", today: datetime.date, include_past: bool = False) -> list[VersionLine]:
     """The versions of the global deck and `tenant`'s deck with their status on `today`, in one query.
 
     Without `include_past`, only the versions in effect and those scheduled to take effect.
     """
-    by_owner: dict = {}
+    by_owner: dict[Any, list[RateDeckVersion]] = {}
     for version in deck_versions_visible_to(tenant).order_by("effective_from", "id"):
         by_owner.setdefault(version.tenant_id, []).append(version)
     lines = []
@@ -75,13 +79,13 @@ def deck_versions_for_page(*, tenant, today, include_past=False):
     return lines
 
 
-def deck_version_rows(*, version):
+def deck_version_rows(*, version: RateDeckVersion) -> list[DeckRow]:
     """The rows of one deck version as DeckRows, sorted by prefix, for export."""
     return [_deck_row(values) for values in Rate.objects.filter(deck_version=version).order_by("prefix")
             .values_list(*_ROW_FIELDS)]
 
 
-def deck_rows_in_effect(*, tenant, at=None):
+def deck_rows_in_effect(*, tenant: "Tenant | None", at: datetime.datetime | None = None) -> list[DeckRow]:
     """What rates `tenant`'s calls at `at` (default now): the global version's rows with the tenant's own rows
     replacing those of the same prefix. Imported as the tenant's deck, this file rates every number alike."""
     book = rate_cache.book()
@@ -89,19 +93,19 @@ def deck_rows_in_effect(*, tenant, at=None):
     versions = [book.version_in_effect(None, day)]
     if tenant is not None:
         versions.append(book.version_in_effect(tenant.pk, day))
-    merged = {}
+    merged: dict[str, DeckRow] = {}
     for version in filter(None, versions):
         for values in Rate.objects.filter(deck_version_id=version.id).values_list(*_ROW_FIELDS):
             merged[values[0]] = _deck_row(values)
     return sorted(merged.values(), key=lambda row: row.prefix)
 
 
-def _deck_row(values):
+def _deck_row(values: tuple[Any, ...]) -> DeckRow:
     prefix, destination, country, number_type, price, fee, first_increment, increment = values
     return DeckRow(prefix, destination, country, number_type, price, fee, first_increment, increment)
 
 
-def today_utc():
+def today_utc() -> datetime.date:
     return timezone.now().astimezone(datetime.UTC).date()
 
 
@@ -114,10 +118,10 @@ class CallingSummary:
     minutes: int
     charged: Decimal
     blocked: int
-    pools_near_full: list  # MinutePool rows at 80% or more of capacity, fullest first
+    pools_near_full: list[MinutePool]  # MinutePool rows at 80% or more of capacity, fullest first
 
 
-def calling_summary(*, tenant, now=None):
+def calling_summary(*, tenant: "Tenant", now: datetime.datetime | None = None) -> CallingSummary:
     """Calls, minutes and credits charged this calendar month (UTC), blocked attempts and pools at 80%+ (3 queries)."""
     now = now or timezone.now()
     month = now.astimezone(datetime.UTC).date().replace(day=1)

@@ -1,15 +1,15 @@
-"""Billing > Rates: deck versions in effect and scheduled, a number's rate, CSV upload and export."""
-from django.contrib import messages
-from django.core.exceptions import ValidationError
+"""Billing > Rates: deck versions in effect and scheduled, a number's rate, CSV export.
+
+Prices are the operator's: tenant-specific decks are imported by the operator alone (the Django admin's Import
+rates, `import_rates --tenant`); a tenant's admins read them here and cannot change them."""
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from accounts.permissions import admin_required
 from accounts.roles import Cap
 
-from .deckfile import DeckFileInvalid, write_deck
-from .forms import RateUploadForm
+from .deckfile import write_deck
 from .numbers import InvalidNumber, parse_number
 from .selectors import (
     deck_rows_in_effect,
@@ -19,36 +19,11 @@ from .selectors import (
     rate_for,
     today_utc,
 )
-from .services import rate_deck_import
 
 
 @admin_required(Cap.BILLING_READ)
 def rates(request):
-    return _rates_page(request, RateUploadForm(), panel_open=False)
-
-
-@admin_required(Cap.BILLING_MANAGE)
-def rates_upload(request):
-    if request.method != "POST":
-        return _rates_page(request, RateUploadForm(), panel_open=True)
-    form = RateUploadForm(request.POST, request.FILES)
-    problems = []
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            version = rate_deck_import(content=data["file"].read(), effective_from=data["effective_from"],
-                                       tenant=request.tenant, name=data["name"], source_file_name=data["file"].name,
-                                       actor=request.user)
-        except DeckFileInvalid as exc:
-            problems = exc.messages
-            form.add_error("file", exc.summary)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, f"Imported {version.rates_label} as '{version.name}'. They apply to calls from "
-                                      f"{version.effective_from:%b %-d, %Y} (UTC).")
-            return redirect("rating:rates")
-    return _rates_page(request, form, panel_open=True, problems=problems, status=400)
+    return _rates_page(request)
 
 
 @admin_required(Cap.BILLING_READ)
@@ -71,16 +46,12 @@ def csv_response(rows, filename):
     return response
 
 
-def _rates_page(request, form, *, panel_open, problems=(), status=200):
+def _rates_page(request, status=200):
     show_all = request.GET.get("show") == "all"
     context = {
         "lines": deck_versions_for_page(tenant=request.tenant, today=today_utc(), include_past=show_all),
         "show_all": show_all,
         "lookup": _lookup(request),
-        "form": form,
-        "panel_open": panel_open,
-        "problems": problems,
-        "can_upload": request.user.can(Cap.BILLING_MANAGE),
     }
     return render(request, "rating/rates.html", context, status=status)
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import HasCapability
+from accounts import scopes
 from accounts.roles import Cap
 from billing.credits.api import DecimalJSONParser
 from core.graph_errors import ApiError
@@ -46,6 +47,7 @@ def _body(request, allowed):
 
 
 class _ReadOrManage(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     parser_classes = [DecimalJSONParser]
 
     def get_permissions(self):

@@ -5,9 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from core.money import MONEY_DIGITS
+from core.money import DecimalDigits
 
-MONEY = MONEY_DIGITS
+MONEY: DecimalDigits = {"max_digits": 12, "decimal_places": 2}
 
 
 def default_slice_minutes():

@@ -1,5 +1,6 @@
 """Calling policies: change the tenant's and a user's, and the 80%/100% notices of a user's monthly spend."""
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -51,7 +52,7 @@ def calling_policy_for(*, tenant):
 
 def calling_policy_update(*, tenant, actor, enable_spend_limits=UNSET, user_spend_limit=UNSET, slice_minutes=UNSET):
     """Changes what is given (UNSET leaves it; user_spend_limit=None removes the default limit) and audits it."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if enable_spend_limits is not UNSET:
         if not isinstance(enable_spend_limits, bool):
             raise ValidationError({"enable_spend_limits": "Send true or false."})
@@ -91,7 +92,7 @@ def user_calling_policy_update(*, tenant, user, actor, spend_limit):
         before = current.spend_limit if current else None
         if before == limit:
             return current
-        if current is not None and limit is None and current.destination_policy_id is None:
+        if limit is None and current is not None and current.destination_policy_id is None:
             current.delete()
             current = None
         elif current is None:
@@ -224,7 +225,7 @@ def _tenant_policy_or_error(tenant, policy_id, field):
 
 def calling_policy_set_destination(*, tenant, actor, destination_policy_id=UNSET, anomaly_multiple=UNSET):
     """The org-wide default destination policy (None: nothing blocked) and the spend anomaly multiple."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if destination_policy_id is not UNSET:
         changes["destination_policy"] = _tenant_policy_or_error(tenant, destination_policy_id, "destination_policy_id")
     if anomaly_multiple is not UNSET:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasCapability
+from accounts import scopes
 from accounts.roles import Cap
 from core.graph_errors import ApiError
 
@@ -67,6 +68,7 @@ def _schema(operation_id):
 
 
 class WebhookListView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema("webhook_list_get")
@@ -86,6 +88,7 @@ class WebhookListView(APIView):
 
 
 class WebhookDetailView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema("webhook_detail_get")
@@ -115,6 +118,7 @@ class WebhookDetailView(APIView):
 
 
 class WebhookRotateSecretView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema("webhook_rotate_secret_post")
@@ -125,6 +129,7 @@ class WebhookRotateSecretView(APIView):
 
 
 class WebhookDeliveriesView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema("webhook_deliveries_get")
@@ -138,6 +143,7 @@ class WebhookDeliveriesView(APIView):
 
 
 class WebhookReplayView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
     @_schema("webhook_replay_post")

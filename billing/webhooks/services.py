@@ -10,6 +10,7 @@ import json
 import logging
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -143,7 +144,8 @@ def _camel(name):
     return head + "".join(part.title() for part in rest)
 
 
-def webhook_emit(*, tenant, type, data, source_key, now=None):
+def webhook_emit(*, tenant: Any, type: str, data: dict[str, Any], source_key: str,
+                 now: datetime.datetime | None = None) -> Any:
     """Raises event `type` for the tenant once per `source_key`; returns the WebhookEvent, or None when no enabled
     endpoint wants it or recording failed (logged: the caller's money never depends on a webhook)."""
     now = now or timezone.now()
@@ -174,7 +176,7 @@ def webhook_emit(*, tenant, type, data, source_key, now=None):
     return event
 
 
-def webhook_emit_for_notification(*, tenant, event, context, period_key):
+def webhook_emit_for_notification(*, tenant: Any, event: Any, context: dict[str, Any], period_key: str) -> Any:
     """The webhook beside billing notification `event` (billing/notifications/services.notification_send)."""
     type = FROM_NOTIFICATION.get(event)
     if type is None:

@@ -39,10 +39,15 @@ INSTALLED_APPS = [
     "billing.webhooks",
     "billing.spend",
     "reporting",
+    "ops",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestContextMiddleware",  # request id and log context first, so every line carries them
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -51,8 +56,16 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.TenantMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+# Content-Security-Policy of every page: scripts and styles from our own files only (no inline script); the API
+# docs page (Swagger UI starts itself with an inline script) also allows inline script.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+CSP_RELAXED_PATHS = ("/api/docs/",)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -69,6 +82,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.shell",
             ],
+            # One date and one currency format in every page, PDF and email (core/dates.py, core/money.py).
+            "builtins": ["core.templatetags.formats"],
         },
     },
 ]
@@ -219,6 +234,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "core.graph_errors.graph_exception_handler",
+    # JSON bodies with a NUL byte anywhere are refused naming the field (core/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.CleanJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -230,6 +248,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every operation documents the Graph-style errors it can answer (core/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.document_errors"],
 }
 
 # Celery. The embedded default keeps messages in a folder (kombu's filesystem transport), so a
@@ -280,10 +300,25 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Microsoft 365 admin center <no-reply@admin.example>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
-}
+# Logs: one line per record, JSON in production (OPS_LOG_FORMAT=json) or text, with the request id, tenant and call
+# id, secrets and card data redacted (ops/logs.py).
+OPS_LOG_FORMAT = env_str("OPS_LOG_FORMAT", "text")
+if OPS_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"OPS_LOG_FORMAT={OPS_LOG_FORMAT!r} is neither json nor text.")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+OPS_ACCESS_LOG = env_bool("OPS_ACCESS_LOG", True)  # one line per request (method, path, status, duration)
+
+
+def _logging(fmt):
+    from ops.logs import logging_config
+
+    return logging_config(fmt=fmt, level=LOG_LEVEL, access=OPS_ACCESS_LOG)
+
+
+LOGGING = _logging(OPS_LOG_FORMAT)
+
+# Operations (ops/): /metrics answers the bearer OPS_METRICS_TOKEN (or loopback without a proxy); beat sends a
+# heartbeat every OPS_BEAT_HEARTBEAT_SECONDS and /readyz fails when none ran for two periods.
+OPS_METRICS_TOKEN = env_str("OPS_METRICS_TOKEN", "")
+OPS_BEAT_HEARTBEAT_SECONDS = env_int("OPS_BEAT_HEARTBEAT_SECONDS", 60, minimum=1)
+PROMETHEUS_EXPORT_MIGRATIONS = False

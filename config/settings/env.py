@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 # Every variable a settings module asked for, so that a misspelt one can be named at start-up (core/apps.py).
 READ: set[str] = set()
 # Prefixes of the product's own variables: one of these that no settings module reads is a misspelling.
-PRODUCT_PREFIXES = ("CREDITS_", "RATING_", "INVOICE_", "REPORTS_", "GRAPH_", "WEBHOOK_", "SPEND_")
+PRODUCT_PREFIXES = ("CREDITS_", "RATING_", "INVOICE_", "REPORTS_", "GRAPH_", "WEBHOOK_", "SPEND_", "OPS_")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

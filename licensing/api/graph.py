@@ -11,11 +11,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
 from core.throttling import TenantThrottle
+from core.validation import is_whole
 
 from ..models import LicenseAssignment, Product, ServicePlan
 from ..rules import COUNT_VIOLATION, DEPENDENCY_VIOLATION, USAGE_LOCATION_VIOLATION
@@ -111,7 +113,7 @@ def _directory_cost(request, view):
     cost = _READ_UNITS.get(type(view).__name__, 1)
     cost -= "$select" in request.query_params
     top = request.query_params.get("$top", "")
-    cost -= top.isdigit() and int(top) < 20
+    cost -= is_whole(top) and int(top) < 20
     return max(cost, 1)
 
 
@@ -122,6 +124,8 @@ DIRECTORY_THROTTLES = [TenantThrottle.of("directory", cost=_directory_cost),
 
 class GraphView(APIView):
     """A Graph directory endpoint: throttled per tenant as Graph throttles the directory."""
+
+    token_scopes = scopes.reads_and_writes(scopes.Scope.GRAPH_READ, scopes.Scope.GRAPH_WRITE)
 
     throttle_classes = DIRECTORY_THROTTLES
 
@@ -188,9 +192,9 @@ def _profile_fields(body, *, allowed_extra=()):
         raise ApiError(f"The property '{sorted(unknown)[0]}' does not exist on type 'microsoft.graph.user'. Make sure "
                        "to only use property names that are defined by the type.", code="BadRequest")
     fields = {_WRITABLE[name]: ("" if body[name] is None else body[name]) for name in _WRITABLE if name in body}
-    for name, value in fields.items():
-        if not isinstance(value, str):
-            raise ApiError(f"Invalid value for property '{name}': a string is expected.")
+    for name, field in _WRITABLE.items():
+        if name in body and not isinstance(fields[field], str):
+            raise ApiError(f"{name}: Invalid value for property '{name}': a string is expected.")
     if "businessPhones" in body:
         phones = body["businessPhones"]
         if not isinstance(phones, list) or len(phones) > 1 or not all(isinstance(p, str) for p in phones):

@@ -1,4 +1,7 @@
 """Microsoft Graph v1.0 shapes of users, assigned licenses, license details and subscribed SKUs."""
+from collections.abc import Callable
+from typing import Any
+
 from ..models import Subscription
 from ..selectors import (
     assigned_licenses_by_user,
@@ -17,7 +20,7 @@ def _utc(moment):
 
 
 # The license properties of a user, each loaded for a whole page in a constant number of queries.
-_LICENSE_LOADERS = {
+_LICENSE_LOADERS: dict[str, Callable[[Any, list[Any]], dict[Any, Any]]] = {
     "assignedLicenses": lambda tenant, ids: assigned_licenses_by_user(user_ids=ids),
     "assignedPlans": lambda tenant, ids: assigned_plans_by_user(tenant=tenant, user_ids=ids),
     "licenseAssignmentStates": lambda tenant, ids: license_states_by_user(tenant=tenant, user_ids=ids),

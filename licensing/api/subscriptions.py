@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
@@ -17,25 +18,42 @@ from ..services import subscription_buy
 from .graph import GRAPH_ERROR, graph_errors
 from .representations import subscription_json
 
-SUBSCRIPTION = inline_serializer("Subscription", {
-    "id": serializers.IntegerField(), "skuId": serializers.UUIDField(), "skuPartNumber": serializers.CharField(),
-    "productName": serializers.CharField(), "status": serializers.CharField(),
-    "capabilityStatus": serializers.CharField(), "totalLicenses": serializers.IntegerField(),
-    "assignedLicenses": serializers.IntegerField(), "availableLicenses": serializers.IntegerField(),
-    "pricePerLicensePerMonth": serializers.JSONField(), "startDate": serializers.DateField(),
-    "renewalDate": serializers.DateField(allow_null=True),
-})
+
+class SubscriptionSerializer(serializers.Serializer):
+    """One subscription as the API answers it: the answer is written by this serializer, which the schema shows."""
+
+    id = serializers.IntegerField()
+    skuId = serializers.UUIDField()  # noqa: N815 (the API's camelCase names)
+    skuPartNumber = serializers.CharField()  # noqa: N815
+    productName = serializers.CharField()  # noqa: N815
+    status = serializers.CharField()
+    capabilityStatus = serializers.CharField()  # noqa: N815
+    totalLicenses = serializers.IntegerField()  # noqa: N815
+    assignedLicenses = serializers.IntegerField()  # noqa: N815
+    availableLicenses = serializers.IntegerField()  # noqa: N815
+    pricePerLicensePerMonth = serializers.JSONField()  # noqa: N815
+    startDate = serializers.DateField()  # noqa: N815
+    renewalDate = serializers.DateField(allow_null=True)  # noqa: N815
+
+
+class SubscriptionListSerializer(serializers.Serializer):
+    value = SubscriptionSerializer(many=True)
+
+
+SUBSCRIPTION = SubscriptionSerializer
 
 
 class SubscriptionsView(APIView):
+    token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
+
     def get_permissions(self):
         return [HasCapability.for_(Cap.BILLING_READ if self.request.method == "GET" else Cap.BILLING_MANAGE)()]
 
     @extend_schema(summary="List subscriptions", tags=["Subscriptions"],
-                   responses={200: inline_serializer("SubscriptionList", {"value": SUBSCRIPTION})})
+                   responses={200: SubscriptionListSerializer})
     def get(self, request):
         subscriptions = subscriptions_with_usage(tenant=request.user.tenant)
-        return Response({"value": [subscription_json(s) for s in subscriptions]})
+        return Response(SubscriptionListSerializer({"value": [subscription_json(s) for s in subscriptions]}).data)
 
     @extend_schema(
         summary="Buy licenses", tags=["Subscriptions"],
@@ -66,5 +84,5 @@ class SubscriptionsView(APIView):
         except ValidationError as exc:
             raise graph_errors(exc) from None
         subscription = subscriptions_with_usage(tenant=request.user.tenant).get(pk=subscription.pk)
-        return Response(subscription_json(subscription), status=status.HTTP_201_CREATED)
+        return Response(SubscriptionSerializer(subscription_json(subscription)).data, status=status.HTTP_201_CREATED)
 

@@ -7,17 +7,22 @@ need Teams Phone, Communications Credits needs a Calling Plan or Audio Conferenc
 removing a prerequisite names what depends on it and removes nothing. A change is checked for every user first
 and applied all together or not at all.
 """
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 
+from accounts.models import Tenant, User
 from accounts.services import audit_record, tenant_licenses_changed
 
 from .. import lock_objects
 from ..availability import not_available_message, plan_available_in
-from ..models import AssignedPlan, LicenseAssignment
+from ..models import AssignedPlan, LicenseAssignment, Product, Subscription
 from ..rules import (
     ASSIGNABLE_STATUSES,
     COUNT_VIOLATION,
@@ -31,6 +36,8 @@ from ..rules import (
 )
 
 INVALID_USAGE_LOCATION = "License assignment cannot be done for user with invalid usage location."
+# A user's licenses: {product id: names of the service plans switched off}.
+State = dict[UUID, set[str]]
 
 
 @dataclass(frozen=True)
@@ -42,23 +49,23 @@ class LicenseChange:
     users_changed: int = 0
 
 
-def _names(items):
+def _names(items: Iterable[str]) -> str:
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-def _requirement_errors(prefix, before, after, catalogue):
+def _requirement_errors(prefix: str, before: State, after: State, catalogue: Catalogue) -> list[Violation]:
     """Violations for every plan the user would hold without one of the plans it requires."""
-    errors = []
+    errors: list[Violation] = []
     enabled_after = enabled_plans(after, catalogue)
     enabled_before = enabled_plans(before, catalogue)
     for plan_name, required in unmet_requirements(enabled_after, catalogue.requires).items():
         providers = enabled_after[plan_name]
         dependants = _names(sorted(catalogue.products[pid].name for pid in providers))
         kept_before = required & enabled_before.keys()
-        ids = {"plan_id": catalogue.plan_ids[plan_name],
+        ids: dict[str, Any] = {"plan_id": catalogue.plan_ids[plan_name],
                "required_plan_ids": tuple(catalogue.plan_ids[name] for name in sorted(required))}
         if plan_name in enabled_before and kept_before:
             # The change takes away what an existing license depends on: name both, remove nothing.
@@ -75,7 +82,7 @@ def _requirement_errors(prefix, before, after, catalogue):
     return errors
 
 
-def _location_errors(prefix, user, before, after, catalogue):
+def _location_errors(prefix: str, user: User, before: State, after: State, catalogue: Catalogue) -> list[Violation]:
     """Violations for every plan the change would give the user that isn't sold in the user's usage location."""
     gained = enabled_plans(after, catalogue).keys() - enabled_plans(before, catalogue).keys()
     return [Violation(USAGE_LOCATION_VIOLATION, f"{prefix}{not_available_message(catalogue.friendly[name], user.usage_location)}",
@@ -87,12 +94,14 @@ class LicenseRulesBroken(ValidationError):
     """The licensing rules a change would break: the admin centre's messages (as `licenses` errors) and the
     Violations behind them, which the Graph API words as Graph does."""
 
-    def __init__(self, violations):
+    def __init__(self, violations: list[Violation]) -> None:
         super().__init__({"licenses": [violation.message for violation in violations]})
         self.violations = violations
 
 
-def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=False, disabled_plans=None):
+def licenses_change(*, tenant: Tenant, actor: object, users: Iterable[User], add: Iterable[Product] = (),
+                    remove: Iterable[Product] = (), remove_others: bool = False,
+                    disabled_plans: Mapping[UUID, AbstractSet[str]] | None = None) -> LicenseChange:
     """Assigns and removes product licenses for `users`, checking every rule for all of them first.
 
     - `add`: products to assign (users who already hold one keep it).
@@ -117,13 +126,14 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
                                                                                        product_ids=touched)}
         locked_users = lock_objects.users_for_update(tenant=tenant, user_ids=user_ids)
         if len(locked_users) != len(user_ids):
-            raise ValidationError({"users": "One or more users are not in your organisation."})
-        held: dict = {}
+            raise ValidationError({"users": "One or more users are not in your organization."})
+        held: dict[UUID, dict[UUID, tuple[LicenseAssignment, set[str]]]] = {}
         for assignment in current:
             disabled = {catalogue.plan_names[p.service_plan_id] for p in assignment.plans.all() if not p.enabled}
             held.setdefault(assignment.user_id, {})[assignment.product_id] = (assignment, disabled)
 
-        errors, plans = [], {}
+        errors: list[Violation] = []
+        plans: dict[UUID, tuple[User, State, State]] = {}
         for product_id, names in disabled_plans.items():
             unknown = names - set(catalogue.product_plan_names(product_id))
             if unknown:
@@ -155,18 +165,19 @@ def licenses_change(*, tenant, actor, users, add=(), remove=(), remove_others=Fa
         return _apply(tenant=tenant, actor=actor, plans=plans, held=held, catalogue=catalogue)
 
 
-def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
+def _capacity_errors(tenant: Tenant, subscriptions: Mapping[UUID, Subscription], new_by_product: Mapping[UUID, int],
+                     catalogue: Catalogue) -> list[Violation]:
     needed = {pid: n for pid, n in new_by_product.items() if n}
     if not needed:
         return []
     assigned = dict(LicenseAssignment.objects.filter(tenant=tenant, product_id__in=list(needed))
                     .values_list("product_id").annotate(n=Count("id")).order_by())
-    errors = []
+    errors: list[Violation] = []
     for pid, count in needed.items():
         product = catalogue.products[pid]
         subscription = subscriptions.get(pid)
         if subscription is None or subscription.status not in ASSIGNABLE_STATUSES:
-            errors.append(Violation(COUNT_VIOLATION, f"Your organisation has no active {product.name} subscription. "
+            errors.append(Violation(COUNT_VIOLATION, f"Your organization has no active {product.name} subscription. "
                                                      "Buy licenses on Your products first.", sku_id=pid))
             continue
         available = max(subscription.total_units - assigned.get(pid, 0), 0)
@@ -177,12 +188,13 @@ def _capacity_errors(tenant, subscriptions, new_by_product, catalogue):
     return errors
 
 
-def _apply(*, tenant, actor, plans, held, catalogue):
+def _apply(*, tenant: Tenant, actor: object, plans: Mapping[UUID, tuple[User, State, State]],
+           held: Mapping[UUID, Mapping[UUID, tuple[LicenseAssignment, set[str]]]], catalogue: Catalogue) -> LicenseChange:
     """Writes the change in a handful of bulk statements, then one audit row per user whose licenses changed."""
-    removed_ids: list = []
-    new_assignments: list = []
-    toggled: list = []
-    changed: list = []
+    removed_ids: list[int] = []
+    new_assignments: list[tuple[LicenseAssignment, set[str]]] = []
+    toggled: list[AssignedPlan] = []
+    changed: list[tuple[User, State, State]] = []
     for user_id, (user, before, after) in plans.items():
         if before == after:
             continue
@@ -215,6 +227,6 @@ def _apply(*, tenant, actor, plans, held, catalogue):
     return LicenseChange(assigned=len(new_assignments), unassigned=len(removed_ids), users_changed=len(changed))
 
 
-def _describe(state, catalogue):
+def _describe(state: State, catalogue: Catalogue) -> dict[str, list[str]]:
     return {catalogue.products[pid].sku_part_number: sorted(disabled) for pid, disabled in sorted(
         state.items(), key=lambda item: catalogue.products[item[0]].sku_part_number)}

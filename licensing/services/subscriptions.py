@@ -1,11 +1,13 @@
 """Subscriptions: buying and removing licenses through the append-only quantity ledger."""
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from accounts.models import Tenant
 from accounts.services import actor_label, audit_record
 
 from .. import lock_objects
@@ -15,7 +17,7 @@ from ..selectors import COMMUNICATIONS_CREDITS
 MAX_UNITS = 2_000_000_000  # fits the PositiveIntegerField on every database
 
 
-def _locked_subscription(*, tenant, product):
+def _locked_subscription(*, tenant: Tenant, product: Product) -> tuple[Subscription, bool]:
     """The tenant's subscription of `product`, locked; created (active, at list price) when it has none."""
     found = lock_objects.subscriptions_for_update(tenant=tenant, product_ids=[product.pk])
     if found:
@@ -31,7 +33,7 @@ def _locked_subscription(*, tenant, product):
         return lock_objects.subscriptions_for_update(tenant=tenant, product_ids=[product.pk])[0], False
 
 
-def _one_year_after(day):
+def _one_year_after(day: date) -> date:
     """Annual subscriptions renew a year after they start (28 February for a start on 29 February)."""
     try:
         return day.replace(year=day.year + 1)
@@ -39,7 +41,8 @@ def _one_year_after(day):
         return day.replace(year=day.year + 1, day=28)
 
 
-def _ledger_append(*, subscription, new_quantity, reason, idempotency_key, actor):
+def _ledger_append(*, subscription: Subscription, new_quantity: int, reason: str, idempotency_key: str,
+                   actor: object) -> None:
     delta = new_quantity - subscription.enabled_units
     SubscriptionQuantityChange.objects.create(
         subscription=subscription, delta=delta, quantity_after=new_quantity, reason=reason,
@@ -54,11 +57,11 @@ def _ledger_append(*, subscription, new_quantity, reason, idempotency_key, actor
                  before={"licenses": before}, after={"licenses": new_quantity, "delta": delta})
 
 
-def _scoped_key(tenant, key):
+def _scoped_key(tenant: Tenant, key: str) -> str:
     return f"{tenant.pk}:{key}"[:128]
 
 
-def _clean_quantity(quantity, *, field="quantity", minimum=1):
+def _clean_quantity(quantity: object, *, field: str = "quantity", minimum: int = 1) -> int:
     text = str(quantity).strip() if isinstance(quantity, int | str) and not isinstance(quantity, bool) else ""
     if not re.fullmatch(r"-?[0-9]+", text):
         raise ValidationError({field: f"'{quantity}' is not a whole number of licenses."})
@@ -68,7 +71,7 @@ def _clean_quantity(quantity, *, field="quantity", minimum=1):
     return value
 
 
-def subscription_ensure_communications_credits(*, tenant, actor, quantity=10_000_000):
+def subscription_ensure_communications_credits(*, tenant: Tenant, actor: object, quantity: int = 10_000_000) -> Subscription:
     """Gives `tenant` an active Communications Credits (MCOPSTNC) subscription with at least `quantity` licenses.
 
     Idempotent: the first call creates the subscription (ledger entry and audit row); later calls change
@@ -95,7 +98,8 @@ def subscription_ensure_communications_credits(*, tenant, actor, quantity=10_000
     return subscription
 
 
-def subscription_buy(*, tenant, product, quantity, actor, idempotency_key):
+def subscription_buy(*, tenant: Tenant, product: Product, quantity: object, actor: object,
+                     idempotency_key: str) -> Subscription:
     """Adds `quantity` licenses of `product` (creating the subscription at list price on the first purchase).
 
     A repeated `idempotency_key` returns the subscription as the first call left it and buys nothing.
@@ -116,7 +120,8 @@ def subscription_buy(*, tenant, product, quantity, actor, idempotency_key):
     return subscription
 
 
-def subscription_remove_licenses(*, subscription, new_quantity, actor, idempotency_key):
+def subscription_remove_licenses(*, subscription: Subscription, new_quantity: object, actor: object,
+                                 idempotency_key: str) -> Subscription:
     """Lowers the subscription's licenses to `new_quantity`; never below the licenses assigned."""
     new_quantity = _clean_quantity(new_quantity, field="new_quantity", minimum=0)
     tenant = subscription.tenant

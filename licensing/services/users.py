@@ -1,22 +1,26 @@
 """Users on Active users and the Graph API: create with licenses, edit the profile, block sign-in."""
 import secrets
 import string
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from accounts.services import user_create, user_set_sign_in, user_update
 from core.validation import clean_country
 
-from ..models import LicenseAssignment
-from .assignments import licenses_change
+from ..models import LicenseAssignment, Product
+from .assignments import LicenseChange, licenses_change
 
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
-def password_generate():
+def password_generate() -> str:
     """A strong password the admin hands to the new user: letters and digits, never ambiguous with symbols."""
     while True:
         candidate = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(14))
@@ -25,8 +29,9 @@ def password_generate():
             return candidate
 
 
-def user_add(*, tenant, actor, upn, display_name, password, usage_location="", products=(), disabled_plans=None,
-             roles=(), sign_in_allowed=True, **profile):
+def user_add(*, tenant: Tenant, actor: object, upn: str, display_name: str, password: str, usage_location: str = "",
+             products: Iterable[Product] = (), disabled_plans: Mapping[UUID, AbstractSet[str]] | None = None,
+             roles: Iterable[str] = (), sign_in_allowed: bool = True, **profile: Any) -> User:
     """Creates a user and assigns `products` in one step: if a license can't be assigned, no user is created."""
     user_candidate = User(upn=upn, display_name=display_name, tenant=tenant)
     try:
@@ -41,7 +46,7 @@ def user_add(*, tenant, actor, upn, display_name, password, usage_location="", p
     return user
 
 
-def user_profile_update(*, user, actor, sign_in_allowed=None, **fields):
+def user_profile_update(*, user: User, actor: object, sign_in_allowed: bool | None = None, **fields: Any) -> User:
     """Edits a user's profile (and sign-in) in one step; a licensed user keeps a usage location."""
     if "usage_location" in fields:
         location = clean_country(fields["usage_location"], field="usage_location", allow_blank=True)
@@ -56,8 +61,10 @@ def user_profile_update(*, user, actor, sign_in_allowed=None, **fields):
     return user
 
 
-def user_licenses_set(*, user, actor, usage_location, products, disabled_plans):
+def user_licenses_set(*, user: User, actor: object, usage_location: str, products: Iterable[Product],
+                      disabled_plans: Mapping[UUID, AbstractSet[str]] | None) -> LicenseChange:
     """The "Licenses and apps" form: sets the location, then exactly these products and plan switches."""
+    assert user.tenant is not None, "licenses are a tenant's users'"
     with transaction.atomic():
         user_profile_update(user=user, actor=actor, usage_location=usage_location)
         return licenses_change(tenant=user.tenant, actor=actor, users=[user], add=products, remove_others=True,

@@ -26,7 +26,9 @@ PAGE_SIZE = 100
 
 def _line(request, subscription_id):
     subscription = get_object_or_404(subscriptions_with_usage(tenant=request.tenant), pk=subscription_id)
-    return ProductLine(subscription=subscription, assigned=subscription.consumed_units, total=subscription.total_units)
+    # django-stubs: get_object_or_404 drops the queryset's annotations (consumed_units) from the model it returns.
+    assigned = subscription.consumed_units  # type: ignore[attr-defined]
+    return ProductLine(subscription=subscription, assigned=assigned, total=subscription.total_units)
 
 
 @admin_required(Cap.BILLING_READ)
@@ -157,5 +159,5 @@ def _users_from(request):
             raise Http404("Not a user id.") from None
     users = list(User.objects.filter(tenant=request.tenant, pk__in=ids))
     if len(users) != len(set(ids)):
-        raise Http404("One or more users are not in your organisation.")
+        raise Http404("One or more users are not in your organization.")
     return users

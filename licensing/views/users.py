@@ -195,7 +195,7 @@ def _selected_users(request):
             raise Http404("Not a user id.") from None
     users = list(User.objects.filter(tenant=request.tenant, pk__in=ids).order_by("display_name"))
     if len(users) != len(set(ids)):
-        raise Http404("One or more users are not in your organisation.")
+        raise Http404("One or more users are not in your organization.")
     return users
 
 

@@ -11,13 +11,15 @@ balance, by the rules of PRODUCT.md:
 (audit log) for license reasons, the last call that used up the pool, or the ledger entry that took the balance
 to zero (whichever came later, when both are needed).
 """
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from django.db.models import Max, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from accounts.models import AuditLog, User
+from accounts.models import AuditLog, Tenant, User
 from billing.credits.models import LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.rating.models import BlockAction, BlockedCall, BlockReason, MinutePool, MinutePoolUsage, TenantPhoneNumber
@@ -36,6 +38,8 @@ from licensing.models import AssignedPlan, LicenseAssignment
 from .pools import month_of
 
 PLANS_READ = (TEAMS_PHONE, COMMUNICATIONS_CREDITS, AUDIO_CONFERENCING, *CALLING_PLANS_BY_PRECEDENCE)
+# (reason, action, since) of one block: BlockReason and BlockAction values.
+Block = tuple[str, str, datetime | None]
 
 
 @dataclass(frozen=True)
@@ -48,15 +52,15 @@ class BlockedLine:
     upn: str = ""
 
     @property
-    def reason_label(self):
+    def reason_label(self) -> str:
         return BlockReason(self.reason).label
 
     @property
-    def action_label(self):
+    def action_label(self) -> str:
         return BlockAction(self.action).label
 
 
-def _zero_since(tenant):
+def _zero_since(tenant: Tenant) -> datetime | None:
     """When the balance last fell to zero: the first entry after the last one that left money (one query)."""
     entries = LedgerEntry.objects.filter(account__tenant=tenant)
     last_funded = entries.filter(balance_after__gt=0).order_by("-id").values("id")[:1]
@@ -64,21 +68,21 @@ def _zero_since(tenant):
             .values_list("created_at", flat=True).first())
 
 
-def _exhausted_pools(tenant, month):
+def _exhausted_pools(tenant: Tenant, month: date) -> dict[tuple[str, str, Any], datetime]:
     """{(kind, plan, country or user id): when it was used up} for this month's pools with no minutes left."""
     pools = [p for p in MinutePool.objects.filter(tenant=tenant, month=month) if p.remaining_minutes == 0]
     last_use = dict(MinutePoolUsage.objects.filter(pool__in=[p.pk for p in pools]).values("pool")
                     .annotate(last=Max("used_at")).values_list("pool", "last"))
-    exhausted = {}
+    exhausted: dict[tuple[str, str, Any], datetime] = {}
     for pool in pools:
         key = pool.user_id if pool.kind == MinutePool.Kind.PER_USER else pool.country
         exhausted[(pool.kind, pool.plan, key)] = pool.notified_100_at or last_use.get(pool.pk) or pool.updated_at
     return exhausted
 
 
-def _license_changes(tenant, user_ids):
+def _license_changes(tenant: Tenant, user_ids: Collection[Any]) -> dict[str, datetime]:
     """{user id: when their licenses last changed}: the audit log, else their newest assignment (two queries)."""
-    changed = {}
+    changed: dict[str, datetime] = {}
     for user_id, at in (LicenseAssignment.objects.filter(tenant=tenant, user_id__in=user_ids).values("user_id")
                         .annotate(at=Max("assigned_at")).values_list("user_id", "at")):
         changed[str(user_id)] = at
@@ -89,7 +93,7 @@ def _license_changes(tenant, user_ids):
     return changed
 
 
-def _later(*moments):
+def _later(*moments: datetime | None) -> datetime | None:
     known = [m for m in moments if m is not None]
     return max(known) if known else None
 
@@ -98,11 +102,12 @@ def _later(*moments):
 class _Judge:
     """The tenant-wide facts a user's blocks depend on: this month's used-up pools and a zero balance."""
 
-    exhausted: dict
+    exhausted: dict[tuple[str, str, Any], datetime]
     zero_balance: bool
     zero_at: datetime | None
 
-    def credits_block(self, plans, action, since, license_at, no_license=BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE):
+    def credits_block(self, plans: Collection[str], action: str, since: datetime | None, license_at: datetime | None,
+                      no_license: str = BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE) -> list[Block]:
         """A call that credits must pay is blocked without the license, or at zero balance."""
         if COMMUNICATIONS_CREDITS not in plans:
             return [(no_license, action, _later(since, license_at))]
@@ -110,7 +115,7 @@ class _Judge:
             return [(BlockReason.INSUFFICIENT_CREDITS, action, _later(since, self.zero_at))]
         return []
 
-    def outbound(self, plans, user, license_at):
+    def outbound(self, plans: Collection[str], user: Mapping[str, Any], license_at: datetime | None) -> list[Block]:
         """Why a phone user cannot place domestic PSTN calls now: [(reason, action, since)] (rating's routing rules:
         the calling plan that serves the user, its pool in the user's pool country)."""
         action = BlockAction.OUTBOUND_BLOCKED
@@ -127,17 +132,17 @@ class _Judge:
             used_up = self.exhausted.get((MinutePool.Kind.DOMESTIC, plan, pool_country(user["home_country"])))
         return self.credits_block(plans, action, used_up, license_at) if used_up else []
 
-    def dial_out(self, plans, license_at):
+    def dial_out(self, plans: Collection[str], license_at: datetime | None) -> list[Block]:
         """Why an Audio Conferencing organiser cannot dial out of meetings now."""
         used_up = [at for (kind, plan, _), at in self.exhausted.items()
                    if kind == MinutePool.Kind.CONFERENCING and plan == AUDIO_CONFERENCING]
         return self.credits_block(plans, BlockAction.DIAL_OUT_BLOCKED, max(used_up), license_at) if used_up else []
 
 
-def blocked_users(*, tenant, now):
+def blocked_users(*, tenant: Tenant, now: datetime) -> list[BlockedLine]:
     """[BlockedLine] of the users and toll-free numbers that cannot call now, by display name (seven to ten queries,
     whatever the number of users)."""
-    plans_by_user: dict = {}
+    plans_by_user: dict[Any, set[str]] = {}
     for user_id, plan in (AssignedPlan.objects.filter(tenant=tenant, enabled=True, service_plan__name__in=PLANS_READ)
                           .values_list("user_id", "service_plan__name")):
         plans_by_user.setdefault(user_id, set()).add(plan)
@@ -152,7 +157,7 @@ def blocked_users(*, tenant, now):
     judge = _Judge(exhausted=_exhausted_pools(tenant, month_of(now.date())), zero_balance=zero_balance,
                    zero_at=_zero_since(tenant) if zero_balance else None)
     license_changes = _license_changes(tenant, user_ids)
-    lines = []
+    lines: list[BlockedLine] = []
     users = (User.objects.filter(tenant=tenant, pk__in=user_ids)
              .values("id", "display_name", "upn", "usage_location", "phone_number").order_by("display_name", "upn"))
     for user in users:
@@ -177,7 +182,7 @@ def blocked_users(*, tenant, now):
 ATTEMPTS_SHOWN = 100
 
 
-def blocked_attempts(*, tenant, start, end, limit=ATTEMPTS_SHOWN):
+def blocked_attempts(*, tenant: Tenant, start: datetime, end: datetime, limit: int = ATTEMPTS_SHOWN) -> list[BlockedCall]:
     """The newest refused call attempts in [start, end), at most `limit` (one query)."""
     return list(BlockedCall.objects.filter(tenant=tenant, blocked_at__gte=start, blocked_at__lt=end)
                 .order_by("-blocked_at", "-id")[:limit])

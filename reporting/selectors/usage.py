@@ -1,27 +1,34 @@
 """PSTN usage details: the tenant's call records in a date range with the report's filters, totals and keyset pages.
 
-Pages are keyset pages on (start_at, id), newest first, so page 1,000 costs what page 1 costs at any number of
-rows; the cursor names the last row seen rather than an offset.
+Pages are keyset pages on (sort field, id), newest first unless the run sorts by another column, so page 1,000
+costs what page 1 costs at any number of rows; the cursor names the last row seen rather than an offset.
 """
+import binascii
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connections
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.models import Tenant
 from billing.rating.models import CallRecord
 from core.money import ZERO
+from core.validation import is_whole
 
 from ..columns import EXPORT_FIELDS, export_sql_columns, page_fields
 from ..exports import PostgresCopyCsv, ValuesCsv
+from ..parameters import UsageFilters, UsageParameters
 
 PAGE_SIZE = 50
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def pstn_calls(*, tenant, start, end, filters=None):
+def pstn_calls(*, tenant: Tenant, start: datetime, end: datetime, filters: UsageFilters | None = None) -> QuerySet[CallRecord]:
     """Call records of `tenant` that started in [start, end), narrowed by UsageFilters when given (unordered)."""
     calls = CallRecord.objects.filter(tenant=tenant, start_at__gte=start, start_at__lt=end)
     if filters is not None:
@@ -40,7 +47,7 @@ def pstn_calls(*, tenant, start, end, filters=None):
     return calls.order_by()
 
 
-def calls_for(*, tenant, parameters):
+def calls_for(*, tenant: Tenant, parameters: UsageParameters) -> QuerySet[CallRecord]:
     return pstn_calls(tenant=tenant, start=parameters.period.start_at, end=parameters.period.end_at,
                       filters=parameters.filters)
 
@@ -52,12 +59,12 @@ class UsageTotals:
     charge: Decimal
 
     @property
-    def minutes(self):
-        """Talk time in minutes, one decimal."""
-        return (Decimal(self.seconds) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    def minutes(self) -> Decimal:
+        """Talk time in whole minutes (half a minute rounds up), as minutes are counted everywhere in the product."""
+        return (Decimal(self.seconds) / 60).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
-def pstn_usage_totals(*, tenant, parameters):
+def pstn_usage_totals(*, tenant: Tenant, parameters: UsageParameters) -> UsageTotals:
     """Calls, talk time and charges of the filtered range (one query)."""
     found = calls_for(tenant=tenant, parameters=parameters).aggregate(
         calls=Count("id"), seconds=Sum("duration_seconds"), charge=Sum("charge"))
@@ -68,66 +75,104 @@ def pstn_usage_totals(*, tenant, parameters):
 
 @dataclass(frozen=True)
 class Cursor:
-    start_at: datetime
+    """Where a page ends in the report's order: the sort field's value of its last row, then the row's id."""
+
+    value: object
     id: int
 
-    def token(self):
-        return f"{(self.start_at - EPOCH) // timedelta(microseconds=1)}_{self.id}"
+    def token(self) -> str:
+        value = self.value
+        if isinstance(value, datetime):
+            text = str((value - EPOCH) // timedelta(microseconds=1))
+        elif isinstance(value, str):
+            text = urlsafe_b64encode(value.encode()).decode().rstrip("=") or "~"
+        else:
+            text = str(value)
+        return f"{text}_{self.id}"
 
     @classmethod
-    def parse(cls, raw, field):
-        micros, _, row_id = (raw or "").partition("_")
-        if not (micros.lstrip("-").isdigit() and row_id.isdigit()) or len(raw) > 40:
-            raise ValidationError({field: "The page link is not valid; start again from the first page."})
-        return cls(start_at=EPOCH + timedelta(microseconds=int(micros)), id=int(row_id))
+    def parse(cls, raw: str, field: str, *, sort_field: str = "start_at") -> "Cursor":
+        text, _, row_id = (raw or "").rpartition("_")
+        invalid = ValidationError({field: "The page link is not valid; start again from the first page."})
+        if not is_whole(row_id) or not text or len(raw) > 700:
+            raise invalid
+        value: object
+        try:
+            if sort_field == "start_at":
+                if not is_whole(text.removeprefix("-")):
+                    raise invalid
+                value = EPOCH + timedelta(microseconds=int(text))
+            elif sort_field == "charge":
+                value = Decimal(text)
+                if not value.is_finite():
+                    raise invalid
+            elif sort_field == "duration_seconds":
+                if not is_whole(text):
+                    raise invalid
+                value = int(text)
+            else:
+                value = "" if text == "~" else urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+        except (ValueError, ArithmeticError, UnicodeDecodeError, binascii.Error):  # OverflowError: beyond years 1 to 9999
+            raise invalid from None
+        return cls(value=value, id=int(row_id))
 
 
 @dataclass(frozen=True)
 class UsagePage:
-    rows: list  # dicts of page_fields(columns)
+    rows: list[dict[str, Any]]  # dicts of page_fields(columns)
     next_cursor: str | None  # older rows
     previous_cursor: str | None  # newer rows
 
     @property
-    def is_first(self):
+    def is_first(self) -> bool:
         return self.previous_cursor is None
 
 
-def _cursor_of(row):
-    return Cursor(row["start_at"], row["id"]).token()
+def _cursor_of(row: dict[str, Any], field: str) -> str:
+    return Cursor(row[field], row["id"]).token()
 
 
-def pstn_usage_page(*, tenant, parameters, after="", before="", size=PAGE_SIZE):
-    """One page of the filtered calls, newest first (one query). `after` gives the rows older than that cursor,
-    `before` the rows newer; a malformed cursor is a ValidationError naming it."""
-    calls = calls_for(tenant=tenant, parameters=parameters).values(*page_fields(parameters.columns))
+def _beyond(field: str, mark: "Cursor", *, later: bool) -> Q:
+    """Rows after `mark` in ascending (field, id) order when `later`, else before it."""
+    op = "gt" if later else "lt"
+    return Q(**{f"{field}__{op}": mark.value}) | Q(**{field: mark.value, f"id__{op}": mark.id})
+
+
+def pstn_usage_page(*, tenant: Tenant, parameters: UsageParameters, after: str = "", before: str = "",
+                    size: int = PAGE_SIZE) -> UsagePage:
+    """One page of the filtered calls in the run's order (newest first unless sorted by a column; one query).
+    `after` gives the rows that follow that cursor, `before` the rows that precede it; a malformed cursor is a
+    ValidationError naming it."""
+    field, descending = parameters.sort_field, parameters.sort_descending
+    calls = calls_for(tenant=tenant, parameters=parameters).values(*{*page_fields(parameters.columns), field})
+    forward = [f"-{field}", "-id"] if descending else [field, "id"]
+    backward = [name.lstrip("-") if name.startswith("-") else f"-{name}" for name in forward]
     if before:
-        mark = Cursor.parse(before, "before")
-        newer = (calls.filter(Q(start_at__gt=mark.start_at) | Q(start_at=mark.start_at, id__gt=mark.id))
-                 .order_by("start_at", "id"))
-        rows = list(newer[:size + 1])
-        more_newer = len(rows) > size
+        mark = Cursor.parse(before, "before", sort_field=field)
+        preceding = calls.filter(_beyond(field, mark, later=descending)).order_by(*backward)
+        rows = list(preceding[:size + 1])
+        more_before = len(rows) > size
         rows = rows[:size][::-1]
-        return UsagePage(rows=rows, next_cursor=_cursor_of(rows[-1]) if rows else None,
-                         previous_cursor=_cursor_of(rows[0]) if rows and more_newer else None)
-    older = calls.order_by("-start_at", "-id")
+        return UsagePage(rows=rows, next_cursor=_cursor_of(rows[-1], field) if rows else None,
+                         previous_cursor=_cursor_of(rows[0], field) if rows and more_before else None)
+    following = calls.order_by(*forward)
     if after:
-        mark = Cursor.parse(after, "after")
-        older = older.filter(Q(start_at__lt=mark.start_at) | Q(start_at=mark.start_at, id__lt=mark.id))
-    rows = list(older[:size + 1])
-    more_older = len(rows) > size
+        mark = Cursor.parse(after, "after", sort_field=field)
+        following = following.filter(_beyond(field, mark, later=not descending))
+    rows = list(following[:size + 1])
+    more_after = len(rows) > size
     rows = rows[:size]
-    return UsagePage(rows=rows, next_cursor=_cursor_of(rows[-1]) if rows and more_older else None,
-                     previous_cursor=_cursor_of(rows[0]) if rows and after else None)
+    return UsagePage(rows=rows, next_cursor=_cursor_of(rows[-1], field) if rows and more_after else None,
+                     previous_cursor=_cursor_of(rows[0], field) if rows and after else None)
 
 
-def export_values(*, tenant, parameters, chunk_size=2000):
+def export_values(*, tenant: Tenant, parameters: UsageParameters, chunk_size: int = 2000) -> Iterator[tuple[Any, ...]]:
     """The filtered calls as tuples of EXPORT_FIELDS, oldest first, streamed from the database in chunks."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     return calls.values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
 
 
-def export_csv(*, tenant, parameters):
+def export_csv(*, tenant: Tenant, parameters: UsageParameters) -> PostgresCopyCsv | ValuesCsv:
     """The CSV source of an export: PostgreSQL writes the CSV itself; other databases go through Python."""
     calls = calls_for(tenant=tenant, parameters=parameters).order_by("start_at", "id")
     if connections[calls.db].vendor == "postgresql":

@@ -16,7 +16,7 @@ from accounts.roles import Cap
 from billing.rating.models import CallType, Capability, DestinationContext
 from reporting.columns import DEFAULT_PAGE_COLUMNS, PAGE_COLUMNS
 from reporting.models import ExportJob
-from reporting.parameters import FILTER_FIELDS, REPORTS, parse_report, parse_usage_parameters
+from reporting.parameters import DEFAULT_SORT, FILTER_FIELDS, REPORTS, SORTABLE, parse_report, parse_usage_parameters
 from reporting.periods import REPORT_PRESETS, parse_date_range, preset_range
 from reporting.selectors import blocked as blocked_selectors
 from reporting.selectors import pools as pool_selectors
@@ -61,6 +61,15 @@ def filter_labels(filters):
     return [(label, getattr(filters, name)) for name, label in FILTER_LABELS.items() if getattr(filters, name)]
 
 
+def _sort_label(parameters):
+    key = parameters.sort.lstrip("-")
+    if key == "timestamp":
+        return "newest first" if parameters.sort_descending else "oldest first"
+    label = PAGE_COLUMNS[key].label.lower() if key not in ("display_name",) else "display name"
+    return f"by {label}, {'largest' if parameters.sort_descending else 'smallest'} first" if key in ("charge", "duration") \
+        else f"by {label}, {'Z to A' if parameters.sort_descending else 'A to Z'}"
+
+
 def _usage_context(request, parameters, panel):
     tenant = request.tenant
     page = usage_selectors.pstn_usage_page(tenant=tenant, parameters=parameters, after=request.GET.get("after", ""),
@@ -68,11 +77,25 @@ def _usage_context(request, parameters, panel):
     columns = [(key, PAGE_COLUMNS[key]) for key in parameters.columns]
     rows = [[(column.text(row), column.numeric) for _, column in columns] for row in page.rows]
     query_items = parameters.query_items()
+    unsorted = [(name, value) for name, value in query_items if name != "sort"]
+    headings = []
+    for key, column in columns:
+        heading = {"key": key, "column": column, "aria_sort": None, "url": None}
+        if key in SORTABLE:
+            now = "descending" if parameters.sort == f"-{key}" else "ascending" if parameters.sort == key else None
+            # A first click sorts text A to Z and times, charges and durations from the largest.
+            first = f"-{key}" if key in ("timestamp", "charge", "duration") else key
+            target = first if now is None else (key if now == "descending" else f"-{key}")
+            heading.update(aria_sort=now, url="?" + urlencode(
+                unsorted + ([("sort", target)] if target != DEFAULT_SORT else [])))
+        headings.append(heading)
     return {
         "parameters": parameters,
         "totals": usage_selectors.pstn_usage_totals(tenant=tenant, parameters=parameters),
         "page": page,
         "columns": columns,
+        "headings": headings,
+        "sort_label": _sort_label(parameters),
         "rows": rows,
         "run_query": urlencode(query_items),
         "hidden_items": [(name, value) for name, value in query_items if name != "col"],
@@ -119,7 +142,8 @@ def _pools_page(request):
     month, error = _month_choice((request.GET.get("month") or "").strip(), months)
     context = _common(request, "pools", {"month": error} if error else {})
     context.update({"months": months, "month": month, "is_current_month": month == months[0],
-                    "pools": pool_selectors.minute_pools(tenant=request.tenant, month=month)})
+                    "pools": pool_selectors.minute_pools(tenant=request.tenant, month=month,
+                                                         include_unused=month == months[0])})
     return render(request, "reporting/pstn_usage.html", context, status=400 if error else 200)
 
 

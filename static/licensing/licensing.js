@@ -1,4 +1,4 @@
-// Active users: select all, the selection count, closing side panels. The pages work without it.
+// Active users: select all and the selection count (static/js/shell.js runs the side panels). The pages work without it.
 (function () {
   "use strict";
 
@@ -21,28 +21,11 @@
     }
   }
 
-  function closePanel() {
-    var slot = document.getElementById("panel-slot");
-    if (slot) { slot.innerHTML = ""; }
-  }
-
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-select-all]")) {
       selectionBoxes().forEach(function (box) { box.checked = event.target.checked; });
     }
     if (event.target.closest("#selection")) { refreshSelection(); }
-  });
-
-  document.addEventListener("click", function (event) {
-    var closer = event.target.closest("[data-close-panel]");
-    if (closer && document.getElementById("panel-slot").contains(closer)) {
-      event.preventDefault();
-      closePanel();
-    }
-  });
-
-  document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closePanel(); }
   });
 
   document.addEventListener("DOMContentLoaded", refreshSelection);

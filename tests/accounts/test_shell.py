@@ -92,10 +92,12 @@ def test_api_token_is_shown_once_and_stored_hashed(client_as, global_admin):
     import re
 
     client = client_as(global_admin)
-    body = client.post(reverse("accounts:settings"), {"name": "Telephony"}).content.decode()
+    body = client.post(reverse("accounts:settings"), {"name": "Telephony", "scopes": ["calls"],
+                                                      "expires": "90"}).content.decode()
     raw = re.search(r"cct_[0-9a-f]{8}_[A-Za-z0-9_-]{20,}", body).group(0)
     token = global_admin.tenant.api_tokens.get()
     assert raw not in token.token_hash and len(token.token_hash) == 64
+    assert token.scopes == ["calls"] and token.expires_at is not None
     assert AuditLog.objects.filter(action="api_token.create", tenant=global_admin.tenant).count() == 1
     assert raw not in client.get(reverse("accounts:settings")).content.decode()
 
@@ -103,7 +105,8 @@ def test_api_token_is_shown_once_and_stored_hashed(client_as, global_admin):
 def test_revoking_another_tenants_token_is_404(client_as, global_admin, other_tenant_admin):
     from accounts.services import api_token_create
 
-    token, _ = api_token_create(tenant=other_tenant_admin.tenant, name="theirs", actor=other_tenant_admin)
+    token, _ = api_token_create(tenant=other_tenant_admin.tenant, name="theirs", actor=other_tenant_admin,
+                                scopes=["graph.read"])
     response = client_as(global_admin).post(reverse("accounts:api_token_revoke", args=[token.pk]))
     assert response.status_code == 404
     token.refresh_from_db()

@@ -8,7 +8,8 @@ from django.utils import timezone
 from billing.credits.services import credits_add_funds, payment_method_add_card
 
 VISA = "4242 4242 4242 4242"
-DECLINED = "4000 0000 0000 0002"
+DECLINED = "4000 0000 0000 0341"  # added (verified), then every charge is declined
+DECLINED_AT_ADD = "4000 0000 0000 0002"
 INSUFFICIENT = "4000 0000 0000 9995"
 EXPIRED_AT_ISSUER = "4000 0000 0000 0069"
 

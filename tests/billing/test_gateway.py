@@ -65,6 +65,9 @@ class RecordingGateway(PaymentGateway):
     def tokenise_card(self, **kwargs):
         raise CardRejected("number", "recording gateway")
 
+    def verify_card(self, **kwargs):
+        raise NotImplementedError
+
     def charge(self, **kwargs):
         raise NotImplementedError
 

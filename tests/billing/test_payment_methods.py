@@ -108,7 +108,7 @@ def test_adding_a_card_on_the_page_never_echoes_the_number(client_as, billing_ad
     response = client.post(reverse("billing:payment_method_add"), {
         "type": "card", "holder_name": "Bill", "number": VISA, "exp_month": "12", "exp_year": str(future_year()),
         "cvc": "123"}, follow=True)
-    assert "Visa •••• 4242 was added." in response.content.decode()
+    assert "Visa •••• 4242 was verified with your card issuer and added." in response.content.decode()
 
 
 def test_replace_and_delete_on_the_page(client_as, billing_admin, card):

@@ -23,7 +23,7 @@ def card(tenant, actor, number):
 
 def test_billing_admin_fixes_a_declined_auto_recharge(page, sign_in, tenant, billing_admin, screenshot):
     visa = card(tenant, billing_admin, "4242 4242 4242 4242")
-    declined = card(tenant, billing_admin, "4000 0000 0000 0002")
+    declined = card(tenant, billing_admin, "4000 0000 0000 0341")
     credits_add_funds(tenant=tenant, amount=300, payment_method=visa, idempotency_key="initial", actor=billing_admin)
     auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=200, recharge_amount=500, payment_method=declined,
                          actor=billing_admin)
@@ -42,7 +42,7 @@ def test_billing_admin_fixes_a_declined_auto_recharge(page, sign_in, tenant, bil
 
     failed.get_by_role("link", name="Update your payment method").click()
     expect(page.get_by_role("heading", name="Payment methods", level=1)).to_be_visible()
-    row = page.get_by_role("row").filter(has_text="•••• 0002")
+    row = page.get_by_role("row").filter(has_text="•••• 0341")
     row.get_by_role("link", name="Replace").click()
     panel = page.get_by_role("dialog")
     panel.get_by_label("Name on card").fill("Bill Billing")
@@ -58,6 +58,9 @@ def test_billing_admin_fixes_a_declined_auto_recharge(page, sign_in, tenant, bil
     settings = page.get_by_role("dialog", name="Auto-recharge settings")
     expect(settings.get_by_label("Payment method")).to_contain_text("Mastercard •••• 4444")
     settings.get_by_role("button", name="Save").click()
+    settings = page.get_by_role("dialog", name="Auto-recharge settings")  # $150 is below $200: it asks first
+    expect(settings.get_by_test_id("recharge-now")).to_contain_text("Mastercard •••• 4444 $500.00")
+    settings.get_by_role("button", name="Save and recharge now").click()
 
     expect(page.get_by_test_id("credits-balance")).to_have_text("$650.00")
     expect(page.get_by_test_id("recharge-failed")).to_have_count(0)

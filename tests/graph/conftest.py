@@ -51,7 +51,8 @@ def graph_for(live_server, transactional_db, run):
     transports = []
 
     def make(tenant):
-        _, raw = api_token_create(tenant=tenant, name="msgraph-sdk", actor=None)
+        _, raw = api_token_create(tenant=tenant, name="msgraph-sdk", actor=None,
+                                  scopes=["graph.read", "graph.write"])
         provider = StaticTokenProvider(raw, urlsplit(live_server.url).netloc)
         # The SDK's own middleware (retry, redirect, telemetry) as GraphRequestAdapter loads it, over a transport this
         # fixture keeps so that it can close its connections (the SDK's middleware transport does not pass that on).

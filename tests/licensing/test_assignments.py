@@ -154,7 +154,7 @@ def test_a_plan_the_product_does_not_have_is_refused(tenant, license_admin, peop
 
 
 def test_another_tenants_user_is_refused(tenant, license_admin, other_tenant_admin, calling_subscriptions):
-    with pytest.raises(ValidationError, match="not in your organisation"):
+    with pytest.raises(ValidationError, match="not in your organization"):
         change(tenant, license_admin, [other_tenant_admin], add=["SPE_E3"])
     assert not LicenseAssignment.objects.exists()
 

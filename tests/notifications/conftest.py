@@ -11,6 +11,12 @@ from . import backends
 
 # Each event's context and the facts its email must state, in both the HTML and the plain text.
 EVENT_CASES = {
+    Event.PURCHASE_SUCCEEDED: (
+        {"amount": Decimal("200.00"), "tax": Decimal("16.50"), "tax_label": "Sales tax", "total": Decimal("216.50"),
+         "new_balance": Decimal("1200.00"), "invoice_number": "G000000007", "payment_method": "Visa •••• 4242",
+         "expires_on": date(2027, 6, 17)},
+        ["$200.00", "Sales tax", "$16.50", "$216.50", "$1,200.00", "G000000007", "Visa •••• 4242", "June 17, 2027"],
+    ),
     Event.RECHARGE_SUCCEEDED: (
         {"amount": Decimal("500.00"), "new_balance": Decimal("712.45"), "invoice_number": "G045678912",
          "payment_method": "Visa ending 4242"},
@@ -28,7 +34,7 @@ EVENT_CASES = {
     Event.AUTO_RECHARGE_CAPPED: (
         {"cap": Decimal("1000"), "spent": Decimal("1000.00"), "amount": Decimal("500.00"),
          "resumes_on": date(2026, 7, 1), "balance": Decimal("180.25")},
-        ["monthly limit of $1,000", "$1,000.00", "$500.00", "July 1, 2026", "$180.25", "Auto-recharge settings"],
+        ["monthly limit of $1,000", "$1,000.00", "$500.00", "Jul 1, 2026", "$180.25", "Auto-recharge settings"],
     ),
     Event.BALANCE_ZERO: (
         {"auto_recharge_on": False},
@@ -48,7 +54,7 @@ EVENT_CASES = {
     ),
     Event.FUNDS_EXPIRING: (
         {"amount": Decimal("300.00"), "expires_on": date(2026, 12, 1), "balance": Decimal("1250.00")},
-        ["$300.00", "December 1, 2026", "$1,250.00"],
+        ["$300.00", "Dec 1, 2026", "$1,250.00"],
     ),
     Event.SPEND_LIMIT_80: (
         {"user_display_name": "Avery Adams", "user_principal_name": "avery@contoso.test", "spent": Decimal("40.00"),

@@ -22,11 +22,12 @@ SUBJECTS = {
     Event.LOW_BALANCE: "Contoso Test: Communications Credits balance is below $500",
     Event.POOL_80: "Contoso Test: 80% of the Domestic Calling Plan (United States) minutes are used",
     Event.POOL_100: "Contoso Test: All Audio Conferencing dial-out minutes are used",
-    Event.FUNDS_EXPIRING: "Contoso Test: $300.00 of Communications Credits expire on December 1, 2026",
+    Event.FUNDS_EXPIRING: "Contoso Test: $300.00 of Communications Credits expire on Dec 1, 2026",
     Event.SPEND_LIMIT_80: "Contoso Test: Avery Adams has used 80% of their calling spend limit",
     Event.SPEND_LIMIT_100: "Contoso Test: Avery Adams reached their calling spend limit",
     Event.WEBHOOK_DISABLED: "Contoso Test: webhook endpoint https://hooks.contoso.test/billing was disabled",
     Event.TEST: "Test email: Billing notifications for Contoso Test",
+    Event.PURCHASE_SUCCEEDED: "Contoso Test: $200.00 of Communications Credits bought, invoice G000000007",
 }
 
 

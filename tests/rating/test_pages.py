@@ -1,4 +1,5 @@
-"""Billing > Rates: who may open it, looking up a number, uploading a deck, exports, tenant isolation, query counts."""
+"""Billing > Rates: who may open it, looking up a number, no upload for tenants, exports, tenant isolation, query
+counts."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -9,7 +10,7 @@ from billing.rating.models import RateDeckVersion
 from .conftest import HEADER, deck_csv
 
 RATES = reverse("rating:rates")
-UPLOAD = reverse("rating:rates_upload")
+UPLOAD = "/billing/rates/upload/"  # gone: prices are the operator's
 GREENLAND = "+299 321000"  # a valid number no row of the default deck covers
 
 
@@ -26,7 +27,7 @@ def test_billing_and_global_admins_see_the_decks_in_effect(db, request, client_a
     body = response.content.decode()
     assert "<h1>Rates</h1>" in body
     assert "Default rates" in body and "In effect" in body and "default_rates.csv" in body
-    assert "Upload rates" in body
+    assert "Upload rates" not in body
 
 
 @pytest.mark.parametrize("persona", ["license_admin", "user_admin", "reports_reader", "teams_comms_admin"])
@@ -34,7 +35,7 @@ def test_other_admin_roles_may_neither_see_nor_upload(db, request, client_as, pe
     client = client_as(request.getfixturevalue(persona))
 
     assert client.get(RATES).status_code == 403
-    assert upload(client, deck_csv("44,UK,GB,fixed,0.02,0.00,60,60"), day_ahead(1)).status_code == 403
+    assert upload(client, deck_csv("44,UK,GB,fixed,0.02,0.00,60,60"), day_ahead(1)).status_code == 404
     assert client.get(reverse("rating:rates_export")).status_code == 403
     assert RateDeckVersion.objects.count() == 1
 
@@ -69,59 +70,16 @@ def test_searching_a_number_no_row_covers_says_calls_to_it_are_blocked(client_as
     assert "Greenland" in body
 
 
-def test_the_upload_panel_opens_with_tomorrow_as_the_effective_date(client_as, billing_admin, day_ahead):
-    body = client_as(billing_admin).get(UPLOAD).content.decode()
+@pytest.mark.parametrize("persona", ["global_admin", "billing_admin"])
+def test_tenant_admins_cannot_set_their_own_prices(db, request, client_as, persona, day_ahead):
+    """A $0.0000 deck uploaded by a tenant would override the operator's price: only the operator imports decks."""
+    client = client_as(request.getfixturevalue(persona))
 
-    assert 'role="dialog"' in body and "Upload rates" in body
-    assert f'value="{day_ahead(1):%Y-%m-%d}"' in body
+    response = upload(client, deck_csv("44,Free UK,GB,fixed,0.0000,0.00,60,60"), day_ahead(1))
 
-
-def test_uploading_a_valid_file_schedules_the_organizations_own_deck(client_as, billing_admin, tenant, day_ahead):
-    client = client_as(billing_admin)
-
-    response = upload(client, deck_csv("447,Contoso UK mobile,GB,mobile,0.0300,0.00,60,60"), day_ahead(7))
-
-    assert response.status_code == 302 and response["Location"] == RATES
-    version = RateDeckVersion.objects.get(tenant=tenant)
-    assert (version.name, version.effective_from, version.row_count, version.source_file_name) == (
-        "Contoso rates", day_ahead(7), 1, "contoso.csv")
-    assert AuditLog.objects.filter(tenant=tenant, action="rates.import", actor=billing_admin).count() == 1
-    body = client.get(RATES).content.decode()
-    assert "Imported 1 rate as &#x27;Contoso rates&#x27;" in body
-    assert "Your organization" in body and "Scheduled" in body
-
-
-def test_uploading_a_bad_file_lists_each_line_and_column_and_imports_nothing(client_as, billing_admin, day_ahead):
-    content = deck_csv("44,UK,GB,fixed,0.02,0.00,60,60", "447,UK mobile,GB,mobile,abc,0.00,60,60",
-                       "4420,London,GB,landline,0.01,0.00,60,60")
-
-    response = upload(client_as(billing_admin), content, day_ahead(7))
-
-    assert response.status_code == 400
-    body = response.content.decode()
-    assert "The rate file has 2 problems; nothing was imported." in body
-    assert "line 3, column price_per_minute: &#x27;abc&#x27; is not a decimal amount" in body
-    assert "line 4, column number_type: &#x27;landline&#x27; is not a number type" in body
+    assert response.status_code == 404
     assert RateDeckVersion.objects.count() == 1
-
-
-def test_uploading_the_same_rates_twice_for_a_date_is_refused(client_as, billing_admin, day_ahead):
-    client = client_as(billing_admin)
-    content = deck_csv("447,Contoso UK mobile,GB,mobile,0.0300,0.00,60,60")
-    upload(client, content, day_ahead(7))
-
-    response = upload(client, content, day_ahead(7), name="Again")
-
-    assert response.status_code == 400
-    assert "These rates are already imported as &#x27;Contoso rates&#x27;" in response.content.decode()
-    assert RateDeckVersion.objects.filter(name="Again").count() == 0
-
-
-def test_uploading_for_a_past_date_is_refused_on_the_field(client_as, billing_admin, day_ahead):
-    response = upload(client_as(billing_admin), deck_csv("44,UK,GB,fixed,0.02,0.00,60,60"), day_ahead(-2))
-
-    assert response.status_code == 400
-    assert "is in the past" in response.content.decode()
+    assert not AuditLog.objects.filter(action="rates.import").exists()
 
 
 def test_a_version_exports_as_the_csv_it_came_from(client_as, billing_admin, import_deck, tenant, day_ahead):

@@ -49,7 +49,7 @@ def wsgi(path, body=None, token=None, method="POST", cookie=None):
 def token(tenant, calling_deck):
     add_credits(tenant, "10.00")
     make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", number="+14255550111")
-    return api_token_create(tenant=tenant, name="platform", actor=None)[1]
+    return api_token_create(tenant=tenant, name="platform", actor=None, scopes=["calls"])[1]
 
 
 def test_the_served_application_dispatches_call_endpoints_to_their_own_handler():

@@ -10,7 +10,8 @@ from billing.credits.services import auto_recharge_update, credits_add_funds, cr
 
 VISA = "4242 4242 4242 4242"
 MASTERCARD = "5555 5555 5555 4444"
-DECLINED = "4000 0000 0000 0002"
+DECLINED = "4000 0000 0000 0341"  # added (verified), then every charge is declined
+DECLINED_AT_ADD = "4000 0000 0000 0002"
 INSUFFICIENT = "4000 0000 0000 9995"
 EXPIRED_AT_ISSUER = "4000 0000 0000 0069"
 

@@ -54,13 +54,13 @@ def pending(tenant):
 def test_a_card_that_expires_between_the_trigger_and_the_charge_is_not_charged_and_the_admins_are_told(
         tenant, funded, billing_admin, clock, pending, run_on_commit, admins):
     today = clock.now().date()
-    expiring = payment_method_add_card(tenant=tenant, number="4242 4242 4242 4242", exp_month=today.month,
+    expiring = payment_method_add_card(tenant=tenant, number="5555 5555 5555 4444", exp_month=today.month,
                                        exp_year=today.year, cvc="123", holder_name="Bill Billing", actor=billing_admin)
     funded(300, method=expiring)
     attempt = pending()
     clock.advance(days=(first_of_next_month(today) - today).days)  # the month ends: the card has expired
     attempt = run_on_commit(recharge_process, attempt_id=attempt.pk)
-    reason = (f"The card ending in 4242 expired in {today.month:02d}/{today.year}. Update your payment method on "
+    reason = (f"The card ending in 4444 expired in {today.month:02d}/{today.year}. Update your payment method on "
               "Payment methods, then save the auto-recharge settings.")
     assert (attempt.status, attempt.reason, attempt.decline_code) == (Status.FAILED, reason, "expired_card")
     assert not recharge_charges(tenant).exists() and not recharge_entries().exists()

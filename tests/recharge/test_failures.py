@@ -10,7 +10,7 @@ from billing.credits.selectors import credits_balance
 from billing.credits.services import auto_recharge_update, payment_method_replace, recharge_start, recharge_sweep
 from billing.notifications.models import EmailLog
 
-from .conftest import DECLINED, INSUFFICIENT, VISA
+from .conftest import DECLINED, INSUFFICIENT
 
 Status = RechargeAttempt.Status
 DECLINE_MESSAGE = "Your card was declined. Use another payment method or contact your card issuer."
@@ -86,7 +86,8 @@ def test_fixing_the_card_and_saving_the_settings_resumes_and_recharges_at_once(t
         clock.advance(seconds=61)
         run_on_commit(recharge_sweep)
     assert settings_of(tenant).paused
-    new_card = payment_method_replace(payment_method=bad, number=VISA, exp_month=12, exp_year=clock.now().year + 2,
+    new_card = payment_method_replace(payment_method=bad, number="5555 5555 5555 4444", exp_month=12,
+                                      exp_year=clock.now().year + 2,
                                       holder_name="Bill Billing", actor=billing_admin, cvc="123")
     assert settings_of(tenant).payment_method == new_card and settings_of(tenant).paused  # replacing alone doesn't resume
     run_on_commit(auto_recharge_update, tenant=tenant, enabled=True, trigger_amount=200, recharge_amount=500,
@@ -103,7 +104,8 @@ def test_a_success_after_a_failure_resets_the_count(tenant, funded, add_card, de
     bad = add_card(DECLINED)
     funded(300, method=bad)
     debit("150")
-    payment_method_replace(payment_method=bad, number=VISA, exp_month=12, exp_year=clock.now().year + 2,
+    payment_method_replace(payment_method=bad, number="5555 5555 5555 4444", exp_month=12,
+                                      exp_year=clock.now().year + 2,
                            holder_name="Bill Billing", actor=billing_admin, cvc="123")
     assert recharge_start(tenant=tenant) is None  # still within the wait after the failure
     clock.advance(seconds=61)

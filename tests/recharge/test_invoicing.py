@@ -56,8 +56,9 @@ def test_an_invoice_that_cannot_be_issued_undoes_the_purchase_and_a_retry_charge
 
 def test_the_add_funds_page_purchase_has_its_invoice_in_bills_and_payments(tenant, card, billing_admin, client_as):
     client = client_as(billing_admin)
+    review = client.post(reverse("billing:credits_add_funds"), {"amount": "300", "payment_method": str(card.pk)})
     response = client.post(reverse("billing:credits_add_funds"),
-                           {"amount": "300", "payment_method": str(card.pk), "idempotency_key": "page-1"})
+                           {"step": "confirm", "review": review.context["review_token"]})
     assert response.status_code == 302
     invoice = Invoice.objects.get(tenant=tenant, kind="purchase")
     assert client.get(reverse("invoices:detail", kwargs={"invoice_id": invoice.pk})).status_code == 200

@@ -46,8 +46,10 @@ def test_the_engine_and_the_replay_make_the_same_recharges_under_the_same_burn(
     # 20 days from March 20 across April 1, so the $400 monthly limit stops a recharge in March and counts afresh.
     start = clock.move_to(datetime(2026, 3, 20, tzinfo=UTC))
     credits_add_funds(tenant=tenant, amount=300, payment_method=card, idempotency_key="initial", actor=billing_admin)
-    auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=200, recharge_amount=150, monthly_cap=400,
+    auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=200, recharge_amount=200, monthly_cap=400,
                          payment_method=card, actor=billing_admin)
+    # $150, under the trigger, is refused by the settings page today; settings saved before that rule still run.
+    AutoRechargeSettings.objects.filter(tenant=tenant).update(recharge_amount=D("150"))
     rule = AutoRechargeSettings.objects.get(tenant=tenant).rule
     lots = [StartingLot(lot.remaining, lot.expires_at) for lot in Lot.objects.filter(account__tenant=tenant)]
     burn = [D("40"), D("60"), D("25"), D("90"), D("10")]

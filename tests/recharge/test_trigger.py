@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.credits.ledger_check import ledger_problems
-from billing.credits.models import GatewayCharge, LedgerEntry, Lot, RechargeAttempt
+from billing.credits.models import AutoRechargeSettings, GatewayCharge, LedgerEntry, Lot, RechargeAttempt
 from billing.credits.services import credits_debit, credits_reserve, recharge_if_due, recharge_start
 from billing.invoices.models import Invoice
 from billing.notifications.models import EmailLog
@@ -63,7 +63,9 @@ def test_a_rolled_back_debit_starts_nothing(tenant, funded, django_capture_on_co
 
 
 def test_debits_below_the_trigger_after_the_crossing_start_no_second_recharge(tenant, funded, debit):
-    funded(300, trigger=200, recharge=50)  # $50 does not lift $140 back to $200
+    funded(300, trigger=200, recharge=500)
+    # Settings saved before a recharge had to reach the trigger: $50 does not lift $140 back to $200.
+    AutoRechargeSettings.objects.filter(tenant=tenant).update(recharge_amount=Decimal("50"))
     debit("160")
     assert RechargeAttempt.objects.get().status == Status.SUCCEEDED
     for _ in range(5):

@@ -340,7 +340,8 @@ def test_postgresql_writes_the_same_csv_bytes_as_python(tenant, tmp_path):
     from reporting.selectors.usage import export_csv, export_values
 
     now = timezone.now()
-    awkward = ['Comma, Person', 'Quote "Q" Person', "Line\nBreak", " padded ", "Zoë Łukasz 山田", "", "x" * 256]
+    awkward = ['Comma, Person', 'Quote "Q" Person', "Line\nBreak", " padded ", "Zoë Łukasz 山田", "", "x" * 256,
+               '=HYPERLINK("http://x","y")', "+SUM(1)", "-2+3", "@cmd", "\t=1", "+14255550100", "-0.45"]
     for n, name in enumerate(awkward):
         CallRecordFactory(tenant=tenant, start_at=now - timedelta(hours=n, microseconds=654321), user_display_name=name,
                           conference_id=name[:100], charge=Decimal("12.30"), connection_charge=Decimal("0.05"),

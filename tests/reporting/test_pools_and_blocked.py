@@ -72,13 +72,40 @@ def test_per_user_pools_name_their_user(tenant, this_month):
 def test_pool_queries_do_not_grow_with_pools(client_as, reports_reader, tenant, this_month, django_assert_num_queries):
     client = client_as(reports_reader)
     MinutePoolFactory(tenant=tenant, month=this_month)
-    with django_assert_num_queries(6):  # session, user, tenant, roles; months, pools
+    with django_assert_num_queries(7):  # session, user, tenant, roles; months, pools, the licenses' plan counts
         client.get(URL, {"report": "pools"})
     for _ in range(15):
         MinutePoolFactory(tenant=tenant, month=this_month, kind=Kind.PER_USER, plan="MCOPSTN8",
                           user=UserFactory(tenant=tenant))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(URL, {"report": "pools"})
+
+
+def test_the_current_month_lists_every_pool_the_licenses_give_used_or_not(client_as, reports_reader, tenant, assign,
+                                                                          this_month):
+    forget_entitlements()
+    assign(UserFactory(tenant=tenant, usage_location="US"), "MCOEV", "MCOPSTN1")
+    assign(UserFactory(tenant=tenant, usage_location="PR"), "MCOEV", "MCOPSTN1")
+    assign(UserFactory(tenant=tenant, usage_location="GB"), "MCOEV", "MCOPSTN2")
+    assign(UserFactory(tenant=tenant, usage_location="DE", display_name="Dora Own"), "MCOEV", "MCOPSTN8")
+    MinutePoolFactory(tenant=tenant, month=this_month, plan="MCOPSTN1", country="US", capacity_minutes=6000,
+                      used_minutes=10)
+    client = client_as(reports_reader)
+    lines = [(p.country_label, p.capability, p.used, p.description.endswith("international minutes"))
+             for p in client.get(URL, {"report": "pools"}).context["pools"]]
+    assert lines == [
+        ("Germany", "MCOPSTN8", 0, False),
+        ("United Kingdom", "MCOPSTN2", 0, False),
+        ("United Kingdom", "MCOPSTN2", 0, True),
+        ("United States and Puerto Rico", "MCOPSTN1", 10, False),  # the pool a call used, listed once
+    ]
+    pools = client.get(URL, {"report": "pools"}).context["pools"]
+    assert all(p.total > 0 for p in pools) and pools[0].description.endswith("Dora Own")
+
+    last_month = month_of(this_month - timedelta(days=1))
+    MinutePoolFactory(tenant=tenant, month=last_month, plan="MCOPSTN1", used_minutes=42)
+    past = client.get(URL, {"report": "pools", "month": f"{last_month:%Y-%m}"})
+    assert [p.used for p in past.context["pools"]] == [42]  # a past month: the pools its calls used
 
 
 # Blocked users

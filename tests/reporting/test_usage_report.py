@@ -65,7 +65,8 @@ def test_totals_of_28_days_equal_the_call_records_and_the_ledger_debits(client_a
     expected = _expected(usage, preset_range(28, today=timezone.now().date()))
     assert (totals.calls, totals.seconds, totals.charge) == (expected["calls"], expected["seconds"], expected["charge"])
     assert expected == {"calls": 5, "seconds": 300 + 61 + 301 + 59 + 1250, "charge": Decimal("3.89")}
-    assert totals.minutes == Decimal("32.9")
+    assert totals.minutes == Decimal("33")  # 1,971 seconds: 32.85 minutes, counted whole
+    assert 'data-testid="total-minutes">33<' in response.content.decode()
     body = response.content.decode()
     assert 'data-testid="total-charges">$3.89<' in body and 'data-testid="total-calls">5<' in body
 
@@ -120,6 +121,45 @@ def test_keyset_pages_walk_every_call_once_and_back(client_as, reports_reader, t
     assert back.context["page"].previous_cursor is not None
     first = client.get(URL, {**query, "before": back.context["page"].previous_cursor})
     assert [row[1][0] for row in first.context["rows"]] == seen[:50] and first.context["page"].is_first
+
+
+@pytest.mark.parametrize("sort, field, reverse", [
+    ("charge", "charge", False), ("-charge", "charge", True), ("display_name", "user_display_name", False),
+    ("-duration", "duration_seconds", True), ("username", "user_principal_name", False), ("timestamp", "start_at", False),
+])
+def test_sorted_pages_walk_every_call_once_in_the_order_of_the_column(client_as, reports_reader, tenant, now, sort,
+                                                                      field, reverse):
+    names = ["Ana", "Ünal", "bob", "Zoë", ""]  # ties, an empty name, accents: the id breaks ties between pages
+    for n in range(130):
+        CallRecordFactory(tenant=tenant, start_at=now - timedelta(hours=n % 7, minutes=n % 3),
+                          user_display_name=names[n % 5], user_principal_name=f"u{n % 4}@contoso.test",
+                          charge=Decimal(n % 9) / 4, duration_seconds=60 + n % 11)
+    client = client_as(reports_reader)
+    query = {"range": "7", "col": ["call_id", "timestamp"], "sort": sort}
+    seen, response = [], client.get(URL, query)
+    while True:
+        seen.extend(row[1][0] for row in response.context["rows"])
+        cursor = response.context["page"].next_cursor
+        if not cursor:
+            break
+        response = client.get(URL, {**query, "after": cursor})
+    sign = "-" if reverse else ""  # one ordered query of every row (the database's collation), against the pages
+    records = CallRecord.objects.filter(tenant=tenant).order_by(f"{sign}{field}", f"{sign}id")
+    assert seen == [r.call_id for r in records] and len(seen) == 130
+    back = client.get(URL, {**query, "before": response.context["page"].previous_cursor})
+    assert [row[1][0] for row in back.context["rows"]] == seen[50:100]
+
+
+def test_column_headings_sort_the_report_and_say_how(client_as, reports_reader, usage):
+    client = client_as(reports_reader)
+    page = client.get(URL, {"range": "28"}).content.decode()
+    assert 'aria-sort="descending"><a class="sort-link" href="?range=28&amp;sort=timestamp">Time stamp (UTC)' in page
+    assert '<a class="sort-link" href="?range=28&amp;sort=-charge">Charge</a>' in page
+    by_charge = client.get(URL, {"range": "28", "sort": "-charge"})
+    assert "by charge, largest first" in by_charge.content.decode()
+    assert [row.get("charge") for row in by_charge.context["page"].rows][:2] == [Decimal("2.10"), Decimal("1.44")]
+    bad = client.get(URL, {"range": "28", "sort": "price"})
+    assert bad.status_code == 400 and "can&#x27;t be sorted by &#x27;price&#x27;" in bad.content.decode()
 
 
 def _page_queries(client, django_assert_num_queries, expected):

@@ -25,6 +25,7 @@ class Command(BaseCommand):
                                 password=password, display_name=opts["display_name"])
         except ValidationError as exc:
             raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+        assert user.tenant is not None, "admin_create makes the user in a tenant"
         self.stdout.write(self.style.SUCCESS(f"Created {user.upn} ({Role(opts['role']).label}) in {user.tenant.name}"))
         if not opts["password"]:
             self.stdout.write(f"Password: {password}")

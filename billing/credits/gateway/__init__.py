@@ -1,4 +1,5 @@
-"""The payment gateway interface: tokenise a card, charge a token under an idempotency key, refund a charge.
+"""The payment gateway interface: tokenise a card, verify it (a zero-amount authorization), charge a token under an
+idempotency key, refund a charge.
 
 The gateway in use is named by the `PAYMENT_GATEWAY` setting (a dotted path to a `PaymentGateway`
 subclass); the default is the built-in sandbox, which behaves like a card processor's test mode.
@@ -21,6 +22,7 @@ class TokenisedCard:
     last4: str
     exp_month: int
     exp_year: int
+    fingerprint: str = ""  # the same for the same card number, whoever adds it (the processor's card fingerprint)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,11 @@ class PaymentGateway(ABC):
     @abstractmethod
     def tokenise_card(self, *, number, exp_month, exp_year, cvc, holder_name) -> TokenisedCard:
         """Raises CardRejected. The number and CVC go to the processor only; the caller keeps the token."""
+
+    @abstractmethod
+    def verify_card(self, *, token, idempotency_key) -> ChargeResult:
+        """A zero-amount authorization: whether the issuer accepts the card now (nothing is charged). A declined
+        verification is a result, not an exception; a repeated key returns the first result."""
 
     @abstractmethod
     def charge(self, *, token, amount, currency, idempotency_key, description) -> ChargeResult:

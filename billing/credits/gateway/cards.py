@@ -3,6 +3,8 @@ import re
 
 from django.utils import timezone
 
+from core.validation import is_whole
+
 # (brand, prefix pattern, allowed lengths)
 _BRANDS = (
     ("American Express", re.compile(r"^3[47]"), (15,)),
@@ -15,7 +17,7 @@ _BRANDS = (
 def digits_of(number):
     """The digits of a card number typed with spaces or dashes; '' when anything else is in it."""
     cleaned = re.sub(r"[\s-]", "", str(number or ""))
-    return cleaned if cleaned.isdigit() else ""
+    return cleaned if is_whole(cleaned) else ""
 
 
 def luhn_valid(digits):
@@ -55,6 +57,6 @@ def card_problem(number, exp_month, exp_year, cvc, *, today=None):
         return "exp_year", f"This card expired in {month:02d}/{year}. Use a card that hasn't expired."
     if cvc not in (None, ""):
         expected = 4 if brand_of(digits) == "American Express" else 3
-        if not str(cvc).isdigit() or len(str(cvc)) != expected:
+        if not is_whole(str(cvc)) or len(str(cvc)) != expected:
             return "cvc", f"Enter the {expected}-digit security code (CVC) from the card."
     return None

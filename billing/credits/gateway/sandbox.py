@@ -8,16 +8,22 @@ Test card numbers (any holder name, any future expiry, any 3-digit CVC, 4 digits
 | 5555 5555 5555 4444 | Mastercard       | succeed                          |
 | 3782 822463 10005   | American Express | succeed                          |
 | 6011 1111 1111 1117 | Discover         | succeed                          |
-| 4000 0000 0000 0002 | Visa             | are declined (card_declined)     |
+| 4000 0000 0000 0002 | Visa             | declined (card_declined): the card can't even be added |
+| 4000 0000 0000 0341 | Visa             | verified when added, then declined (card_declined) |
 | 4000 0000 0000 9995 | Visa             | fail: insufficient funds         |
 | 4000 0000 0000 0069 | Visa             | fail: expired card               |
 
+A card is verified when it is added (a zero-amount authorization): the declined test card (0002) is declined
+then; 0341 and the insufficient-funds card pass (a zero-amount check asks for no funds) and fails when it is charged.
 A card whose expiry date has passed can't be added, and a stored card charged after its expiry month
-fails as expired. Any other number is refused: the sandbox never sees real cards.
+fails as expired. Each tokenised card carries a fingerprint of its number (keyed with SECRET_KEY), the same for the
+same number, so a card added twice is recognised. Any other number is refused: the sandbox never sees real cards.
 """
 import hashlib
+import hmac
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,6 +39,7 @@ TEST_CARDS = {
     "378282246310005": SUCCEEDED,
     "6011111111111117": SUCCEEDED,
     "4000000000000002": "card_declined",
+    "4000000000000341": "card_declined",
     "4000000000009995": "insufficient_funds",
     "4000000000000069": "expired_card",
 }
@@ -41,6 +48,13 @@ DECLINE_MESSAGES = {
     "insufficient_funds": "Your card has insufficient funds. Use another payment method.",
     "expired_card": "Your card has expired. Replace it on Payment methods and try again.",
 }
+
+
+VERIFIED_THEN_DECLINED = "0341"  # the test card a zero-amount authorization accepts and every charge declines
+
+
+def _card_fingerprint(digits):
+    return hmac.new(settings.SECRET_KEY.encode(), f"card:{digits}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _fingerprint(*parts):
@@ -61,7 +75,17 @@ class SandboxGateway(PaymentGateway):
             token=f"tok_{secrets.token_hex(12)}", brand=brand_of(digits), last4=digits[-4:],
             exp_month=int(exp_month), exp_year=int(exp_year), outcome=TEST_CARDS[digits],
         )
-        return TokenisedCard(card.token, card.brand, card.last4, card.exp_month, card.exp_year)
+        return TokenisedCard(card.token, card.brand, card.last4, card.exp_month, card.exp_year,
+                             fingerprint=_card_fingerprint(digits))
+
+    def verify_card(self, *, token, idempotency_key):
+        """A zero-amount authorization: its answer depends on the card alone, so a repeated key gets the same one."""
+        card = GatewayCard.objects.filter(token=token).first()
+        outcome = "card_declined" if card is None else card.outcome
+        reference = f"auth_{_fingerprint(token, idempotency_key)[:24]}"
+        if outcome == "card_declined" and (card is None or card.last4 != VERIFIED_THEN_DECLINED):
+            return ChargeResult(False, reference, outcome, DECLINE_MESSAGES[outcome])
+        return ChargeResult(True, reference)
 
     def charge(self, *, token, amount, currency, idempotency_key, description):
         fingerprint = _fingerprint(token, amount, currency)

@@ -17,7 +17,7 @@ class AppendOnlyError(TypeError):
 class CreditAccount(models.Model):
     """One per tenant. `balance` is a cache of the ledger's sum, proven by `manage.py check_ledger`."""
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="credit_account")
+    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="credit_account")
     currency = models.CharField(max_length=3, default="USD")
     balance = models.DecimalField(default=0, **MONEY)
     created_at = models.DateTimeField(default=timezone.now)
@@ -53,7 +53,7 @@ class LedgerEntry(models.Model):
     CHARGE_KINDS = (Kind.CALL_CHARGE, Kind.TOLL_FREE_CHARGE)
     DEBIT_KINDS = (Kind.CALL_CHARGE, Kind.TOLL_FREE_CHARGE, Kind.EXPIRY, Kind.REFUND)
 
-    account = models.ForeignKey(CreditAccount, on_delete=models.CASCADE, related_name="entries")
+    account = models.ForeignKey(CreditAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     amount = models.DecimalField(**MONEY)
     balance_after = models.DecimalField(**MONEY)
@@ -68,6 +68,8 @@ class LedgerEntry(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     actor_label = models.CharField(max_length=320)
     created_at = models.DateTimeField(default=timezone.now)
+    chain_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of this entry's content and the "
+                                  "previous entry's hash in the account (billing/credits/chain.py).")
 
     objects = LedgerQuerySet.as_manager()
 

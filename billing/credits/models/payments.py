@@ -1,4 +1,5 @@
 """Payment methods, the purchase record of each funding, auto-recharge settings and recommended amounts."""
+import datetime
 import uuid
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from billing.credits.recharge.rule import FIXED, TOP_UP, RechargeRule
+from core.dates import date_text
+from core.money import money_text
 
 from .ledger import MONEY, CreditAccount, LedgerEntry
 
@@ -28,6 +31,12 @@ class PaymentMethod(models.Model):
     exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     holder_name = models.CharField(max_length=100, blank=True)
     gateway_token = models.CharField(max_length=64, blank=True)
+    card_fingerprint = models.CharField(max_length=64, blank=True,
+                                        help_text="The processor's fingerprint of the card number: the same card twice.")
+    verification_reference = models.CharField(max_length=64, blank=True,
+                                              help_text="The zero-amount authorization that verified the card when added.")
+    nickname = models.CharField(max_length=40, blank=True)
+    is_default = models.BooleanField("default", default=False)
     agreement_number = models.CharField(max_length=40, blank=True)
     po_number = models.CharField("PO number", max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -40,6 +49,8 @@ class PaymentMethod(models.Model):
         indexes = [models.Index(fields=["tenant", "created_at"], condition=Q(removed_at__isnull=True),
                                 name="payment_method_in_use")]
         constraints = [
+            models.UniqueConstraint(fields=["tenant"], condition=Q(is_default=True, removed_at__isnull=True),
+                                    name="payment_method_one_default"),
             models.CheckConstraint(
                 condition=~Q(kind="card") | (Q(exp_month__gte=1, exp_month__lte=12, exp_year__isnull=False)
                                              & ~Q(gateway_token="") & ~Q(last4="")),
@@ -59,6 +70,11 @@ class PaymentMethod(models.Model):
         return f"Invoice (agreement {self.agreement_number}{po})"
 
     @property
+    def display_name(self):
+        """The label with the nickname the admins gave it, for lists and choices (invoices keep the label)."""
+        return f"{self.nickname} ({self.label})" if self.nickname else self.label
+
+    @property
     def badge(self):
         """The short mark shown before the label in lists: VISA, MC, AMEX, DISC or INV."""
         if self.kind != self.Kind.CARD:
@@ -69,7 +85,7 @@ class PaymentMethod(models.Model):
     def expiration(self):
         return f"{self.exp_month:02d}/{self.exp_year}" if self.kind == self.Kind.CARD else ""
 
-    def is_expired(self, today=None):
+    def is_expired(self, today: datetime.date | None = None) -> bool:
         if self.kind != self.Kind.CARD:
             return False
         today = today or timezone.localdate()
@@ -104,7 +120,7 @@ class Purchase(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ${self.amount:,.2f} on {self.created_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {money_text(self.amount)} on {date_text(self.created_at)}"
 
     @property
     def ledger_entry(self):
@@ -156,14 +172,14 @@ class AutoRechargeSettings(models.Model):
         return f"Auto-recharge of {self.tenant}: {'on' if self.enabled else 'off'}"
 
     @property
-    def rule(self):
+    def rule(self) -> RechargeRule | None:
         """The RechargeRule these settings apply, or None while auto-recharge is off."""
         if not self.enabled:
             return None
         return RechargeRule(trigger=self.trigger_amount, mode=self.mode, amount=self.recharge_amount,  # type: ignore[arg-type]
                             target=self.target_balance, monthly_cap=self.monthly_cap)
 
-    def cap_paused(self, now):
+    def cap_paused(self, now: datetime.datetime) -> bool:
         return self.cap_paused_until is not None and self.cap_paused_until > now
 
 

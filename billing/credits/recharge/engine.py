@@ -27,16 +27,21 @@ The life of a RechargeAttempt (billing/credits/models/recharge.py):
 Doors: billing.credits.tasks.start_recharge / process_recharge / sweep_recharges; `recharge_if_due` for code that
 changes the balance without the ledger's debit (the ledger's debit and reserve call balance_events itself).
 """
+import datetime
+from decimal import Decimal
+from typing import Any, cast
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import Tenant
 from accounts.services import audit_record
 from billing.credits import lock_objects
 from billing.credits.exceptions import PaymentDeclined
-from billing.credits.models import LedgerEntry, PaymentMethod, RechargeAttempt
-from billing.credits.recharge.policy import recharge_policy
-from billing.credits.recharge.rule import ZERO, next_month_start, recharge_decision
+from billing.credits.models import AutoRechargeSettings, LedgerEntry, PaymentMethod, RechargeAttempt
+from billing.credits.recharge.policy import RechargePolicy, recharge_policy
+from billing.credits.recharge.rule import ZERO, RechargeDecision, RechargeRule, next_month_start, recharge_decision
 from billing.credits.recharge.selectors import (
     recharge_candidates,
     recharge_spent_in_month,
@@ -57,7 +62,7 @@ from billing.notifications.events import Event
 Status = RechargeAttempt.Status
 
 
-def recharge_if_due(*, tenant):
+def recharge_if_due(*, tenant: Tenant) -> bool:
     """Starts the tenant's recharge after the current transaction commits when it is due now (auto-recharge on,
     not paused, available balance below the trigger). Returns whether one was asked for. For code that moves
     the balance without `credits_debit` (e.g. a batch of debits); the recharge itself re-checks everything."""
@@ -67,11 +72,11 @@ def recharge_if_due(*, tenant):
     return True
 
 
-def _in_backoff(settings, now):
+def _in_backoff(settings: AutoRechargeSettings, now: datetime.datetime) -> bool:
     return settings.consecutive_failures > 0 and waiting_after_failure(now=now).filter(tenant_id=settings.tenant_id).exists()
 
 
-def recharge_start(*, tenant, now=None):
+def recharge_start(*, tenant: Tenant, now: datetime.datetime | None = None) -> RechargeAttempt | None:
     """Stores a pending attempt when a recharge is due and none is pending; returns it, or None. A recharge the
     monthly cap does not allow is not stored: auto-recharge pauses until the next month and the admins are told."""
     now = now or timezone.now()
@@ -105,13 +110,16 @@ def recharge_start(*, tenant, now=None):
         raise
 
 
-def _decision(settings, tenant, available, now):
+def _decision(settings: AutoRechargeSettings, tenant: Tenant, available: Decimal,
+              now: datetime.datetime) -> tuple[RechargeDecision, Decimal]:
     """The rule's decision for the locked settings, and what auto-recharge already charged this month."""
     spent = recharge_spent_in_month(tenant=tenant, now=now) if settings.monthly_cap is not None else ZERO
-    return recharge_decision(settings.rule, available=available, spent_this_month=spent), spent
+    # cast: the callers decide only for enabled settings, which have a rule.
+    return recharge_decision(cast(RechargeRule, settings.rule), available=available, spent_this_month=spent), spent
 
 
-def _pause_for_cap(settings, *, tenant, now, decision, spent, available):
+def _pause_for_cap(settings: AutoRechargeSettings, *, tenant: Tenant, now: datetime.datetime, decision: RechargeDecision,
+                   spent: Decimal, available: Decimal) -> None:
     """The monthly cap stopped a recharge: pause auto-recharge until the month ends and email the admins (once per
     month and cap). Runs under the settings lock."""
     resumes = next_month_start(now)
@@ -127,7 +135,7 @@ def _pause_for_cap(settings, *, tenant, now, decision, spent, available):
                            "url_name": "billing:credits_auto_recharge"})
 
 
-def recharge_run(*, tenant):
+def recharge_run(*, tenant: Tenant) -> RechargeAttempt | None:
     """What a crossed trigger asks for: start a recharge if one is due, and charge it. Returns the attempt or None."""
     attempt = recharge_start(tenant=tenant)
     if attempt is None:
@@ -135,24 +143,24 @@ def recharge_run(*, tenant):
     return recharge_process(attempt_id=attempt.pk)
 
 
-def _finish(attempt, status, now, **fields):
+def _finish(attempt: RechargeAttempt, status: str, now: datetime.datetime, **fields: Any) -> None:
     attempt.status, attempt.finished_at, attempt.claimed_at = status, now, None
     for name, value in fields.items():
         setattr(attempt, name, value)
     attempt.save()
 
 
-def _cancel(attempt, now, reason):
+def _cancel(attempt: RechargeAttempt, now: datetime.datetime, reason: str) -> None:
     _finish(attempt, Status.CANCELED, now, reason=reason)
     audit_record(tenant=attempt.tenant, actor=None, action="credits.recharge_canceled", target=attempt,
                  after={"amount": str(attempt.amount), "reason": reason})
 
 
-def _claim(attempt_id, now, policy):
+def _claim(attempt_id: int, now: datetime.datetime, policy: RechargePolicy) -> RechargeAttempt | None:
     """Takes the attempt for this worker (None: finished, or another worker's lease still runs). On the first
     claim, fixes the amount and payment method from the current settings, or cancels when no longer wanted."""
     with transaction.atomic(durable=True):
-        attempt = lock_objects.recharge_attempt_for_update(attempt_id=attempt_id)
+        attempt: RechargeAttempt = lock_objects.recharge_attempt_for_update(attempt_id=attempt_id)
         if attempt.status != Status.PENDING:
             return None
         if attempt.claimed_at is not None and attempt.claimed_at > now - policy.lease:
@@ -185,7 +193,7 @@ def _claim(attempt_id, now, policy):
         return attempt
 
 
-def _payment_problem(attempt, now):
+def _payment_problem(attempt: RechargeAttempt, now: datetime.datetime) -> tuple[str, str] | None:
     """Why the attempt's payment method can't be charged now (the admin's words), or None."""
     method, tenant = attempt.payment_method, attempt.tenant
     refusal = purchase_refusal(tenant)
@@ -205,7 +213,7 @@ def _payment_problem(attempt, now):
     return None
 
 
-def recharge_process(*, attempt_id):
+def recharge_process(*, attempt_id: int) -> RechargeAttempt:
     """Charges a pending attempt and records the outcome; running it again (a redelivered task, the sweep after
     a lost worker) charges nothing more. Returns the attempt as it is afterwards."""
     now = timezone.now()
@@ -227,7 +235,7 @@ def recharge_process(*, attempt_id):
     return _succeed(attempt, charge_id)
 
 
-def _succeed(attempt, charge_id):
+def _succeed(attempt: RechargeAttempt, charge_id: str) -> RechargeAttempt:
     tenant, method = attempt.tenant, attempt.payment_method
     kind = LedgerEntry.Kind.RECHARGE
     with transaction.atomic(durable=True):
@@ -244,13 +252,13 @@ def _succeed(attempt, charge_id):
         _finish(attempt, Status.SUCCEEDED, now, purchase=purchase, invoice=invoice, reason="", decline_code="")
         notify_safely(tenant=tenant, event=Event.RECHARGE_SUCCEEDED, period_key=f"recharge:{attempt.pk}", context={
             "amount": attempt.amount, "new_balance": account.balance, "invoice_number": invoice.display_number,
-            "payment_method": attempt.payment_method_label,
+            "payment_method": attempt.payment_method_label, "invoice_id": str(invoice.pk),
             "url_name": "invoices:detail", "url_kwargs": {"invoice_id": str(invoice.pk)},
         })
     return attempt
 
 
-def _fail(attempt, *, code, reason):
+def _fail(attempt: RechargeAttempt, *, code: str, reason: str) -> RechargeAttempt:
     """Records a failed attempt, counts it, schedules the next try or pauses, and emails the admins."""
     policy = recharge_policy()
     with transaction.atomic(durable=True):
@@ -273,7 +281,7 @@ def _fail(attempt, *, code, reason):
     return attempt
 
 
-def count_recharge_failure(settings, *, tenant, reason):
+def count_recharge_failure(settings: AutoRechargeSettings, *, tenant: Tenant, reason: str) -> AutoRechargeSettings:
     """Counts a failed recharge on the locked settings row; after `failures_before_pause` in a row auto-recharge
     pauses until an admin saves the settings again. A successful recharge resets the count."""
     settings.consecutive_failures += 1
@@ -286,7 +294,7 @@ def count_recharge_failure(settings, *, tenant, reason):
     return settings
 
 
-def recharge_sweep(*, now=None):
+def recharge_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """The safety net run every minute: starts the recharges a lost message missed (broker down when the
     trigger was crossed, retries whose wait is over) and hands attempts of lost workers to a worker again."""
     from billing.credits.tasks import process_recharge, start_recharge

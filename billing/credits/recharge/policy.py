@@ -24,12 +24,12 @@ class RechargePolicy:
     unclaimed_after: timedelta
     expiry_notice: timedelta
 
-    def retry_delay(self, failures):
+    def retry_delay(self, failures: int) -> timedelta:
         """The wait after `failures` failures in a row (1 = the first failure)."""
         return self.retry_delays[min(failures, len(self.retry_delays)) - 1]
 
 
-def _positive(name, value):
+def _positive(name: str, value: object) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise ImproperlyConfigured(f"{name}={value!r} must be a positive number.")
     return value
@@ -39,7 +39,7 @@ def _setting(name):
     return _positive(name, getattr(settings, name))
 
 
-def recharge_policy():
+def recharge_policy() -> RechargePolicy:
     """Read at call time so tests and operators can change the settings."""
     delays = settings.CREDITS_RECHARGE_RETRY_DELAYS
     if not isinstance(delays, list | tuple) or not delays:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import ROUND_CEILING, Decimal
 
-from core.money import ZERO
+from core.money import ZERO as ZERO  # re-exported: the engine imports it from here
 
 FIXED = "fixed"
 TOP_UP = "top_up"

@@ -1,12 +1,15 @@
 """Reads of the auto-recharge engine shared by its services, the sweep and the Communications Credits page."""
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from uuid import UUID
 
 from django.conf import settings as django_settings
-from django.db.models import DecimalField, Exists, F, Min, OuterRef, Q, Value
+from django.db.models import DecimalField, Exists, F, Min, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate
 
-from billing.credits.advice import AdviceInputs, FundingRow, recharge_advice
+from accounts.models import Tenant
+from billing.credits.advice import Advice, AdviceInputs, FundingRow, recharge_advice
+from billing.credits.forecast import CreditsForecast, burn_window, credits_forecast_replay
 from billing.credits.models import (
     AutoRechargeSettings,
     CreditAccount,
@@ -16,6 +19,7 @@ from billing.credits.models import (
     RechargeAttempt,
     Reservation,
 )
+from billing.credits.recharge.policy import RechargePolicy
 from billing.credits.recharge.rule import month_start, next_month_start
 from billing.credits.replay import StartingLot
 from billing.credits.rules import limits
@@ -31,17 +35,17 @@ MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 ONE_DAY = timedelta(days=1)
 
 
-def day_start(day):
+def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def waiting_after_failure(*, now):
+def waiting_after_failure(*, now: datetime) -> QuerySet[RechargeAttempt]:
     """Failed attempts whose retry time is still ahead. Saving the settings (or a success) resets the count of
     failures, and with it the wait, so they hold a tenant back only while `consecutive_failures > 0`."""
     return RechargeAttempt.objects.filter(status=Status.FAILED, retry_at__gt=now)
 
 
-def recharge_candidates(*, now):
+def recharge_candidates(*, now: datetime) -> list[UUID]:
     """Tenant ids whose auto-recharge is on, not paused (by failures or the monthly cap), below its trigger, without a
     pending attempt and not waiting after a failure, in one query (recharge_start checks each again under the
     settings lock)."""
@@ -63,7 +67,7 @@ def recharge_candidates(*, now):
     )
 
 
-def stale_recharge_ids(*, now, policy):
+def stale_recharge_ids(*, now: datetime, policy: RechargePolicy) -> list[int]:
     """Pending attempts whose worker was lost: claimed longer ago than the lease, or never claimed."""
     return list(
         RechargeAttempt.objects.filter(status=Status.PENDING)
@@ -73,20 +77,20 @@ def stale_recharge_ids(*, now, policy):
     )
 
 
-def recharge_history(*, tenant, limit=10):
+def recharge_history(*, tenant: Tenant, limit: int = 10) -> list[RechargeAttempt]:
     """The tenant's latest attempts with their invoices, newest first (the Communications Credits page)."""
     return list(RechargeAttempt.objects.filter(tenant=tenant).select_related("invoice").order_by("-created_at", "-id")
                 [:limit])
 
 
-def recharge_spent_in_month(*, tenant, now):
+def recharge_spent_in_month(*, tenant: Tenant, now: datetime) -> Decimal:
     """What auto-recharge charged the tenant in the UTC calendar month of `now`: the monthly cap's count."""
     purchases = Purchase.objects.filter(tenant=tenant, kind=LedgerEntry.Kind.RECHARGE, created_at__gte=month_start(now),
                                         created_at__lt=next_month_start(now))
     return money_sum(purchases, "amount")
 
 
-def _daily_burn(account_id, first_day, last_day):
+def _daily_burn(account_id: int, first_day: date, last_day: date) -> dict[date, Decimal]:
     """{day: charges} of the account's whole UTC days first_day..last_day (one query)."""
     rows = (LedgerEntry.objects.filter(account_id=account_id, kind__in=LedgerEntry.CHARGE_KINDS,
                                        created_at__gte=day_start(first_day), created_at__lt=day_start(last_day + ONE_DAY))
@@ -94,7 +98,7 @@ def _daily_burn(account_id, first_day, last_day):
     return {row["day"]: -row["spent"] for row in rows}
 
 
-def recharge_advice_for(*, tenant, now, cover_days):
+def recharge_advice_for(*, tenant: Tenant, now: datetime, cover_days: int) -> Advice:
     """The recharge advisor's answer for the tenant (billing/credits/advice.py) from its last whole days of usage
     (CREDITS_ADVICE_HISTORY_DAYS, 90; fewer when the tenant is newer), its lots and its settings: six queries."""
     history_days = django_settings.CREDITS_ADVICE_HISTORY_DAYS
@@ -125,3 +129,20 @@ def recharge_advice_for(*, tenant, now, cover_days):
         maximum_amount=rules.maximum_amount,
         minimum_history_days=django_settings.CREDITS_ADVICE_MINIMUM_HISTORY_DAYS,
         funding=funding, licensed_users=users))
+
+
+def credits_forecast_for(*, tenant: Tenant, now: datetime) -> CreditsForecast:
+    """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the last
+    28 days (today included) and its auto-recharge settings, replayed for a year. Four queries at most."""
+    held = list(Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__gt=now)
+                .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at"))
+    start, end = burn_window(now.astimezone(UTC).date())
+    spent = -money_sum(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
+                                                  created_at__gte=start, created_at__lt=end), "amount")
+    settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()
+    rule = settings.rule if settings is not None and not settings.paused and not settings.cap_paused(now) else None
+    return credits_forecast_replay(
+        now=now, lots=[StartingLot(remaining=remaining.quantize(CENT), expires_at=expires)
+                       for remaining, expires, _ in held],
+        purchased=[bought for _, _, bought in held], spent=spent.quantize(CENT), rule=rule,
+        spent_this_month=recharge_spent_in_month(tenant=tenant, now=now) if rule and rule.monthly_cap else ZERO)

@@ -1,10 +1,10 @@
 """What a fall of the available balance sets off: the auto-recharge (after the commit) and the zero and
 low-balance emails (in the same transaction, so a rolled-back debit sends nothing).
 
-`balance_changed` is called by the ledger's debit and reserve (billing/credits/services/ledger.py) while they hold
-the account lock, so the available balance before and after are exact and exactly one change crosses each
-threshold, however many calls race. Code that writes debits without `credits_debit` (a batch import) calls
-`billing.credits.recharge.engine.recharge_if_due(tenant=...)` once after its transaction instead.
+Which events a change sets off is decided by billing/credits/decisions.py (balance_events), in the plan of every
+debit, hold, refund, adjustment and import; `fire` sets them off while the executor still holds the account lock,
+so the available balance before and after are exact and exactly one change crosses each threshold, however many
+calls race.
 """
 import logging
 from functools import partial
@@ -13,6 +13,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from accounts.models import Tenant
+from billing.credits.decisions import BALANCE_ZERO, RECHARGE, Watched, balance_events
 from billing.notifications.events import Event
 from billing.notifications.services import notification_send
 
@@ -34,11 +35,13 @@ def start_recharge_after_commit(tenant_id):
     transaction.on_commit(partial(enqueue_recharge_start, tenant_id))
 
 
-def _watched(tenant):
+def watched_of(tenant):
     """The thresholds of one tenant, in one query: the auto-recharge trigger and the low-balance levels."""
-    return (Tenant.objects.filter(pk=tenant.pk)
-            .values("auto_recharge__enabled", "auto_recharge__paused", "auto_recharge__trigger_amount",
-                    "notification_settings__low_balance_levels").get())
+    row = (Tenant.objects.filter(pk=tenant.pk)
+           .values("auto_recharge__enabled", "auto_recharge__paused", "auto_recharge__trigger_amount",
+                   "notification_settings__low_balance_levels").get())
+    return Watched.of(enabled=row["auto_recharge__enabled"], paused=row["auto_recharge__paused"],
+                      trigger=row["auto_recharge__trigger_amount"], levels=row["notification_settings__low_balance_levels"])
 
 
 def notify_safely(*, tenant, event, context, period_key):
@@ -51,27 +54,29 @@ def notify_safely(*, tenant, event, context, period_key):
         return []
 
 
-def balance_changed(*, tenant, before, after, key, notices=True, watched=None):
-    """The available balance of `tenant` went from `before` to `after` (the caller holds the account lock).
+def fire(*, tenant, events, key, watched=None):
+    """Sets off the balance events a decision returned (billing/credits/decisions.py), the one place that does.
 
-    Crossing the auto-recharge trigger downwards starts a recharge after the commit. With `notices`, reaching
-    zero sends `balance_zero` and each low-balance level crossed sends `low_balance`, once per crossing
-    (`key` names the ledger change, e.g. its entry id). `watched` is what _watched() reads, when the caller has it.
+    `key` names the ledger change (e.g. its entry id), so each crossing sends its email once.
     """
+    for event in events:
+        if event.kind == RECHARGE:
+            start_recharge_after_commit(tenant.pk)
+        elif event.kind == BALANCE_ZERO:
+            on = watched.recharge_on if watched is not None else watched_of(tenant).recharge_on
+            notify_safely(tenant=tenant, event=Event.BALANCE_ZERO, context={"auto_recharge_on": on},
+                          period_key=event.period_key(key))
+        else:
+            notify_safely(tenant=tenant, event=Event.LOW_BALANCE, context={"balance": event.balance, "level": event.level},
+                          period_key=event.period_key(key))
+
+
+def balance_changed(*, tenant, before, after, key, notices=True, watched=None):
+    """The available balance of `tenant` went from `before` to `after` (the caller holds the account lock): the
+    events of decisions.balance_events, fired. `watched` is what watched_of() reads, when the caller has it."""
     if after >= before:
         return
-    watched = watched if watched is not None else _watched(tenant)
-    enabled = bool(watched["auto_recharge__enabled"]) and not watched["auto_recharge__paused"]
-    trigger = watched["auto_recharge__trigger_amount"]
-    if enabled and trigger is not None and after < trigger <= before:
-        start_recharge_after_commit(tenant.pk)
-    if not notices:
-        return
-    if before > 0 and after <= 0:
-        notify_safely(tenant=tenant, event=Event.BALANCE_ZERO, context={"auto_recharge_on": enabled},
-                      period_key=f"zero:{key}")
-    # The rule of notifications.selectors.low_balance_levels_crossed, on the levels read above.
-    for level in watched["notification_settings__low_balance_levels"] or ():
-        if after < level <= before:
-            notify_safely(tenant=tenant, event=Event.LOW_BALANCE, context={"balance": after, "level": level},
-                          period_key=f"low:{level}:{key}")
+    watched = watched if watched is not None else watched_of(tenant)
+    events = balance_events(watched, before=before, after=after,
+                            spent_before=before if notices else None, spent_after=after if notices else None)
+    fire(tenant=tenant, events=events, key=key, watched=watched)

@@ -5,6 +5,9 @@ no row lock is held across a call to the processor. The gateway is idempotent by
 dies after the charge, the same request again finds the same charge and writes the credit once.
 """
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,10 +19,19 @@ from billing.credits import lock_objects
 from billing.credits.exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNotAllowed
 from billing.credits.gateway import GatewayIdempotencyConflict, get_gateway
 from billing.credits.models import AutoRechargeSettings, LedgerEntry, PaymentMethod, Purchase
-from billing.credits.rules import clean_idempotency_key, clean_whole_dollars, invoice_payment_eligible, limits, purchase_refusal
-from billing.invoices.services import invoice_issue_for_purchase
+from billing.credits.rules import (
+    clean_idempotency_key,
+    clean_whole_dollars,
+    invoice_payment_eligible,
+    limits,
+    lot_expiry,
+    purchase_refusal,
+)
+from billing.invoices.services import invoice_issue_for_purchase, invoice_tax_for
+from billing.notifications.events import Event
 from licensing.services import subscription_ensure_communications_credits
 
+from .balance_events import notify_safely
 from .ledger import actor_fields, credit_with_lot
 
 Kind = LedgerEntry.Kind
@@ -53,6 +65,44 @@ def check_invoice_payment(*, tenant, actor, field="payment_method"):
         raise ValidationError({field: "Paying by invoice needs an Enterprise Agreement billing account."})
     if actor is not None and not actor.can(Cap.INVOICE_PAYMENT):
         raise PermissionDenied("Paying by invoice is available to Global admins only.")
+
+
+@dataclass(frozen=True)
+class PurchaseQuote:
+    """What a one-time purchase would charge, shown on the review step before anything is charged."""
+
+    amount: Decimal
+    payment_method: PaymentMethod
+    tax_label: str
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal  # what the payment method is charged (or invoiced)
+    expires_at: datetime  # when these funds expire if they are bought now
+
+    @property
+    def tax_percent(self):
+        return (self.tax_rate * 100).normalize()
+
+
+def _check_purchase(*, tenant, amount, payment_method, actor):
+    """The checks of a one-time purchase, in the order the admin meets them; returns the clean amount."""
+    amount = clean_whole_dollars(amount, field="amount", minimum=limits().minimum_purchase)
+    check_payment_method(tenant=tenant, payment_method=payment_method)
+    refusal = purchase_refusal(tenant)
+    if refusal:
+        raise PurchaseNotAllowed(refusal)
+    if payment_method.kind == PaymentMethod.Kind.INVOICE:
+        check_invoice_payment(tenant=tenant, actor=actor)
+    return amount
+
+
+def credits_purchase_quote(*, tenant, amount, payment_method, actor, now=None):
+    """The review of a one-time purchase: the same checks as credits_add_funds, and the figures it would charge.
+    Charges nothing, writes nothing."""
+    amount = _check_purchase(tenant=tenant, amount=amount, payment_method=payment_method, actor=actor)
+    label, rate, tax = invoice_tax_for(amount)
+    return PurchaseQuote(amount=amount, payment_method=payment_method, tax_label=label, tax_rate=rate, tax=tax,
+                         total=amount + tax, expires_at=lot_expiry(now or timezone.now()))
 
 
 def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor, kind=Kind.PURCHASE, at=None):
@@ -89,8 +139,23 @@ def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor,
     charge_id = charge_for_funding(tenant=tenant, amount=amount, payment_method=payment_method, key=key)
     with transaction.atomic(durable=True):
         account = lock_objects.credit_account_for_update(tenant=tenant)
-        return record_funding(tenant=tenant, account=account, kind=kind, amount=amount, payment_method=payment_method,
-                              key=key, fingerprint=fingerprint, charge_id=charge_id, actor=actor, at=at or now)
+        purchase = record_funding(tenant=tenant, account=account, kind=kind, amount=amount,
+                                  payment_method=payment_method, key=key, fingerprint=fingerprint, charge_id=charge_id,
+                                  actor=actor, at=at or now)
+        if kind == Kind.PURCHASE and not purchase.replayed and at is None:
+            _purchase_email(purchase, account)
+        return purchase
+
+
+def _purchase_email(purchase, account):
+    """The purchase confirmation to the billing recipients, sent once the purchase commits (once per purchase)."""
+    invoice = purchase.invoice
+    notify_safely(tenant=purchase.tenant, event=Event.PURCHASE_SUCCEEDED, period_key=f"purchase:{purchase.pk}", context={
+        "amount": purchase.amount, "tax": invoice.tax, "tax_label": invoice.tax_label, "total": invoice.total,
+        "new_balance": account.balance, "invoice_number": invoice.display_number,
+        "payment_method": purchase.payment_method_label, "expires_on": lot_expiry(purchase.created_at).date(),
+        "invoice_id": str(invoice.pk), "url_name": "invoices:detail", "url_kwargs": {"invoice_id": str(invoice.pk)},
+    })
 
 
 def charge_for_funding(*, tenant, amount, payment_method, key):
@@ -99,8 +164,9 @@ def charge_for_funding(*, tenant, amount, payment_method, key):
     Raises PaymentDeclined, or IdempotencyConflict when the key was used for another charge."""
     if payment_method.kind == PaymentMethod.Kind.INVOICE:
         return ""
+    total = amount + invoice_tax_for(amount)[2]  # the invoice's total: the card pays the tax too
     try:
-        result = get_gateway().charge(token=payment_method.gateway_token, amount=amount, currency=tenant.currency,
+        result = get_gateway().charge(token=payment_method.gateway_token, amount=total, currency=tenant.currency,
                                       idempotency_key=f"credits:{tenant.pk}:{key}",
                                       description=f"Communications Credits for {tenant.name}")
     except GatewayIdempotencyConflict as exc:

@@ -1,29 +1,33 @@
 """Moving credit: debit, reserve, release, expire, refund and operator adjustments, all under the account lock.
 
-Every function here takes the tenant's credit account row lock first (billing/credits/lock_objects.py), then
-reservations, then lots. Debit, reserve and release open a plain atomic block so that the rating
-engine can call them inside its own transaction (account, then pools, then lots); the others are
-top-level services and refuse to run inside another transaction. Debit and reserve report the fall of the
-available balance to balance_events (auto-recharge trigger, zero and low-balance emails) under the same lock.
+Each service reads the account's state under the tenant's credit account lock, asks billing/credits/decisions.py
+what to do, and applies the Plan (or raises the Refusal's error). Two executors read and apply: the plain-SQL one
+of ledger_hot.py (debit, reserve and release, the call API's path) and the ORM one here (`credits_locked_state` and
+`apply_plan` pick; `ledger_hot.ENABLED = False` forces the ORM one, which the differential test compares).
+Debit, reserve and release open a plain atomic block so that the rating engine can call them inside its own
+transaction (account, then pools, then lots), and take the state it already read under the lock (`state=`);
+the others are top-level services and refuse to run inside another transaction. Balance events (auto-recharge
+trigger, zero and low-balance emails) are part of the plan and fire under the same lock (balance_events.fire).
 """
+from dataclasses import replace
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import actor_label, audit_record
-from billing.credits import lock_objects
-from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
+from billing.credits import chain, lock_objects
+from billing.credits import decisions as rules
 from billing.credits.gateway import GatewayIdempotencyConflict, get_gateway
 from billing.credits.models import CreditAccount, LedgerEntry, Lot, PaymentMethod, Reservation
 from billing.credits.rules import CENT, clean_charge, clean_idempotency_key, limits, lot_expiry
 from billing.credits.selectors import credits_balance
+from core.money import money_sum
 
 from . import ledger_hot as hot
-from .balance_events import balance_changed
+from .balance_events import fire, watched_of
 
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0.00")
@@ -35,11 +39,24 @@ def actor_fields(actor):
     return {"actor": user if isinstance(user, User) else None, "actor_label": actor_label(actor)}
 
 
+def chain_head(account_id):
+    """The hash of the account's last entry, the next entry's `previous` (billing/credits/chain.py)."""
+    return LedgerEntry.objects.filter(account_id=account_id).order_by("-id").values_list("chain_hash", flat=True).first() or ""
+
+
+def _sealed(previous, **fields):
+    """A new entry sealed onto the chain after `previous`, saved."""
+    entry = LedgerEntry(**fields)
+    entry.chain_hash = chain.seal(previous, entry)
+    entry.save(force_insert=True)
+    return entry
+
+
 def append_entry(account, *, kind, amount, idempotency_key, actor, at, **references):
-    """Appends one entry and moves the cached balance with it; the caller holds the account lock."""
+    """Appends one credit entry and moves the cached balance with it; the caller holds the account lock."""
     account.balance += amount
-    entry = LedgerEntry.objects.create(account=account, kind=kind, amount=amount, balance_after=account.balance,
-                                       idempotency_key=idempotency_key, created_at=at, **actor_fields(actor), **references)
+    entry = _sealed(chain_head(account.pk), account=account, kind=kind, amount=amount, balance_after=account.balance,
+                    idempotency_key=idempotency_key, created_at=at, **actor_fields(actor), **references)
     account.save(update_fields=["balance"])
     return entry
 
@@ -53,54 +70,100 @@ def credit_with_lot(account, *, kind, amount, idempotency_key, actor, at, purcha
     return entry, lot
 
 
-def _expire_due(account, lots, *, now, actor=None):
-    """Forfeits every lot past its expiry; returns (expiry entries, lots still spendable)."""
-    entries, live = [], []
-    for lot in lots:
-        if lot.expires_at > now:
-            live.append(lot)
-            continue
-        forfeited = lot.remaining
-        lot.remaining = ZERO
-        lot.expired_at = now
-        lot.save(update_fields=["remaining", "expired_at"])
-        entries.append(append_entry(
-            account, kind=Kind.EXPIRY, amount=-forfeited, idempotency_key=f"expiry:lot:{lot.pk}", actor=actor, at=now,
-            lot=lot, purchase_id=lot.purchase_id,
-            memo=f"Funds added {lot.purchased_at:%b %d, %Y} were not used within "
-                 f"{limits().lot_lifetime_months} months",
-        ))
-    return entries, live
+# ------------------------------------------------------------------------------------------ the ORM executor
+def _orm_state(*, tenant, call_id, now, key=None):
+    """The ORM executor's read of the state (taking the account lock, creating the account on first use)."""
+    account = lock_objects.credit_account_for_update(tenant=tenant)
+    reservation = lock_objects.reservation_for_update(account=account, call_id=call_id) if call_id else None
+    if key is not None:
+        earlier = LedgerEntry.objects.filter(account=account, idempotency_key=key).first()
+    elif call_id:
+        earlier = LedgerEntry.objects.filter(account=account, call_id=call_id, kind__in=LedgerEntry.CHARGE_KINDS).first()
+    else:
+        earlier = None
+    lots = tuple(rules.LotState(lot.pk, lot.remaining, lot.purchased_at, lot.expires_at, lot.purchase_id)
+                 for lot in lock_objects.funded_lots_for_update(account=account))
+    held = money_sum(Reservation.objects.filter(account=account, status=Reservation.Status.HELD, expires_at__gt=now),
+                     "amount")
+    return rules.AccountState(
+        account_id=account.pk, now=now, balance=account.balance, held=held, lots=lots, watched=watched_of(tenant),
+        call_id=call_id, chain_head=chain_head(account.pk),
+        reservation=(rules.ReservationState(reservation.pk, reservation.amount, reservation.status,
+                                            reservation.expires_at) if reservation is not None else None),
+        earlier=(rules.EarlierEntry(earlier.pk, earlier.kind, earlier.amount, earlier.purchase_id)
+                 if earlier is not None else None))
 
 
-def spend_live_lots(live_lots, amount):
-    """Takes `amount` from the lots, oldest first. The callers checked the balance, so it always suffices."""
-    left = amount
-    for lot in live_lots:
-        if not left:
-            break
-        take = min(lot.remaining, left)
-        lot.remaining -= take
-        lot.save(update_fields=["remaining"])
-        left -= take
-    if left:
-        raise RuntimeError(f"The lots of account {live_lots[0].account_id if live_lots else '?'} hold less than its "
-                           "balance; run manage.py check_ledger.")
+def _orm_apply(state, plan, *, actor):
+    """The ORM executor's writes of a plan: the same rows, in the same order, as ledger_hot.apply."""
+    for change in plan.lot_changes:
+        values = {"remaining": change.remaining, **({"expired_at": state.now} if change.expired else {})}
+        Lot.objects.filter(pk=change.lot_id).update(**values)
+    entries, previous = [], state.chain_head
+    for new in plan.entries:
+        entries.append(_sealed(
+            previous, account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
+            idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo,
+            lot_id=new.lot_id, purchase_id=new.purchase_id, reference=new.reference,
+            **actor_fields(actor if new.by_actor else None)))
+        previous = entries[-1].chain_hash
+    if plan.balance_after != state.balance:
+        CreditAccount.objects.filter(pk=state.account_id).update(balance=plan.balance_after)
+    own = entries[plan.forfeits:]
+    if plan.reservation_status is not None:
+        Reservation.objects.filter(pk=plan.reservation_id).update(
+            status=plan.reservation_status, settled_at=state.now,
+            entry=own[-1] if plan.reservation_status == rules.CONVERTED else None)
+    reservation = None
+    if plan.hold is not None:
+        reservation = Reservation.objects.create(account_id=state.account_id, call_id=plan.hold.call_id,
+                                                 amount=plan.hold.amount, expires_at=plan.hold.expires_at,
+                                                 created_at=state.now)
+    return own, reservation
 
 
-def _held(account, now):
-    held = Reservation.objects.filter(account=account, status=Reservation.Status.HELD, expires_at__gt=now)
-    # quantized: SQLite returns the sum as a float turned Decimal
-    return (held.aggregate(total=Sum("amount"))["total"] or ZERO).quantize(CENT)
+# ------------------------------------------------------------------------------------------ either executor
+def credits_locked_state(*, tenant, call_id, now, spends=True):
+    """Locks the tenant's credit account and reads the state a request about `call_id` decides on.
+
+    The plain-SQL read (ledger_hot.locked_state) unless it is switched off or the account does not exist yet.
+    The rating engine calls this once per request and hands the state to credits_debit/reserve/release/available.
+    """
+    if hot.ENABLED:
+        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now, spends=spends)
+        if state is not None:
+            return state
+    return _orm_state(tenant=tenant, call_id=call_id, now=now)
 
 
-def credits_available(*, tenant, now=None):
-    """What calls may spend now (credits_balance().available), read under the account lock the caller holds."""
-    now = now or timezone.now()
-    state = hot.locked_state(tenant=tenant, call_id="", now=now)
-    if state is None or state.lot_due:
-        return credits_balance(tenant=tenant, now=now).available
-    return max(state.balance - state.held, ZERO)
+def apply_plan(state, plan, *, actor):
+    if hot.ENABLED:
+        return hot.apply(state, plan, by_actor=actor_fields(actor), by_system=actor_fields(None))
+    return _orm_apply(state, plan, actor=actor)
+
+
+def _decided(plan):
+    if isinstance(plan, rules.Refusal):
+        raise plan.error()
+    return plan
+
+
+def _state_for(state, *, tenant, call_id, now, spends):
+    if state is None:
+        return credits_locked_state(tenant=tenant, call_id=call_id, now=now, spends=spends)
+    if state.call_id != call_id:
+        raise ValueError(f"The state was read for call {state.call_id!r}, not {call_id!r}.")
+    return state
+
+
+def credits_available(*, tenant, now=None, state=None):
+    """What calls may spend now (credits_balance().available), read under the account lock (or from `state`)."""
+    if state is None:
+        now = now or timezone.now()
+        state = hot.locked_state(tenant=tenant, call_id="", now=now, spends=False) if hot.ENABLED else None
+        if state is None:
+            return credits_balance(tenant=tenant, now=now).available
+    return max(state.available, ZERO)
 
 
 def _clean_call_id(call_id):
@@ -112,145 +175,69 @@ def _clean_call_id(call_id):
     return call_id
 
 
-def _charge_of_call(account, call_id):
-    return LedgerEntry.objects.filter(account=account, call_id=call_id, kind__in=LedgerEntry.CHARGE_KINDS).first()
-
-
-def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo="", at=None, savepoint=True):
+def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo="", at=None, savepoint=True,
+                  state=None):
     """Charges a call to credits, first in first out, converting the call's reservation if it has one.
 
     Idempotent by call id: the same call charged again with the same amount returns the first entry;
     with another amount it raises IdempotencyConflict. Raises InsufficientCredits (nothing written)
-    when the available balance, plus the call's own reservation, does not cover the amount. `at` dates the
+    when the available balance, plus the call's own live reservation, does not cover the amount. `at` dates the
     entry (a simulated call charged when it ended); it defaults to now and may not lie in the future.
     `savepoint=False` saves two statements for a caller whose own transaction ends on any error it raises
     (the rating engine): the error then leaves that transaction unusable instead of only undoing the debit.
+    `state`: what the caller read with credits_locked_state(call_id=call_id) in this transaction (its `now` is used).
     """
     if kind not in LedgerEntry.CHARGE_KINDS:
         raise ValueError(f"{kind!r} is not a charge kind ({', '.join(LedgerEntry.CHARGE_KINDS)}).")
     amount = clean_charge(amount)
     call_id = _clean_call_id(call_id)
-    now = timezone.now()
+    now = state.now if state is not None else timezone.now()
     if at is not None and at > now:
         raise ValidationError({"at": "A charge cannot be dated in the future."})
     with transaction.atomic(savepoint=savepoint):
-        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
-        if state is not None and state.plain_debit:
-            return _debit_plain(tenant, state, amount=amount, call_id=call_id, kind=kind, actor=actor, memo=memo,
-                                now=now, at=at or now)
-        return _debit_full(tenant, amount=amount, call_id=call_id, kind=kind, actor=actor, memo=memo, now=now,
-                           at=at or now)
+        state = _state_for(state, tenant=tenant, call_id=call_id, now=now, spends=True)
+        plan = _decided(rules.decide_debit(state, amount=amount, kind=kind, memo=memo, at=at or now,
+                                           lifetime_months=limits().lot_lifetime_months))
+        if plan.replay_id is not None:
+            return hot.entry_by_id(plan.replay_id)
+        own, _ = apply_plan(state, plan, actor=actor)
+        fire(tenant=tenant, events=plan.events, key=f"entry-{own[-1].pk}", watched=state.watched)
+        return own[-1]
 
 
-def _debit_plain(tenant, state, *, amount, call_id, kind, actor, memo, now, at):
-    """The debit of a call never charged, with no lot due to expire: five statements under the account lock."""
-    own_hold = state.reservation_amount if state.reservation_holding else ZERO
-    available = state.balance - state.held + own_hold
-    if amount > available:
-        raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-    hot.spend_lots(state.account_id, amount)
-    balance = state.balance - amount
-    entry = hot.append_entry(account_id=state.account_id, kind=kind, amount=-amount, balance_after=balance,
-                             idempotency_key=f"{kind}:{call_id}", at=at, call_id=call_id, memo=memo,
-                             **actor_fields(actor))
-    hot.set_balance(state.account_id, balance)
-    if state.reservation_id is not None and state.reservation_status == Reservation.Status.HELD:
-        hot.convert_reservation(state.reservation_id, entry_id=entry.pk, at=now)
-    # Available to the tenant before: the balance less every hold, this call's too. After: its hold is spent.
-    balance_changed(tenant=tenant, before=available - own_hold, after=available - amount, key=f"entry-{entry.pk}",
-                    watched=state.watched)
-    return entry
-
-
-def _debit_full(tenant, *, amount, call_id, kind, actor, memo, now, at):
-    """The general debit: a repeated call id, lots to forfeit first, or an account not created yet."""
-    with transaction.atomic():
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        first = _charge_of_call(account, call_id)
-        if first is not None:
-            if first.kind == kind and -first.amount == amount:
-                return first
-            raise IdempotencyConflict(f"Call {call_id} was already charged ${-first.amount:,.2f} "
-                                      f"({first.get_kind_display().lower()}).")
-        reservation = lock_objects.reservation_for_update(account=account, call_id=call_id)
-        _, live = _expire_due(account, lock_objects.funded_lots_for_update(account=account), now=now)
-        own_hold = reservation.amount if reservation is not None and reservation.is_holding(now) else ZERO
-        available = account.balance - _held(account, now) + own_hold
-        if amount > available:
-            raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-        spend_live_lots(live, amount)
-        entry = append_entry(account, kind=kind, amount=-amount, idempotency_key=f"{kind}:{call_id}", actor=actor,
-                             at=at, call_id=call_id, memo=memo)
-        if reservation is not None and reservation.status == Reservation.Status.HELD:
-            reservation.status, reservation.entry, reservation.settled_at = Reservation.Status.CONVERTED, entry, now
-            reservation.save(update_fields=["status", "entry", "settled_at"])
-        balance_changed(tenant=tenant, before=available - own_hold, after=available - amount, key=f"entry-{entry.pk}")
-        return entry
-
-
-def credits_reserve(*, tenant, amount, call_id, expires_at=None, savepoint=True):
+def credits_reserve(*, tenant, amount, call_id, expires_at=None, savepoint=True, state=None):
     """Holds `amount` of the available balance for a call in progress until released, charged or `expires_at`.
 
     Idempotent by call id (same amount: the first reservation; another amount: IdempotencyConflict).
-    Raises InsufficientCredits when the available balance does not cover it. `savepoint`: as credits_debit's.
+    Raises InsufficientCredits when the available balance does not cover it. `savepoint`, `state`: as credits_debit's.
     """
     amount = clean_charge(amount)
     call_id = _clean_call_id(call_id)
-    now = timezone.now()
+    now = state.now if state is not None else timezone.now()
     expires_at = expires_at or now + limits().reservation_lifetime
     if expires_at <= now:
         raise ValidationError({"expires_at": "A reservation must expire in the future."})
     with transaction.atomic(savepoint=savepoint):
-        state = hot.locked_state(tenant=tenant, call_id=call_id, now=now)
-        if state is not None and state.plain_reserve:
-            available = state.balance - state.held
-            if amount > available:
-                raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-            reservation = hot.create_reservation(account_id=state.account_id, call_id=call_id, amount=amount,
-                                                 expires_at=expires_at, at=now)
-            balance_changed(tenant=tenant, before=available, after=available - amount, key=f"hold-{reservation.pk}",
-                            notices=False, watched=state.watched)
-            return reservation
-        return _reserve_full(tenant, amount=amount, call_id=call_id, expires_at=expires_at, now=now)
-
-
-def _reserve_full(tenant, *, amount, call_id, expires_at, now):
-    """The general hold: a call id seen before, lots to forfeit first, or an account not created yet."""
-    with transaction.atomic():
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        first = lock_objects.reservation_for_update(account=account, call_id=call_id)
-        if first is not None:
-            if first.amount == amount:
-                return first
-            raise IdempotencyConflict(f"Call {call_id} already has ${first.amount:,.2f} reserved.")
-        if _charge_of_call(account, call_id) is not None:
-            raise IdempotencyConflict(f"Call {call_id} has already been charged.")
-        _expire_due(account, lock_objects.funded_lots_for_update(account=account), now=now)
-        available = account.balance - _held(account, now)
-        if amount > available:
-            raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-        reservation = Reservation.objects.create(account=account, call_id=call_id, amount=amount, expires_at=expires_at,
-                                                 created_at=now)
-        # A hold lowers what calls may spend, so it can start a recharge; the emails wait for real charges.
-        balance_changed(tenant=tenant, before=available, after=available - amount, key=f"hold-{reservation.pk}",
-                        notices=False)
+        state = _state_for(state, tenant=tenant, call_id=call_id, now=now, spends=False)
+        plan = _decided(rules.decide_hold(state, amount=amount, expires_at=expires_at,
+                                          lifetime_months=limits().lot_lifetime_months))
+        if plan.replay_id is not None:
+            return hot.reservation_by_id(plan.replay_id)
+        _, reservation = apply_plan(state, plan, actor=None)
+        fire(tenant=tenant, events=plan.events, key=f"hold-{reservation.pk}", watched=state.watched)
         return reservation
 
 
-def credits_release(*, tenant, call_id):
+def credits_release(*, tenant, call_id, savepoint=True, state=None):
     """Gives a call's held amount back to the available balance. Releasing twice changes nothing."""
     call_id = _clean_call_id(call_id)
-    with transaction.atomic():
-        now = timezone.now()
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        reservation = lock_objects.reservation_for_update(account=account, call_id=call_id)
-        if reservation is None:
-            raise ValidationError({"call_id": f"No credit is reserved for call {call_id}."})
-        if reservation.status == Reservation.Status.HELD:
-            reservation.status = Reservation.Status.RELEASED if reservation.expires_at > now else Reservation.Status.EXPIRED
-            reservation.settled_at = now
-            reservation.save(update_fields=["status", "settled_at"])
-        return reservation
+    now = state.now if state is not None else timezone.now()
+    with transaction.atomic(savepoint=savepoint):
+        state = _state_for(state, tenant=tenant, call_id=call_id, now=now, spends=False)
+        plan = _decided(rules.decide_release(state))
+        if plan.replay_id is None:
+            apply_plan(state, plan, actor=None)
+        return hot.reservation_by_id(plan.replay_id or plan.reservation_id)
 
 
 def credits_expire_reservations(*, now=None):
@@ -266,12 +253,14 @@ def credits_expire_lots(*, tenant, now=None):
     with transaction.atomic(durable=True):
         if not CreditAccount.objects.filter(tenant=tenant).exists():
             return []
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        entries, _ = _expire_due(account, lock_objects.funded_lots_for_update(account=account), now=now)
+        state = _orm_state(tenant=tenant, call_id="", now=now)
+        plan = rules.decide_expire(state, lifetime_months=limits().lot_lifetime_months)
+        entries, _ = _orm_apply(state, plan, actor=None)
         if entries:
-            audit_record(tenant=tenant, actor=None, action="credits.expiry", target=account,
+            audit_record(tenant=tenant, actor=None, action="credits.expiry",
+                         target=CreditAccount.objects.get(pk=state.account_id),
                          after={"lots": [e.lot_id for e in entries], "forfeited": str(-sum(e.amount for e in entries)),
-                                "balance": str(account.balance)})
+                                "balance": str(plan.balance_after)})
         return entries
 
 
@@ -283,38 +272,28 @@ def credits_refund(*, purchase, idempotency_key, actor, amount=None, reason=""):
     and a refund must never pay out money that a concurrent call is spending.
     """
     key = clean_idempotency_key(idempotency_key)
+    amount = None if amount is None else clean_charge(amount)
     tenant = purchase.tenant
     with transaction.atomic(durable=True):
         now = timezone.now()
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        first = LedgerEntry.objects.filter(account=account, idempotency_key=f"refund:{key}").first()
-        if first is not None:
-            if first.purchase_id == purchase.pk and (amount is None or -first.amount == Decimal(str(amount))):
-                return first
-            raise IdempotencyConflict(f"The idempotency key {key!r} was used for another refund.")
-        _, live = _expire_due(account, lock_objects.funded_lots_for_update(account=account), now=now)
-        lot = next((lot for lot in live if lot.purchase_id == purchase.pk), None)
-        if lot is None:
-            raise ValidationError({"purchase": "Nothing of this purchase is left to refund: it was spent or has expired."})
-        amount = lot.remaining if amount is None else clean_charge(amount)
-        if amount > lot.remaining:
-            raise ValidationError({"amount": f"At most ${lot.remaining:,.2f} of this purchase is left to refund."})
-        available = account.balance - _held(account, now)
-        if amount > available:
-            raise InsufficientCredits(amount=amount, available=max(available, ZERO))
-        reference = ""
+        state = _orm_state(tenant=tenant, call_id="", now=now, key=f"refund:{key}")
+        plan = _decided(rules.decide_refund(state, purchase_id=purchase.pk, amount=amount, key=key,
+                                            memo=(reason or "")[:200], lifetime_months=limits().lot_lifetime_months))
+        if plan.replay_id is not None:
+            return LedgerEntry.objects.get(pk=plan.replay_id)
+        refund = plan.own_entries[-1]
         if purchase.payment_kind == PaymentMethod.Kind.CARD:
             try:
-                reference = get_gateway().refund(charge_reference=purchase.gateway_charge_id, amount=amount,
+                reference = get_gateway().refund(charge_reference=purchase.gateway_charge_id, amount=-refund.amount,
                                                  idempotency_key=f"credits-refund:{tenant.pk}:{key}").reference
             except GatewayIdempotencyConflict as exc:
-                raise IdempotencyConflict(str(exc)) from None
-        lot.remaining -= amount
-        lot.save(update_fields=["remaining"])
-        entry = append_entry(account, kind=Kind.REFUND, amount=-amount, idempotency_key=f"refund:{key}", actor=actor,
-                             at=now, purchase=purchase, lot=lot, reference=reference, memo=(reason or "")[:200])
+                raise rules.Refusal(rules.CONFLICT, str(exc)).error() from None
+            plan = replace(plan, entries=(*plan.entries[:-1], replace(refund, reference=reference)))
+        own, _ = _orm_apply(state, plan, actor=actor)
+        entry = own[-1]
+        fire(tenant=tenant, events=plan.events, key=f"entry-{entry.pk}", watched=state.watched)
         audit_record(tenant=tenant, actor=actor, action="credits.refund", target=entry,
-                     after={"purchase": purchase.pk, "amount": str(amount), "balance": str(account.balance)})
+                     after={"purchase": purchase.pk, "amount": str(-entry.amount), "balance": str(plan.balance_after)})
         return entry
 
 
@@ -333,25 +312,23 @@ def credits_adjust(*, tenant, amount, reason, idempotency_key, actor):
     if not amount.is_finite() or amount == 0 or amount != amount.quantize(CENT) or abs(amount) > limits().maximum_amount:
         raise ValidationError({"amount": f"Enter a non-zero amount in dollars and cents, at most "
                                          f"${limits().maximum_amount:,.0f} either way."})
+    amount = amount.quantize(CENT)
     with transaction.atomic(durable=True):
         now = timezone.now()
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        first = LedgerEntry.objects.filter(account=account, idempotency_key=f"adjustment:{key}").first()
-        if first is not None:
-            if first.amount == amount:
-                return first
-            raise IdempotencyConflict(f"The idempotency key {key!r} was used for another adjustment.")
-        if amount > 0:
+        state = _orm_state(tenant=tenant, call_id="", now=now, key=f"adjustment:{key}")
+        if state.earlier is None and amount > 0:
+            account = lock_objects.credit_account_for_update(tenant=tenant)
             entry, _ = credit_with_lot(account, kind=Kind.ADJUSTMENT, amount=amount, idempotency_key=f"adjustment:{key}",
                                        actor=actor, at=now, memo=reason[:200])
+            balance = account.balance
         else:
-            _, live = _expire_due(account, lock_objects.funded_lots_for_update(account=account), now=now)
-            available = account.balance - _held(account, now)
-            if -amount > available:
-                raise InsufficientCredits(amount=-amount, available=max(available, ZERO))
-            spend_live_lots(live, -amount)
-            entry = append_entry(account, kind=Kind.ADJUSTMENT, amount=amount, idempotency_key=f"adjustment:{key}",
-                                 actor=actor, at=now, memo=reason[:200])
+            plan = _decided(rules.decide_adjust(state, amount=amount, key=key, memo=reason[:200],
+                                                lifetime_months=limits().lot_lifetime_months))
+            if plan.replay_id is not None:
+                return LedgerEntry.objects.get(pk=plan.replay_id)
+            own, _ = _orm_apply(state, plan, actor=actor)
+            entry, balance = own[-1], plan.balance_after
+            fire(tenant=tenant, events=plan.events, key=f"entry-{entry.pk}", watched=state.watched)
         audit_record(tenant=tenant, actor=actor, action="credits.adjustment", target=entry,
-                     after={"amount": str(amount), "reason": reason, "balance": str(account.balance)})
+                     after={"amount": str(amount), "reason": reason, "balance": str(balance)})
         return entry

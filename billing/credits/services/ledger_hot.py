@@ -1,72 +1,53 @@
-"""The statements of a plain debit and a plain hold, written once in SQL (core/sql.py says why).
+"""The plain-SQL executor of the credit rules (core/sql.py says why plain SQL): read the state, apply the plan.
 
-`locked_state` takes the tenant's credit account lock and reads, in the same statement, everything a call's
-debit or hold decides on: the balance, the live holds, this call's reservation and charge, whether a lot is
-due to expire, and what `balance_changed` watches. When nothing is unusual (the call was never charged, no
-lot is due) the ledger services finish with a few single-row writes here; otherwise they take their general
-path in billing/credits/services/ledger.py, which handles every case with the ORM.
+`locked_state` takes the tenant's credit account lock and reads, in one statement, everything a call's debit,
+hold or release decides on (billing/credits/decisions.py): the balance, the live holds, this call's reservation
+and charge, whether a lot is due to expire, and the thresholds balance events compare against; the funded lots
+come in a second statement when the request spends money (or a lot is due). `apply` writes a Plan with
+single-row statements. No rule lives here: billing/credits/services/ledger.py's ORM executor applies the same
+plans, and tests/billing/test_ledger_differential.py proves the two leave identical ledgers.
 
 Lots are read without a row lock: every writer of lots holds the account lock first (billing/credits/lock_objects.py).
 """
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 
+from billing.credits import chain
+from billing.credits import decisions as rules
 from billing.credits.models import AutoRechargeSettings, CreditAccount, LedgerEntry, Lot, Reservation
-from billing.credits.rules import CENT
 from billing.notifications.models import NotificationSettings
-from core.sql import Statement, column, db_value, for_update, insert, table
+from core.money import db_money
+from core.sql import Columns, Statement, column, db_value, fetch_one, for_update, insert, table
 
 ZERO = Decimal("0.00")
+# Tests set this to False to run every request through the ORM executor (the differential test).
+ENABLED = True
 
-
-def money(value):
-    """A database number as Decimal cents (SQLite hands back sums and decimals as int or float)."""
-    if value is None:
-        return None
-    return (value if isinstance(value, Decimal) else Decimal(str(value))).quantize(CENT)
-
-
-@dataclass(frozen=True, slots=True)
-class LockedState:
-    account_id: int
-    balance: Decimal
-    held: Decimal  # live holds of every call, this one's included
-    charged: bool  # the call already has a charge entry
-    lot_due: bool  # a lot with money left has reached its expiry
-    reservation_id: int | None
-    reservation_amount: Decimal | None
-    reservation_status: str | None
-    reservation_holding: bool
-    watched: dict  # the shape of balance_events._watched()
-
-    @property
-    def plain_debit(self):
-        return not self.charged and not self.lot_due
-
-    @property
-    def plain_reserve(self):
-        return not self.charged and not self.lot_due and self.reservation_id is None
+_STATE_COLUMNS = Columns(
+    (CreditAccount, "a", "id"), (CreditAccount, "a", "balance"),
+    (LedgerEntry, "e", "id"), (LedgerEntry, "e", "kind"), (LedgerEntry, "e", "amount"),
+    (Reservation, "r", "id"), (Reservation, "r", "amount"), (Reservation, "r", "status"), (Reservation, "r", "expires_at"),
+    (AutoRechargeSettings, "s", "enabled"), (AutoRechargeSettings, "s", "paused"),
+    (AutoRechargeSettings, "s", "trigger_amount"), (NotificationSettings, "n", "low_balance_levels"))
 
 
 def _state_sql():
     account, reservation, entry, lot = table(CreditAccount), table(Reservation), table(LedgerEntry), table(Lot)
     return f"""
-        SELECT a.{column(CreditAccount, 'id')}, a.{column(CreditAccount, 'balance')},
+        SELECT {_STATE_COLUMNS.sql},
           (SELECT COALESCE(SUM(h.{column(Reservation, 'amount')}), 0) FROM {reservation} h
             WHERE h.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
               AND h.{column(Reservation, 'status')} = %s AND h.{column(Reservation, 'expires_at')} > %s),
-          EXISTS (SELECT 1 FROM {entry} e WHERE e.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
-              AND e.{column(LedgerEntry, 'call_id')} = %s AND e.{column(LedgerEntry, 'kind')} IN (%s, %s)),
           EXISTS (SELECT 1 FROM {lot} l WHERE l.{column(Lot, 'account')} = a.{column(CreditAccount, 'id')}
               AND l.{column(Lot, 'remaining')} > 0 AND l.{column(Lot, 'expires_at')} <= %s),
-          r.{column(Reservation, 'id')}, r.{column(Reservation, 'amount')}, r.{column(Reservation, 'status')},
-          CASE WHEN r.{column(Reservation, 'expires_at')} > %s THEN 1 ELSE 0 END,
-          s.{column(AutoRechargeSettings, 'enabled')}, s.{column(AutoRechargeSettings, 'paused')},
-          s.{column(AutoRechargeSettings, 'trigger_amount')}, n.{column(NotificationSettings, 'low_balance_levels')}
+          (SELECT p.{column(LedgerEntry, 'chain_hash')} FROM {entry} p
+            WHERE p.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
+            ORDER BY p.{column(LedgerEntry, 'id')} DESC LIMIT 1)
         FROM {account} a
         LEFT JOIN {reservation} r ON r.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
           AND r.{column(Reservation, 'call_id')} = %s
+        LEFT JOIN {entry} e ON e.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
+          AND e.{column(LedgerEntry, 'call_id')} = %s AND e.{column(LedgerEntry, 'kind')} IN (%s, %s)
         LEFT JOIN {table(AutoRechargeSettings)} s
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
@@ -75,69 +56,104 @@ def _state_sql():
 
 
 _STATE = Statement(_state_sql)
+_LOT_COLUMNS = Columns((Lot, "l", "id"), (Lot, "l", "remaining"), (Lot, "l", "purchased_at"), (Lot, "l", "expires_at"),
+                       (Lot, "l", "purchase"))
 _FUNDED_LOTS = Statement(lambda: (
-    f"SELECT {column(Lot, 'id')}, {column(Lot, 'remaining')} FROM {table(Lot)} "
-    f"WHERE {column(Lot, 'account')} = %s AND {column(Lot, 'remaining')} > 0 "
-    f"ORDER BY {column(Lot, 'purchased_at')}, {column(Lot, 'id')}"))
+    f"SELECT {_LOT_COLUMNS.sql} FROM {table(Lot)} l WHERE l.{column(Lot, 'account')} = %s "
+    f"AND l.{column(Lot, 'remaining')} > 0 ORDER BY l.{column(Lot, 'purchased_at')}, l.{column(Lot, 'id')}"))
+_DUE_LOTS = Statement(lambda: (
+    f"SELECT {_LOT_COLUMNS.sql} FROM {table(Lot)} l WHERE l.{column(Lot, 'account')} = %s "
+    f"AND l.{column(Lot, 'remaining')} > 0 AND l.{column(Lot, 'expires_at')} <= %s "
+    f"ORDER BY l.{column(Lot, 'purchased_at')}, l.{column(Lot, 'id')}"))
 _SPEND_LOT = Statement(lambda: f"UPDATE {table(Lot)} SET {column(Lot, 'remaining')} = %s WHERE {column(Lot, 'id')} = %s")
+_FORFEIT_LOT = Statement(lambda: (f"UPDATE {table(Lot)} SET {column(Lot, 'remaining')} = %s, "
+                                  f"{column(Lot, 'expired_at')} = %s WHERE {column(Lot, 'id')} = %s"))
 _SET_BALANCE = Statement(lambda: (f"UPDATE {table(CreditAccount)} SET {column(CreditAccount, 'balance')} = %s "
                                   f"WHERE {column(CreditAccount, 'id')} = %s"))
-_CONVERT_RESERVATION = Statement(lambda: (
+_SETTLE_RESERVATION = Statement(lambda: (
     f"UPDATE {table(Reservation)} SET {column(Reservation, 'status')} = %s, {column(Reservation, 'entry')} = %s, "
     f"{column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
 
 
-def locked_state(*, tenant, call_id, now):
-    """Locks the tenant's credit account and reads what a debit or hold of `call_id` needs; None without an account."""
+def _amount(value: object) -> Decimal:
+    """A money column read back (NULL, as a SUM over no rows, is zero)."""
+    amount = db_money(value)
+    return ZERO if amount is None else amount
+
+
+def _lots(sql_rows):
+    found = []
+    for row in sql_rows:
+        lot_id, remaining, purchased_at, expires_at, purchase_id = _LOT_COLUMNS.convert(row)
+        found.append(rules.LotState(lot_id, _amount(remaining), purchased_at, expires_at, purchase_id))
+    return tuple(found)
+
+
+def locked_state(*, tenant, call_id, now, spends=True):
+    """Locks the tenant's credit account and reads what a request about `call_id` decides on; None without an account.
+
+    `spends=False` (a hold or a release) reads the lots only when one is due to expire.
+    """
     at = db_value(Reservation, "expires_at", now)
-    found = _STATE.rows([
-        Reservation.Status.HELD, at, call_id, *LedgerEntry.CHARGE_KINDS, db_value(Lot, "expires_at", now), at, call_id,
-        db_value(CreditAccount, "tenant", tenant.pk)])
+    found = _STATE.rows([Reservation.Status.HELD, at, db_value(Lot, "expires_at", now), call_id, call_id,
+                         *LedgerEntry.CHARGE_KINDS, db_value(CreditAccount, "tenant", tenant.pk)])
     if not found:
         return None
-    (account_id, balance, held, charged, lot_due, reservation_id, reservation_amount, reservation_status, holding,
-     enabled, paused, trigger, levels) = found[0]
+    row = found[0]
+    (account_id, balance, entry_id, entry_kind, entry_amount, reservation_id, reservation_amount, reservation_status,
+     reservation_expires, enabled, paused, trigger, levels) = _STATE_COLUMNS.convert(row[:-3])
+    held, lot_due, chain_head = row[-3:]
     if isinstance(levels, str):
         levels = json.loads(levels)
-    return LockedState(
-        account_id=account_id, balance=money(balance), held=money(held), charged=bool(charged), lot_due=bool(lot_due),
-        reservation_id=reservation_id, reservation_amount=money(reservation_amount),
-        reservation_status=reservation_status, reservation_holding=reservation_id is not None and bool(holding),
-        watched={"auto_recharge__enabled": enabled, "auto_recharge__paused": paused,
-                 "auto_recharge__trigger_amount": money(trigger), "notification_settings__low_balance_levels": levels})
+    lots = ()
+    if spends:
+        lots = _lots(_FUNDED_LOTS.rows([account_id]))
+    elif lot_due:
+        lots = _lots(_DUE_LOTS.rows([account_id, db_value(Lot, "expires_at", now)]))
+    return rules.AccountState(
+        account_id=account_id, now=now, balance=_amount(balance), held=_amount(held), lots=lots,
+        watched=rules.Watched.of(enabled=enabled, paused=paused, trigger=db_money(trigger), levels=levels),
+        call_id=call_id, chain_head=chain_head or "",
+        reservation=(rules.ReservationState(reservation_id, _amount(reservation_amount), reservation_status,
+                                            reservation_expires) if reservation_id is not None else None),
+        earlier=rules.EarlierEntry(entry_id, entry_kind, _amount(entry_amount)) if entry_id is not None else None)
 
 
-def spend_lots(account_id, amount):
-    """Takes `amount` from the account's lots, oldest purchase first (the caller checked the balance covers it)."""
-    left = amount
-    for lot_id, remaining in _FUNDED_LOTS.rows([account_id]):
-        if not left:
-            break
-        remaining = money(remaining)
-        take = min(remaining, left)
-        _SPEND_LOT.execute([db_value(Lot, "remaining", remaining - take), lot_id])
-        left -= take
-    if left:
-        raise RuntimeError(f"The lots of account {account_id} hold less than its balance; run manage.py check_ledger.")
+def apply(state, plan, *, by_actor, by_system):
+    """Writes `plan` (not a replay); returns (the request's own entries, the new reservation or None)."""
+    for change in plan.lot_changes:
+        remaining = db_value(Lot, "remaining", change.remaining)
+        if change.expired:
+            _FORFEIT_LOT.execute([remaining, db_value(Lot, "expired_at", state.now), change.lot_id])
+        else:
+            _SPEND_LOT.execute([remaining, change.lot_id])
+    entries, previous = [], state.chain_head
+    for new in plan.entries:
+        entry = LedgerEntry(
+            account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
+            idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo,
+            lot_id=new.lot_id, purchase_id=new.purchase_id, reference=new.reference,
+            **(by_actor if new.by_actor else by_system))
+        entry.chain_hash = previous = chain.seal(previous, entry)
+        entries.append(insert(entry))
+    if plan.balance_after != state.balance:
+        if _SET_BALANCE.execute([db_value(CreditAccount, "balance", plan.balance_after), state.account_id]) != 1:
+            raise RuntimeError(f"Credit account {state.account_id} vanished under its lock.")
+    own = entries[plan.forfeits:]
+    if plan.reservation_status is not None:
+        entry_id = own[-1].pk if plan.reservation_status == rules.CONVERTED else None
+        _SETTLE_RESERVATION.execute([plan.reservation_status, entry_id, db_value(Reservation, "settled_at", state.now),
+                                     plan.reservation_id])
+    reservation = None
+    if plan.hold is not None:
+        reservation = insert(Reservation(account_id=state.account_id, call_id=plan.hold.call_id, amount=plan.hold.amount,
+                                         expires_at=plan.hold.expires_at, created_at=state.now))
+    return own, reservation
 
 
-def append_entry(*, account_id, kind, amount, balance_after, idempotency_key, at, call_id, memo, actor, actor_label):
-    return insert(LedgerEntry(account_id=account_id, kind=kind, amount=amount, balance_after=balance_after,
-                              idempotency_key=idempotency_key, created_at=at, call_id=call_id, memo=memo, actor=actor,
-                              actor_label=actor_label))
+def entry_by_id(entry_id):
+    return fetch_one(LedgerEntry, f"{column(LedgerEntry, 'id')} = %s", [entry_id])
 
 
-def set_balance(account_id, balance):
-    if _SET_BALANCE.execute([db_value(CreditAccount, "balance", balance), account_id]) != 1:
-        raise RuntimeError(f"Credit account {account_id} vanished under its lock.")
-
-
-def convert_reservation(reservation_id, *, entry_id, at):
-    _CONVERT_RESERVATION.execute([Reservation.Status.CONVERTED, entry_id, db_value(Reservation, "settled_at", at),
-                                  reservation_id])
-
-
-def create_reservation(*, account_id, call_id, amount, expires_at, at):
-    return insert(Reservation(account_id=account_id, call_id=call_id, amount=amount, expires_at=expires_at,
-                              created_at=at))
-
+def reservation_by_id(reservation_id):
+    return fetch_one(Reservation, f"{column(Reservation, 'id')} = %s", [reservation_id])

@@ -15,6 +15,7 @@ from billing.credits.services import (
     payment_method_add_invoice,
     payment_method_remove,
     payment_method_replace,
+    payment_method_update,
 )
 
 CARD_FIELDS = ("number", "exp_month", "exp_year", "cvc", "holder_name")
@@ -34,6 +35,8 @@ def _context(request, *, panel=None, target=None, values=None, errors=None):
         "values": values or {},
         "errors": errors or {},
         "agreement_number": tenant.agreement_number,
+        "switch_choices": [m for m in selectors.payment_methods_in_use(tenant=tenant)
+                           if not m.is_expired() and m.pk != target.pk] if panel == "delete" else [],
     }
 
 
@@ -59,21 +62,26 @@ def add_payment_method(request):
     kind = request.POST.get("type") or request.GET.get("type") or "card"
     if request.method == "GET":
         return render(request, "billing/payment_methods.html", _context(request, panel="add", values={"type": kind}))
-    values = {key: request.POST.get(key, "").strip() for key in (*CARD_FIELDS, "agreement_number", "po_number")}
+    values = {key: request.POST.get(key, "").strip() for key in (*CARD_FIELDS, "agreement_number", "po_number",
+                                                                  "nickname")}
     values["type"] = kind
+    values["make_default"] = request.POST.get("make_default") == "on"
     try:
         if kind == "invoice":
             method = payment_method_add_invoice(tenant=request.tenant, agreement_number=values["agreement_number"],
                                                 po_number=values["po_number"], actor=request.user)
         else:
-            method = payment_method_add_card(tenant=request.tenant, actor=request.user,
+            method = payment_method_add_card(tenant=request.tenant, actor=request.user, nickname=values["nickname"],
+                                             make_default=values["make_default"],
                                              **{key: values[key] for key in CARD_FIELDS})
     except ValidationError as exc:
         errors = _errors_of(exc)
     except PermissionDenied as exc:
         errors = {"type": str(exc)}
     else:
-        messages.success(request, f"{method.label} was added.")
+        default = " It's your default payment method." if method.is_default else ""
+        verified = " was verified with your card issuer and" if method.kind == method.Kind.CARD else " was"
+        messages.success(request, f"{method.label}{verified} added.{default}")
         return redirect("billing:payment_methods")
     values.pop("number"), values.pop("cvc")  # never sent back to the browser
     context = _context(request, panel="add", values=values, errors=errors)
@@ -99,14 +107,53 @@ def replace_payment_method(request, method_id):
 
 @admin_required(Cap.BILLING_MANAGE)
 @require_http_methods(["GET", "POST"])
+def edit_payment_method(request, method_id):
+    """The nickname of a payment method, and whether it is the default."""
+    method = _method_or_404(request, method_id)
+    if request.method == "GET":
+        values = {"nickname": method.nickname, "make_default": method.is_default}
+        return render(request, "billing/payment_methods.html", _context(request, panel="edit", target=method,
+                                                                       values=values))
+    values = {"nickname": request.POST.get("nickname", ""), "make_default": request.POST.get("make_default") == "on"}
+    try:
+        payment_method_update(payment_method=method, actor=request.user, nickname=values["nickname"],
+                              make_default=values["make_default"])
+    except ValidationError as exc:
+        context = _context(request, panel="edit", target=method, values=values, errors=_errors_of(exc))
+        return render(request, "billing/payment_methods.html", context, status=400)
+    messages.success(request, f"{method.display_name} was saved." + (" It's your default payment method."
+                                                                      if method.is_default else ""))
+    return redirect("billing:payment_methods")
+
+
+@admin_required(Cap.BILLING_MANAGE)
+@require_http_methods(["GET", "POST"])
 def delete_payment_method(request, method_id):
+    """Delete; when the method pays for auto-recharge, the panel says auto-recharge would stop and offers to switch
+    it to another payment method (or to turn it off)."""
     method = _method_or_404(request, method_id)
     if request.method == "GET":
         return render(request, "billing/payment_methods.html", _context(request, panel="delete", target=method))
-    try:
-        payment_method_remove(payment_method=method, actor=request.user)
-    except ValidationError as exc:
-        context = _context(request, panel="delete", target=method, errors=_errors_of(exc))
+    choice = request.POST.get("auto_recharge", "")
+    switch_to = None
+    errors = {}
+    if choice and choice != "off":
+        switch_to = selectors.payment_method_for(tenant=request.tenant, method_id=choice)
+        if switch_to is None:
+            errors = {"switch_to": "Choose another of your organization's payment methods."}
+    if not errors:
+        try:
+            payment_method_remove(payment_method=method, actor=request.user, switch_to=switch_to,
+                                  stop_auto_recharge=choice == "off")
+        except ValidationError as exc:
+            errors = _errors_of(exc)
+    if errors:
+        context = _context(request, panel="delete", target=method, errors=errors, values={"auto_recharge": choice})
         return render(request, "billing/payment_methods.html", context, status=400)
-    messages.success(request, f"{method.label} was deleted.")
+    if switch_to is not None:
+        messages.success(request, f"{method.label} was deleted. Auto-recharge now uses {switch_to.label}.")
+    elif choice == "off":
+        messages.success(request, f"{method.label} was deleted. Auto-recharge is off.")
+    else:
+        messages.success(request, f"{method.label} was deleted.")
     return redirect("billing:payment_methods")

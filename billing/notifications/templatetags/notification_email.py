@@ -4,6 +4,9 @@ from decimal import Decimal
 
 from django import template
 
+from core.dates import date_text
+from core.money import money_text
+
 register = template.Library()
 
 
@@ -18,16 +21,13 @@ def _decimal(value, name):
 @register.filter
 def usd(value):
     """Decimal('1234.5') -> '$1,234.50'."""
-    amount = _decimal(value, "A money amount").quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
+    return money_text(_decimal(value, "A money amount"))
 
 
 @register.filter
 def whole_usd(value):
     """Decimal('500') -> '$500' (low-balance levels are whole dollars)."""
-    amount = _decimal(value, "A money amount")
-    return f"${amount:,.0f}" if amount == amount.to_integral_value() else usd(amount)
+    return money_text(_decimal(value, "A money amount"), whole=True)
 
 
 @register.filter
@@ -53,10 +53,10 @@ def minus(value, other):
 
 @register.filter
 def long_date(value):
-    """date(2026, 12, 1) -> 'December 1, 2026'. Unlike |date, refuses what isn't a date instead of printing nothing."""
+    """date(2026, 12, 1) -> 'Dec 1, 2026' (core.dates, as pages and PDFs). Unlike |date, refuses what isn't a date."""
     if not isinstance(value, date):
         raise TypeError(f"A date was expected, not {type(value).__name__} {value!r}")
-    return f"{value:%B} {value.day}, {value.year}"
+    return date_text(value)
 
 
 @register.filter

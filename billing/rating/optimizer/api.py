@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
@@ -56,6 +57,7 @@ def report_json(report):
 
 
 class LicenseOptimizerView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @extend_schema(summary="The cheapest license mix for the calls of the last 30 or 90 days", tags=["Licenses"],
@@ -66,6 +68,7 @@ class LicenseOptimizerView(APIView):
 
 
 class LicenseWhatIfView(APIView):
+    token_scopes = scopes.only(scopes.Scope.BILLING_READ)
     permission_classes = [HasCapability.for_(Cap.BILLING_READ)]
 
     @extend_schema(summary="What one user's license change would cost", tags=["Licenses"],

@@ -9,6 +9,7 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 
 from accounts.models import User
+from core.validation import is_whole
 from licensing.models import AssignedPlan, Product
 from licensing.selectors import product_lines
 
@@ -31,7 +32,7 @@ def clean_days(value, *, field="days"):
     text = "" if value is None else str(value).strip()
     if not text:
         return 90
-    if not text.isdigit() or int(text) not in WINDOWS:
+    if not is_whole(text) or int(text) not in WINDOWS:
         raise ValidationError({field: "Give days as 30 or 90: the optimizer re-rates the last 30 or 90 days of calls."})
     return int(text)
 

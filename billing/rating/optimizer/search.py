@@ -23,7 +23,7 @@ from .mixes import (
     describe,
     holding_now,
 )
-from .report import WhatIf, build_report, no_calls_report, totals
+from .report import OptimizerInputs, Report, WhatIf, build_report, no_calls_report, totals
 from .rerate import Mix, Router
 
 HALF_CENT = Decimal("0.005")
@@ -112,7 +112,7 @@ def settle_audio_conferencing(mix, inputs, order):
     return mix
 
 
-def optimize(inputs):
+def optimize(inputs: OptimizerInputs) -> Report:
     """The Report of the cheapest mix found for the tenant's calls of the window."""
     if not inputs.counted_calls:
         return no_calls_report(inputs)
@@ -131,7 +131,7 @@ def optimize(inputs):
     return build_report(current, best, inputs, considered=len(choices))
 
 
-def what_if(inputs, *, pk, option):
+def what_if(inputs: OptimizerInputs, *, pk: object, option: str) -> WhatIf:
     """What changing one person's licenses would do to their costs and the tenant's (pools shared). Raises
     NotAvailable when the person can't have the option (usage location, no Teams Phone, ...)."""
     if option not in WHAT_IF_OPTIONS:

@@ -19,7 +19,13 @@ from django.utils import timezone
 from accounts.models import Tenant
 from billing.credits import lock_objects as credit_locks
 from billing.credits.models import LedgerEntry
-from billing.credits.services import credits_available, credits_debit, credits_release, credits_reserve
+from billing.credits.services import (
+    credits_available,
+    credits_debit,
+    credits_locked_state,
+    credits_release,
+    credits_reserve,
+)
 from billing.spend import calls as spend_calls
 from core import sql
 
@@ -160,12 +166,13 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
         if route.pool is not None and pool_alone:
             return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
-        credit_locks.lock_credit_account(tenant=tenant)
+        # The one locked read of the credit account in this request: its state goes to billing's decisions below.
+        credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now, spends=False)
         # A concurrent request for the same call id waited for the lock above: answer it from the first.
         first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
         if first is not None:
             return _decision_of(first)
-        return _hold_paid(tenant, party, held, route, rate, now, limits, rules.policy)
+        return _hold_paid(tenant, party, held, route, rate, now, limits, credit, rules.policy)
 
 
 def _hold_ends(now, max_seconds, limits):
@@ -197,7 +204,9 @@ def _hold_free(held, route, max_seconds, expires_at):
     return _decision_of(authorization)
 
 
-def _hold_paid(tenant, party, held, route, rate, now, limits, policy):
+def _hold_paid(tenant, party, held, route, rate, now, limits, credit, policy):
+    """Holds pool minutes and credit for a call; `credit` is the credit account's state read under its lock,
+    `policy` the call's calling policy (billing/spend)."""
     limit = limits.max_call_seconds
     pool, pool_hold = None, 0
     if route.pool is not None:
@@ -209,7 +218,7 @@ def _hold_paid(tenant, party, held, route, rate, now, limits, policy):
     if left > 0 and route.credits:
         # Spend control (billing/spend/calls.py): one slice at most, within the user's monthly limit.
         allowance = spend_calls.credit_allowance(tenant=tenant, policy=policy, user_id=held["user_id"],
-                                                 left_seconds=left, available=credits_available(tenant=tenant, now=now),
+                                                 left_seconds=left, available=credits_available(tenant=tenant, state=credit),
                                                  at=held["start_at"])
         held["details"]["spend_limit"] = spend_calls.limit_note(allowance)
         credit_seconds = affordable_seconds(rate=rate, budget=allowance.budget, limit_seconds=allowance.seconds)
@@ -225,7 +234,8 @@ def _hold_paid(tenant, party, held, route, rate, now, limits, policy):
         return _block(tenant, party, held, reason, route.action, now)
     expires_at = _hold_ends(now, max_seconds, limits)
     if reserve > 0:
-        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False)
+        credits_reserve(tenant=tenant, amount=reserve, call_id=held["call_id"], expires_at=expires_at, savepoint=False,
+                        state=credit)
     if pool_hold:
         pool.held_minutes += pool_hold  # type: ignore[union-attr]
         pool.updated_at = now  # type: ignore[union-attr]
@@ -324,8 +334,9 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
         if record is not None:
             return record
     with transaction.atomic(durable=True):
-        if seen.credit_amount_reserved > 0:
-            credit_locks.lock_credit_account(tenant=tenant)
+        credit = None
+        if seen.credit_amount_reserved > 0:  # the one locked read of the credit account in this request
+            credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now)
         authorization = lock_objects.call_authorization_for_update(tenant=tenant, call_id=call_id)
         if authorization is None:
             raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
@@ -335,7 +346,7 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
             raise CallConflict(f"The authorization of call {call_id} expired at "
                                f"{authorization.expires_at:%Y-%m-%d %H:%M:%S} UTC; nothing was charged.")
         duration, end = _duration_and_end(authorization, duration_seconds, end_at)
-        return _settle(tenant, authorization, duration, end, now)
+        return _settle(tenant, authorization, duration, end, now, credit)
 
 
 def _duration_and_end(authorization, duration_seconds, end_at):
@@ -419,7 +430,7 @@ def _settle_without_credit(tenant, authorization, duration, end, now):
     return record
 
 
-def _settle(tenant, authorization, duration, end, now):
+def _settle(tenant, authorization, duration, end, now, credit=None):
     pool = None
     if authorization.pool_id:
         pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id], lock=True)
@@ -431,9 +442,9 @@ def _settle(tenant, authorization, duration, end, now):
             else LedgerEntry.Kind.CALL_CHARGE)
     if charge > 0:
         credits_debit(tenant=tenant, amount=charge, call_id=authorization.call_id, kind=kind, at=now, savepoint=False,
-                      memo=f"{authorization.call_type} to {authorization.callee_number}"[:200])
+                      memo=f"{authorization.call_type} to {authorization.callee_number}"[:200], state=credit)
     elif authorization.credit_amount_reserved > 0:
-        credits_release(tenant=tenant, call_id=authorization.call_id)
+        credits_release(tenant=tenant, call_id=authorization.call_id, savepoint=False, state=credit)
     # Credits name a call they paid any part of; otherwise what the authorization expected to pay.
     capability = Capability.MCOPSTNPP if charge > 0 else authorization.capability
     record = sql.insert(_new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,

@@ -1,6 +1,7 @@
 """Writes of Rating and charging: importing a rate deck version (page, Django admin and `import_rates` share it)."""
 import datetime
 import uuid
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,11 +16,15 @@ from ..lookup import rate_cache
 from ..models import Rate, RateDeckVersion
 from ..selectors import today_utc
 
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
 MAX_NAME_LENGTH: int = RateDeckVersion._meta.get_field("name").max_length  # type: ignore[assignment]
 COMMAND_LINE_ACTOR = "Operator (command line)"
 
 
-def rate_deck_import(*, content, effective_from, tenant=None, name="", source_file_name="", actor=None):
+def rate_deck_import(*, content: bytes | str, effective_from: datetime.date, tenant: "Tenant | None" = None, name: str = "",
+                     source_file_name: str = "", actor: object = None) -> RateDeckVersion:
     """Validates the whole rate file, then creates one deck version in force from `effective_from`, or nothing.
 
     `tenant` None imports the operator's global deck; a tenant imports its own deck, which overrides the
@@ -73,11 +78,11 @@ def rate_deck_import(*, content, effective_from, tenant=None, name="", source_fi
     return version
 
 
-def _user_of(actor):
+def _user_of(actor: object) -> User | None:
     user = getattr(actor, "audit_user", actor)  # an API token acts for the admin who created it
     return user if isinstance(user, User) else None
 
 
-def _default_name(source_file_name, effective_from):
+def _default_name(source_file_name: str, effective_from: datetime.date) -> str:
     stem = source_file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0].strip()
     return (stem or "Rates")[: MAX_NAME_LENGTH - 16] + f" {effective_from:%Y-%m-%d}"

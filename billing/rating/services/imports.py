@@ -20,8 +20,8 @@ from billing.credits import lock_objects as credit_locks
 from billing.credits.models import LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.credits.services import credits_debit_batch
-from billing.credits.services.balance_events import balance_changed
 from core.bulk import insert_rows, is_postgresql, reserve_ids
+from core.validation import clean_text
 from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects
@@ -148,14 +148,14 @@ def _clean_rows(rows, now, result, limits):
         if duration is not None and start is not None and end is not None and end < start:
             errors.append(("end_at", [f"The call ends ({end:%Y-%m-%d %H:%M:%S} UTC) before it starts "
                                       f"({start:%Y-%m-%d %H:%M:%S} UTC)."]))
-        conference_id = str(raw.get("conference_id") or "").strip()
-        if len(conference_id) > 128:
-            errors.append(("conference_id", ["The conference id is longer than 128 characters."]))
-        operator = str(raw.get("operator") or "Microsoft").strip()
-        if len(operator) > 64:
-            errors.append(("operator", ["The operator's name is longer than 64 characters."]))
-        source = str(raw.get("duration_source") or DurationSource.MICROSOFT).strip().lower()
-        if source not in DURATION_SOURCES:
+        upn = _take(errors, clean_upn, raw.get("user_principal_name"))
+        numbers = [_take(errors, clean_text, raw.get(name), field=name, max_length=64)
+                   for name in ("callee_number", "caller_number")]
+        conference_id = _take(errors, clean_text, raw.get("conference_id"), field="conference_id", max_length=128)
+        operator = _take(errors, clean_text, raw.get("operator") or "Microsoft", field="operator", max_length=64)
+        source = (_take(errors, clean_text, raw.get("duration_source") or DurationSource.MICROSOFT,
+                        field="duration_source") or "").lower()
+        if not errors and source not in DURATION_SOURCES:
             errors.append(("duration_source", [f"'{source}' is not a source of call duration; use "
                                                f"{' or '.join(DURATION_SOURCES)}."]))
         if errors:
@@ -167,9 +167,8 @@ def _clean_rows(rows, now, result, limits):
             continue
         seen[call_id] = index
         if end is None:
-            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]
-        cleaned.append(_Row(index, call_id, call_type, clean_upn(raw.get("user_principal_name")),
-                            str(raw.get("callee_number") or "").strip(), str(raw.get("caller_number") or "").strip(),
+            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]  # errors named a missing one
+        cleaned.append(_Row(index, call_id, call_type, upn, numbers[0], numbers[1],
                             start, end, duration, conference_id, operator, source))  # type: ignore[arg-type]
     return cleaned
 
@@ -289,7 +288,7 @@ _START_ORDER = operator.attrgetter("start_at", "index")
 def _apply(tenant, account, routed, result, actor, now):
     pools = _lock_pools(tenant, routed)
     taken = dict.fromkeys(pools, 0)
-    available = available_before = credits_balance(tenant=tenant, now=now).available
+    available = credits_balance(tenant=tenant, now=now).available
     accepted, charges = [], []
     for row in sorted(routed, key=_START_ORDER):
         route = row.route
@@ -318,12 +317,8 @@ def _apply(tenant, account, routed, result, actor, now):
             charges.append((row.call_id, charge, kind, f"{row.call_type} to {row.party.callee.e164}"[:200]))
     if not accepted:
         return
+    # credits_debit_batch decides by the credit rules and fires the balance events (auto-recharge, emails) itself.
     _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
-    if result.charged:
-        # The batch writes its entries without credits_debit, so it reports the fall of the balance itself
-        # (still under the account lock): auto-recharge after commit, zero and low-balance emails.
-        balance_changed(tenant=tenant, before=available_before, after=available_before - result.charged,
-                        key=f"import-{charges[0][0]}-{len(charges)}")
 
 
 def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):

@@ -1,7 +1,10 @@
 """Writes of a tenant's phone number inventory: acquiring numbers for users and services, releasing them."""
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from accounts.models import Tenant, User
 from accounts.services import audit_record
 
 from ..callinput import clean_number
@@ -9,7 +12,8 @@ from ..models import TenantPhoneNumber
 from ..numbers import NumberType
 
 
-def phone_number_add(*, tenant, number, kind, actor, user=None, label=""):
+def phone_number_add(*, tenant: Tenant, number: object, kind: str, actor: object, user: User | None = None,
+                     label: str | None = "") -> TenantPhoneNumber:
     """Adds `number` (E.164 text) to the tenant's inventory as a user, conferencing or toll-free number."""
     parsed = clean_number(number, field="number")
     if kind not in TenantPhoneNumber.Kind.values:
@@ -31,11 +35,12 @@ def phone_number_add(*, tenant, number, kind, actor, user=None, label=""):
     except IntegrityError:
         if TenantPhoneNumber.objects.filter(e164=parsed.e164).exists():
             raise ValidationError({"number": f"{parsed.international} is already in use."}) from None
-        raise ValidationError({"user": f"{user.display_name} already has a phone number."}) from None
+        # Not the number, so the one-number-per-user constraint: there is a user.
+        raise ValidationError({"user": f"{cast(User, user).display_name} already has a phone number."}) from None
     return phone
 
 
-def phone_number_release(*, phone_number, actor):
+def phone_number_release(*, phone_number: TenantPhoneNumber, actor: object) -> None:
     """Gives a number back: calls already made keep it on their records."""
     with transaction.atomic(durable=True):
         audit_record(tenant=phone_number.tenant, actor=actor, action="phone_number.release", target=phone_number,

@@ -6,7 +6,8 @@ from billing.credits.ledger_check import ledger_problems
 
 
 class Command(BaseCommand):
-    help = "Check that each credit balance equals the sum of its ledger and of its lots' remainders."
+    help = ("Check that each credit balance equals the sum of its ledger and of its lots' remainders, and that each "
+            "account's hash chain of entries is whole.")
 
     def add_arguments(self, parser):
         parser.add_argument("--tenant", help="Check only the tenant with this initial domain.")

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0002_auto_recharge_capped_event'),
+        ('notifications', '0003_purchase_email_and_invoice_attachment'),
     ]
 
     operations = [
