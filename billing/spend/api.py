@@ -10,9 +10,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scopes
 from accounts.models import User
 from accounts.permissions import HasCapability
-from accounts import scopes
 from accounts.roles import Cap
 from billing.credits.api import DecimalJSONParser
 from core.graph_errors import ApiError

@@ -9,8 +9,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import HasCapability
 from accounts import scopes
+from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
 
