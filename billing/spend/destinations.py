@@ -3,7 +3,7 @@
 Applies to the calls a user places (outbound, transfers, forwarding, conference dial-out); never to emergency calls
 or inbound calls. The rules come with the call's policy (limits.call_policy: the user's own destination policy, else
 the tenant's default). A user with a concurrent-call limit has their row locked while their calls in progress are
-counted, in one statement, so two calls at once can never both be the one too many.
+counted, so two calls at once can never both be the one too many.
 """
 from accounts.models import User
 from billing.rating.models import BlockReason, CallAuthorization, CallType
@@ -12,10 +12,13 @@ from core import sql
 PLACED_CALLS = frozenset({CallType.USER_OUT, CallType.USER_OUT_CONF, CallType.USER_OUT_TRANSFER,
                           CallType.USER_OUT_FORWARDING, CallType.CONF_OUT})
 
-_LOCK_AND_COUNT = sql.Statement(lambda: (
-    f"SELECT (SELECT COUNT(*) FROM {sql.table(CallAuthorization)} WHERE {sql.column(CallAuthorization, 'tenant')} = %s "
-    f"AND {sql.column(CallAuthorization, 'user')} = %s AND {sql.column(CallAuthorization, 'status')} = %s) "
-    f"FROM {sql.table(User)} WHERE {sql.column(User, 'id')} = %s{sql.for_update()}"))
+# Two statements on purpose: a count in the locking statement would read the rows as they were when it started,
+# before the call that held the lock committed (PostgreSQL re-checks only the locked row after waiting).
+_LOCK_USER = sql.Statement(lambda: f"SELECT 1 FROM {sql.table(User)} WHERE {sql.column(User, 'id')} = %s"
+                                   f"{sql.for_update()}")
+_HELD_CALLS = sql.Statement(lambda: (
+    f"SELECT COUNT(*) FROM {sql.table(CallAuthorization)} WHERE {sql.column(CallAuthorization, 'tenant')} = %s "
+    f"AND {sql.column(CallAuthorization, 'user')} = %s AND {sql.column(CallAuthorization, 'status')} = %s"))
 
 
 def destination_refusal(*, tenant, policy, user_id, call_type, country, number_type):
@@ -29,8 +32,9 @@ def destination_refusal(*, tenant, policy, user_id, call_type, country, number_t
         return BlockReason.DESTINATION_BLOCKED
     if policy.max_concurrent_calls:
         user = sql.db_value(User, "id", user_id)
-        found = _LOCK_AND_COUNT.rows([sql.db_value(CallAuthorization, "tenant", tenant.pk), user,
-                                      CallAuthorization.Status.HELD, user])
-        if found and found[0][0] >= policy.max_concurrent_calls:
+        _LOCK_USER.rows([user])
+        held = _HELD_CALLS.rows([sql.db_value(CallAuthorization, "tenant", tenant.pk), user,
+                                 CallAuthorization.Status.HELD])[0][0]
+        if held >= policy.max_concurrent_calls:
             return BlockReason.CONCURRENT_CALLS
     return None

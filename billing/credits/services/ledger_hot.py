@@ -52,10 +52,14 @@ def _state_sql():
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
           ON n.{column(NotificationSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
-        WHERE a.{column(CreditAccount, 'tenant')} = %s{for_update(of="a")}"""
+        WHERE a.{column(CreditAccount, 'tenant')} = %s"""
 
 
 _STATE = Statement(_state_sql)
+# The lock is its own statement: PostgreSQL reads a statement's subqueries (the held sum above) as of the moment the
+# statement started, so a read that waited for the lock there would miss the holds of the call it waited for.
+_LOCK = Statement(lambda: (f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
+                           f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}"))
 _LOT_COLUMNS = Columns((Lot, "l", "id"), (Lot, "l", "remaining"), (Lot, "l", "purchased_at"), (Lot, "l", "expires_at"),
                        (Lot, "l", "purchase"))
 _FUNDED_LOTS = Statement(lambda: (
@@ -94,9 +98,12 @@ def locked_state(*, tenant, call_id, now, spends=True):
 
     `spends=False` (a hold or a release) reads the lots only when one is due to expire.
     """
+    tenant_id = db_value(CreditAccount, "tenant", tenant.pk)
+    if not _LOCK.rows([tenant_id]):
+        return None
     at = db_value(Reservation, "expires_at", now)
     found = _STATE.rows([Reservation.Status.HELD, at, db_value(Lot, "expires_at", now), call_id, call_id,
-                         *LedgerEntry.CHARGE_KINDS, db_value(CreditAccount, "tenant", tenant.pk)])
+                         *LedgerEntry.CHARGE_KINDS, tenant_id])
     if not found:
         return None
     row = found[0]
