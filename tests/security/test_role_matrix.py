@@ -40,7 +40,8 @@ PAGES = {
     # Spend control (issue 19): webhooks and the calling policy are billing's; a user's limit sits on Active users.
     "webhooks:endpoints": {G, B}, "webhooks:rotate": {G, B}, "webhooks:toggle": {G, B}, "webhooks:delete": {G, B},
     "webhooks:deliveries": {G, B}, "webhooks:replay": {G, B},
-    "spend:calling_policy": {G, B}, "spend:user_spend": {G},
+    "spend:calling_policy": {G, B}, "spend:user_spend": {G}, "spend:destination_add": {G, B},
+    "spend:destination_default": {G, B},
 }
 API = {
     "api-schema": PUBLIC, "api-docs": PUBLIC,
