@@ -20,7 +20,9 @@ REPORTS = {
     "pools": "PSTN minute pools",
     "blocked": "PSTN blocked users",
 }
-FILTER_FIELDS = ("username", "call_type", "context", "country", "capability")
+FILTER_FIELDS = ("username", "call_type", "context", "country", "capability", "spend_limit")
+# Users at or near their monthly calling spend limit (billing/spend): the value and the percent of the limit.
+SPEND_LIMIT_FILTERS = {"near": 80, "reached": 100}
 # Columns the usage details sort by (each is a call record field the keyset pages walk with the id); newest first
 # unless the run asks otherwise: "duration" sorts shortest first, "-duration" longest first.
 SORTABLE = {"timestamp": "start_at", "display_name": "user_display_name", "username": "user_principal_name",
@@ -36,6 +38,8 @@ class UsageFilters:
     context: str = ""  # DestinationContext value: Domestic or International
     country: str = ""  # the report's "Country or region": the user's usage location
     capability: str = ""
+    spend_limit: str = ""  # "near" (80%+ of their limit this month) or "reached" (100%)
+    spend_user_ids: tuple = ()  # the users the spend_limit filter found
 
     @property
     def any(self):
@@ -44,7 +48,7 @@ class UsageFilters:
     def as_parameters(self) -> dict[str, str]:
         """The filters as parameters.json names them; absent filters are left out."""
         names = {"username": "username", "call_type": "callType", "context": "domesticInternational",
-                 "country": "countryOrRegion", "capability": "capability"}
+                 "country": "countryOrRegion", "capability": "capability", "spend_limit": "spendLimit"}
         return {names[name]: getattr(self, name) for name in FILTER_FIELDS if getattr(self, name)}
 
 
@@ -110,6 +114,12 @@ def parse_filters(data, *, tenant):
     if country and country not in dict(countries):
         errors["country"] = f"'{data.get('country')}' is not a country or region code (for example US, GB, DE)."
         country = ""
+    spend_limit = _choice(data, "spend_limit", SPEND_LIMIT_FILTERS, "spend limit filter (near, reached)", errors)
+    spend_user_ids: tuple = ()
+    if spend_limit:
+        from billing.spend.selectors import users_at_or_over
+
+        spend_user_ids = tuple(users_at_or_over(tenant=tenant, percent=SPEND_LIMIT_FILTERS[spend_limit]))
     username = (data.get("username") or "").strip().lower()
     user_id = None
     if username:
@@ -119,7 +129,7 @@ def parse_filters(data, *, tenant):
     if errors:
         raise ValidationError(errors)
     return UsageFilters(username=username, user_id=user_id, call_type=call_type, context=context, country=country,
-                        capability=capability)
+                        capability=capability, spend_limit=spend_limit, spend_user_ids=spend_user_ids)
 
 
 def parse_columns(data):

@@ -57,7 +57,7 @@ def seed(*, tenant, stdout=None):
         recipient_add(tenant=tenant, email=EXTRA_RECIPIENT, actor=None)
     sent = 0
     for event, period_key, context in demo_emails(tenant):
-        result = notification_send(tenant=tenant, event=event, context=context, period_key=period_key)  # type: ignore[arg-type]
+        result = notification_send(tenant=tenant, event=event, context=context, period_key=period_key)
         sent += len(result) if result.outcome == SendOutcome.QUEUED else 0
     if stdout:
         stdout.write(f"  billing notifications: {sent} demo emails queued for {tenant.name}")

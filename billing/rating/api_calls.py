@@ -114,6 +114,7 @@ class CallExtendView(APIView):
     token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
+    token_scopes = scopes.only(scopes.Scope.CALLS)
     parser_classes = [DecimalJSONParser]
 
     @extend_schema(summary="Ask for the next slice of a call in progress", request=OpenApiTypes.OBJECT,

@@ -61,16 +61,18 @@ def policy_json(policy, tenant):
             "destinationPolicyId": policy.destination_policy_id, "spendAnomalyMultiple": policy.anomaly_multiple}
 
 
-_schema = extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+def _schema(operation_id):
+    return extend_schema(operation_id=operation_id, request=OpenApiTypes.OBJECT,
+                         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
 
 
 class CallingPolicyView(_ReadOrManage):
-    @_schema
+    @_schema("calling_policy_get")
     def get(self, request):
         tenant = request.user.tenant
         return Response(policy_json(services.calling_policy_for(tenant=tenant), tenant))
 
-    @_schema
+    @_schema("calling_policy_patch")
     def patch(self, request):
         tenant = request.user.tenant
         body = _body(request, ("enableSpendLimits", "callingSpendUserLimit", "sliceMinutes", "destinationPolicyId",
@@ -110,12 +112,12 @@ class UserCallingPolicyView(_ReadOrManage):
             raise ApiError(f"User '{user_id}' does not exist in this organization.", code="Request_ResourceNotFound",
                            status_code=404) from None
 
-    @_schema
+    @_schema("user_calling_policy_get")
     def get(self, request, user_id):
         user = self._user(request, user_id)
         return Response(user_policy_json(user, services.user_spend_summary(tenant=request.user.tenant, user=user)))
 
-    @_schema
+    @_schema("user_calling_policy_patch")
     def patch(self, request, user_id):
         user = self._user(request, user_id)
         body = _body(request, ("callingSpendUserLimit", "destinationPolicyId"))
@@ -149,12 +151,12 @@ def _policy_changes(body):
 
 
 class DestinationPolicyListView(_ReadOrManage):
-    @_schema
+    @_schema("destination_policy_list_get")
     def get(self, request):
         rows = DestinationPolicy.objects.filter(tenant=request.user.tenant).order_by("name")
         return Response({"value": [destination_policy_json(p) for p in rows]})
 
-    @_schema
+    @_schema("destination_policy_list_post")
     def post(self, request):
         body = _body(request, _POLICY_FIELDS)
         try:
@@ -173,11 +175,11 @@ class DestinationPolicyDetailView(_ReadOrManage):
             raise ApiError(f"Destination policy '{policy_id}' does not exist in this organization.",
                            code="Request_ResourceNotFound", status_code=404) from None
 
-    @_schema
+    @_schema("destination_policy_detail_get")
     def get(self, request, policy_id):
         return Response(destination_policy_json(self._policy(request, policy_id)))
 
-    @_schema
+    @_schema("destination_policy_detail_patch")
     def patch(self, request, policy_id):
         policy = self._policy(request, policy_id)
         body = _body(request, _POLICY_FIELDS)
@@ -188,7 +190,7 @@ class DestinationPolicyDetailView(_ReadOrManage):
             raise _renamed(exc) from None
         return Response(destination_policy_json(policy))
 
-    @_schema
+    @_schema("destination_policy_detail_delete")
     def delete(self, request, policy_id):
         services.destination_policy_delete(tenant=request.user.tenant, policy=self._policy(request, policy_id),
                                            actor=request.user)

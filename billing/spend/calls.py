@@ -1,16 +1,24 @@
 """What spend control adds to the call API (billing/rating/services/calls.py and extend.py call these).
 
-At authorize and extend, `credit_allowance` says how much credit and how many seconds a call may hold now: one slice
-at most, and no more than the user's room under their monthly limit. After a call's charge, `after_credit_charge`
-sends the 80%/100% notices the charge crossed. Both run under the tenant's credit-account lock.
+At authorize, `call_rules` reads the call's whole policy in one statement and says whether the destination policy
+refuses it; `credit_allowance` (authorize and extend) says how much credit and how many seconds a call may hold now:
+one slice at most, and no more than the user's room under their monthly limit. After a call's charge,
+`after_credit_charge` sends the 80%/100% notices the charge crossed. All run under the authorize/complete transaction.
 """
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 
+from .destinations import destination_refusal
 from .limits import CallPolicy, call_policy, credit_budget, spent_and_held
 from .notices import spend_limit_notify, spend_thresholds_crossed
+
+
+@dataclass(frozen=True)
+class CallRules:
+    policy: CallPolicy
+    refusal: str | None  # a BlockReason from the destination policy
 
 
 @dataclass(frozen=True)
@@ -18,7 +26,6 @@ class Allowance:
     budget: Decimal  # credit the call may hold now
     seconds: int  # the longest stretch of credit-paid time it may be granted now (one slice)
     spend_limited: bool  # the user's limit, not the balance, is what stops it
-    policy: CallPolicy
     limit: Decimal | None = None
     spent: Decimal = Decimal("0.00")
 
@@ -27,12 +34,20 @@ def policy_of(*, tenant, user_id):
     return call_policy(tenant=tenant, user_id=user_id, default_slice_minutes=settings.SPEND_SLICE_MINUTES)
 
 
-def credit_allowance(*, tenant, user_id, available, left_seconds, at):
-    """Credit and seconds a call may hold now: at most one slice of `left_seconds`, within the user's room."""
+def call_rules(*, tenant, user_id, call_type, rate):
+    """The call's policy and whether its destination policy refuses it."""
     policy = policy_of(tenant=tenant, user_id=user_id)
+    refusal = destination_refusal(tenant=tenant, policy=policy, user_id=user_id, call_type=call_type,
+                                  country=rate.country if rate is not None else "",
+                                  number_type=rate.number_type if rate is not None else "")
+    return CallRules(policy=policy, refusal=refusal)
+
+
+def credit_allowance(*, tenant, policy, user_id, available, left_seconds, at):
+    """Credit and seconds a call may hold now: at most one slice of `left_seconds`, within the user's room."""
     budget = credit_budget(tenant=tenant, policy=policy, user_id=user_id, available=available, at=at)
     return Allowance(budget=budget.amount, seconds=min(left_seconds, policy.slice_seconds),
-                     spend_limited=budget.spend_limited, policy=policy, limit=budget.limit, spent=budget.spent)
+                     spend_limited=budget.spend_limited, limit=budget.limit, spent=budget.spent)
 
 
 def spend_limit_refused(*, tenant, user_id, allowance, at):
@@ -42,14 +57,17 @@ def spend_limit_refused(*, tenant, user_id, allowance, at):
                            at=at)
 
 
-def after_credit_charge(*, tenant, user_id, charge, at):
-    """The user's month now includes `charge` (its record is written): notices of the thresholds it crossed."""
-    if not user_id or charge <= 0:
+def limit_note(allowance):
+    """What the authorization keeps of the user's limit, so completing needs no policy read: the limit, or None."""
+    return None if allowance is None or allowance.limit is None else str(allowance.limit)
+
+
+def after_credit_charge(*, tenant, user_id, charge, at, limit):
+    """The user's month now includes `charge` (its record is written): notices of the thresholds it crossed.
+    `limit` is what the authorization kept (limit_note), so a call with no limit costs nothing here."""
+    if not user_id or charge <= 0 or limit is None:
         return
-    policy = policy_of(tenant=tenant, user_id=user_id)
-    if policy.user_limit is None:
-        return
+    limit = Decimal(limit)
     spent, _ = spent_and_held(tenant=tenant, user_id=user_id, at=at)
-    for percent in spend_thresholds_crossed(limit=policy.user_limit, before=spent - charge, after=spent):
-        spend_limit_notify(tenant=tenant, user_id=user_id, limit=policy.user_limit, spent=spent, percent=percent,
-                           at=at)
+    for percent in spend_thresholds_crossed(limit=limit, before=spent - charge, after=spent):
+        spend_limit_notify(tenant=tenant, user_id=user_id, limit=limit, spent=spent, percent=percent, at=at)

@@ -16,3 +16,13 @@ class CallingPolicyForm(forms.Form):
 class UserSpendLimitForm(forms.Form):
     spend_limit = forms.CharField(label="Monthly spend limit (USD)", required=False, max_length=20,
                                   help_text="Leave empty to use the calling policy's limit.")
+
+
+class DestinationPolicyForm(forms.Form):
+    name = forms.CharField(label="Policy name", max_length=64)
+    blocked_countries = forms.CharField(label="Blocked countries or regions", required=False, max_length=1000,
+                                        help_text="Two-letter codes, comma-separated, e.g. GB, DE.")
+    blocked_number_types = forms.CharField(label="Blocked number types", required=False, max_length=200,
+                                           help_text="fixed, mobile, toll-free, premium, shared-cost")
+    max_concurrent_calls = forms.CharField(label="Calls at once per user", required=False, max_length=4,
+                                           help_text="Leave empty for no limit.")

@@ -15,7 +15,7 @@ from billing.rating.models import CallAuthorization, CallRecord
 from core import sql
 from core.money import CENT
 
-from .models import CallingPolicy, UserCallingPolicy
+from .models import CallingPolicy, DestinationPolicy, UserCallingPolicy
 
 ZERO = Decimal("0.00")
 
@@ -26,6 +26,9 @@ class CallPolicy:
 
     slice_seconds: int
     user_limit: Decimal | None  # the user's monthly limit when spend limits are on, else None
+    blocked_countries: frozenset = frozenset()
+    blocked_number_types: frozenset = frozenset()
+    max_concurrent_calls: int | None = None
 
 
 def month_start(at):
@@ -47,28 +50,42 @@ def spend_room(*, limit, spent, held):
     return max(limit - spent - held, ZERO)
 
 
-_POLICY = sql.Statement(lambda: (
-    f"SELECT p.{sql.column(CallingPolicy, 'enable_spend_limits')}, p.{sql.column(CallingPolicy, 'user_spend_limit')}, "
-    f"p.{sql.column(CallingPolicy, 'slice_minutes')}, u.{sql.column(UserCallingPolicy, 'spend_limit')} "
-    f"FROM (SELECT 1 AS one) AS o "
-    f"LEFT JOIN {sql.table(CallingPolicy)} AS p ON p.{sql.column(CallingPolicy, 'tenant')} = %s "
-    f"LEFT JOIN {sql.table(UserCallingPolicy)} AS u ON u.{sql.column(UserCallingPolicy, 'user')} = %s "
-    f"AND u.{sql.column(UserCallingPolicy, 'tenant')} = %s"))
+def _policy_sql():
+    p, u, d = CallingPolicy, UserCallingPolicy, DestinationPolicy
+    return (f"SELECT p.{sql.column(p, 'enable_spend_limits')}, p.{sql.column(p, 'user_spend_limit')}, "
+            f"p.{sql.column(p, 'slice_minutes')}, u.{sql.column(u, 'spend_limit')}, "
+            f"d.{sql.column(d, 'blocked_countries')}, d.{sql.column(d, 'blocked_number_types')}, "
+            f"d.{sql.column(d, 'max_concurrent_calls')} FROM (SELECT 1 AS one) AS o "
+            f"LEFT JOIN {sql.table(p)} AS p ON p.{sql.column(p, 'tenant')} = %s "
+            f"LEFT JOIN {sql.table(u)} AS u ON u.{sql.column(u, 'user')} = %s AND u.{sql.column(u, 'tenant')} = %s "
+            f"LEFT JOIN {sql.table(d)} AS d ON d.{sql.column(d, 'id')} = COALESCE("
+            f"u.{sql.column(u, 'destination_policy')}, p.{sql.column(p, 'destination_policy')})")
+
+
+# The whole policy of a call in one statement: the tenant's policy, the user's own, and the destination policy that
+# applies (the user's, else the tenant's default).
+_POLICY = sql.Statement(_policy_sql)
 
 
 def _money(value):
     return ZERO if value is None else Decimal(str(value)).quantize(CENT)
 
 
+def _set(text):
+    return frozenset(item for item in (text or "").split(",") if item)
+
+
 def call_policy(*, tenant, user_id, default_slice_minutes):
-    """The slice and the user's limit, in one statement."""
+    """The slice, the user's limit and the destination rules of a call, in one statement."""
     tenant_id = sql.db_value(CallingPolicy, "tenant", tenant.pk)
     user = sql.db_value(UserCallingPolicy, "user", user_id) if user_id else None
-    enabled, tenant_limit, slice_minutes, user_limit = _POLICY.rows([tenant_id, user, tenant_id])[0]
+    (enabled, tenant_limit, slice_minutes, user_limit, countries, number_types,
+     max_calls) = _POLICY.rows([tenant_id, user, tenant_id])[0]
     limit = effective_limit(enabled=bool(enabled), tenant_limit=None if tenant_limit is None else _money(tenant_limit),
                             user_limit=None if user_limit is None else _money(user_limit))
     return CallPolicy(slice_seconds=(slice_minutes or default_slice_minutes) * 60,
-                      user_limit=limit if user_id else None)
+                      user_limit=limit if user_id else None, blocked_countries=_set(countries),
+                      blocked_number_types=_set(number_types), max_concurrent_calls=max_calls or None)
 
 
 def _sum(model, name):

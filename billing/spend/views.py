@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import admin_required
@@ -11,7 +12,8 @@ from licensing.views.common import error_messages, panel_or_page
 from licensing.views.users import list_context
 
 from . import services
-from .forms import CallingPolicyForm, UserSpendLimitForm
+from .forms import CallingPolicyForm, DestinationPolicyForm, UserSpendLimitForm
+from .models import DestinationPolicy
 
 
 def _add_errors(form, exc):
@@ -42,12 +44,55 @@ def calling_policy_page(request):
                 return redirect("spend:calling_policy")
         status = 400
     else:
+        form = None
+    return _policy_page(request, form=form, policy=policy, status=status)
+
+
+def _policy_page(request, *, form=None, policy=None, destination_form=None, status=200):
+    tenant = request.tenant
+    policy = policy or services.calling_policy_for(tenant=tenant)
+    if form is None:
         form = CallingPolicyForm(initial={
             "enable_spend_limits": policy.enable_spend_limits,
             "user_spend_limit": "" if policy.user_spend_limit is None else f"{policy.user_spend_limit:.2f}",
             "slice_minutes": policy.slice_minutes})
     return render(request, "spend/calling_policy.html", {
-        "form": form, "policy": policy, "can_manage": request.user.can(Cap.BILLING_MANAGE)}, status=status)
+        "form": form, "policy": policy, "can_manage": request.user.can(Cap.BILLING_MANAGE),
+        "destinations": list(DestinationPolicy.objects.filter(tenant=tenant).order_by("name")),
+        "destination_form": destination_form or DestinationPolicyForm()}, status=status)
+
+
+@admin_required(Cap.BILLING_MANAGE)
+@require_POST
+def destination_policy_add(request):
+    form = DestinationPolicyForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            policy = services.destination_policy_save(
+                tenant=request.tenant, actor=request.user, name=data["name"],
+                blocked_countries=data["blocked_countries"], blocked_number_types=data["blocked_number_types"],
+                max_concurrent_calls=data["max_concurrent_calls"].strip() or None)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"Destination policy '{policy.name}' added.")
+            return redirect("spend:calling_policy")
+    return _policy_page(request, destination_form=form, status=400)
+
+
+@admin_required(Cap.BILLING_MANAGE)
+@require_POST
+def destination_policy_default(request):
+    raw = request.POST.get("destination_policy", "").strip()
+    try:
+        services.calling_policy_set_destination(tenant=request.tenant, actor=request.user,
+                                                destination_policy_id=raw or None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Org-wide destination policy saved.")
+    return redirect("spend:calling_policy")
 
 
 @admin_required(Cap.USERS_READ)

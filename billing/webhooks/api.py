@@ -62,18 +62,20 @@ def _endpoint_or_404(request, endpoint_id):
     return endpoint
 
 
-_schema = extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+def _schema(operation_id):
+    return extend_schema(operation_id=operation_id, request=OpenApiTypes.OBJECT,
+                         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
 
 
 class WebhookListView(APIView):
     token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_list_get")
     def get(self, request):
         return Response({"value": [endpoint_json(e) for e in selectors.endpoints_for(tenant=request.user.tenant)]})
 
-    @_schema
+    @_schema("webhook_list_post")
     def post(self, request):
         body = _body(request)
         try:
@@ -89,11 +91,11 @@ class WebhookDetailView(APIView):
     token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_detail_get")
     def get(self, request, endpoint_id):
         return Response(endpoint_json(_endpoint_or_404(request, endpoint_id)))
 
-    @_schema
+    @_schema("webhook_detail_patch")
     def patch(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         body = _body(request)
@@ -108,7 +110,7 @@ class WebhookDetailView(APIView):
             raise _renamed(exc) from None
         return Response(endpoint_json(endpoint))
 
-    @_schema
+    @_schema("webhook_detail_delete")
     def delete(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         services.webhook_endpoint_delete(tenant=request.user.tenant, endpoint=endpoint, actor=request.user)
@@ -119,7 +121,7 @@ class WebhookRotateSecretView(APIView):
     token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_rotate_secret_post")
     def post(self, request, endpoint_id):
         endpoint = services.webhook_secret_rotate(tenant=request.user.tenant, endpoint=_endpoint_or_404(
             request, endpoint_id), actor=request.user)
@@ -130,7 +132,7 @@ class WebhookDeliveriesView(APIView):
     token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_deliveries_get")
     def get(self, request, endpoint_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         wanted = request.query_params.get("status", "")
@@ -144,7 +146,7 @@ class WebhookReplayView(APIView):
     token_scopes = scopes.reads_and_writes(scopes.Scope.BILLING_READ, scopes.Scope.BILLING_WRITE)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
 
-    @_schema
+    @_schema("webhook_replay_post")
     def post(self, request, endpoint_id, delivery_id):
         endpoint = _endpoint_or_404(request, endpoint_id)
         delivery = selectors.delivery_for(tenant=request.user.tenant, delivery_id=delivery_id)

@@ -42,6 +42,8 @@ def pstn_calls(*, tenant: Tenant, start: datetime, end: datetime, filters: Usage
             calls = calls.filter(usage_country=filters.country)
         if filters.capability:
             calls = calls.filter(capability=filters.capability)
+        if filters.spend_limit:
+            calls = calls.filter(user_id__in=filters.spend_user_ids)
     return calls.order_by()
 
 

@@ -53,7 +53,7 @@ def _common(request, report, errors):
 
 
 FILTER_LABELS = {"username": "Username", "call_type": "Call type", "context": "Domestic/International",
-                 "country": "Country or region", "capability": "Capability"}
+                 "country": "Country or region", "capability": "Capability", "spend_limit": "Spend limit"}
 
 
 def filter_labels(filters):

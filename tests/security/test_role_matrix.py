@@ -37,10 +37,9 @@ PAGES = {
     "reporting:pstn_usage": {G, R, T}, "reporting:export_start": {G, R, T}, "reporting:export_status": {G, R, T},
     "reporting:export_download": {G, R, T},
     "reporting:credits_dashboard": {G, B, R}, "reporting:spend": {G, B, R},
-    "billing:payment_method_edit": {G, B},
     "webhooks:endpoints": {G, B}, "webhooks:rotate": {G, B}, "webhooks:toggle": {G, B}, "webhooks:delete": {G, B},
     "webhooks:deliveries": {G, B}, "webhooks:replay": {G, B},
-    "spend:calling_policy": {G, B},
+    "spend:calling_policy": {G, B}, "spend:destination_add": {G, B}, "spend:destination_default": {G, B},
     "spend:user_spend": {G},  # Active users (users.read) and billing figures (billing.read): only a Global admin has both
     # Operations: probes and metrics answer without a session (the metrics by their own token).
     "ops-healthz": PUBLIC, "ops-readyz": PUBLIC, "ops-metrics": PUBLIC,

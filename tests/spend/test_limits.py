@@ -190,3 +190,35 @@ def test_another_tenants_user_is_not_found(tenant, other_tenant_admin, api_clien
     assert api.patch(f"/api/v1/users/{other_tenant_admin.pk}/calling-policy", {"callingSpendUserLimit": "1"},
                      format="json").status_code == 404
     assert api.get("/api/v1/users/not-a-user/calling-policy").status_code == 404
+
+
+def test_the_pstn_usage_report_filters_users_at_or_near_their_limit(tenant, caller, funded, now, global_admin,
+                                                                    client_as, django_assert_max_num_queries):
+    from django.urls import reverse
+
+    from billing.spend.selectors import users_at_or_over
+
+    calling_policy_update(tenant=tenant, actor=global_admin, enable_spend_limits=True, user_spend_limit="5.00")
+    near = make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="near@contoso.test")
+    far = make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="far@contoso.test")
+    for user, call_id, seconds in ((caller, "a", 600), (caller, "b", 300), (near, "c", 600), (near, "d", 120),
+                                   (far, "e", 60)):
+        call(tenant, user, now, call_id)
+        call_complete(tenant=tenant, call_id=call_id, duration_seconds=seconds)
+    # This month: Ada $2.05 + $1.05 = $3.10 (limit $3.00: 103%), near $2.05 + $0.45 = $2.50 (limit $3.10: 81%),
+    # far $0.25 (the policy's $5.00: 5%).
+    user_calling_policy_update(tenant=tenant, user=caller, actor=global_admin, spend_limit="3.00")
+    user_calling_policy_update(tenant=tenant, user=near, actor=global_admin, spend_limit="3.10")
+    assert users_at_or_over(tenant=tenant, percent=100) == [caller.pk]
+    assert sorted(users_at_or_over(tenant=tenant, percent=80), key=str) == sorted([caller.pk, near.pk], key=str)
+
+    client = client_as(global_admin)
+    with django_assert_max_num_queries(16):
+        page = client.get(reverse("reporting:pstn_usage"), {"report": "usage", "spend_limit": "near"})
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "ada@contoso.test" in body and "near@contoso.test" in body and "far@contoso.test" not in body
+    reached = client.get(reverse("reporting:pstn_usage"), {"report": "usage", "spend_limit": "reached"}).content.decode()
+    assert "ada@contoso.test" in reached and "near@contoso.test" not in reached
+    bad = client.get(reverse("reporting:pstn_usage"), {"report": "usage", "spend_limit": "over"})
+    assert bad.status_code == 400 and "is not a spend limit filter (near, reached)" in bad.content.decode()

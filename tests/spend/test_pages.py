@@ -54,3 +54,22 @@ def test_the_panel_needs_users_and_billing_and_the_tenant(tenant, other_tenant_a
     assert client_as(user_admin).get(url).status_code == 403
     assert client_as(billing_admin).get(url).status_code == 403
     assert client_as(other_tenant_admin).get(url).status_code == 404
+
+
+def test_the_calling_policy_page_adds_a_destination_policy_and_applies_it_to_everyone(tenant, global_admin, client_as):
+    from billing.spend.models import DestinationPolicy
+
+    client = client_as(global_admin)
+    refused = client.post(reverse("spend:destination_add"), {"name": "No UK", "blocked_countries": "GB, XX"})
+    assert refused.status_code == 400 and b"XX" in refused.content and b"ISO 3166" in refused.content
+    added = client.post(reverse("spend:destination_add"), {"name": "No UK", "blocked_countries": "gb",
+                                                           "blocked_number_types": "premium, mobile",
+                                                           "max_concurrent_calls": "2"}, follow=True)
+    assert b"Destination policy &#x27;No UK&#x27; added." in added.content
+    policy = DestinationPolicy.objects.get()
+    assert (policy.blocked_countries, policy.blocked_number_types, policy.max_concurrent_calls) == (
+        "GB", "mobile,premium", 2)
+    client.post(reverse("spend:destination_default"), {"destination_policy": str(policy.pk)})
+    assert CallingPolicy.objects.get().destination_policy_id == policy.pk
+    bad = client.post(reverse("spend:destination_default"), {"destination_policy": "999999"}, follow=True)
+    assert b"No destination policy" in bad.content

@@ -27,7 +27,6 @@ from billing.credits.services import (
     credits_reserve,
 )
 from billing.spend import calls as spend_calls
-from billing.spend import destinations as spend_destinations
 from core import sql
 
 from .. import lock_objects
@@ -158,11 +157,10 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
     with transaction.atomic(durable=True):
         if route.is_blocked:
             return _block(tenant, party, held, route.blocked, route.action, now)
-        refused = spend_destinations.destination_refusal(  # the user's destination policy (billing/spend)
-            tenant=tenant, user_id=held["user_id"], call_type=held["call_type"],
-            country=rate.country if rate is not None else "", number_type=rate.number_type if rate is not None else "")
-        if refused is not None:
-            return _block(tenant, party, held, refused, route.action, now)
+        # The calling policy (billing/spend): the destination policy's refusal, the slice and the user's spend limit.
+        rules = spend_calls.call_rules(tenant=tenant, user_id=held["user_id"], call_type=held["call_type"], rate=rate)
+        if rules.refusal is not None:
+            return _block(tenant, party, held, rules.refusal, route.action, now)
         if route.free:
             expires_at = _hold_ends(now, limits.max_call_seconds, limits)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
@@ -174,7 +172,7 @@ def _decide(tenant, party, held, route, rate, now, *, pool_alone):
         first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
         if first is not None:
             return _decision_of(first)
-        return _hold_paid(tenant, party, held, route, rate, now, limits, credit)
+        return _hold_paid(tenant, party, held, route, rate, now, limits, credit, rules.policy)
 
 
 def _hold_ends(now, max_seconds, limits):
@@ -206,8 +204,9 @@ def _hold_free(held, route, max_seconds, expires_at):
     return _decision_of(authorization)
 
 
-def _hold_paid(tenant, party, held, route, rate, now, limits, credit):
-    """Holds pool minutes and credit for a call; `credit` is the credit account's state read under its lock."""
+def _hold_paid(tenant, party, held, route, rate, now, limits, credit, policy):
+    """Holds pool minutes and credit for a call; `credit` is the credit account's state read under its lock,
+    `policy` the call's calling policy (billing/spend)."""
     limit = limits.max_call_seconds
     pool, pool_hold = None, 0
     if route.pool is not None:
@@ -218,9 +217,10 @@ def _hold_paid(tenant, party, held, route, rate, now, limits, credit):
     left = limit - pool_hold * 60
     if left > 0 and route.credits:
         # Spend control (billing/spend/calls.py): one slice at most, within the user's monthly limit.
-        allowance = spend_calls.credit_allowance(tenant=tenant, user_id=held["user_id"], left_seconds=left,
-                                                 available=credits_available(tenant=tenant, state=credit),
+        allowance = spend_calls.credit_allowance(tenant=tenant, policy=policy, user_id=held["user_id"],
+                                                 left_seconds=left, available=credits_available(tenant=tenant, state=credit),
                                                  at=held["start_at"])
+        held["details"]["spend_limit"] = spend_calls.limit_note(allowance)
         credit_seconds = affordable_seconds(rate=rate, budget=allowance.budget, limit_seconds=allowance.seconds)
         if credit_seconds:
             reserve = charge_for(rate=rate, duration_seconds=credit_seconds).charge.amount
@@ -451,7 +451,7 @@ def _settle(tenant, authorization, duration, end, now, credit=None):
                                     capability=capability, now=now))
     if charge > 0:
         spend_calls.after_credit_charge(tenant=tenant, user_id=authorization.user_id, charge=charge,
-                                        at=authorization.start_at)
+                                        at=authorization.start_at, limit=authorization.details.get("spend_limit"))
     if pool is not None:
         pool.held_minutes = max(0, pool.held_minutes - authorization.pool_minutes_held)
         pool.used_minutes += split.pool_minutes

@@ -83,9 +83,10 @@ def call_extend(*, tenant, call_id, now=None):
         pool_seconds = authorization.pool_minutes_held * 60
         credit_seconds = max(0, authorization.max_duration_seconds - pool_seconds)
         held = authorization.credit_amount_reserved
-        allowance = spend_calls.credit_allowance(tenant=tenant, user_id=authorization.user_id, left_seconds=room,
-                                                 available=credits_available(tenant=tenant, now=now),
-                                                 at=authorization.start_at)
+        allowance = spend_calls.credit_allowance(
+            tenant=tenant, policy=spend_calls.policy_of(tenant=tenant, user_id=authorization.user_id),
+            user_id=authorization.user_id, left_seconds=room, available=credits_available(tenant=tenant, now=now),
+            at=authorization.start_at)
         granted = affordable_seconds(rate=rate, budget=held + allowance.budget,
                                      limit_seconds=credit_seconds + allowance.seconds)
         if granted <= credit_seconds:
@@ -103,5 +104,6 @@ def call_extend(*, tenant, call_id, now=None):
         authorization.credit_amount_reserved = max(reserve, held)
         authorization.max_duration_seconds = max_seconds
         authorization.expires_at = expires_at
-        sql.update(authorization, ["credit_amount_reserved", "max_duration_seconds", "expires_at"])
+        authorization.details = {**authorization.details, "spend_limit": spend_calls.limit_note(allowance)}
+        sql.update(authorization, ["credit_amount_reserved", "max_duration_seconds", "expires_at", "details"])
         return _answer(authorization, allowed=True)
