@@ -58,7 +58,7 @@ def test_the_purchase_email_attaches_the_invoice_pdf_that_matches_the_ledger(ten
     assert GatewayCharge.objects.get().amount == entry.amount + tax == invoice.total
     # The button opens that invoice, on the site's address.
     assert f"https://admin.example.com{reverse('invoices:detail', args=[invoice.pk])}" in message.body
-    assert "These funds expire: June 17, 2027" in message.body
+    assert "These funds expire: Jun 17, 2027" in message.body
     assert "attached to this email as a PDF" in message.body
 
 

@@ -15,7 +15,7 @@ EVENT_CASES = {
         {"amount": Decimal("200.00"), "tax": Decimal("16.50"), "tax_label": "Sales tax", "total": Decimal("216.50"),
          "new_balance": Decimal("1200.00"), "invoice_number": "G000000007", "payment_method": "Visa •••• 4242",
          "expires_on": date(2027, 6, 17)},
-        ["$200.00", "Sales tax", "$16.50", "$216.50", "$1,200.00", "G000000007", "Visa •••• 4242", "June 17, 2027"],
+        ["$200.00", "Sales tax", "$16.50", "$216.50", "$1,200.00", "G000000007", "Visa •••• 4242", "Jun 17, 2027"],
     ),
     Event.RECHARGE_SUCCEEDED: (
         {"amount": Decimal("500.00"), "new_balance": Decimal("712.45"), "invoice_number": "G045678912",
