@@ -20,6 +20,7 @@ PAGES = {
     "licensing:manage_licenses": {G, L, U}, "licensing:user_licenses_save": {G, L, U},
     "licensing:add_user": {G, U}, "licensing:add_user_finish": {G, U}, "licensing:add_user_cancel": {G, U},
     "licensing:add_user_step": {G, U}, "licensing:user_edit": {G, U}, "licensing:user_sign_in": {G, U},
+    "licensing:export_users": {G, U, L}, "licensing:user_reset_password": {G, U},
     "licensing:products": {G, B}, "licensing:product_detail": {G, B}, "licensing:product_quantity": {G, B},
     "licensing:licenses": {G, L, U}, "licensing:license_detail": {G, L, U}, "licensing:license_assign": {G, L, U},
     "licensing:license_unassign": {G, L, U},
