@@ -100,6 +100,7 @@ class Side:
         def key(text):
             text = re.sub(r"expiry:lot:(\d+)", lambda m: f"expiry:lot:#{lot_no[int(m.group(1))]}", text)
             text = re.sub(r"entry-(\d+)", lambda m: f"entry-#{entry_no[int(m.group(1))]}", text)
+            text = re.sub(r"^purchase:(\d+)$", lambda m: f"purchase:#{purchases[int(m.group(1))]}", text)
             return re.sub(r"hold-(\d+)", lambda m: f"hold-#{hold_no[int(m.group(1))]}", text)
 
         return {

@@ -16,10 +16,13 @@ def test_eight_workers_racing_past_the_monthly_limit_charge_only_what_it_allows(
                                                                                 billing_admin, global_admin):
     clock.settle()
     credits_add_funds(tenant=tenant, amount=100, payment_method=card, idempotency_key="initial", actor=billing_admin)
-    # $100 is far below a $2,000 trigger: turning it on recharges $500 at once (eager), and every further $500
-    # leaves the balance below the trigger, so every worker finds a recharge due; the limit allows one more.
-    auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=2000, recharge_amount=500, monthly_cap=1000,
+    # A $500 recharge under a $2,000 trigger (settings stored before the product refused a recharge under its
+    # trigger): $100 is far below it, so the first run recharges $500, every further $500 leaves the balance below
+    # the trigger and every worker finds a recharge due; the monthly limit of $1,000 allows one more.
+    auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=50, recharge_amount=500, monthly_cap=1000,
                          payment_method=card, actor=billing_admin)
+    AutoRechargeSettings.objects.filter(tenant=tenant).update(trigger_amount=Decimal("2000"))
+    recharge_run(tenant=tenant)
     assert Purchase.objects.filter(kind="recharge").count() == 1
 
     def worker(index):

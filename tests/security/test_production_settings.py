@@ -6,7 +6,7 @@ from tests.config.test_settings import PRODUCTION, _manage
 
 
 def test_production_settings_pass_check_deploy_but_for_the_sandbox_gateway_they_were_allowed():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", ALLOW_SANDBOX_GATEWAY="true", **PRODUCTION)
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "ALLOW_SANDBOX_GATEWAY": "true"})
     assert result.returncode != 0
     output = result.stdout + result.stderr
     # staticfiles.W004 only where node_modules is not installed (a fresh worktree): not a deploy setting.
@@ -15,7 +15,7 @@ def test_production_settings_pass_check_deploy_but_for_the_sandbox_gateway_they_
 
 
 def test_production_refuses_to_start_on_the_sandbox_gateway_unless_allowed():
-    result = _manage("check", **PRODUCTION)
+    result = _manage("check", **{**PRODUCTION, "ALLOW_SANDBOX_GATEWAY": "false"})
     assert result.returncode != 0
     assert "PAYMENT_GATEWAY is the sandbox gateway, which charges no card" in result.stderr
-    assert _manage("check", ALLOW_SANDBOX_GATEWAY="true", **PRODUCTION).returncode == 0
+    assert _manage("check", **{**PRODUCTION, "ALLOW_SANDBOX_GATEWAY": "true"}).returncode == 0
