@@ -3,16 +3,15 @@ from decimal import Decimal
 
 from django import template
 
+from core.money import money_text
+
 register = template.Library()
 
 
 @register.filter
 def usd(value):
-    """$1,234.56; an empty value shows as a dash."""
-    if value is None or value == "":
-        return "—"
-    value = Decimal(value)
-    return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+    """$1,234.56; an empty value shows as a dash (core.money.money_text)."""
+    return money_text(value)
 
 
 @register.filter
@@ -25,9 +24,9 @@ def usd_whole(value):
 
 @register.filter
 def usd_signed(value):
-    """+$100.00 for credits, −$0.25 for debits (a real minus sign, as the admin centre shows)."""
-    value = Decimal(value)
-    return f"+${value:,.2f}" if value > 0 else f"\u2212${-value:,.2f}"
+    """+$100.00 for credits, −$0.25 for debits (core.money.money_text, with a real minus sign as the admin centre
+    shows in its transaction lists)."""
+    return money_text(value, signed=True).replace("-", "\u2212", 1)
 
 
 @register.filter
