@@ -25,6 +25,7 @@ and a Refusal reason here; the executors need no change.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -211,12 +212,13 @@ class Refusal:
     available: Decimal | None = None
     field: str = "amount"
 
-    def error(self):
+    def error(self) -> Exception:
         from django.core.exceptions import ValidationError
 
         from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 
         if self.reason == INSUFFICIENT:
+            assert self.amount is not None and self.available is not None  # _insufficient sets both
             return InsufficientCredits(amount=self.amount, available=self.available)
         if self.reason == CONFLICT:
             return IdempotencyConflict(self.message)
@@ -334,7 +336,8 @@ def decide_expire(state, *, lifetime_months=12):
     return Plan(balance_after=balance, lot_changes=tuple(changes), entries=tuple(entries))  # the forfeits are its own
 
 
-def decide_batch(state, *, charges, at, lifetime_months=12):
+def decide_batch(state: AccountState, *, charges: Sequence[tuple[str, Decimal, str, str]], at: datetime,
+                 lifetime_months: int = 12) -> Plan | Refusal:
     """The import's charges [(call_id, amount, kind, memo)], one entry each, in order; refused as a whole when
     their total exceeds what is available (the import checked each row against the same `available`)."""
     total = sum((amount for _, amount, _, _ in charges), ZERO)
