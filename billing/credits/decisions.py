@@ -25,7 +25,7 @@ and a Refusal reason here; the executors need no change.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -92,7 +92,8 @@ class Watched:
     low_levels: tuple[Decimal, ...] = ()
 
     @classmethod
-    def of(cls, *, enabled, paused, trigger, levels):
+    def of(cls, *, enabled: bool | None, paused: bool | None, trigger: Decimal | None,
+           levels: Iterable[object] | None) -> Watched:
         return cls(recharge_on=bool(enabled) and not paused, trigger=trigger,
                    low_levels=tuple(Decimal(str(level)) for level in (levels or ())))
 
@@ -173,7 +174,7 @@ class BalanceEvent:
     balance: Decimal  # the available balance after the change
     level: Decimal | None = None
 
-    def period_key(self, key):
+    def period_key(self, key: object) -> str:
         return {RECHARGE: f"recharge:{key}", BALANCE_ZERO: f"zero:{key}"}.get(self.kind, f"low:{self.level}:{key}")
 
 
@@ -260,17 +261,20 @@ def _forfeits(state, lifetime_months):
     return changes, entries, balance
 
 
-def balance_events(watched, *, before, after, spent_before=None, spent_after=None):
+def balance_events(watched: Watched, *, before: Decimal, after: Decimal, spent_before: Decimal | None = None,
+                   spent_after: Decimal | None = None) -> tuple[BalanceEvent, ...]:
     """The events of a change of the available balance: the recharge trigger on (before, after); the zero and
     low-balance emails on (spent_before, spent_after) when the change spent money (None: a hold, no emails)."""
-    events = []
+    events: list[BalanceEvent] = []
     if watched.recharge_on and watched.trigger is not None and after < watched.trigger <= before:
         events.append(BalanceEvent(RECHARGE, after))
-    if spent_before is not None and spent_after < spent_before:
-        if spent_before > 0 and spent_after <= 0:
-            events.append(BalanceEvent(BALANCE_ZERO, spent_after))
-        events.extend(BalanceEvent(LOW_BALANCE, spent_after, level) for level in watched.low_levels
-                      if spent_after < level <= spent_before)
+    if spent_before is not None:
+        assert spent_after is not None  # the two come together (both None: a hold)
+        if spent_after < spent_before:
+            if spent_before > 0 and spent_after <= 0:
+                events.append(BalanceEvent(BALANCE_ZERO, spent_after))
+            events.extend(BalanceEvent(LOW_BALANCE, spent_after, level) for level in watched.low_levels
+                          if spent_after < level <= spent_before)
     return tuple(events)
 
 
