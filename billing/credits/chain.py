@@ -8,7 +8,12 @@ in SEALED; the actor's user id is left out (a deleted user's entries keep their 
 trigger lets only that column become NULL).
 """
 import hashlib
-from datetime import UTC
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from billing.credits.models import LedgerEntry
 
 SEALED = ("account_id", "kind", "amount", "balance_after", "idempotency_key", "call_id", "created_at", "lot_id",
           "purchase_id", "reference", "memo", "actor_label")
@@ -17,29 +22,31 @@ SEALED_FIELDS = ("account", "kind", "amount", "balance_after", "idempotency_key"
 GENESIS = ""
 
 
-def _text(name, value):
+def _text(name: str, value: object) -> str:
     if value is None:
         return ""
     if name in ("amount", "balance_after"):
         return f"{value:.2f}"
     if name == "created_at":
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return cast(datetime, value).astimezone(UTC).isoformat(timespec="microseconds")  # created_at: a datetime
     return str(value)
 
 
-def seal(previous, fields):
+def seal(previous: str, fields: object) -> str:
     """The hash of an entry whose sealed fields are `fields` (a mapping, or an object with those attributes)."""
     get = fields.get if isinstance(fields, dict) else lambda name: getattr(fields, name)
     content = "\x1f".join(_text(name, get(name)) for name in SEALED)
     return hashlib.sha256(f"{previous}\x1e{content}".encode()).hexdigest()
 
 
-def broken_links(entries):
+def broken_links(entries: Iterable["LedgerEntry"]) -> dict[int, int]:
     """(account_id, entry id) of the first entry of each account whose hash breaks the chain.
 
     `entries`: objects with the SEALED attributes, `id` and `chain_hash`, ordered by account and id.
     """
-    broken, previous, account = {}, GENESIS, None
+    broken: dict[int, int] = {}
+    previous: str = GENESIS
+    account: int | None = None
     for entry in entries:
         if entry.account_id != account:
             account, previous = entry.account_id, GENESIS

@@ -25,9 +25,11 @@ and a Refusal reason here; the executors need no change.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import cast
 
 ZERO = Decimal("0.00")
 
@@ -68,7 +70,7 @@ class ReservationState:
     status: str
     expires_at: datetime
 
-    def holding(self, now):
+    def holding(self, now: datetime) -> bool:
         return self.status == HELD and self.expires_at > now
 
 
@@ -91,7 +93,8 @@ class Watched:
     low_levels: tuple[Decimal, ...] = ()
 
     @classmethod
-    def of(cls, *, enabled, paused, trigger, levels):
+    def of(cls, *, enabled: bool | None, paused: bool | None, trigger: Decimal | None,
+           levels: Iterable[object] | None) -> Watched:
         return cls(recharge_on=bool(enabled) and not paused, trigger=trigger,
                    low_levels=tuple(Decimal(str(level)) for level in (levels or ())))
 
@@ -115,24 +118,24 @@ class AccountState:
     chain_head: str = ""  # the hash of the account's last entry (billing/credits/chain.py); the executors seal with it
 
     @property
-    def due_lots(self):
+    def due_lots(self) -> tuple[LotState, ...]:
         return tuple(lot for lot in self.lots if lot.remaining > 0 and lot.expires_at <= self.now)
 
     @property
-    def live_lots(self):
+    def live_lots(self) -> tuple[LotState, ...]:
         return tuple(lot for lot in self.lots if lot.remaining > 0 and lot.expires_at > self.now)
 
     @property
-    def expiring(self):
+    def expiring(self) -> Decimal:
         return sum((lot.remaining for lot in self.due_lots), ZERO)
 
     @property
-    def available(self):
+    def available(self) -> Decimal:
         """What calls may spend (may be negative when holds outlive expired lots; refusals show it as zero)."""
         return self.balance - self.expiring - self.held
 
     @property
-    def own_hold(self):
+    def own_hold(self) -> Decimal:
         return self.reservation.amount if self.reservation is not None and self.reservation.holding(self.now) else ZERO
 
 
@@ -172,7 +175,7 @@ class BalanceEvent:
     balance: Decimal  # the available balance after the change
     level: Decimal | None = None
 
-    def period_key(self, key):
+    def period_key(self, key: object) -> str:
         return {RECHARGE: f"recharge:{key}", BALANCE_ZERO: f"zero:{key}"}.get(self.kind, f"low:{self.level}:{key}")
 
 
@@ -192,11 +195,11 @@ class Plan:
     forfeits: int = 0  # how many of `entries` are expiry entries (they come first)
 
     @property
-    def writes(self):
+    def writes(self) -> bool:
         return bool(self.lot_changes or self.entries or self.hold or self.reservation_status)
 
     @property
-    def own_entries(self):
+    def own_entries(self) -> tuple[NewEntry, ...]:
         """The entries of the request itself (after the forfeits)."""
         return self.entries[self.forfeits:]
 
@@ -211,28 +214,30 @@ class Refusal:
     available: Decimal | None = None
     field: str = "amount"
 
-    def error(self):
+    def error(self) -> Exception:
         from django.core.exceptions import ValidationError
 
         from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 
         if self.reason == INSUFFICIENT:
+            assert self.amount is not None and self.available is not None  # _insufficient sets both
             return InsufficientCredits(amount=self.amount, available=self.available)
         if self.reason == CONFLICT:
             return IdempotencyConflict(self.message)
         return ValidationError({self.field: self.message})
 
 
-def _insufficient(amount, available):
+def _insufficient(amount: Decimal, available: Decimal) -> Refusal:
     available = max(available, ZERO)
     return Refusal(INSUFFICIENT, f"${available:,.2f} is available, ${amount:,.2f} was asked.", amount=amount,
                    available=available)
 
 
 # ---------------------------------------------------------------------------------------------------- rules
-def spend(lots, amount):
+def spend(lots: Iterable[LotState], amount: Decimal) -> list[LotChange]:
     """LotChanges taking `amount` from `lots` (live, oldest first). The one first-in-first-out loop."""
-    changes, left = [], amount
+    changes: list[LotChange] = []
+    left = amount
     for lot in lots:
         if not left:
             break
@@ -245,9 +250,11 @@ def spend(lots, amount):
     return changes
 
 
-def _forfeits(state, lifetime_months):
+def _forfeits(state: AccountState, lifetime_months: int) -> tuple[list[LotChange], list[NewEntry], Decimal]:
     """Expiry entries for every lot due to expire, and the balance after them."""
-    changes, entries, balance = [], [], state.balance
+    changes: list[LotChange] = []
+    entries: list[NewEntry] = []
+    balance = state.balance
     for lot in state.due_lots:
         balance -= lot.remaining
         changes.append(LotChange(lot.id, ZERO, expired=True))
@@ -258,21 +265,25 @@ def _forfeits(state, lifetime_months):
     return changes, entries, balance
 
 
-def balance_events(watched, *, before, after, spent_before=None, spent_after=None):
+def balance_events(watched: Watched, *, before: Decimal, after: Decimal, spent_before: Decimal | None = None,
+                   spent_after: Decimal | None = None) -> tuple[BalanceEvent, ...]:
     """The events of a change of the available balance: the recharge trigger on (before, after); the zero and
     low-balance emails on (spent_before, spent_after) when the change spent money (None: a hold, no emails)."""
-    events = []
+    events: list[BalanceEvent] = []
     if watched.recharge_on and watched.trigger is not None and after < watched.trigger <= before:
         events.append(BalanceEvent(RECHARGE, after))
-    if spent_before is not None and spent_after < spent_before:
-        if spent_before > 0 and spent_after <= 0:
-            events.append(BalanceEvent(BALANCE_ZERO, spent_after))
-        events.extend(BalanceEvent(LOW_BALANCE, spent_after, level) for level in watched.low_levels
-                      if spent_after < level <= spent_before)
+    if spent_before is not None:
+        assert spent_after is not None  # the two come together (both None: a hold)
+        if spent_after < spent_before:
+            if spent_before > 0 and spent_after <= 0:
+                events.append(BalanceEvent(BALANCE_ZERO, spent_after))
+            events.extend(BalanceEvent(LOW_BALANCE, spent_after, level) for level in watched.low_levels
+                          if spent_after < level <= spent_before)
     return tuple(events)
 
 
-def decide_debit(state, *, amount, kind, memo="", at=None, lifetime_months=12):
+def decide_debit(state: AccountState, *, amount: Decimal, kind: str, memo: str = "", at: datetime | None = None,
+                 lifetime_months: int = 12) -> Plan | Refusal:
     """A call's charge of `amount` (positive): its plan, a replay of its first charge, or a Refusal."""
     call_id = state.call_id
     if state.earlier is not None:
@@ -296,11 +307,12 @@ def decide_debit(state, *, amount, kind, memo="", at=None, lifetime_months=12):
     reservation = state.reservation
     convert = reservation is not None and reservation.status == HELD
     return Plan(balance_after=balance, lot_changes=tuple(changes), entries=tuple(entries),
-                reservation_id=reservation.id if convert else None, reservation_status=CONVERTED if convert else None,
-                events=events, forfeits=forfeits)
+                reservation_id=cast(ReservationState, reservation).id if convert else None,  # convert: not None
+                reservation_status=CONVERTED if convert else None, events=events, forfeits=forfeits)
 
 
-def decide_hold(state, *, amount, expires_at, lifetime_months=12):
+def decide_hold(state: AccountState, *, amount: Decimal, expires_at: datetime,
+                lifetime_months: int = 12) -> Plan | Refusal:
     """A hold of `amount` for the call in progress: its plan, a replay of its first hold, or a Refusal."""
     call_id = state.call_id
     if state.reservation is not None:
@@ -317,7 +329,7 @@ def decide_hold(state, *, amount, expires_at, lifetime_months=12):
                 hold=NewHold(call_id, amount, expires_at), events=events, forfeits=len(changes))
 
 
-def decide_release(state):
+def decide_release(state: AccountState) -> Plan | Refusal:
     """Gives the call's hold back: RELEASED while it was live, EXPIRED when past its expiry; twice changes nothing."""
     reservation = state.reservation
     if reservation is None:
@@ -328,13 +340,14 @@ def decide_release(state):
     return Plan(balance_after=state.balance, reservation_id=reservation.id, reservation_status=status)
 
 
-def decide_expire(state, *, lifetime_months=12):
+def decide_expire(state: AccountState, *, lifetime_months: int = 12) -> Plan:
     """Forfeits every lot due to expire. What calls may spend does not change (due lots were never available)."""
     changes, entries, balance = _forfeits(state, lifetime_months)
     return Plan(balance_after=balance, lot_changes=tuple(changes), entries=tuple(entries))  # the forfeits are its own
 
 
-def decide_batch(state, *, charges, at, lifetime_months=12):
+def decide_batch(state: AccountState, *, charges: Sequence[tuple[str, Decimal, str, str]], at: datetime,
+                 lifetime_months: int = 12) -> Plan | Refusal:
     """The import's charges [(call_id, amount, kind, memo)], one entry each, in order; refused as a whole when
     their total exceeds what is available (the import checked each row against the same `available`)."""
     total = sum((amount for _, amount, _, _ in charges), ZERO)
@@ -353,7 +366,8 @@ def decide_batch(state, *, charges, at, lifetime_months=12):
                 forfeits=forfeits)
 
 
-def decide_adjust(state, *, amount, key, memo, lifetime_months=12):
+def decide_adjust(state: AccountState, *, amount: Decimal, key: str, memo: str,
+                  lifetime_months: int = 12) -> Plan | Refusal:
     """An operator's negative adjustment (a positive one is a credit: a new lot, no decision needed)."""
     if state.earlier is not None:
         if state.earlier.amount == amount:
@@ -373,7 +387,8 @@ def decide_adjust(state, *, amount, key, memo, lifetime_months=12):
                 forfeits=forfeits)
 
 
-def decide_refund(state, *, purchase_id, amount, key, memo, lifetime_months=12):
+def decide_refund(state: AccountState, *, purchase_id: int, amount: Decimal | None, key: str, memo: str,
+                  lifetime_months: int = 12) -> Plan | Refusal:
     """A refund of (part of) one purchase's own lot; `amount` None refunds all that is left of it."""
     if state.earlier is not None:
         if state.earlier.purchase_id == purchase_id and (amount is None or -state.earlier.amount == amount):

@@ -11,7 +11,7 @@ class CreditsError(Exception):
 class InsufficientCredits(CreditsError):
     """The available balance (after reservations) does not cover the amount; nothing was written."""
 
-    def __init__(self, *, amount, available):
+    def __init__(self, *, amount: Decimal | int | str, available: Decimal | int | str) -> None:
         self.amount = Decimal(amount)
         self.available = Decimal(available)
         super().__init__(f"The Communications Credits balance available (${self.available:,.2f}) doesn't cover "

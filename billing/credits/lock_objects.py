@@ -6,6 +6,9 @@ money movement of that tenant, so the later locks never wait on each other in an
 auto-recharge settings row is locked on its own by the services that change settings (they move no money);
 the recharge engine takes an attempt before the settings, and the account before both when it credits.
 """
+from typing import Any, cast
+
+from accounts.models import Tenant
 from core.sql import Statement, column, db_value, for_update, table
 
 from .models import AutoRechargeSettings, CreditAccount, Lot, RechargeAttempt, Reservation
@@ -14,7 +17,7 @@ _LOCK_ACCOUNT = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {t
                                   f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
 
 
-def credit_account_for_update(*, tenant):
+def credit_account_for_update(*, tenant: Tenant) -> CreditAccount:
     """The tenant's credit account, created on first use, locked until the transaction ends."""
     account = CreditAccount.objects.select_for_update().filter(tenant=tenant).first()
     if account is None:
@@ -23,34 +26,35 @@ def credit_account_for_update(*, tenant):
     return account
 
 
-def lock_credit_account(*, tenant):
+def lock_credit_account(*, tenant: Tenant) -> int:
     """Takes the tenant's credit account lock (creating the account on first use); returns the account's id.
 
     The same lock as credit_account_for_update, in one plain statement, for the call API's hot path.
     """
     found = _LOCK_ACCOUNT.rows([db_value(CreditAccount, "tenant", tenant.pk)])
-    return found[0][0] if found else credit_account_for_update(tenant=tenant).pk
+    return cast(int, found[0][0]) if found else credit_account_for_update(tenant=tenant).pk  # the id column
 
 
-def reservation_for_update(*, account, call_id):
+def reservation_for_update(*, account: CreditAccount, call_id: str) -> Reservation | None:
     return Reservation.objects.select_for_update().filter(account=account, call_id=call_id).first()
 
 
-def funded_lots_for_update(*, account):
+def funded_lots_for_update(*, account: CreditAccount) -> list[Lot]:
     """Lots that still hold money, oldest purchase first: the order credits are spent in."""
     return list(Lot.objects.select_for_update().filter(account=account, remaining__gt=0).order_by("purchased_at", "id"))
 
 
-def lot_for_update(*, lot_id):
+def lot_for_update(*, lot_id: int) -> Lot:
     return Lot.objects.select_for_update().get(pk=lot_id)
 
 
-def auto_recharge_settings_for_update(*, tenant):
+# Any: AutoRechargeSettings | None, but the recharge engine and payment_methods use the row without a None check.
+def auto_recharge_settings_for_update(*, tenant: Tenant) -> Any:
     """The tenant's auto-recharge settings row, locked, or None when it never saved any."""
     return AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()
 
 
-def recharge_attempt_for_update(*, attempt_id):
+def recharge_attempt_for_update(*, attempt_id: int | str) -> RechargeAttempt:
     """A recharge attempt (with its tenant and payment method), locked; DoesNotExist for an unknown id."""
     return RechargeAttempt.objects.select_for_update(of=("self",)).select_related("tenant", "payment_method").get(
         pk=attempt_id)

@@ -7,20 +7,23 @@ so the available balance before and after are exact and exactly one change cross
 calls race.
 """
 import logging
+from collections.abc import Iterable
+from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from accounts.models import Tenant
-from billing.credits.decisions import BALANCE_ZERO, RECHARGE, Watched, balance_events
+from billing.credits.decisions import BALANCE_ZERO, RECHARGE, BalanceEvent, Watched, balance_events
 from billing.notifications.events import Event
-from billing.notifications.services import notification_send
+from billing.notifications.services import SendResult, notification_send
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue_recharge_start(tenant_id):
+def enqueue_recharge_start(tenant_id: object) -> None:
     """Asks a worker to start the tenant's recharge. A broker outage is logged, not raised: the debit that
     called for it has committed, and the sweep (billing.credits.tasks.sweep_recharges) starts the recharge instead."""
     from billing.credits.tasks import start_recharge
@@ -31,11 +34,11 @@ def enqueue_recharge_start(tenant_id):
         logger.warning("Could not enqueue the recharge of tenant %s (%s); the sweep will start it.", tenant_id, exc)
 
 
-def start_recharge_after_commit(tenant_id):
+def start_recharge_after_commit(tenant_id: object) -> None:
     transaction.on_commit(partial(enqueue_recharge_start, tenant_id))
 
 
-def watched_of(tenant):
+def watched_of(tenant: Tenant) -> Watched:
     """The thresholds of one tenant, in one query: the auto-recharge trigger and the low-balance levels."""
     row = (Tenant.objects.filter(pk=tenant.pk)
            .values("auto_recharge__enabled", "auto_recharge__paused", "auto_recharge__trigger_amount",
@@ -44,7 +47,7 @@ def watched_of(tenant):
                       trigger=row["auto_recharge__trigger_amount"], levels=row["notification_settings__low_balance_levels"])
 
 
-def notify_safely(*, tenant, event, context, period_key):
+def notify_safely(*, tenant: Tenant, event: str, context: dict[str, Any], period_key: str) -> SendResult | list[object]:
     """notification_send in a savepoint: an email that can't be recorded never undoes the money beside it."""
     try:
         with transaction.atomic():
@@ -54,7 +57,7 @@ def notify_safely(*, tenant, event, context, period_key):
         return []
 
 
-def fire(*, tenant, events, key, watched=None):
+def fire(*, tenant: Tenant, events: Iterable[BalanceEvent], key: object, watched: Watched | None = None) -> None:
     """Sets off the balance events a decision returned (billing/credits/decisions.py), the one place that does.
 
     `key` names the ledger change (e.g. its entry id), so each crossing sends its email once.
@@ -71,7 +74,8 @@ def fire(*, tenant, events, key, watched=None):
                           period_key=event.period_key(key))
 
 
-def balance_changed(*, tenant, before, after, key, notices=True, watched=None):
+def balance_changed(*, tenant: Tenant, before: Decimal, after: Decimal, key: object, notices: bool = True,
+                    watched: Watched | None = None) -> None:
     """The available balance of `tenant` went from `before` to `after` (the caller holds the account lock): the
     events of decisions.balance_events, fired. `watched` is what watched_of() reads, when the caller has it."""
     if after >= before:

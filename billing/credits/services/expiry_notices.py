@@ -1,4 +1,8 @@
 """The "funds expiring" email: once per lot, when unspent funds expire within the notice window (30 days)."""
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
 from django.utils import timezone
 
 from billing.credits.models import Lot
@@ -10,7 +14,7 @@ from billing.notifications.services import SendOutcome
 from .balance_events import notify_safely
 
 
-def funds_expiring_notify(*, now=None):
+def funds_expiring_notify(*, now: datetime | None = None) -> int:
     """Emails each tenant about every lot with money left that expires within the window; a lot is announced
     once (its id is the notification's period key), so running this daily, or twice, sends one email a lot.
     Returns how many lots were announced for the first time."""
@@ -18,7 +22,7 @@ def funds_expiring_notify(*, now=None):
     window_end = now + recharge_policy().expiry_notice
     lots = (Lot.objects.filter(remaining__gt=0, expired_at__isnull=True, expires_at__gt=now, expires_at__lte=window_end)
             .select_related("account__tenant").order_by("account__tenant_id", "expires_at", "id"))
-    announced, balances = 0, {}
+    announced, balances = 0, dict[UUID, Decimal]()
     for lot in lots:
         tenant = lot.account.tenant
         if tenant.pk not in balances:

@@ -7,7 +7,10 @@ call id and its idempotency key `<kind>:<call id>`), and the balance events of t
 The caller holds the tenant's credit account lock (billing.credits.lock_objects) and has checked each charge against
 the same available balance; the ledger's constraints (one charge per call id, no negative balance) still guard the write.
 """
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from billing.credits import chain
 from billing.credits import decisions as rules
@@ -22,7 +25,8 @@ LEDGER_FIELDS = ("account", "kind", "amount", "balance_after", "call_id", "idemp
                  "actor_label", "created_at", "reference", "lot", "purchase", "chain_hash")
 
 
-def credits_debit_batch(*, account, charges, actor, at):
+def credits_debit_batch(*, account: CreditAccount, charges: Sequence[tuple[str, Decimal, str, str]], actor: object,
+                        at: datetime) -> Decimal:
     """Appends one entry per (call_id, amount, kind, memo) in `charges` and spends their total from the lots.
 
     Returns the total charged (forfeits of lots due to expire are written too, but are not part of it).
@@ -38,7 +42,8 @@ def credits_debit_batch(*, account, charges, actor, at):
         values = {"remaining": change.remaining, **({"expired_at": at} if change.expired else {})}
         Lot.objects.filter(pk=change.lot_id).update(**values)
     who, system = actor_fields(actor), actor_fields(None)
-    rows, previous = [], state.chain_head
+    rows: list[tuple[Any, ...]] = []
+    previous = state.chain_head
     for new in plan.entries:
         by = who if new.by_actor else system
         previous = chain.seal(previous, {

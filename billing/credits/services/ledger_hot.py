@@ -12,9 +12,11 @@ Lots are read without a row lock: every writer of lots holds the account lock fi
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 
+from accounts.models import Tenant
 from billing.credits import chain
 from billing.credits import decisions as rules
 from billing.credits.models import AutoRechargeSettings, CreditAccount, LedgerEntry, Lot, Reservation
@@ -34,7 +36,7 @@ _STATE_COLUMNS = Columns(
     (AutoRechargeSettings, "s", "trigger_amount"), (NotificationSettings, "n", "low_balance_levels"))
 
 
-def _lots_json(lot):
+def _lots_json(lot: str) -> str:
     """The funded lots of account `a` as one JSON array of [id, remaining, purchased_at, expires_at, purchase_id]."""
     columns = [f"l.{column(Lot, name)}" for name in ("id", "remaining", "purchased_at", "expires_at", "purchase")]
     where = (f"FROM {lot} l WHERE l.{column(Lot, 'account')} = a.{column(CreditAccount, 'id')} "
@@ -45,19 +47,19 @@ def _lots_json(lot):
     return f"(SELECT json_group_array(json_array({', '.join(columns)})) {where})"
 
 
-def _parse_lots(text):
-    lots = []
+def _parse_lots(text: str | None) -> tuple[rules.LotState, ...]:
+    lots: list[rules.LotState] = []
     for lot_id, remaining, purchased_at, expires_at, purchase_id in json.loads(text or "[]", parse_float=Decimal):
         lots.append(rules.LotState(lot_id, _amount(remaining), _moment(purchased_at), _moment(expires_at), purchase_id))
     return tuple(sorted(lots, key=lambda lot: (lot.purchased_at, lot.id)))  # first in, first out
 
 
-def _moment(text):
+def _moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _state_sql():
+def _state_sql() -> str:
     account, reservation, entry, lot = table(CreditAccount), table(Reservation), table(LedgerEntry), table(Lot)
     return f"""
         SELECT {_STATE_COLUMNS.sql},
@@ -101,7 +103,7 @@ _LOCK = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(Cre
                           f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
 
 
-def locked_state(*, tenant, call_id, now):
+def locked_state(*, tenant: Tenant, call_id: str, now: datetime) -> rules.AccountState | None:
     """Locks the tenant's credit account and reads what a request about `call_id` decides on; None without an account.
 
     Two statements, on purpose: the lock, then the read. Under READ COMMITTED a SELECT ... FOR UPDATE that waited
@@ -130,7 +132,8 @@ def locked_state(*, tenant, call_id, now):
         earlier=rules.EarlierEntry(entry_id, entry_kind, _amount(entry_amount)) if entry_id is not None else None)
 
 
-def apply(state, plan, *, by_actor, by_system):
+def apply(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, Any],
+          by_system: dict[str, Any]) -> tuple[list[LedgerEntry], Reservation | None]:
     """Writes `plan` (not a replay); returns (the request's own entries, the new reservation or None)."""
     for change in plan.lot_changes:
         remaining = db_value(Lot, "remaining", change.remaining)
@@ -138,7 +141,8 @@ def apply(state, plan, *, by_actor, by_system):
             _FORFEIT_LOT.execute([remaining, db_value(Lot, "expired_at", state.now), change.lot_id])
         else:
             _SPEND_LOT.execute([remaining, change.lot_id])
-    entries, previous = [], state.chain_head
+    entries: list[LedgerEntry] = []
+    previous = state.chain_head
     for new in plan.entries:
         entry = LedgerEntry(
             account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
@@ -155,16 +159,16 @@ def apply(state, plan, *, by_actor, by_system):
         entry_id = own[-1].pk if plan.reservation_status == rules.CONVERTED else None
         _SETTLE_RESERVATION.execute([plan.reservation_status, entry_id, db_value(Reservation, "settled_at", state.now),
                                      plan.reservation_id])
-    reservation = None
+    reservation: Reservation | None = None
     if plan.hold is not None:
         reservation = insert(Reservation(account_id=state.account_id, call_id=plan.hold.call_id, amount=plan.hold.amount,
                                          expires_at=plan.hold.expires_at, created_at=state.now))
     return own, reservation
 
 
-def entry_by_id(entry_id):
+def entry_by_id(entry_id: int) -> LedgerEntry | None:
     return fetch_one(LedgerEntry, f"{column(LedgerEntry, 'id')} = %s", [entry_id])
 
 
-def reservation_by_id(reservation_id):
+def reservation_by_id(reservation_id: int) -> Reservation | None:
     return fetch_one(Reservation, f"{column(Reservation, 'id')} = %s", [reservation_id])
