@@ -29,6 +29,17 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+def wait_until(page, predicate, timeout_ms=15_000):
+    """Polls a JavaScript expression with page.evaluate until it is truthy. Unlike page.wait_for_function, which
+    compiles its predicate inside the page, this works under the product's Content-Security-Policy (no eval)."""
+    waited = 0
+    while not page.evaluate(predicate):
+        if waited >= timeout_ms:
+            raise AssertionError(f"still false after {timeout_ms} ms: {predicate}")
+        page.wait_for_timeout(100)
+        waited += 100
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -2,6 +2,7 @@
 opened it); on a phone the navigation opens from the menu button and the command bar's extra actions sit in "…"."""
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_until
 from tests.invoices.factories import callers_with_credits
 from tests.licensing.factories import ensure_catalogue
 
@@ -32,7 +33,7 @@ def test_keyboard_user_opens_the_user_panel_moves_inside_it_and_closes_it_with_e
     panel = page.get_by_role("dialog", name="Grace Hopper")
     expect(panel).to_be_visible()
     expect(panel.get_by_role("link", name="Account")).to_be_visible()
-    page.wait_for_function("document.activeElement.closest('[role=dialog]') !== null")
+    wait_until(page, "document.activeElement.closest('[role=dialog]') !== null")
     screenshot("keyboard-user-panel")
 
     stops = []
@@ -48,7 +49,7 @@ def test_keyboard_user_opens_the_user_panel_moves_inside_it_and_closes_it_with_e
     tab_to(page, "Licenses and apps")
     page.keyboard.press("Enter")
     expect(panel.get_by_role("link", name="Licenses and apps", exact=True)).to_have_attribute("aria-current", "page")
-    page.wait_for_function("document.activeElement.innerText.trim() === 'Licenses and apps'")
+    wait_until(page, "document.activeElement.innerText.trim() === 'Licenses and apps'")
 
     page.keyboard.press("Escape")
     expect(page.get_by_role("dialog")).to_have_count(0)

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from licensing.models import LicenseAssignment, Product, Subscription
 from licensing.services import licenses_change
+from tests.browser.conftest import wait_until
 from tests.factories import UserFactory
 from tests.licensing.factories import ensure_catalogue
 
@@ -203,7 +204,7 @@ def test_licenses_page_assign_and_unassign(page, sign_in, license_admin, estate,
     panel = page.get_by_role("dialog", name="Assign licenses")
     expect(panel).to_be_visible()
     # htmx binds the search box's triggers while it swaps the panel in; typing before it settles is lost.
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    wait_until(page, "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     panel.get_by_label("Enter a name or email address").fill("Megan")
     expect(panel.locator(".license-option")).to_have_count(1)
     panel.get_by_role("checkbox").check()
