@@ -94,7 +94,9 @@ def credits_forecast_replay(*, now: datetime, lots: Sequence[StartingLot], purch
     burn window, by one replay of `days` days from `now`."""
     # Micro-dollars keep every sum of the replay exact (Decimal rounds past 28 digits, and 10.90 / 28 never ends).
     daily = (spent / window_days).quantize(Decimal("0.000001"))
-    outcome = replay(start=now, lots=lots, burn=(daily,), days=days, rule=rule, spent_this_month=spent_this_month)
+    # Days are the product's UTC calendar days: day 0 is today from midnight, so the answer never moves with the hour.
+    today = datetime.combine(now.date(), time.min, tzinfo=UTC)
+    outcome = replay(start=today, lots=lots, burn=(daily,), days=days, rule=rule, spent_this_month=spent_this_month)
     return CreditsForecast(
         now=now, spent=spent, window_days=window_days, available=sum((lot.remaining for lot in lots), ZERO),
         trigger=rule.trigger if rule is not None else None,
