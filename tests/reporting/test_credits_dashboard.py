@@ -109,7 +109,11 @@ def test_forecast_replays_the_lots_and_their_expiry_at_the_average_daily_spend(t
     # spends them: the balance is zero when the last one, bought Jun 5 10:00, expires on Jun 5, 2027 10:00. Day k
     # starts at Jun 17 09:30 + k days: day 353 starts Jun 5 09:30, before it; day 354 starts with nothing.
     # (tests/billing/test_forecast.py works such days out by hand on a smaller ledger.)
-    assert forecast.days_until_zero == 354 and forecast.zero_date == now.date() + timedelta(days=354)
+    # Zero the day after the $100 purchase expires (12 months after it: 354 days from 2026-06-17, one more across
+    # a 29 February); the $300 one expired before.
+    last = max(forecast.lots, key=lambda lot: lot.expires_at)
+    expected = (last.expires_at.date() - now.date()).days + 1
+    assert forecast.days_until_zero == expected and forecast.zero_date == now.date() + timedelta(days=expected)
     assert forecast.unused > Decimal("200")
     auto_recharge_update(tenant=tenant, enabled=True, trigger_amount=200, recharge_amount=500, payment_method=card,
                          actor=billing_admin)
