@@ -51,7 +51,7 @@ def redis_cache(settings):
     yield caches["default"]
 
 
-def test_processes_charging_one_tenant_together_let_exactly_the_limit_through(redis_cache):
+def _race_once():
     key, now = str(uuid.uuid4()), time.time()
     env = {**os.environ, "CACHE_URL": REDIS_URL, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     start = time.time() + 3
@@ -64,6 +64,16 @@ def test_processes_charging_one_tenant_together_let_exactly_the_limit_through(re
         assert child.returncode == 0, err
         allowed.append(int(out.strip()))
     assert sum(allowed) == UNITS, allowed
+    return key, now, allowed
+
+
+def test_processes_charging_one_tenant_together_let_exactly_the_limit_through(redis_cache):
+    # On a loaded machine the processes may not overlap: every round must let exactly the limit through, and at
+    # least one of up to three rounds must have really raced (two processes each let some, not all, through).
+    for _ in range(3):
+        key, now, allowed = _race_once()
+        if sum(0 < n < ATTEMPTS for n in allowed) >= 2:
+            break
     assert sum(0 < n < ATTEMPTS for n in allowed) >= 2, allowed  # they really raced
     # The next request of any process is still refused, and says when to come back.
     assert throttle_charge(limit=Limit("integration", units=UNITS, seconds=3600), key=key, now=now) is not None
