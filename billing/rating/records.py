@@ -5,6 +5,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from djmoney.money import Money
 
@@ -14,6 +15,11 @@ from .lookup import RateMatch
 from .models import CallRecord, DestinationContext
 from .models.calls import INBOUND_CALL_TYPES
 from .rules import is_domestic
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+    from .parties import CallParty
 
 DETAIL_FIELDS = ("user_principal_name", "user_display_name", "phone_number", "number_type", "callee_number",
                  "callee_country", "caller_number", "caller_country", "destination_name", "destination_number_type",
@@ -38,7 +44,7 @@ def usage_id():
     return uuid.UUID(int=value)
 
 
-def call_details(*, tenant, party, rate):
+def call_details(*, tenant: "Tenant", party: "CallParty", rate: RateMatch | None) -> dict[str, Any]:
     """The descriptive columns of the call record (JSON-safe: kept on the authorization until completion)."""
     user, callee, caller = party.user, party.callee, party.caller
     if party.call_type in INBOUND_CALL_TYPES:

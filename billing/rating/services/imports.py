@@ -8,16 +8,19 @@ not recorded; a call id already known is reported as a duplicate and not charged
 """
 import datetime
 import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Tenant, User
 from accounts.services import audit_record
 from billing.credits import lock_objects as credit_locks
-from billing.credits.models import LedgerEntry
+from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.credits.services import credits_debit_batch
 from core.bulk import insert_rows, is_postgresql, reserve_ids
@@ -26,8 +29,8 @@ from licensing.selectors import assigned_plan_counts
 
 from .. import lock_objects
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
-from ..charging import FREE_CALL, split_call
-from ..lookup import rate_cache
+from ..charging import FREE_CALL, CallSplit, split_call
+from ..lookup import DayRates, RateMatch, rate_cache
 from ..models import (
     BlockReason,
     CallAuthorization,
@@ -38,23 +41,27 @@ from ..models import (
     MinutePool,
     MinutePoolUsage,
 )
-from ..parties import BatchDirectory, call_party, clean_upn
+from ..parties import BatchDirectory, CallParty, call_party, clean_upn
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
 from ..records import RECORD_FIELDS, call_details, record_row
-from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, USER_CALL_TYPES, Route, route_call
-from ..rules import CALLING_PLANS_BY_PRECEDENCE, call_limits
+from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, USER_CALL_TYPES, PoolRef, Route, route_call
+from ..rules import CALLING_PLANS_BY_PRECEDENCE, CallLimits, call_limits
 
 ROW_FIELDS = ("call_id", "call_type", "user_principal_name", "callee_number", "caller_number", "start_at", "end_at",
               "duration_seconds", "conference_id", "operator", "duration_source")
 USAGE_FIELDS = ("tenant", "pool", "call_record", "user", "minutes", "used_at")
 DURATION_SOURCES = tuple(DurationSource.values)
 # Which field a refusal is about, so the error points at what the sender can check.
-REFUSAL_FIELD = {
+REFUSAL_FIELD: dict[str, str] = {
     BlockReason.PREMIUM_DESTINATION: "callee_number",
     BlockReason.NO_RATE: "callee_number",
     BlockReason.INSUFFICIENT_CREDITS: "charge",
     BlockReason.PAY_AS_YOU_GO_UNFUNDED: "charge",
 }
+
+
+# A minute pool of one month: (month, PoolRef).
+PoolKey = tuple[datetime.date, PoolRef]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +78,8 @@ class ImportResult:
     charged: Decimal = Decimal("0.00")
     pool_minutes: int = 0
     credit_minutes: int = 0
-    duplicates: list = field(default_factory=list)  # [(index, call id)]
-    errors: list = field(default_factory=list)  # [RowError]
+    duplicates: list[tuple[int, str]] = field(default_factory=list)  # [(index, call id)]
+    errors: list[RowError] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -89,13 +96,29 @@ class _Row:
     conference_id: str
     operator: str
     duration_source: str
-    party: object = None
-    route: Route | None = None
-    rate: object = None
-    pool_key: tuple | None = None  # (month, PoolRef) of the pool that pays first
 
 
-def call_records_import(*, tenant, rows, actor=None, now=None):
+@dataclass(slots=True)
+class _Routed:
+    """A clean row, its parties and the route that pays it."""
+
+    row: _Row
+    party: CallParty
+    route: Route
+    rate: RateMatch | None
+    pool_key: PoolKey | None  # the pool that pays first
+
+
+# A call routed, then paid: (call, split, capability, pool or None).
+Accepted = tuple[_Routed, CallSplit, str, MinutePool | None]
+# A field's errors, as ValidationError.message_dict holds them: (field, [messages]).
+FieldErrors = list[tuple[str, list[str]]]
+_Params = ParamSpec("_Params")
+_Clean = TypeVar("_Clean")
+
+
+def call_records_import(*, tenant: Tenant, rows: object, actor: User | None = None,
+                        now: datetime.datetime | None = None) -> ImportResult:
     """Rates and charges up to 10,000 finished calls (dicts keyed by ROW_FIELDS) -> ImportResult."""
     now = now or timezone.now()
     limit = call_limits().import_batch_rows
@@ -117,7 +140,8 @@ def call_records_import(*, tenant, rows, actor=None, now=None):
     return result
 
 
-def _take(errors, clean, *args, **kwargs):
+def _take(errors: FieldErrors, clean: Callable[_Params, _Clean], *args: _Params.args,
+          **kwargs: _Params.kwargs) -> _Clean | None:
     """clean(*args, **kwargs), or None with its field errors added to `errors`."""
     try:
         return clean(*args, **kwargs)
@@ -126,13 +150,14 @@ def _take(errors, clean, *args, **kwargs):
         return None
 
 
-def _clean_rows(rows, now, result, limits):
-    cleaned, seen = [], {}
+def _clean_rows(rows: Sequence[object], now: datetime.datetime, result: ImportResult, limits: CallLimits) -> list[_Row]:
+    cleaned: list[_Row] = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(rows):
         if not isinstance(raw, dict):
             result.errors.append(RowError(index, "", "A call record must be an object."))
             continue
-        errors: list = []
+        errors: FieldErrors = []
         call_id = _take(errors, clean_call_id, raw.get("call_id"))
         call_type = _take(errors, clean_call_type, raw.get("call_type"))
         start = _take(errors, clean_start, raw.get("start_at"), now=now, limits=limits)
@@ -162,28 +187,32 @@ def _clean_rows(rows, now, result, limits):
             for name, messages in errors:
                 result.errors.extend(RowError(index, name, message, call_id or "") for message in messages)
             continue
+        callee, caller = numbers
+        if (call_id is None or call_type is None or start is None or duration is None or upn is None or callee is None
+                or caller is None or conference_id is None or operator is None):
+            raise AssertionError("A field cleaned to None without an error.")  # each None above adds its error
         if call_id in seen:
             result.duplicates.append((index, call_id))
             continue
         seen[call_id] = index
         if end is None:
-            end = start + datetime.timedelta(seconds=duration)  # type: ignore[arg-type]  # errors named a missing one
-        cleaned.append(_Row(index, call_id, call_type, upn, numbers[0], numbers[1],
-                            start, end, duration, conference_id, operator, source))  # type: ignore[arg-type]
+            end = start + datetime.timedelta(seconds=duration)
+        cleaned.append(_Row(index, call_id, call_type, upn, callee, caller, start, end, duration, conference_id,
+                            operator, source))
     return cleaned
 
 
-def _route_rows(tenant, cleaned, directory, result):
+def _route_rows(tenant: Tenant, cleaned: list[_Row], directory: BatchDirectory, result: ImportResult) -> list[_Routed]:
     book = rate_cache.book()
     not_pooled = not_pooled_plans(CALLING_PLANS_BY_PRECEDENCE)
     # route_call is a pure function of what the key holds (a user's plans are the directory's, fixed for the
     # batch): rows that agree on it share one Route instead of each building its own.
-    routes: dict = {}
-    days: dict = {}
-    routed = []
+    routes: dict[tuple[str, object, str, str, str, str | None, str], Route] = {}
+    days: dict[datetime.date, DayRates] = {}
+    routed: list[_Routed] = []
     for row in cleaned:
         try:
-            party = call_party(directory=directory, call_type=row.call_type, user_principal_name=row.upn,
+            party: CallParty = call_party(directory=directory, call_type=row.call_type, user_principal_name=row.upn,
                                callee_number=row.callee, caller_number=row.caller)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
@@ -208,29 +237,28 @@ def _route_rows(tenant, cleaned, directory, result):
             rate = None
         elif not route.is_blocked and rate is None:
             route = Route(blocked=BlockReason.NO_RATE)
-        if route.is_blocked:
+        if route.blocked is not None:
             _refuse(result, row, route.blocked)
             continue
-        row.party, row.route, row.rate = party, route, rate
-        if route.pool is not None:
-            row.pool_key = (pool_month(row.start_at), route.pool)
-        routed.append(row)
+        pool_key = (pool_month(row.start_at), route.pool) if route.pool is not None else None
+        routed.append(_Routed(row, party, route, rate, pool_key))
     return routed
 
 
-def _refuse(result, row, reason):
+def _refuse(result: ImportResult, row: _Row, reason: str) -> None:
     name = REFUSAL_FIELD.get(reason, "user_principal_name")
     result.errors.append(RowError(row.index, name, f"Not recorded: {BlockReason(reason).label.lower()}.", row.call_id))
 
 
-def _drop_known(tenant, account, routed, result):
+def _drop_known(tenant: Tenant, account: CreditAccount, routed: list[_Routed],
+                result: ImportResult) -> list[_Routed]:
     """Leaves out call ids already recorded, authorized in real time or charged (read under the account lock)."""
-    known = _known_call_ids(tenant, account, [row.call_id for row in routed])
+    known = _known_call_ids(tenant, account, [call.row.call_id for call in routed])
     if not known:
         return routed
-    result.duplicates.extend((row.index, row.call_id) for row in routed if row.call_id in known)
+    result.duplicates.extend((call.row.index, call.row.call_id) for call in routed if call.row.call_id in known)
     result.duplicates.sort()
-    return [row for row in routed if row.call_id not in known]
+    return [call for call in routed if call.row.call_id not in known]
 
 
 # Each id is looked up by itself in the unique index that holds it (a LATERAL subquery with LIMIT 1 is always run as
@@ -248,14 +276,14 @@ _KNOWN_SQL = f"""
 """  # noqa: S608 (table names and the ledger's own kinds only)
 
 
-def _known_call_ids(tenant, account, ids):
+def _known_call_ids(tenant: Tenant, account: CreditAccount, ids: list[str]) -> set[str]:
     if not ids:
         return set()
     if is_postgresql():  # one round trip, the ids sent once as one array instead of 30,000 bound values
         with connection.cursor() as cursor:
             cursor.execute(_KNOWN_SQL, {"ids": ids, "tenant": tenant.pk, "account": account.pk})
             return {row[0] for row in cursor.fetchall()}
-    known: set = set()
+    known: set[str] = set()
     for start in range(0, len(ids), 5000):
         chunk = ids[start:start + 5000]
         known.update(CallRecord.objects.filter(tenant=tenant, call_id__in=chunk).values_list("call_id", flat=True))
@@ -265,14 +293,14 @@ def _known_call_ids(tenant, account, ids):
     return known
 
 
-def _lock_pools(tenant, routed):
-    refs = {row.pool_key for row in routed if row.pool_key is not None}
+def _lock_pools(tenant: Tenant, routed: list[_Routed]) -> dict[PoolKey, MinutePool]:
+    refs = {call.pool_key for call in routed if call.pool_key is not None}
     if not refs:
         return {}
     plans = {ref.plan for _, ref in refs if ref.kind != MinutePool.Kind.PER_USER}
     counts = assigned_plan_counts(tenant=tenant, plan_names=plans) if plans else {}
-    owners = {row.party.user.pk: row.party.plans for row in routed if row.party.user is not None}
-    pools = {}
+    owners = {call.party.user.pk: call.party.plans for call in routed if call.party.user is not None}
+    pools: dict[PoolKey, MinutePool] = {}
     for month, ref in sorted(refs, key=lambda key: (key[0], key[1].kind, key[1].plan, key[1].country,
                                                      str(key[1].user_id or ""))):
         pool = lock_objects.minute_pool_for_update(tenant=tenant, month=month, ref=ref)
@@ -282,23 +310,25 @@ def _lock_pools(tenant, routed):
     return pools
 
 
-_START_ORDER = operator.attrgetter("start_at", "index")
+_START_ORDER = operator.attrgetter("row.start_at", "row.index")
 
 
-def _apply(tenant, account, routed, result, actor, now):
+def _apply(tenant: Tenant, account: CreditAccount, routed: list[_Routed], result: ImportResult, actor: User | None,
+           now: datetime.datetime) -> None:
     pools = _lock_pools(tenant, routed)
     taken = dict.fromkeys(pools, 0)
     available = credits_balance(tenant=tenant, now=now).available
-    accepted, charges = [], []
-    for row in sorted(routed, key=_START_ORDER):
-        route = row.route
+    accepted: list[Accepted] = []
+    charges: list[tuple[str, Decimal, str, str]] = []
+    for call in sorted(routed, key=_START_ORDER):
+        row, route = call.row, call.route
         if route.free:
-            accepted.append((row, FREE_CALL, route.capability, None))
+            accepted.append((call, FREE_CALL, route.capability, None))
             continue
-        key = row.pool_key
-        pool = pools.get(key)
-        left = max(0, pool.capacity_minutes - pool.used_minutes - pool.held_minutes - taken[key]) if pool else 0
-        split = split_call(rate=row.rate, duration_seconds=row.duration, pool_minutes_available=left)
+        key = call.pool_key
+        pool = pools.get(key) if key is not None else None
+        left = max(0, pool.capacity_minutes - pool.used_minutes - pool.held_minutes - taken[key]) if pool and key else 0
+        split = split_call(rate=call.rate, duration_seconds=row.duration, pool_minutes_available=left)
         charge = split.credit.charge.amount
         if split.credit_seconds and not route.credits:
             _refuse(result, row, route.refusal if route.pool is None else BlockReason.NO_COMMUNICATIONS_CREDITS_LICENSE)
@@ -308,38 +338,40 @@ def _apply(tenant, account, routed, result, actor, now):
                                           f"(${available:,.2f}) don't cover this call's ${charge:,.2f}.", row.call_id))
             continue
         available -= charge
-        if pool is not None:
+        if pool is not None and key is not None:
             taken[key] += split.pool_minutes
         capability = Capability.MCOPSTNPP if charge > 0 else route.capability
-        accepted.append((row, split, capability, pool))
+        accepted.append((call, split, capability, pool))
         if charge > 0:
             kind = LedgerEntry.Kind.TOLL_FREE_CHARGE if row.call_type in SERVICE_INBOUND else LedgerEntry.Kind.CALL_CHARGE
-            charges.append((row.call_id, charge, kind, f"{row.call_type} to {row.party.callee.e164}"[:200]))
+            charges.append((row.call_id, charge, kind, f"{row.call_type} to {call.party.callee.e164}"[:200]))
     if not accepted:
         return
     # credits_debit_batch decides by the credit rules and fires the balance events (auto-recharge, emails) itself.
     _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
 
 
-def _write(tenant, account, accepted, charges, pools, taken, result, actor, now):
+def _write(tenant: Tenant, account: CreditAccount, accepted: list[Accepted], charges: list[tuple[str, Decimal, str, str]],
+           pools: dict[PoolKey, MinutePool], taken: dict[PoolKey, int], result: ImportResult, actor: User | None,
+           now: datetime.datetime) -> None:
     ids = reserve_ids(CallRecord, len(accepted)) or [None] * len(accepted)
     records = (
-        record_row(tenant_id=tenant.pk, call_id=row.call_id, call_type=row.call_type,
-                   user_id=row.party.user.pk if row.party.user else None,
-                   details=call_details(tenant=tenant, party=row.party, rate=row.rate), start_at=row.start_at,
-                   end_at=row.end_at, duration_seconds=row.duration, split=split, capability=capability,
-                   pool_id=pool.pk if pool is not None else None, rate=row.rate, source=CallSource.IMPORT, created_at=now,
-                   conference_id=row.conference_id, operator=row.operator, duration_source=row.duration_source,
-                   record_id=record_id)
-        for record_id, (row, split, capability, pool) in zip(ids, accepted, strict=True))
+        record_row(tenant_id=tenant.pk, call_id=call.row.call_id, call_type=call.row.call_type,
+                   user_id=call.party.user.pk if call.party.user else None,
+                   details=call_details(tenant=tenant, party=call.party, rate=call.rate), start_at=call.row.start_at,
+                   end_at=call.row.end_at, duration_seconds=call.row.duration, split=split, capability=capability,
+                   pool_id=pool.pk if pool is not None else None, rate=call.rate, source=CallSource.IMPORT,
+                   created_at=now, conference_id=call.row.conference_id, operator=call.row.operator,
+                   duration_source=call.row.duration_source, record_id=record_id)
+        for record_id, (call, split, capability, pool) in zip(ids, accepted, strict=True))
     record_ids = insert_rows(CallRecord, RECORD_FIELDS, records)
     usages = []
-    for record_id, (row, split, _, pool) in zip(record_ids, accepted, strict=True):
+    for record_id, (call, split, _, pool) in zip(record_ids, accepted, strict=True):
         result.pool_minutes += split.pool_minutes
         result.credit_minutes += split.credit_minutes
-        if split.pool_minutes:
-            usages.append((tenant.pk, pool.pk, record_id, row.party.user.pk if row.party.user else None,
-                           split.pool_minutes, row.start_at))
+        if split.pool_minutes and pool is not None:
+            usages.append((tenant.pk, pool.pk, record_id, call.party.user.pk if call.party.user else None,
+                           split.pool_minutes, call.row.start_at))
     insert_rows(MinutePoolUsage, USAGE_FIELDS, usages)
     result.charged = credits_debit_batch(account=account, charges=charges, actor=actor, at=now)
     for key, pool in pools.items():
