@@ -9,7 +9,7 @@ users already hold their calling licenses. Not wrapped in one transaction: each 
 """
 from datetime import timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +25,7 @@ from .selectors import auto_recharge_settings, credits_balance, recommended_fund
 from .services import auto_recharge_update, credits_add_funds, credits_expire_lots, payment_method_add_card
 from .services.funding import purchase_invoice_issue
 
-DEMO_CARD = {"number": "4242 4242 4242 4242", "exp_month": 9, "holder_name": "Bianca Billing", "cvc": "123"}
+DEMO_CARD: dict[str, Any] = {"number": "4242 4242 4242 4242", "exp_month": 9, "holder_name": "Bianca Billing", "cvc": "123"}
 # Contoso's first purchase, 14 months ago: less than the recommended one-time funding. The calls after it (the
 # rating demo imports a year of them, then places the last month live) spend it; each time the balance falls below
 # the trigger the rating demo recharges through `demo_recharge`, and the unspent rest expires after 12 months.

@@ -6,7 +6,7 @@ money movement of that tenant, so the later locks never wait on each other in an
 auto-recharge settings row is locked on its own by the services that change settings (they move no money);
 the recharge engine takes an attempt before the settings, and the account before both when it credits.
 """
-from typing import Any, cast
+from typing import cast
 
 from accounts.models import Tenant
 from core.sql import Statement, column, db_value, for_update, table
@@ -48,8 +48,7 @@ def lot_for_update(*, lot_id: int) -> Lot:
     return Lot.objects.select_for_update().get(pk=lot_id)
 
 
-# Any: AutoRechargeSettings | None, but the recharge engine and payment_methods use the row without a None check.
-def auto_recharge_settings_for_update(*, tenant: Tenant) -> Any:
+def auto_recharge_settings_for_update(*, tenant: Tenant) -> AutoRechargeSettings | None:
     """The tenant's auto-recharge settings row, locked, or None when it never saved any."""
     return AutoRechargeSettings.objects.select_for_update().filter(tenant=tenant).first()
 

@@ -1,5 +1,7 @@
 """Card number checks any gateway needs before talking to a processor: digits, length, Luhn, brand, expiry."""
+import datetime
 import re
+from typing import Any
 
 from django.utils import timezone
 
@@ -39,7 +41,8 @@ def brand_of(digits):
     return None
 
 
-def card_problem(number, exp_month, exp_year, cvc, *, today=None):
+def card_problem(number: object, exp_month: Any, exp_year: Any, cvc: object, *,
+                 today: datetime.date | None = None) -> tuple[str, str] | None:
     """(field, message) for the first thing wrong with a card, or None. Never echoes the number back."""
     digits = digits_of(number)
     if not digits or not luhn_valid(digits) or brand_of(digits) is None:

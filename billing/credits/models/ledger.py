@@ -1,4 +1,6 @@
 """The credit account, its append-only ledger, the lots that hold its money, and call reservations."""
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -97,7 +99,7 @@ class LedgerEntry(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount} ({self.idempotency_key})"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("The credits ledger is append-only.")
         super().save(*args, **kwargs)

@@ -72,6 +72,13 @@ def recharge_if_due(*, tenant: Tenant) -> bool:
     return True
 
 
+def _trigger_and_method(settings: AutoRechargeSettings) -> tuple[Decimal, PaymentMethod]:
+    """The trigger and payment method of settings that are on (the auto_recharge_on_is_complete constraint sets both)."""
+    if settings.trigger_amount is None or settings.payment_method is None:
+        raise ValueError(f"Auto-recharge of {settings.tenant_id} is on without a trigger or a payment method.")
+    return settings.trigger_amount, settings.payment_method
+
+
 def _in_backoff(settings: AutoRechargeSettings, now: datetime.datetime) -> bool:
     return settings.consecutive_failures > 0 and waiting_after_failure(now=now).filter(tenant_id=settings.tenant_id).exists()
 
@@ -98,9 +105,9 @@ def recharge_start(*, tenant: Tenant, now: datetime.datetime | None = None) -> R
             if decision.capped:
                 _pause_for_cap(settings, tenant=tenant, now=now, decision=decision, spent=spent, available=balance.available)
                 return None
-            method = settings.payment_method
+            trigger, method = _trigger_and_method(settings)
             return RechargeAttempt.objects.create(
-                tenant=tenant, amount=decision.amount, trigger_amount=settings.trigger_amount,
+                tenant=tenant, amount=decision.amount, trigger_amount=trigger,
                 available_at_start=balance.available, payment_method=method, payment_method_label=method.label,
                 created_at=now)
     except IntegrityError:
@@ -168,7 +175,7 @@ def _claim(attempt_id: int, now: datetime.datetime, policy: RechargePolicy) -> R
         if attempt.charge_requested_at is None:
             settings = lock_objects.auto_recharge_settings_for_update(tenant=attempt.tenant)
             balance = credits_balance(tenant=attempt.tenant, now=now)
-            if not settings.enabled:
+            if settings is None or not settings.enabled:
                 _cancel(attempt, now, "Auto-recharge was turned off before the card was charged. Nothing was charged.")
                 return None
             decision, spent = _decision(settings, attempt.tenant, balance.available, now)
@@ -183,9 +190,9 @@ def _claim(attempt_id: int, now: datetime.datetime, policy: RechargePolicy) -> R
                     _pause_for_cap(settings, tenant=attempt.tenant, now=now, decision=decision, spent=spent,
                                    available=balance.available)
                 return None
-            attempt.amount, attempt.trigger_amount = decision.amount, settings.trigger_amount
-            attempt.payment_method = settings.payment_method
-            attempt.payment_method_label = settings.payment_method.label
+            trigger, method = _trigger_and_method(settings)
+            attempt.amount, attempt.trigger_amount = decision.amount, trigger
+            attempt.payment_method, attempt.payment_method_label = method, method.label
             attempt.charge_requested_at = now
         attempt.claimed_at = now
         attempt.claims += 1
@@ -267,12 +274,15 @@ def _fail(attempt: RechargeAttempt, *, code: str, reason: str) -> RechargeAttemp
         if attempt.status != Status.PENDING:
             return attempt
         settings = lock_objects.auto_recharge_settings_for_update(tenant=attempt.tenant)
-        count_recharge_failure(settings, tenant=attempt.tenant, reason=reason)
-        retry_at = None if settings.paused else now + policy.retry_delay(settings.consecutive_failures)
+        if settings is not None:
+            count_recharge_failure(settings, tenant=attempt.tenant, reason=reason)
+        # Without a settings row (never saved) there is nothing to retry for.
+        retry_at = (None if settings is None or settings.paused
+                    else now + policy.retry_delay(settings.consecutive_failures))
         _finish(attempt, Status.FAILED, now, reason=reason[:300], decline_code=(code or "")[:32], retry_at=retry_at)
         balance = credits_balance(tenant=attempt.tenant, now=now).available
         facts = {"payment_method": attempt.payment_method_label, "balance": balance}
-        if settings.paused:
+        if settings is not None and settings.paused:
             notify_safely(tenant=attempt.tenant, event=Event.AUTO_RECHARGE_PAUSED, period_key=f"recharge:{attempt.pk}",
                           context={"failed_attempts": settings.consecutive_failures, "reason": reason, **facts})
         else:

@@ -9,19 +9,22 @@ transaction (account, then pools, then lots), and take the state it already read
 the others are top-level services and refuse to run inside another transaction. Balance events (auto-recharge
 trigger, zero and low-balance emails) are part of the plan and fire under the same lock (balance_events.fire).
 """
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from accounts.services import actor_label, audit_record
 from billing.credits import chain, lock_objects
 from billing.credits import decisions as rules
 from billing.credits.gateway import GatewayIdempotencyConflict, get_gateway
-from billing.credits.models import CreditAccount, LedgerEntry, Lot, PaymentMethod, Reservation
+from billing.credits.models import CreditAccount, LedgerEntry, Lot, PaymentMethod, Purchase, Reservation
 from billing.credits.rules import CENT, clean_charge, clean_idempotency_key, limits, lot_expiry
 from billing.credits.selectors import credits_balance
 from core.money import money_sum
@@ -31,20 +34,22 @@ from .balance_events import fire, watched_of
 
 Kind = LedgerEntry.Kind
 ZERO = Decimal("0.00")
+_Found = TypeVar("_Found")
 
 
-def actor_fields(actor):
+def actor_fields(actor: object) -> dict[str, Any]:
     """The ledger's record of who acted: a directory user when there is one, and a label always."""
     user = getattr(actor, "audit_user", actor)
     return {"actor": user if isinstance(user, User) else None, "actor_label": actor_label(actor)}
 
 
-def chain_head(account_id):
+def chain_head(account_id: int) -> str:
     """The hash of the account's last entry, the next entry's `previous` (billing/credits/chain.py)."""
-    return LedgerEntry.objects.filter(account_id=account_id).order_by("-id").values_list("chain_hash", flat=True).first() or ""
+    head = LedgerEntry.objects.filter(account_id=account_id).order_by("-id").values_list("chain_hash", flat=True).first()
+    return head or ""
 
 
-def _sealed(previous, **fields):
+def _sealed(previous: str, **fields: Any) -> LedgerEntry:
     """A new entry sealed onto the chain after `previous`, saved."""
     entry = LedgerEntry(**fields)
     entry.chain_hash = chain.seal(previous, entry)
@@ -52,7 +57,8 @@ def _sealed(previous, **fields):
     return entry
 
 
-def append_entry(account, *, kind, amount, idempotency_key, actor, at, **references):
+def append_entry(account: CreditAccount, *, kind: str, amount: Decimal, idempotency_key: str, actor: object, at: datetime,
+                 **references: Any) -> LedgerEntry:
     """Appends one credit entry and moves the cached balance with it; the caller holds the account lock."""
     account.balance += amount
     entry = _sealed(chain_head(account.pk), account=account, kind=kind, amount=amount, balance_after=account.balance,
@@ -61,7 +67,8 @@ def append_entry(account, *, kind, amount, idempotency_key, actor, at, **referen
     return entry
 
 
-def credit_with_lot(account, *, kind, amount, idempotency_key, actor, at, purchase=None, memo=""):
+def credit_with_lot(account: CreditAccount, *, kind: str, amount: Decimal, idempotency_key: str, actor: object,
+                    at: datetime, purchase: Purchase | None = None, memo: str = "") -> tuple[LedgerEntry, Lot]:
     """A credit is always a new lot, so the lots' remainders keep summing to the balance."""
     entry = append_entry(account, kind=kind, amount=amount, idempotency_key=idempotency_key, actor=actor, at=at,
                          purchase=purchase, memo=memo)
@@ -71,7 +78,7 @@ def credit_with_lot(account, *, kind, amount, idempotency_key, actor, at, purcha
 
 
 # ------------------------------------------------------------------------------------------ the ORM executor
-def _orm_state(*, tenant, call_id, now, key=None):
+def _orm_state(*, tenant: Tenant, call_id: str, now: datetime, key: str | None = None) -> rules.AccountState:
     """The ORM executor's read of the state (taking the account lock, creating the account on first use)."""
     account = lock_objects.credit_account_for_update(tenant=tenant)
     reservation = lock_objects.reservation_for_update(account=account, call_id=call_id) if call_id else None
@@ -94,12 +101,14 @@ def _orm_state(*, tenant, call_id, now, key=None):
                  if earlier is not None else None))
 
 
-def _orm_apply(state, plan, *, actor):
+def _orm_apply(state: rules.AccountState, plan: rules.Plan, *,
+               actor: object) -> tuple[list[LedgerEntry], Reservation | None]:
     """The ORM executor's writes of a plan: the same rows, in the same order, as ledger_hot.apply."""
     for change in plan.lot_changes:
         values = {"remaining": change.remaining, **({"expired_at": state.now} if change.expired else {})}
         Lot.objects.filter(pk=change.lot_id).update(**values)
-    entries, previous = [], state.chain_head
+    entries: list[LedgerEntry] = []
+    previous = state.chain_head
     for new in plan.entries:
         entries.append(_sealed(
             previous, account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
@@ -110,11 +119,11 @@ def _orm_apply(state, plan, *, actor):
     if plan.balance_after != state.balance:
         CreditAccount.objects.filter(pk=state.account_id).update(balance=plan.balance_after)
     own = entries[plan.forfeits:]
-    if plan.reservation_status is not None:
+    if plan.reservation_status is not None and plan.reservation_id is not None:
         Reservation.objects.filter(pk=plan.reservation_id).update(
             status=plan.reservation_status, settled_at=state.now,
             entry=own[-1] if plan.reservation_status == rules.CONVERTED else None)
-    reservation = None
+    reservation: Reservation | None = None
     if plan.hold is not None:
         reservation = Reservation.objects.create(account_id=state.account_id, call_id=plan.hold.call_id,
                                                  amount=plan.hold.amount, expires_at=plan.hold.expires_at,
@@ -123,7 +132,7 @@ def _orm_apply(state, plan, *, actor):
 
 
 # ------------------------------------------------------------------------------------------ either executor
-def credits_locked_state(*, tenant, call_id, now):
+def credits_locked_state(*, tenant: Tenant, call_id: str, now: datetime) -> rules.AccountState:
     """Locks the tenant's credit account and reads the state a request about `call_id` decides on.
 
     The plain-SQL read (ledger_hot.locked_state) unless it is switched off or the account does not exist yet.
@@ -136,19 +145,29 @@ def credits_locked_state(*, tenant, call_id, now):
     return _orm_state(tenant=tenant, call_id=call_id, now=now)
 
 
-def apply_plan(state, plan, *, actor):
+def apply_plan(state: rules.AccountState, plan: rules.Plan, *,
+               actor: object) -> tuple[list[LedgerEntry], Reservation | None]:
     if hot.ENABLED:
         return hot.apply(state, plan, by_actor=actor_fields(actor), by_system=actor_fields(None))
     return _orm_apply(state, plan, actor=actor)
 
 
-def _decided(plan):
+def _decided(plan: rules.Plan | rules.Refusal) -> rules.Plan:
     if isinstance(plan, rules.Refusal):
         raise plan.error()
     return plan
 
 
-def _state_for(state, *, tenant, call_id, now):
+def _found(fetch: Callable[[int], _Found | None], row_id: int | None) -> _Found:
+    """The entry or reservation a plan names: read under the account lock, so it exists."""
+    found = fetch(row_id) if row_id is not None else None
+    if found is None:
+        raise LookupError(f"Row {row_id} named by the plan is missing.")
+    return found
+
+
+def _state_for(state: rules.AccountState | None, *, tenant: Tenant, call_id: str,
+               now: datetime) -> rules.AccountState:
     if state is None:
         return credits_locked_state(tenant=tenant, call_id=call_id, now=now)
     if state.call_id != call_id:
@@ -156,7 +175,8 @@ def _state_for(state, *, tenant, call_id, now):
     return state
 
 
-def credits_available(*, tenant, now=None, state=None):
+def credits_available(*, tenant: Tenant, now: datetime | None = None,
+                      state: rules.AccountState | None = None) -> Decimal:
     """What calls may spend now (credits_balance().available), read under the account lock (or from `state`)."""
     if state is None:
         now = now or timezone.now()
@@ -166,7 +186,7 @@ def credits_available(*, tenant, now=None, state=None):
     return max(state.available, ZERO)
 
 
-def _clean_call_id(call_id):
+def _clean_call_id(call_id: str | None) -> str:
     call_id = (call_id or "").strip()
     if not call_id:
         raise ValidationError({"call_id": "A call id is required."})
@@ -175,8 +195,9 @@ def _clean_call_id(call_id):
     return call_id
 
 
-def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None, memo="", at=None, savepoint=True,
-                  state=None):
+def credits_debit(*, tenant: Tenant, amount: object, call_id: str, kind: str = Kind.CALL_CHARGE, actor: object = None,
+                  memo: str = "", at: datetime | None = None, savepoint: bool = True,
+                  state: rules.AccountState | None = None) -> LedgerEntry:
     """Charges a call to credits, first in first out, converting the call's reservation if it has one.
 
     Idempotent by call id: the same call charged again with the same amount returns the first entry;
@@ -199,13 +220,14 @@ def credits_debit(*, tenant, amount, call_id, kind=Kind.CALL_CHARGE, actor=None,
         plan = _decided(rules.decide_debit(state, amount=amount, kind=kind, memo=memo, at=at or now,
                                            lifetime_months=limits().lot_lifetime_months))
         if plan.replay_id is not None:
-            return hot.entry_by_id(plan.replay_id)
+            return _found(hot.entry_by_id, plan.replay_id)
         own, _ = apply_plan(state, plan, actor=actor)
         fire(tenant=tenant, events=plan.events, key=f"entry-{own[-1].pk}", watched=state.watched)
         return own[-1]
 
 
-def credits_reserve(*, tenant, amount, call_id, expires_at=None, savepoint=True, state=None):
+def credits_reserve(*, tenant: Tenant, amount: object, call_id: str, expires_at: datetime | None = None,
+                    savepoint: bool = True, state: rules.AccountState | None = None) -> Reservation:
     """Holds `amount` of the available balance for a call in progress until released, charged or `expires_at`.
 
     Idempotent by call id (same amount: the first reservation; another amount: IdempotencyConflict).
@@ -222,13 +244,16 @@ def credits_reserve(*, tenant, amount, call_id, expires_at=None, savepoint=True,
         plan = _decided(rules.decide_hold(state, amount=amount, expires_at=expires_at,
                                           lifetime_months=limits().lot_lifetime_months))
         if plan.replay_id is not None:
-            return hot.reservation_by_id(plan.replay_id)
+            return _found(hot.reservation_by_id, plan.replay_id)
         _, reservation = apply_plan(state, plan, actor=None)
+        if reservation is None:
+            raise LookupError("A hold plan wrote no reservation.")
         fire(tenant=tenant, events=plan.events, key=f"hold-{reservation.pk}", watched=state.watched)
         return reservation
 
 
-def credits_release(*, tenant, call_id, savepoint=True, state=None):
+def credits_release(*, tenant: Tenant, call_id: str, savepoint: bool = True,
+                    state: rules.AccountState | None = None) -> Reservation:
     """Gives a call's held amount back to the available balance. Releasing twice changes nothing."""
     call_id = _clean_call_id(call_id)
     now = state.now if state is not None else timezone.now()
@@ -237,17 +262,17 @@ def credits_release(*, tenant, call_id, savepoint=True, state=None):
         plan = _decided(rules.decide_release(state))
         if plan.replay_id is None:
             apply_plan(state, plan, actor=None)
-        return hot.reservation_by_id(plan.replay_id or plan.reservation_id)
+        return _found(hot.reservation_by_id, plan.replay_id or plan.reservation_id)
 
 
-def credits_expire_reservations(*, now=None):
+def credits_expire_reservations(*, now: datetime | None = None) -> int:
     """Marks held reservations past their expiry as expired (they already stopped holding). Returns how many."""
     now = now or timezone.now()
     return Reservation.objects.filter(status=Reservation.Status.HELD, expires_at__lte=now).update(
         status=Reservation.Status.EXPIRED, settled_at=now)
 
 
-def credits_expire_lots(*, tenant, now=None):
+def credits_expire_lots(*, tenant: Tenant, now: datetime | None = None) -> list[LedgerEntry]:
     """Forfeits the remainder of every lot of the tenant older than its lifetime; returns the expiry entries."""
     now = now or timezone.now()
     with transaction.atomic(durable=True):
@@ -264,7 +289,8 @@ def credits_expire_lots(*, tenant, now=None):
         return entries
 
 
-def credits_refund(*, purchase, idempotency_key, actor, amount=None, reason=""):
+def credits_refund(*, purchase: Purchase, idempotency_key: str | None, actor: object, amount: object = None,
+                   reason: str | None = "") -> LedgerEntry:
     """Returns unused money of one purchase to its payment method (the card, or a credit on the invoice).
 
     Only the purchase's own lot can be refunded, up to what remains of it and of the available balance.
@@ -272,12 +298,12 @@ def credits_refund(*, purchase, idempotency_key, actor, amount=None, reason=""):
     and a refund must never pay out money that a concurrent call is spending.
     """
     key = clean_idempotency_key(idempotency_key)
-    amount = None if amount is None else clean_charge(amount)
+    refund_amount = None if amount is None else clean_charge(amount)
     tenant = purchase.tenant
     with transaction.atomic(durable=True):
         now = timezone.now()
         state = _orm_state(tenant=tenant, call_id="", now=now, key=f"refund:{key}")
-        plan = _decided(rules.decide_refund(state, purchase_id=purchase.pk, amount=amount, key=key,
+        plan = _decided(rules.decide_refund(state, purchase_id=purchase.pk, amount=refund_amount, key=key,
                                             memo=(reason or "")[:200], lifetime_months=limits().lot_lifetime_months))
         if plan.replay_id is not None:
             return LedgerEntry.objects.get(pk=plan.replay_id)
@@ -297,7 +323,8 @@ def credits_refund(*, purchase, idempotency_key, actor, amount=None, reason=""):
         return entry
 
 
-def credits_adjust(*, tenant, amount, reason, idempotency_key, actor):
+def credits_adjust(*, tenant: Tenant, amount: object, reason: str | None, idempotency_key: str | None,
+                   actor: object) -> LedgerEntry:
     """An operator's correction: a positive amount adds a lot, a negative one is spent first in, first out."""
     key = clean_idempotency_key(idempotency_key)
     reason = (reason or "").strip()
@@ -306,23 +333,23 @@ def credits_adjust(*, tenant, amount, reason, idempotency_key, actor):
     try:
         if isinstance(amount, float | bool):
             raise ArithmeticError
-        amount = Decimal(str(amount).strip())
+        value = Decimal(str(amount).strip())
     except ArithmeticError:
         raise ValidationError({"amount": f"'{amount}' is not an amount of money."}) from None
-    if not amount.is_finite() or amount == 0 or amount != amount.quantize(CENT) or abs(amount) > limits().maximum_amount:
+    if not value.is_finite() or value == 0 or value != value.quantize(CENT) or abs(value) > limits().maximum_amount:
         raise ValidationError({"amount": f"Enter a non-zero amount in dollars and cents, at most "
                                          f"${limits().maximum_amount:,.0f} either way."})
-    amount = amount.quantize(CENT)
+    value = value.quantize(CENT)
     with transaction.atomic(durable=True):
         now = timezone.now()
         state = _orm_state(tenant=tenant, call_id="", now=now, key=f"adjustment:{key}")
-        if state.earlier is None and amount > 0:
+        if state.earlier is None and value > 0:
             account = lock_objects.credit_account_for_update(tenant=tenant)
-            entry, _ = credit_with_lot(account, kind=Kind.ADJUSTMENT, amount=amount, idempotency_key=f"adjustment:{key}",
+            entry, _ = credit_with_lot(account, kind=Kind.ADJUSTMENT, amount=value, idempotency_key=f"adjustment:{key}",
                                        actor=actor, at=now, memo=reason[:200])
             balance = account.balance
         else:
-            plan = _decided(rules.decide_adjust(state, amount=amount, key=key, memo=reason[:200],
+            plan = _decided(rules.decide_adjust(state, amount=value, key=key, memo=reason[:200],
                                                 lifetime_months=limits().lot_lifetime_months))
             if plan.replay_id is not None:
                 return LedgerEntry.objects.get(pk=plan.replay_id)
@@ -330,5 +357,5 @@ def credits_adjust(*, tenant, amount, reason, idempotency_key, actor):
             entry, balance = own[-1], plan.balance_after
             fire(tenant=tenant, events=plan.events, key=f"entry-{entry.pk}", watched=state.watched)
         audit_record(tenant=tenant, actor=actor, action="credits.adjustment", target=entry,
-                     after={"amount": str(amount), "reason": reason, "balance": str(balance)})
+                     after={"amount": str(value), "reason": reason, "balance": str(balance)})
         return entry

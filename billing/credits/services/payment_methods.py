@@ -2,14 +2,16 @@
 default and nicknames."""
 import re
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Tenant, User
 from accounts.services import audit_record
 from billing.credits import lock_objects
-from billing.credits.gateway import CardRejected, GatewayIdempotencyConflict, get_gateway
+from billing.credits.gateway import CardRejected, GatewayIdempotencyConflict, TokenisedCard, get_gateway
 from billing.credits.gateway.cards import card_problem
 from billing.credits.models import AutoRechargeSettings, PaymentMethod
 from core.validation import clean_text
@@ -27,15 +29,16 @@ def clean_nickname(value: object) -> str:
     return nickname
 
 
-def _tokenise(*, tenant, number, exp_month, exp_year, cvc, holder_name, replacing=None):
+def _tokenise(*, tenant: Tenant, number: object, exp_month: Any, exp_year: Any, cvc: str | None, holder_name: object,
+              replacing: PaymentMethod | None = None) -> tuple[TokenisedCard, str, str]:
     """Checks the card, hands it to the gateway and verifies it there with a zero-amount authorization; only the
     token, the last four digits and the card's fingerprint come back. A declined verification, or a card the
     organisation already has on file (other than the one it replaces), is refused with why."""
-    holder_name = clean_text(holder_name, field="holder_name")  # text without NUL bytes, not [null, null]
+    holder = clean_text(holder_name, field="holder_name")  # text without NUL bytes, not [null, null]
     errors = {}
-    if not holder_name:
+    if not holder:
         errors["holder_name"] = "Enter the name on the card."
-    elif len(holder_name) > 100:
+    elif len(holder) > 100:
         errors["holder_name"] = "The name on the card is longer than 100 characters."
     problem = card_problem(number, exp_month, exp_year, cvc)
     if problem:
@@ -45,7 +48,7 @@ def _tokenise(*, tenant, number, exp_month, exp_year, cvc, holder_name, replacin
     gateway = get_gateway()
     try:
         card = gateway.tokenise_card(number=number, exp_month=int(exp_month), exp_year=int(exp_year),
-                                     cvc=cvc or "", holder_name=holder_name)
+                                     cvc=cvc or "", holder_name=holder)
     except CardRejected as exc:
         raise ValidationError({exc.field: exc.message}) from None
     if card.fingerprint:
@@ -61,16 +64,16 @@ def _tokenise(*, tenant, number, exp_month, exp_year, cvc, holder_name, replacin
     if not verified.succeeded:
         raise ValidationError({"number": f"The card wasn't added: the card issuer declined a $0.00 verification. "
                                          f"{verified.message}"})
-    return card, holder_name, verified.reference
+    return card, holder, verified.reference
 
 
-def _card_fields(card, holder_name, reference):
+def _card_fields(card: TokenisedCard, holder_name: str, reference: str) -> dict[str, Any]:
     return {"kind": PaymentMethod.Kind.CARD, "brand": card.brand, "last4": card.last4, "exp_month": card.exp_month,
             "exp_year": card.exp_year, "holder_name": holder_name, "gateway_token": card.token,
             "card_fingerprint": card.fingerprint, "verification_reference": reference}
 
 
-def _make_default(method):
+def _make_default(method: PaymentMethod) -> None:
     """`method` becomes the organisation's one default; the caller holds the transaction."""
     PaymentMethod.objects.filter(tenant=method.tenant, is_default=True).exclude(pk=method.pk).update(is_default=False)
     if not method.is_default:
@@ -78,12 +81,13 @@ def _make_default(method):
         method.save(update_fields=["is_default"])
 
 
-def _snapshot(method):
+def _snapshot(method: PaymentMethod) -> dict[str, Any]:
     return {"label": method.label, "expiration": method.expiration, "holder_name": method.holder_name}
 
 
-def payment_method_add_card(*, tenant, number, exp_month, exp_year, holder_name, actor, cvc="", nickname="",
-                            make_default=False):
+def payment_method_add_card(*, tenant: Tenant, number: object, exp_month: Any, exp_year: Any, holder_name: object,
+                            actor: User | None, cvc: str | None = "", nickname: object = "",
+                            make_default: bool = False) -> PaymentMethod:
     """Adds a credit card once the gateway verified it. The number and CVC are passed to the gateway and forgotten.
     The organisation's first payment method is its default; `make_default` makes this one the default."""
     nickname = clean_nickname(nickname)
@@ -98,27 +102,28 @@ def payment_method_add_card(*, tenant, number, exp_month, exp_year, holder_name,
     return method
 
 
-def _is_first_other(method):
+def _is_first_other(method: PaymentMethod) -> bool:
     return not PaymentMethod.objects.filter(tenant=method.tenant, removed_at__isnull=True).exclude(pk=method.pk).exists()
 
 
-def payment_method_add_invoice(*, tenant, agreement_number, actor, po_number=""):
+def payment_method_add_invoice(*, tenant: Tenant, agreement_number: object, actor: User | None,
+                               po_number: object = "") -> PaymentMethod:
     """Invoice payment against the tenant's Enterprise Agreement, with an optional purchase-order number."""
     check_invoice_payment(tenant=tenant, actor=actor, field="type")
-    agreement_number = clean_text(agreement_number, field="agreement_number", max_length=40)
-    po_number = clean_text(po_number, field="po_number", max_length=40)
+    agreement = clean_text(agreement_number, field="agreement_number", max_length=40)
+    po = clean_text(po_number, field="po_number", max_length=40)
     errors = {}
-    if not agreement_number:
+    if not agreement:
         errors["agreement_number"] = "Enter your Enterprise Agreement number."
-    elif agreement_number.upper() != tenant.agreement_number.upper():
-        errors["agreement_number"] = f"'{agreement_number}' isn't your organization's Enterprise Agreement number."
-    if po_number and not _PO_RE.match(po_number):
+    elif agreement.upper() != tenant.agreement_number.upper():
+        errors["agreement_number"] = f"'{agreement}' isn't your organization's Enterprise Agreement number."
+    if po and not _PO_RE.match(po):
         errors["po_number"] = "A PO number has up to 40 letters, digits, spaces and . / _ - characters."
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(durable=True):
         method = PaymentMethod.objects.create(tenant=tenant, kind=PaymentMethod.Kind.INVOICE,
-                                              agreement_number=tenant.agreement_number, po_number=po_number,
+                                              agreement_number=tenant.agreement_number, po_number=po,
                                               created_by=actor_fields(actor)["actor"])
         if _is_first_other(method):
             _make_default(method)
@@ -126,12 +131,13 @@ def payment_method_add_invoice(*, tenant, agreement_number, actor, po_number="")
     return method
 
 
-def _check_in_use(method):
+def _check_in_use(method: PaymentMethod) -> None:
     if method.removed_at is not None:
         raise ValidationError({"payment_method": "This payment method was already deleted."})
 
 
-def payment_method_replace(*, payment_method, number, exp_month, exp_year, holder_name, actor, cvc=""):
+def payment_method_replace(*, payment_method: PaymentMethod, number: object, exp_month: Any, exp_year: Any,
+                           holder_name: object, actor: User | None, cvc: str | None = "") -> PaymentMethod:
     """Replaces a method by a new card: auto-recharge moves to the new card, the old one is deleted."""
     _check_in_use(payment_method)
     tenant = payment_method.tenant
@@ -152,7 +158,8 @@ def payment_method_replace(*, payment_method, number, exp_month, exp_year, holde
     return new
 
 
-def payment_method_remove(*, payment_method, actor, switch_to=None, stop_auto_recharge=False):
+def payment_method_remove(*, payment_method: PaymentMethod, actor: User | None, switch_to: PaymentMethod | None = None,
+                          stop_auto_recharge: bool = False) -> PaymentMethod:
     """Deletes a payment method; past purchases keep its label. When it pays for auto-recharge that is on, the admin
     chooses: `switch_to` another usable payment method (auto-recharge goes on with it), or `stop_auto_recharge`
     (auto-recharge is turned off); neither is refused with why. A deleted default passes to the oldest method left."""
@@ -165,7 +172,7 @@ def payment_method_remove(*, payment_method, actor, switch_to=None, stop_auto_re
         recharge = lock_objects.auto_recharge_settings_for_update(tenant=tenant)
         pays_recharges = recharge is not None and recharge.payment_method_id == payment_method.pk
         recharge_before = recharge_after = None
-        if pays_recharges and recharge.enabled:
+        if recharge is not None and pays_recharges and recharge.enabled:
             if switch_to is None and not stop_auto_recharge:
                 raise ValidationError({"switch_to": f"{payment_method.label} pays for auto-recharge. Choose the payment "
                                                     "method auto-recharge uses from now on, or turn auto-recharge off."})
@@ -178,7 +185,7 @@ def payment_method_remove(*, payment_method, actor, switch_to=None, stop_auto_re
             recharge.save(update_fields=["enabled", "payment_method", "updated_by"])
             recharge_after = {"enabled": recharge.enabled,
                               "payment_method": switch_to.label if switch_to is not None else ""}
-        elif pays_recharges:
+        elif recharge is not None and pays_recharges:
             recharge.payment_method = None
             recharge.save(update_fields=["payment_method"])
         was_default = payment_method.is_default
@@ -197,7 +204,8 @@ def payment_method_remove(*, payment_method, actor, switch_to=None, stop_auto_re
     return payment_method
 
 
-def payment_method_update(*, payment_method, actor, nickname=None, make_default=False):
+def payment_method_update(*, payment_method: PaymentMethod, actor: User | None, nickname: object = None,
+                          make_default: bool = False) -> PaymentMethod:
     """Renames a payment method (its nickname) and/or makes it the organisation's default."""
     _check_in_use(payment_method)
     before = {"nickname": payment_method.nickname, "default": payment_method.is_default}

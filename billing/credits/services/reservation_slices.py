@@ -6,7 +6,6 @@ has not), so concurrent calls of a tenant never hold more than the available bal
 """
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -35,8 +34,7 @@ def credits_reserve_more(*, tenant: Tenant, call_id: str, amount: Decimal, expir
         account = lock_objects.credit_account_for_update(tenant=tenant)
         reservation = lock_objects.reservation_for_update(account=account, call_id=call_id)
         if reservation is None:
-            return cast(Reservation, credits_reserve(tenant=tenant, amount=amount, call_id=call_id,  # a Reservation
-                                                     expires_at=expires_at))
+            return credits_reserve(tenant=tenant, amount=amount, call_id=call_id, expires_at=expires_at)
         if reservation.status != Reservation.Status.HELD or reservation.expires_at <= now:
             raise ValidationError({"call_id": f"The credit held for call {call_id} is no longer held."})
         available = credits_available(tenant=tenant, now=now)
