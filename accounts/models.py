@@ -115,7 +115,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_tenant_admin(self):
         return self.tenant_id is not None and bool(self.roles)
 
-    def can(self, capability):
+    def can(self, capability: str) -> bool:
         return self.tenant_id is not None and roles_allow(self.roles, capability)
 
 

@@ -1,4 +1,6 @@
 """Admin roles of the admin centre and what each one may do (PRODUCT.md, "Admin roles")."""
+from typing import Protocol, runtime_checkable
+
 from django.db import models
 
 
@@ -40,6 +42,13 @@ CAPABILITIES = {
     Cap.CREDITS_DASHBOARD: {Role.BILLING_ADMIN, Role.REPORTS_READER},
     Cap.SETTINGS_MANAGE: set(),
 }
+
+
+@runtime_checkable
+class Actor(Protocol):
+    """Who acts in a service: a directory User or an API token's principal (accounts/api/authentication.py)."""
+
+    def can(self, capability: str) -> bool: ...
 
 
 def roles_allow(roles, capability):

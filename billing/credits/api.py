@@ -283,8 +283,8 @@ class FundsView(CreditsApiView):
             method = _payment_method_from(body, tenant)
             if method is None:
                 raise ValidationError({"paymentMethodId": "Give the id of the payment method to charge."})
-            purchase = credits_add_funds(tenant=tenant, amount=body.get("amount"), payment_method=method,
-                                         idempotency_key=key, actor=request.user)
+            funding = credits_add_funds(tenant=tenant, amount=body.get("amount"), payment_method=method,
+                                        idempotency_key=key, actor=request.user)
         except ValidationError as exc:
             raise _api_validation_error(exc) from None
         except IdempotencyConflict as exc:
@@ -293,8 +293,8 @@ class FundsView(CreditsApiView):
             raise ApiError(f"paymentMethodId: {exc.message}", code="PaymentDeclined", status_code=402) from None
         except PurchaseNotAllowed as exc:
             raise ApiError(exc.message, code="PurchaseNotAllowed", status_code=403) from None
-        response = Response(_purchase_json(purchase), status=status.HTTP_201_CREATED)
-        if purchase.replayed:
+        response = Response(_purchase_json(funding.purchase), status=status.HTTP_201_CREATED)
+        if funding.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
 

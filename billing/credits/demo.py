@@ -11,7 +11,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,7 +22,6 @@ from licensing.services import licenses_change
 from .models import LedgerEntry, Lot, PaymentMethod, RechargeAttempt
 from .selectors import auto_recharge_settings, credits_balance, recommended_funding
 from .services import auto_recharge_update, credits_add_funds, credits_expire_lots, payment_method_add_card
-from .services.funding import purchase_invoice_issue
 
 DEMO_CARD: dict[str, Any] = {"number": "4242 4242 4242 4242", "exp_month": 9, "holder_name": "Bianca Billing", "cvc": "123"}
 # Contoso's first purchase, 14 months ago: less than the recommended one-time funding. The calls after it (the
@@ -72,17 +70,16 @@ def demo_recharge(*, tenant, at, available):
     dated `at`, invoiced and in the Auto-recharge history. Returns the Purchase. Idempotent by its date."""
     settings = auto_recharge_settings(tenant=tenant)
     key = f"demo-recharge-{at:%Y%m%d%H%M}"
-    purchase = credits_add_funds(tenant=tenant, amount=settings.recharge_amount, payment_method=settings.payment_method,
-                                 idempotency_key=key, at=at, kind=LedgerEntry.Kind.RECHARGE, actor=None)
-    with transaction.atomic():  # the invoice was issued with the purchase: this finds it
-        invoice = purchase_invoice_issue(purchase=purchase, actor=None)
-        RechargeAttempt.objects.get_or_create(
-            tenant=tenant, idempotency_key=f"auto-{key}",
-            defaults={"status": RechargeAttempt.Status.SUCCEEDED, "amount": purchase.amount,
-                      "trigger_amount": cast(Decimal, settings.trigger_amount), "available_at_start": available,
-                      "payment_method": purchase.payment_method, "payment_method_label": purchase.payment_method_label,
-                      "claims": 1, "charge_requested_at": at, "purchase": purchase, "invoice": invoice,
-                      "created_at": at, "finished_at": at})
+    funding = credits_add_funds(tenant=tenant, amount=settings.recharge_amount, payment_method=settings.payment_method,
+                                idempotency_key=key, at=at, kind=LedgerEntry.Kind.RECHARGE, actor=None)
+    purchase, invoice = funding.purchase, funding.invoice
+    RechargeAttempt.objects.get_or_create(
+        tenant=tenant, idempotency_key=f"auto-{key}",
+        defaults={"status": RechargeAttempt.Status.SUCCEEDED, "amount": purchase.amount,
+                  "trigger_amount": cast(Decimal, settings.trigger_amount), "available_at_start": available,
+                  "payment_method": purchase.payment_method, "payment_method_label": purchase.payment_method_label,
+                  "claims": 1, "charge_requested_at": at, "purchase": purchase, "invoice": invoice,
+                  "created_at": at, "finished_at": at})
     return purchase
 
 

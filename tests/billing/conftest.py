@@ -41,6 +41,6 @@ def fund(tenant, card, billing_admin):
 
     def buy(amount, *, key=None, at=None):
         return credits_add_funds(tenant=tenant, amount=Decimal(amount), payment_method=card,
-                                 idempotency_key=key or f"test-{next(keys)}", actor=billing_admin, at=at)
+                                 idempotency_key=key or f"test-{next(keys)}", actor=billing_admin, at=at).purchase
 
     return buy

@@ -31,7 +31,8 @@ def nothing_written(tenant):
 
 
 def test_add_funds_writes_a_purchase_a_ledger_entry_and_a_lot_expiring_in_twelve_months(tenant, card, billing_admin):
-    purchase = credits_add_funds(tenant=tenant, amount="100", payment_method=card, idempotency_key="k1", actor=billing_admin)
+    purchase = credits_add_funds(tenant=tenant, amount="100", payment_method=card, idempotency_key="k1",
+                                 actor=billing_admin).purchase
     entry = purchase.ledger_entry
     lot = purchase.lot
     assert (entry.kind, entry.amount, entry.balance_after) == ("purchase", Decimal("100.00"), Decimal("100.00"))
@@ -59,7 +60,8 @@ def test_the_same_key_and_body_returns_the_first_purchase_and_charges_once(tenan
     first = credits_add_funds(tenant=tenant, amount=100, payment_method=card, idempotency_key="same", actor=billing_admin)
     again = credits_add_funds(tenant=tenant, amount="100.00", payment_method=card, idempotency_key="same",
                               actor=billing_admin)
-    assert again.pk == first.pk and again.replayed and not first.replayed
+    assert again.purchase.pk == first.purchase.pk and again.replayed and not first.replayed
+    assert again.invoice == first.invoice
     assert GatewayCharge.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
 
@@ -174,7 +176,7 @@ def test_a_global_admin_of_an_ea_tenant_buys_on_invoice_with_a_po_number(ea_tena
     method = payment_method_add_invoice(tenant=ea_tenant, agreement_number="ea-1234567", po_number="PO-778",
                                         actor=admin)
     purchase = credits_add_funds(tenant=ea_tenant, amount=1000, payment_method=method, idempotency_key="inv",
-                                 actor=admin)
+                                 actor=admin).purchase
     assert (purchase.payment_kind, purchase.agreement_number, purchase.po_number) == ("invoice", "EA-1234567", "PO-778")
     assert purchase.payment_method_label == "Invoice (agreement EA-1234567, PO PO-778)"
     assert purchase.gateway_charge_id == "" and not GatewayCharge.objects.exists()

@@ -144,7 +144,7 @@ class Differential(RuleBasedStateMachine):
 
         def buy(side):
             purchase = credits_add_funds(tenant=side.tenant, amount=amount, payment_method=side.card,
-                                         idempotency_key=key, actor=None)
+                                         idempotency_key=key, actor=None).purchase
             side.purchases.append(purchase)
             return purchase.amount
         self.both(buy)

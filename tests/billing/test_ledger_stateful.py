@@ -65,7 +65,7 @@ class CreditsMachine(RuleBasedStateMachine):
     @rule(target=purchases, amount=DOLLARS)
     def fund(self, amount):
         purchase = credits_add_funds(tenant=self.tenant, amount=amount, payment_method=self.card,
-                                     idempotency_key=f"fund-{next(self.serial)}", actor=None)
+                                     idempotency_key=f"fund-{next(self.serial)}", actor=None).purchase
         self.lots[purchase.lot.pk] = [Decimal(amount), purchase.lot.expires_at]
         return purchase
 
@@ -73,7 +73,7 @@ class CreditsMachine(RuleBasedStateMachine):
     def fund_again_with_the_same_key(self, purchase):
         again = credits_add_funds(tenant=self.tenant, amount=purchase.amount, payment_method=self.card,
                                   idempotency_key=purchase.idempotency_key, actor=None)
-        assert again.pk == purchase.pk and again.replayed
+        assert again.purchase.pk == purchase.pk and again.replayed
 
     def _spend(self, amount):
         left = amount

@@ -91,7 +91,7 @@ def card_on_file(tenant, actor):
 
 def fund(tenant, card, amount, *, key, actor, kind=LedgerEntry.Kind.PURCHASE):
     return credits_add_funds(tenant=tenant, amount=Decimal(amount), payment_method=card, idempotency_key=key,
-                             actor=actor, kind=kind)
+                             actor=actor, kind=kind).purchase
 
 
 def callers_with_credits(tenant):

@@ -85,6 +85,6 @@ def debit(tenant, run_on_commit):
 def fund_without_recharge(tenant, card, billing_admin, admins):
     def buy(amount):
         return credits_add_funds(tenant=tenant, amount=Decimal(amount), payment_method=card, idempotency_key="initial",
-                                 actor=billing_admin)
+                                 actor=billing_admin).purchase
 
     return buy

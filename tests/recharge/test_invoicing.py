@@ -12,9 +12,9 @@ from billing.invoices.models import Invoice
 
 
 def test_add_funds_by_card_issues_a_paid_invoice_for_the_purchase(tenant, card, billing_admin):
-    purchase = credits_add_funds(tenant=tenant, amount=250, payment_method=card, idempotency_key="k1", actor=billing_admin)
-    invoice = Invoice.objects.get(tenant=tenant, kind="purchase")
-    assert purchase.invoice == invoice
+    funding = credits_add_funds(tenant=tenant, amount=250, payment_method=card, idempotency_key="k1", actor=billing_admin)
+    purchase, invoice = funding.purchase, Invoice.objects.get(tenant=tenant, kind="purchase")
+    assert funding.invoice == invoice
     assert (invoice.reference, invoice.subtotal, invoice.total, invoice.payment_method, invoice.payment_label) == (
         f"purchase:{purchase.pk}", Decimal("250.00"), Decimal("250.00"), "card", "Visa •••• 4242")
     assert (invoice.payment_status, invoice.issued_at, invoice.description) == (
@@ -25,8 +25,8 @@ def test_add_funds_on_an_enterprise_agreement_issues_an_invoice_due_with_its_po_
     Tenant.objects.filter(pk=tenant.pk).update(billing_account_kind="EA", agreement_number="EA-42")
     tenant.refresh_from_db()
     method = payment_method_add_invoice(tenant=tenant, agreement_number="EA-42", po_number="PO-2026-17", actor=global_admin)
-    purchase = credits_add_funds(tenant=tenant, amount=1000, payment_method=method, idempotency_key="k", actor=global_admin)
-    invoice = purchase.invoice
+    invoice = credits_add_funds(tenant=tenant, amount=1000, payment_method=method, idempotency_key="k",
+                                actor=global_admin).invoice
     assert (invoice.payment_method, invoice.po_number, invoice.payment_status) == ("invoice", "PO-2026-17", "due")
     assert invoice.due_date > invoice.issue_date
 
@@ -49,7 +49,8 @@ def test_an_invoice_that_cannot_be_issued_undoes_the_purchase_and_a_retry_charge
         credits_add_funds(tenant=tenant, amount=100, payment_method=card, idempotency_key="k", actor=billing_admin)
     assert not Purchase.objects.exists() and not LedgerEntry.objects.exists() and not Invoice.objects.exists()
     monkeypatch.setattr(funding_module, "invoice_issue_for_purchase", real_issue)
-    purchase = credits_add_funds(tenant=tenant, amount=100, payment_method=card, idempotency_key="k", actor=billing_admin)
+    purchase = credits_add_funds(tenant=tenant, amount=100, payment_method=card, idempotency_key="k",
+                                 actor=billing_admin).purchase
     assert GatewayCharge.objects.count() == 1 and purchase.gateway_charge_id == GatewayCharge.objects.get().reference
     assert Invoice.objects.get().reference == f"purchase:{purchase.pk}"
 

@@ -72,7 +72,7 @@ def test_funds_expiring_within_30_days_are_announced_once_per_lot(tenant, card, 
                                                                  admins):
     year_ago = clock.now() - timedelta(days=340)
     old = credits_add_funds(tenant=tenant, amount=300, payment_method=card, idempotency_key="old", actor=billing_admin,
-                            at=year_ago)
+                            at=year_ago).purchase
     credits_add_funds(tenant=tenant, amount=200, payment_method=card, idempotency_key="new", actor=billing_admin)
     assert run_on_commit(funds_expiring_notify) == 1
     assert run_on_commit(notify_expiring_funds.apply).result == {"lots": 0}  # the daily task again: nothing new

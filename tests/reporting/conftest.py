@@ -25,7 +25,7 @@ def fund(tenant, card, billing_admin):
 
     def buy(amount, *, at=None):
         return credits_add_funds(tenant=tenant, amount=Decimal(amount), payment_method=card,
-                                 idempotency_key=f"reports-test-{next(keys)}", actor=billing_admin, at=at)
+                                 idempotency_key=f"reports-test-{next(keys)}", actor=billing_admin, at=at).purchase
 
     return buy
 

@@ -251,11 +251,11 @@ def _succeed(attempt: RechargeAttempt, charge_id: str) -> RechargeAttempt:
         attempt = lock_objects.recharge_attempt_for_update(attempt_id=attempt.pk)
         if attempt.status != Status.PENDING:  # a second worker finished it while this one was charging
             return attempt
-        purchase = record_funding(
+        funding = record_funding(
             tenant=tenant, account=account, kind=kind, amount=attempt.amount, payment_method=method,
             key=attempt.idempotency_key, fingerprint=funding_fingerprint(kind, attempt.amount, method),
             charge_id=charge_id, actor=None, at=now)
-        invoice = purchase.invoice
+        purchase, invoice = funding.purchase, funding.invoice
         _finish(attempt, Status.SUCCEEDED, now, purchase=purchase, invoice=invoice, reason="", decline_code="")
         notify_safely(tenant=tenant, event=Event.RECHARGE_SUCCEEDED, period_key=f"recharge:{attempt.pk}", context={
             "amount": attempt.amount, "new_balance": account.balance, "invoice_number": invoice.display_number,

@@ -8,17 +8,19 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import Cap
+from accounts.models import Tenant
+from accounts.roles import Actor, Cap
 from accounts.services import audit_record
 from billing.credits import lock_objects
 from billing.credits.exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNotAllowed
 from billing.credits.gateway import GatewayIdempotencyConflict, get_gateway
-from billing.credits.models import AutoRechargeSettings, LedgerEntry, PaymentMethod, Purchase
+from billing.credits.models import AutoRechargeSettings, CreditAccount, LedgerEntry, PaymentMethod, Purchase
 from billing.credits.rules import (
     clean_idempotency_key,
     clean_whole_dollars,
@@ -27,6 +29,7 @@ from billing.credits.rules import (
     lot_expiry,
     purchase_refusal,
 )
+from billing.invoices.models import Invoice
 from billing.invoices.services import invoice_issue_for_purchase, invoice_tax_for
 from billing.notifications.events import Event
 from licensing.services import subscription_ensure_communications_credits
@@ -37,33 +40,46 @@ from .ledger import actor_fields, credit_with_lot
 Kind = LedgerEntry.Kind
 
 
-def funding_fingerprint(kind, amount, payment_method):
+@dataclass(frozen=True)
+class Funding:
+    """What adding funds answers: the Purchase, its invoice, and whether the request repeated an earlier one under
+    the same idempotency key (then nothing was charged or written again: both are the first request's)."""
+
+    purchase: Purchase
+    invoice: Invoice
+    replayed: bool = False
+
+
+def funding_fingerprint(kind: str, amount: Decimal, payment_method: PaymentMethod) -> str:
     """What a repeated request under the same key must match to be answered with the first purchase."""
     return hashlib.sha256(f"{kind}|{amount}|{payment_method.pk}".encode()).hexdigest()
 
 
-def _replay(first, fingerprint):
+def _replay(first: Purchase, fingerprint: str, *, actor: object) -> Funding:
+    """The first purchase under a key, answering a repeat of its request (its invoice is found, not issued again)."""
     if first.request_fingerprint != fingerprint:
         raise IdempotencyConflict(
             f"This idempotency key was already used for another purchase (${first.amount:,.2f} with "
             f"{first.payment_method_label} on {first.created_at:%b %d, %Y}). Use a new key for a new purchase.")
-    first.replayed = True
-    return first
+    return Funding(purchase=first, invoice=purchase_invoice_issue(purchase=first, actor=actor), replayed=True)
 
 
-def check_payment_method(*, tenant, payment_method, field="payment_method"):
+def check_payment_method(*, tenant: Tenant, payment_method: PaymentMethod | None,
+                          field: str = "payment_method") -> PaymentMethod:
+    """`payment_method` when the organization may pay with it now; ValidationError naming `field` otherwise."""
     if payment_method is None or payment_method.tenant_id != tenant.pk or payment_method.removed_at is not None:
         raise ValidationError({field: "Choose one of your organization's payment methods."})
     if payment_method.is_expired():
         raise ValidationError({field: f"The card ending in {payment_method.last4} expired in {payment_method.expiration}. "
                                       "Replace it on Payment methods or choose another payment method."})
+    return payment_method
 
 
-def check_invoice_payment(*, tenant, actor, field="payment_method"):
+def check_invoice_payment(*, tenant: Tenant, actor: object, field: str = "payment_method") -> None:
     """Invoice payment: EA billing accounts, chosen by a Global admin (actor None is the system, e.g. a recharge)."""
     if not invoice_payment_eligible(tenant):
         raise ValidationError({field: "Paying by invoice needs an Enterprise Agreement billing account."})
-    if actor is not None and not actor.can(Cap.INVOICE_PAYMENT):
+    if actor is not None and not (isinstance(actor, Actor) and actor.can(Cap.INVOICE_PAYMENT)):
         raise PermissionDenied("Paying by invoice is available to Global admins only.")
 
 
@@ -80,38 +96,42 @@ class PurchaseQuote:
     expires_at: datetime  # when these funds expire if they are bought now
 
     @property
-    def tax_percent(self):
+    def tax_percent(self) -> Decimal:
         return (self.tax_rate * 100).normalize()
 
 
-def _check_purchase(*, tenant, amount, payment_method, actor):
-    """The checks of a one-time purchase, in the order the admin meets them; returns the clean amount."""
-    amount = clean_whole_dollars(amount, field="amount", minimum=limits().minimum_purchase)
-    check_payment_method(tenant=tenant, payment_method=payment_method)
+def _check_purchase(*, tenant: Tenant, amount: object, payment_method: PaymentMethod | None,
+                    actor: object) -> tuple[Decimal, PaymentMethod]:
+    """The checks of a one-time purchase, in the order the admin meets them; returns the clean amount and method."""
+    dollars = clean_whole_dollars(amount, field="amount", minimum=limits().minimum_purchase)
+    method = check_payment_method(tenant=tenant, payment_method=payment_method)
     refusal = purchase_refusal(tenant)
     if refusal:
         raise PurchaseNotAllowed(refusal)
-    if payment_method.kind == PaymentMethod.Kind.INVOICE:
+    if method.kind == PaymentMethod.Kind.INVOICE:
         check_invoice_payment(tenant=tenant, actor=actor)
-    return amount
+    return dollars, method
 
 
-def credits_purchase_quote(*, tenant, amount, payment_method, actor, now=None):
+def credits_purchase_quote(*, tenant: Tenant, amount: object, payment_method: PaymentMethod | None,
+                           actor: object, now: datetime | None = None) -> PurchaseQuote:
     """The review of a one-time purchase: the same checks as credits_add_funds, and the figures it would charge.
     Charges nothing, writes nothing."""
-    amount = _check_purchase(tenant=tenant, amount=amount, payment_method=payment_method, actor=actor)
-    label, rate, tax = invoice_tax_for(amount)
-    return PurchaseQuote(amount=amount, payment_method=payment_method, tax_label=label, tax_rate=rate, tax=tax,
-                         total=amount + tax, expires_at=lot_expiry(now or timezone.now()))
+    dollars, method = _check_purchase(tenant=tenant, amount=amount, payment_method=payment_method, actor=actor)
+    label, rate, tax = invoice_tax_for(dollars)
+    return PurchaseQuote(amount=dollars, payment_method=method, tax_label=label, tax_rate=rate, tax=tax,
+                         total=dollars + tax, expires_at=lot_expiry(now or timezone.now()))
 
 
-def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor, kind=Kind.PURCHASE, at=None):
+def credits_add_funds(*, tenant: Tenant, amount: object, payment_method: PaymentMethod | None,
+                      idempotency_key: str | None, actor: object, kind: str = Kind.PURCHASE,
+                      at: datetime | None = None) -> Funding:
     """Buys `amount` whole dollars of credit: charges the card (or books an invoice purchase), then writes
     the ledger entry, a lot expiring after the lot lifetime, the Purchase record and its invoice, in one
     transaction.
 
-    Idempotent by (tenant, idempotency_key): the same request again returns the first Purchase (with
-    `.replayed = True`); another request under the same key raises IdempotencyConflict. Raises
+    Idempotent by (tenant, idempotency_key): the same request again answers with the first Purchase (a Funding
+    with `replayed` True); another request under the same key raises IdempotencyConflict. Raises
     ValidationError naming the field for bad input, PurchaseNotAllowed when the billing account can't
     buy, PaymentDeclined when the card is declined, PermissionDenied for invoice payment by a non-Global
     admin. `kind` is PURCHASE (Add funds) or RECHARGE (actor=None). `at` back-dates the purchase (demo data
@@ -121,35 +141,34 @@ def credits_add_funds(*, tenant, amount, payment_method, idempotency_key, actor,
     """
     if kind not in LedgerEntry.CREDIT_KINDS:
         raise ValueError(f"{kind!r} is not a funding kind.")
-    amount = clean_whole_dollars(amount, field="amount", minimum=limits().minimum_purchase)
+    dollars = clean_whole_dollars(amount, field="amount", minimum=limits().minimum_purchase)
     key = clean_idempotency_key(idempotency_key)
-    check_payment_method(tenant=tenant, payment_method=payment_method)
-    fingerprint = funding_fingerprint(kind, amount, payment_method)
+    method = check_payment_method(tenant=tenant, payment_method=payment_method)
+    fingerprint = funding_fingerprint(kind, dollars, method)
     first = Purchase.objects.filter(tenant=tenant, idempotency_key=key).first()
     if first is not None:
-        return _replay(first, fingerprint)
+        return _replay(first, fingerprint, actor=actor)
     refusal = purchase_refusal(tenant)
     if refusal:
         raise PurchaseNotAllowed(refusal)
     now = timezone.now()
     if at is not None and at > now:
         raise ValidationError({"at": "A purchase can't be dated in the future."})
-    if payment_method.kind == PaymentMethod.Kind.INVOICE:
+    if method.kind == PaymentMethod.Kind.INVOICE:
         check_invoice_payment(tenant=tenant, actor=actor)
-    charge_id = charge_for_funding(tenant=tenant, amount=amount, payment_method=payment_method, key=key)
+    charge_id = charge_for_funding(tenant=tenant, amount=dollars, payment_method=method, key=key)
     with transaction.atomic(durable=True):
         account = lock_objects.credit_account_for_update(tenant=tenant)
-        purchase = record_funding(tenant=tenant, account=account, kind=kind, amount=amount,
-                                  payment_method=payment_method, key=key, fingerprint=fingerprint, charge_id=charge_id,
-                                  actor=actor, at=at or now)
-        if kind == Kind.PURCHASE and not purchase.replayed and at is None:
-            _purchase_email(purchase, account)
-        return purchase
+        funding = record_funding(tenant=tenant, account=account, kind=kind, amount=dollars, payment_method=method,
+                                 key=key, fingerprint=fingerprint, charge_id=charge_id, actor=actor, at=at or now)
+        if kind == Kind.PURCHASE and not funding.replayed and at is None:
+            _purchase_email(funding, account)
+        return funding
 
 
-def _purchase_email(purchase, account):
+def _purchase_email(funding: Funding, account: CreditAccount) -> None:
     """The purchase confirmation to the billing recipients, sent once the purchase commits (once per purchase)."""
-    invoice = purchase.invoice
+    purchase, invoice = funding.purchase, funding.invoice
     notify_safely(tenant=purchase.tenant, event=Event.PURCHASE_SUCCEEDED, period_key=f"purchase:{purchase.pk}", context={
         "amount": purchase.amount, "tax": invoice.tax, "tax_label": invoice.tax_label, "total": invoice.total,
         "new_balance": account.balance, "invoice_number": invoice.display_number,
@@ -158,7 +177,7 @@ def _purchase_email(purchase, account):
     })
 
 
-def charge_for_funding(*, tenant, amount, payment_method, key):
+def charge_for_funding(*, tenant: Tenant, amount: Decimal, payment_method: PaymentMethod, key: str) -> str:
     """Charges a card under the funding's key, outside any transaction; returns the gateway's charge reference
     ('' for invoice payment, which charges nothing now). A repeated key returns the first charge's result.
     Raises PaymentDeclined, or IdempotencyConflict when the key was used for another charge."""
@@ -176,28 +195,27 @@ def charge_for_funding(*, tenant, amount, payment_method, key):
     return result.reference
 
 
-def _invoice_payment(payment_method):
+def _invoice_payment(payment_method: PaymentMethod) -> dict[str, Any]:
     """How the invoice says it was paid: a card is paid at purchase; an agreement invoice is due."""
     if payment_method.kind == PaymentMethod.Kind.CARD:
         return {"method": "card", "label": payment_method.label, "po_number": "", "paid": True}
     return {"method": "invoice", "label": payment_method.label, "po_number": payment_method.po_number, "paid": False}
 
 
-PURCHASE_DESCRIPTIONS = {
+PURCHASE_DESCRIPTIONS: dict[str, str] = {
     Kind.PURCHASE: "Communications Credits, one-time purchase",
     Kind.RECHARGE: "Communications Credits, auto-recharge",
 }
 
 
-def record_funding(*, tenant, account, kind, amount, payment_method, key, fingerprint, charge_id, actor, at):
+def record_funding(*, tenant: Tenant, account: CreditAccount, kind: str, amount: Decimal, payment_method: PaymentMethod,
+                   key: str, fingerprint: str, charge_id: str, actor: object, at: datetime) -> Funding:
     """Writes a paid funding: Purchase, ledger entry, lot and the purchase's invoice (reference
     `purchase:<id>`). The caller holds the account lock (lock_objects.credit_account_for_update) inside its
-    transaction. A key already recorded returns that Purchase (`.replayed = True`)."""
+    transaction. A key already recorded answers with that Purchase (`replayed` True)."""
     first = Purchase.objects.filter(tenant=tenant, idempotency_key=key).first()
     if first is not None:  # a concurrent request with this key got here first
-        first = _replay(first, fingerprint)
-        first.invoice = purchase_invoice_issue(purchase=first, actor=actor)
-        return first
+        return _replay(first, fingerprint, actor=actor)
     first_funding = not Purchase.objects.filter(tenant=tenant).exists()
     purchase = Purchase.objects.create(
         tenant=tenant, account=account, kind=kind, amount=amount, currency=account.currency,
@@ -210,19 +228,18 @@ def record_funding(*, tenant, account, kind, amount, payment_method, key, finger
                     purchase=purchase, memo=f"Paid with {payment_method.label}")
     if kind == Kind.RECHARGE:
         AutoRechargeSettings.objects.filter(tenant=tenant).update(consecutive_failures=0, last_failure_reason="")
-    purchase.invoice = purchase_invoice_issue(purchase=purchase, actor=actor)  # type: ignore[attr-defined]
+    invoice = purchase_invoice_issue(purchase=purchase, actor=actor)
     audit_record(tenant=tenant, actor=actor, action=f"credits.{kind}", target=purchase,
                  after={"amount": str(amount), "payment_method": payment_method.label,
                         "po_number": payment_method.po_number, "balance": str(account.balance),
-                        "invoice": purchase.invoice.display_number})  # type: ignore[attr-defined]
+                        "invoice": invoice.display_number})
     if first_funding:
         # Funding adds the very large number of MCOPSTNC licenses admins then assign (PRODUCT.md).
         subscription_ensure_communications_credits(tenant=tenant, actor=actor)
-    purchase.replayed = False  # type: ignore[attr-defined]
-    return purchase
+    return Funding(purchase=purchase, invoice=invoice)
 
 
-def purchase_invoice_issue(*, purchase, actor):
+def purchase_invoice_issue(*, purchase: Purchase, actor: object) -> Invoice:
     """The invoice of a purchase (every purchase gets one); issuing it again returns the first. Runs inside the
     caller's transaction; the PDF is rendered after the commit."""
     return invoice_issue_for_purchase(

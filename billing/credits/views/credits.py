@@ -35,7 +35,6 @@ from billing.credits.services import (
     credits_add_funds,
     credits_purchase_quote,
 )
-from billing.invoices.selectors import invoice_for_purchase
 from core.validation import is_whole
 from licensing.selectors import licensed_user_count
 
@@ -198,15 +197,15 @@ def _add_funds_confirm(request):
             return _render_review(request, quote, status=409, errors={
                 "form": f"The total changed from ${reviewed['total']} to ${quote.total:,.2f} since your review, so "
                         "nothing was charged. Check the new figures, then confirm."})
-        purchase = credits_add_funds(tenant=request.tenant, amount=quote.amount, payment_method=method,
-                                     idempotency_key=reviewed["key"], actor=request.user)
+        funding = credits_add_funds(tenant=request.tenant, amount=quote.amount, payment_method=method,
+                                    idempotency_key=reviewed["key"], actor=request.user)
     except PURCHASE_ERRORS as exc:
         context = _overview_context(request, panel="add_funds", values=values, errors=_purchase_errors(exc))
         return render(request, "billing/credits.html", context, status=400)
-    invoice = invoice_for_purchase(tenant=request.tenant, purchase_id=purchase.pk)
-    link = (format_html(' <a href="{}">View invoice {}</a>', reverse("invoices:detail", args=[invoice.pk]),
-                        invoice.display_number) if invoice else "")
-    if purchase.replayed:
+    purchase, invoice = funding.purchase, funding.invoice
+    link = format_html(' <a href="{}">View invoice {}</a>', reverse("invoices:detail", args=[invoice.pk]),
+                       invoice.display_number)
+    if funding.replayed:
         messages.info(request, format_html("This purchase of ${} was already made; nothing more was charged.{}",
                                            f"{purchase.amount:,.2f}", link))
     else:
