@@ -7,7 +7,7 @@ Money object per figure would cost the call path time for nothing it could check
 """
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Final, TypedDict
+from typing import Any, Final, TypedDict, overload
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, DecimalField, ExpressionWrapper, IntegerField, QuerySet, Value
@@ -55,6 +55,15 @@ def db_money(value: Any) -> Decimal | None:
 def as_money(amount: Any, currency: str = CURRENCY) -> Money:
     """The Money of an amount, for API answers and anything that shows its currency."""
     return Money(cents(amount), currency)
+
+
+@overload
+def api_money(value: None) -> None: ...
+@overload
+def api_money(value: Decimal | int) -> str: ...
+def api_money(value: Decimal | int | None) -> str | None:
+    """An amount as the REST API writes it: a string with two decimals ("1234.50", never a JSON float), None for None."""
+    return None if value is None else f"{value:.2f}"
 
 
 def money_text(value: Any, currency: str = CURRENCY, *, signed: bool = False, whole: bool = False, empty: str = "—") -> str:

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
+from core.money import api_money
 
 from .periods import DASHBOARD_PRESETS, parse_date_range
 from .selectors import spend
@@ -27,20 +28,20 @@ SPEND = inline_serializer("Spend", {"groupBy": serializers.CharField(), "fromDat
 
 
 def _months(table, amounts):
-    return {f"{month:%Y-%m}": f"{amount:.2f}" for month, amount in zip(table.months, amounts, strict=True)}
+    return {f"{month:%Y-%m}": api_money(amount) for month, amount in zip(table.months, amounts, strict=True)}
 
 
 def spend_json(table, period, *, group=""):
     rows = []
     for row in table.rows:
-        item = {"key": row.key, "label": row.label, "months": _months(table, row.months), "total": f"{row.total:.2f}",
+        item = {"key": row.key, "label": row.label, "months": _months(table, row.months), "total": api_money(row.total),
                 "calls": row.calls}
         if group:
             item.update({"userId": str(row.user_id), "userPrincipalName": row.upn})
         rows.append(item)
     body = {"groupBy": table.by, "fromDate": period.first_day.isoformat(), "toDate": period.last_day.isoformat(),
             "months": [f"{month:%Y-%m}" for month in table.months], "value": rows,
-            "totals": {"months": _months(table, table.totals), "total": f"{table.total:.2f}", "calls": table.calls}}
+            "totals": {"months": _months(table, table.totals), "total": api_money(table.total), "calls": table.calls}}
     if group:
         body["group"] = {"key": group, "label": spend.group_label(table.by, group)}
     return body

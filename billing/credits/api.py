@@ -20,6 +20,7 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.money import api_money
 from core.validation import clean_datetime, is_whole, nul_path
 
 from . import api_schema as schema
@@ -73,10 +74,6 @@ def _api_validation_error(exc):
     return ValidationError({API_NAMES.get(field, field): errors for field, errors in exc.error_dict.items()})
 
 
-def _money(value):
-    return None if value is None else f"{value:.2f}"
-
-
 def _time(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
 
@@ -96,9 +93,9 @@ MODES = {"fixed": "fixedAmount", "top_up": "topUpToTarget"}
 
 
 def _auto_recharge_json(settings):
-    return {"enabled": settings.enabled, "mode": MODES[settings.mode], "triggerAmount": _money(settings.trigger_amount),
-            "rechargeAmount": _money(settings.recharge_amount), "targetBalance": _money(settings.target_balance),
-            "monthlyCap": _money(settings.monthly_cap),
+    return {"enabled": settings.enabled, "mode": MODES[settings.mode], "triggerAmount": api_money(settings.trigger_amount),
+            "rechargeAmount": api_money(settings.recharge_amount), "targetBalance": api_money(settings.target_balance),
+            "monthlyCap": api_money(settings.monthly_cap),
             "paymentMethodId": str(settings.payment_method_id) if settings.payment_method_id else None,
             "paused": settings.paused, "consecutiveFailures": settings.consecutive_failures,
             "capPausedUntil": _time(settings.cap_paused_until) if settings.cap_paused(timezone.now()) else None}
@@ -116,16 +113,16 @@ def _mode_from(body, current):
 
 def _purchase_json(purchase):
     entry = purchase.ledger_entry
-    return {"id": purchase.pk, "type": purchase.kind, "amount": _money(purchase.amount), "currency": purchase.currency,
+    return {"id": purchase.pk, "type": purchase.kind, "amount": api_money(purchase.amount), "currency": purchase.currency,
             "paymentMethodId": str(purchase.payment_method_id), "paymentMethod": purchase.payment_method_label,
             "poNumber": purchase.po_number, "createdDateTime": _time(purchase.created_at),
-            "ledgerEntryId": entry.pk, "balanceAfter": _money(entry.balance_after),
+            "ledgerEntryId": entry.pk, "balanceAfter": api_money(entry.balance_after),
             "expiresDateTime": _time(purchase.lot.expires_at)}
 
 
 def _entry_json(entry):
-    return {"id": entry.pk, "type": entry.kind, "displayType": entry.get_kind_display(), "amount": _money(entry.amount),
-            "balanceAfter": _money(entry.balance_after), "callId": entry.call_id or None,
+    return {"id": entry.pk, "type": entry.kind, "displayType": entry.get_kind_display(), "amount": api_money(entry.amount),
+            "balanceAfter": api_money(entry.balance_after), "callId": entry.call_id or None,
             "purchaseId": entry.purchase_id, "reference": entry.reference or None, "description": entry.memo,
             "actor": entry.actor_label, "createdDateTime": _time(entry.created_at)}
 
@@ -166,11 +163,11 @@ class CreditsView(CreditsApiView):
         balance = selectors.credits_balance(tenant=tenant)
         lots = selectors.credits_lots(tenant=tenant).filter(remaining__gt=0).order_by("purchased_at", "id")
         return Response({
-            "balance": _money(balance.balance), "currency": balance.currency,
-            "availableBalance": _money(balance.available), "reservedAmount": _money(balance.reserved),
+            "balance": api_money(balance.balance), "currency": balance.currency,
+            "availableBalance": api_money(balance.available), "reservedAmount": api_money(balance.reserved),
             "status": balance.status,
             "autoRecharge": _auto_recharge_json(selectors.auto_recharge_settings(tenant=tenant)),
-            "lots": [{"id": lot.pk, "amount": _money(lot.amount), "remaining": _money(lot.remaining),
+            "lots": [{"id": lot.pk, "amount": api_money(lot.amount), "remaining": api_money(lot.remaining),
                       "purchasedDateTime": _time(lot.purchased_at), "expiresDateTime": _time(lot.expires_at),
                       "status": lot.status().lower()} for lot in lots],
         })

@@ -16,6 +16,7 @@ from accounts.roles import Cap
 from billing.credits.api import DecimalJSONParser
 from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 from core.graph_errors import ApiError
+from core.money import api_money
 
 from .exceptions import CallConflict, UnknownCall
 from .services import call_authorize, call_complete, call_extend, call_records_import
@@ -54,8 +55,8 @@ def call_record_json(record):
         "userId": str(record.user_object_id) if record.user_object_id else None,
         "userPrincipalName": record.user_principal_name, "userDisplayName": record.user_display_name,
         "startDateTime": _time(record.start_at), "endDateTime": _time(record.end_at),
-        "duration": record.duration_seconds, "charge": f"{record.charge:.2f}",
-        "connectionCharge": f"{record.connection_charge:.2f}", "currency": record.currency, "callType": record.call_type,
+        "duration": record.duration_seconds, "charge": api_money(record.charge),
+        "connectionCharge": api_money(record.connection_charge), "currency": record.currency, "callType": record.call_type,
         "calleeNumber": record.callee_number, "callerNumber": record.caller_number,
         "destinationContext": record.destination_context, "destinationName": record.destination_name,
         "conferenceId": record.conference_id or None, "licenseCapability": record.capability,
@@ -178,7 +179,7 @@ class CallImportView(APIView):
         except ValidationError as exc:
             raise _renamed(exc) from None
         return Response({
-            "imported": result.imported, "charged": f"{result.charged:.2f}", "currency": request.user.tenant.currency,
+            "imported": result.imported, "charged": api_money(result.charged), "currency": request.user.tenant.currency,
             "poolMinutes": result.pool_minutes, "creditMinutes": result.credit_minutes,
             "duplicates": [{"index": index, "callId": call_id} for index, call_id in result.duplicates],
             "errors": [{"index": e.index, "callId": e.call_id or None, "field": API_NAMES.get(e.field, e.field) or None,

@@ -16,6 +16,7 @@ from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from billing.credits.api import DecimalJSONParser
 from core.graph_errors import ApiError
+from core.money import api_money
 
 from . import services
 from .models import DestinationPolicy
@@ -25,10 +26,6 @@ API_NAMES = {"enable_spend_limits": "enableSpendLimits", "user_spend_limit": "ca
              "destination_policy_id": "destinationPolicyId", "anomaly_multiple": "spendAnomalyMultiple",
              "name": "name", "blocked_countries": "blockedCountries", "blocked_number_types": "blockedNumberTypes",
              "max_concurrent_calls": "maxConcurrentCalls"}
-
-
-def _money(value):
-    return None if value is None else f"{value:.2f}"
 
 
 def _renamed(exc):
@@ -56,7 +53,7 @@ class _ReadOrManage(APIView):
 
 
 def policy_json(policy, tenant):
-    return {"enableSpendLimits": policy.enable_spend_limits, "callingSpendUserLimit": _money(policy.user_spend_limit),
+    return {"enableSpendLimits": policy.enable_spend_limits, "callingSpendUserLimit": api_money(policy.user_spend_limit),
             "sliceMinutes": policy.slice_minutes, "currency": tenant.currency,
             "destinationPolicyId": policy.destination_policy_id, "spendAnomalyMultiple": policy.anomaly_multiple}
 
@@ -98,10 +95,10 @@ def user_policy_json(user, summary):
     limit = summary["limit"]
     source = "none" if limit is None else ("user" if summary["own_limit"] is not None else "policy")
     return {"userId": str(user.pk), "userPrincipalName": user.upn, "enableSpendLimits": summary["enabled"],
-            "callingSpendUserLimit": _money(summary["own_limit"]), "effectiveLimit": _money(limit),
-            "limitSource": source, "month": f"{summary['month']:%Y-%m}", "spentThisMonth": _money(summary["spent"]),
-            "heldNow": _money(summary["held"]), "destinationPolicyId": summary["destination_policy_id"],
-            "remaining": None if limit is None else _money(max(limit - summary["spent"] - summary["held"], 0))}
+            "callingSpendUserLimit": api_money(summary["own_limit"]), "effectiveLimit": api_money(limit),
+            "limitSource": source, "month": f"{summary['month']:%Y-%m}", "spentThisMonth": api_money(summary["spent"]),
+            "heldNow": api_money(summary["held"]), "destinationPolicyId": summary["destination_policy_id"],
+            "remaining": None if limit is None else api_money(max(limit - summary["spent"] - summary["held"], 0))}
 
 
 class UserCallingPolicyView(_ReadOrManage):

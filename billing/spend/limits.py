@@ -13,7 +13,7 @@ from django.db import connection
 
 from billing.rating.models import CallAuthorization, CallRecord
 from core import sql
-from core.money import CENT
+from core.money import db_money
 
 from .models import CallingPolicy, DestinationPolicy, UserCallingPolicy
 
@@ -67,10 +67,6 @@ def _policy_sql():
 _POLICY = sql.Statement(_policy_sql)
 
 
-def _money(value):
-    return ZERO if value is None else Decimal(str(value)).quantize(CENT)
-
-
 def _set(text):
     return frozenset(item for item in (text or "").split(",") if item)
 
@@ -81,8 +77,8 @@ def call_policy(*, tenant, user_id, default_slice_minutes):
     user = sql.db_value(UserCallingPolicy, "user", user_id) if user_id else None
     (enabled, tenant_limit, slice_minutes, user_limit, countries, number_types,
      max_calls) = _POLICY.rows([tenant_id, user, tenant_id])[0]
-    limit = effective_limit(enabled=bool(enabled), tenant_limit=None if tenant_limit is None else _money(tenant_limit),
-                            user_limit=None if user_limit is None else _money(user_limit))
+    limit = effective_limit(enabled=bool(enabled), tenant_limit=db_money(tenant_limit),
+                            user_limit=db_money(user_limit))
     return CallPolicy(slice_seconds=(slice_minutes or default_slice_minutes) * 60,
                       user_limit=limit if user_id else None, blocked_countries=_set(countries),
                       blocked_number_types=_set(number_types), max_concurrent_calls=max_calls or None)
@@ -113,7 +109,7 @@ def spent_and_held(*, tenant, user_id, at):
         sql.db_value(CallRecord, "start_at", start), sql.db_value(CallRecord, "start_at", end),
         sql.db_value(CallAuthorization, "tenant", tenant.pk), sql.db_value(CallAuthorization, "user", user_id),
         CallAuthorization.Status.HELD])[0]
-    return _money(spent), _money(held)
+    return db_money(spent) or ZERO, db_money(held) or ZERO
 
 
 @dataclass(frozen=True)

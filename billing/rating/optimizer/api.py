@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.money import api_money
 
 from ..selectors import today_utc
 from .inputs import clean_days
@@ -24,21 +25,17 @@ ANSWER = inline_serializer("LicenseOptimizerAnswer", {
     "message": serializers.CharField()})
 
 
-def _money(value):
-    return f"{value:.2f}"
-
-
 def _totals(totals):
-    return {"licenses": _money(totals.licenses), "credits": _money(totals.credits), "total": _money(totals.total)}
+    return {"licenses": api_money(totals.licenses), "credits": api_money(totals.credits), "total": api_money(totals.total)}
 
 
 def _change_json(change):
     person = change.person
     return {"userId": str(person.pk), "userPrincipalName": person.upn, "displayName": person.display_name,
             "usageLocation": person.usage_location or None, "licensesNow": change.before,
-            "licensesRecommended": change.after, "licenseCostNow": _money(change.license_before),
-            "licenseCostRecommended": _money(change.license_after), "creditsNow": _money(change.credits_before),
-            "creditsRecommended": _money(change.credits_after), "saving": _money(change.saving)}
+            "licensesRecommended": change.after, "licenseCostNow": api_money(change.license_before),
+            "licenseCostRecommended": api_money(change.license_after), "creditsNow": api_money(change.credits_before),
+            "creditsRecommended": api_money(change.credits_after), "saving": api_money(change.saving)}
 
 
 def report_json(report):
@@ -47,11 +44,11 @@ def report_json(report):
     if not report.ok:
         return body
     return {**body, "calls": report.calls, "users": report.people, "current": _totals(report.current),
-            "recommended": _totals(report.recommended), "savingPerMonth": _money(report.saving),
+            "recommended": _totals(report.recommended), "savingPerMonth": api_money(report.saving),
             "changes": [_change_json(change) for change in report.changes],
-            "licenses": [{"skuPartNumber": line.part, "productName": line.name, "listPrice": _money(line.price),
+            "licenses": [{"skuPartNumber": line.part, "productName": line.name, "listPrice": api_money(line.price),
                           "assign": line.added, "remove": line.removed, "availableNow": line.available,
-                          "toBuy": line.to_buy, "monthlyChange": _money(line.monthly_change)} for line in report.licenses],
+                          "toBuy": line.to_buy, "monthlyChange": api_money(line.monthly_change)} for line in report.licenses],
             "audioConferencing": {"licensesNow": report.audio_conferencing[0],
                                   "licensesRecommended": report.audio_conferencing[1]}}
 
@@ -94,8 +91,8 @@ class LicenseWhatIfView(APIView):
             raise ApiError(str(exc), code="ProhibitedInUsageLocationViolation" if "usage location" in str(exc)
                            else "Request_BadRequest") from None
         return Response({"userId": str(user.pk), "option": option, "days": days, "licensesNow": found.before,
-                         "licensesWhatIf": found.after, "licenseCostNow": _money(found.license_before),
-                         "licenseCostWhatIf": _money(found.license_after), "creditsNow": _money(found.credits_before),
-                         "creditsWhatIf": _money(found.credits_after), "organizationNow": _totals(found.tenant_before),
+                         "licensesWhatIf": found.after, "licenseCostNow": api_money(found.license_before),
+                         "licenseCostWhatIf": api_money(found.license_after), "creditsNow": api_money(found.credits_before),
+                         "creditsWhatIf": api_money(found.credits_after), "organizationNow": _totals(found.tenant_before),
                          "organizationWhatIf": _totals(found.tenant_after),
-                         "organizationSaving": _money(found.tenant_saving), "blockedCalls": found.blocked})
+                         "organizationSaving": api_money(found.tenant_saving), "blockedCalls": found.blocked})
