@@ -4,7 +4,6 @@ JSON is camelCase; money is a string with two decimals ("100.00") so no client e
 and numbers sent in are read as Decimal. Errors are Graph-style and name the camelCase field.
 """
 import json
-from datetime import UTC
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,12 +20,12 @@ from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
 from core.money import api_money
-from core.validation import clean_datetime, is_whole, nul_path
+from core.validation import is_whole, nul_path
 
 from . import api_schema as schema
 from . import selectors
 from .exceptions import IdempotencyConflict, PaymentDeclined, PurchaseNotAllowed
-from .models import LedgerEntry
+from .filters import transactions_api_filter
 from .services import (
     auto_recharge_update,
     credits_add_funds,
@@ -304,12 +303,6 @@ def _page_size(value):
     return int(value)
 
 
-def _datetime_param(name, value):
-    if not value:
-        return None
-    return clean_datetime(value, field=name, default_tz=UTC)
-
-
 class TransactionsView(CreditsApiView):
     """GET /api/v1/credits/transactions?type=&fromDateTime=&toDateTime=&$top= (newest first, @odata.nextLink)."""
 
@@ -318,14 +311,7 @@ class TransactionsView(CreditsApiView):
     def get(self, request):
         params = request.query_params
         top = _page_size(params.get("$top"))
-        kind = params.get("type", "")
-        if kind and kind not in LedgerEntry.Kind.values:
-            raise ValidationError({"type": f"'{kind}' is not one of {', '.join(LedgerEntry.Kind.values)}."})
-        entries = selectors.credits_transactions(
-            tenant=request.user.tenant, kinds=[kind] if kind else (),
-            start=_datetime_param("fromDateTime", params.get("fromDateTime")),
-            end=_datetime_param("toDateTime", params.get("toDateTime")),
-        )
+        entries = transactions_api_filter(params, selectors.credits_transactions(tenant=request.user.tenant))
         skiptoken = params.get("$skiptoken", "")
         if skiptoken:
             if not is_whole(skiptoken) or len(skiptoken) > 18:

@@ -1,6 +1,5 @@
 """Reads of Communications Credits shared by pages, the API, Home, rating and the recharge engine."""
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -106,17 +105,9 @@ def credits_lots(*, tenant: Tenant) -> QuerySet[Lot]:
             .order_by("-purchased_at", "-id"))
 
 
-def credits_transactions(*, tenant: Tenant, kinds: Iterable[str] = (), start: datetime.datetime | None = None,
-                         end: datetime.datetime | None = None) -> "LedgerQuerySet[LedgerEntry]":
-    """Ledger entries of the tenant, newest first, optionally of some kinds and within [start, end)."""
-    entries = LedgerEntry.objects.filter(account__tenant=tenant)
-    if kinds:
-        entries = entries.filter(kind__in=kinds)
-    if start is not None:
-        entries = entries.filter(created_at__gte=start)
-    if end is not None:
-        entries = entries.filter(created_at__lt=end)
-    return entries.order_by("-id")
+def credits_transactions(*, tenant: Tenant) -> "LedgerQuerySet[LedgerEntry]":
+    """Ledger entries of the tenant, newest first (billing/credits/filters.py narrows them for the list's filters)."""
+    return LedgerEntry.objects.filter(account__tenant=tenant).order_by("-id")
 
 
 def payment_methods_in_use(*, tenant: Tenant) -> QuerySet[PaymentMethod]:

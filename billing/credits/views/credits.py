@@ -4,7 +4,6 @@ The two panels are ordinary pages (GET opens the panel over the page, POST saves
 without JavaScript; a failed save renders the panel again with the errors beside their fields.
 """
 import uuid
-from datetime import UTC, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core import signing
@@ -21,6 +20,7 @@ from accounts.permissions import admin_required
 from accounts.roles import Cap
 from billing.credits import selectors
 from billing.credits.exceptions import CreditsError, PaymentDeclined
+from billing.credits.filters import transactions_page_filter
 from billing.credits.models import AutoRechargeSettings, LedgerEntry
 from billing.credits.recharge.selectors import (
     credits_forecast_for,
@@ -292,16 +292,6 @@ def _saved_message(settings):
             f"{settings.payment_method.label}{cap}.")
 
 
-def _date(value, field, errors):
-    if not value:
-        return None
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        errors[field] = "Enter a date as YYYY-MM-DD."
-        return None
-
-
 def _invoices_of(tenant, entries):
     """The invoice of each purchase on the page, by purchase id (one query): the page shows its number, linked."""
     from billing.invoices.models import Invoice
@@ -315,21 +305,12 @@ def _invoices_of(tenant, entries):
 
 @admin_required(Cap.BILLING_READ)
 def transactions(request):
-    kind = request.GET.get("type", "")
     errors = {}
-    if kind and kind not in LedgerEntry.Kind.values:
-        errors["type"] = "Choose a transaction type from the list."
-    start = _date(request.GET.get("from", ""), "from", errors)
-    end = _date(request.GET.get("to", ""), "to", errors)
-    if start and end and end < start:
-        errors["to"] = "The end date is before the start date."
-    entries = LedgerEntry.objects.none()
-    if not errors:
-        entries = selectors.credits_transactions(
-            tenant=request.tenant, kinds=[kind] if kind else (),
-            start=datetime.combine(start, time.min, tzinfo=UTC) if start else None,
-            end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC) if end else None,
-        )
+    try:
+        entries = transactions_page_filter(request.GET, selectors.credits_transactions(tenant=request.tenant))
+    except ValidationError as exc:
+        errors = {name: messages[0] for name, messages in exc.message_dict.items()}
+        entries = LedgerEntry.objects.none()
     page = Paginator(entries, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     invoices = _invoices_of(request.tenant, page.object_list)
@@ -338,5 +319,5 @@ def transactions(request):
     return render(request, "billing/transactions.html", {
         "tab": "transactions", "products_url": url_or_none("licensing:products"), "page": page,
         "kinds": LedgerEntry.Kind.choices, "errors": errors,
-        "filters": {"type": kind, "from": request.GET.get("from", ""), "to": request.GET.get("to", "")},
+        "filters": {name: request.GET.get(name, "") for name in ("type", "from", "to")},
     }, status=400 if errors else 200)
