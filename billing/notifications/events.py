@@ -1,5 +1,5 @@
 """The billing events that send email, and what each one's templates need (context keys, link, button)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import models
 
@@ -32,35 +32,40 @@ class EventSpec:
     invoice_email: bool = False  # carries an invoice: its PDF is attached when "Attach a PDF" is on (context invoice_id)
 
 
+# The families of near-identical events: each member changes what differs (dataclasses.replace).
+_FUNDS_ADDED = EventSpec(  # money was added and invoiced: the invoice is the button and the attachment
+    required=("amount", "new_balance", "invoice_number"), optional=("payment_method", "invoice_id"),
+    default_url_name="invoices:bills", button="View invoice", description="", invoice_email=True)
+_RECHARGE_PROBLEM = EventSpec(  # auto-recharge couldn't charge: the payment method needs attention
+    required=("reason",), optional=("payment_method", "balance"), default_url_name="billing:payment_methods",
+    button="Update payment method", description="")
+_POOL_USED = EventSpec(
+    required=("pool_name", "used", "total"), optional=("month",), default_url_name="reporting:pstn_usage",
+    button="View minute pools", description="")
+_SPEND_LIMIT = EventSpec(
+    required=("user_display_name", "user_principal_name", "spent", "limit", "month"), optional=(),
+    default_url_name="licensing:active_users", button="Review calling policies", description="")
+
 # Every event also accepts `url_name` (+ `url_kwargs`) to point its button at another page.
 SPECS = {
-    Event.PURCHASE_SUCCEEDED: EventSpec(
+    Event.PURCHASE_SUCCEEDED: replace(
+        _FUNDS_ADDED,
         required=("amount", "total", "new_balance", "invoice_number", "expires_on"),
         optional=("payment_method", "tax", "tax_label", "invoice_id"),
-        default_url_name="invoices:bills",
-        button="View invoice",
         description="Someone in your organization bought Communications Credits with Add funds: the receipt and invoice.",
-        invoice_email=True,
     ),
-    Event.RECHARGE_SUCCEEDED: EventSpec(
-        required=("amount", "new_balance", "invoice_number"),
-        optional=("payment_method", "invoice_id"),
-        default_url_name="invoices:bills",
-        button="View invoice",
+    Event.RECHARGE_SUCCEEDED: replace(
+        _FUNDS_ADDED,
         description="An auto-recharge charged your payment method and added funds to Communications Credits.",
-        invoice_email=True,
     ),
-    Event.RECHARGE_FAILED: EventSpec(
+    Event.RECHARGE_FAILED: replace(
+        _RECHARGE_PROBLEM,
         required=("amount", "reason"),
-        optional=("payment_method", "balance"),
-        default_url_name="billing:payment_methods",
-        button="Update payment method",
         description="An auto-recharge couldn't charge your payment method, for example an expired credit card.",
     ),
-    Event.AUTO_RECHARGE_PAUSED: EventSpec(
+    Event.AUTO_RECHARGE_PAUSED: replace(
+        _RECHARGE_PROBLEM,
         required=("failed_attempts", "reason"),
-        optional=("payment_method", "balance"),
-        default_url_name="billing:payment_methods",
         button="Fix payment method",
         description="Auto-recharge stopped trying after repeated failures and needs a working payment method.",
     ),
@@ -85,18 +90,12 @@ SPECS = {
         button="Add funds",
         description="Your balance fell below one of the low-balance levels you set below.",
     ),
-    Event.POOL_80: EventSpec(
-        required=("pool_name", "used", "total"),
-        optional=("month",),
-        default_url_name="reporting:pstn_usage",
-        button="View minute pools",
+    Event.POOL_80: replace(
+        _POOL_USED,
         description="A Calling Plan or Audio Conferencing minute pool has used 80% of this month's minutes.",
     ),
-    Event.POOL_100: EventSpec(
-        required=("pool_name", "used", "total"),
-        optional=("month",),
-        default_url_name="reporting:pstn_usage",
-        button="View minute pools",
+    Event.POOL_100: replace(
+        _POOL_USED,
         description="A minute pool has used all of this month's minutes; further calls are paid from credits.",
     ),
     Event.FUNDS_EXPIRING: EventSpec(
@@ -106,18 +105,12 @@ SPECS = {
         button="View Communications Credits",
         description="Funds you bought almost 12 months ago expire within 30 days if they aren't used.",
     ),
-    Event.SPEND_LIMIT_80: EventSpec(
-        required=("user_display_name", "user_principal_name", "spent", "limit", "month"),
-        optional=(),
-        default_url_name="licensing:active_users",
-        button="Review calling policies",
+    Event.SPEND_LIMIT_80: replace(
+        _SPEND_LIMIT,
         description="A user's calls this month cost 80% of their monthly calling spend limit.",
     ),
-    Event.SPEND_LIMIT_100: EventSpec(
-        required=("user_display_name", "user_principal_name", "spent", "limit", "month"),
-        optional=(),
-        default_url_name="licensing:active_users",
-        button="Review calling policies",
+    Event.SPEND_LIMIT_100: replace(
+        _SPEND_LIMIT,
         description="A user reached their monthly calling spend limit; their paid calls are blocked until next month.",
     ),
     Event.WEBHOOK_DISABLED: EventSpec(
