@@ -135,6 +135,16 @@ def test_turning_auto_recharge_off_while_pending_cancels_it_without_a_charge(ten
     assert not EmailLog.objects.filter(event__startswith="recharge").exists()
 
 
+def test_a_pending_recharge_whose_settings_row_is_gone_is_canceled_without_a_charge(tenant, funded, pending,
+                                                                                   run_on_commit):
+    funded(300)
+    attempt = pending()
+    AutoRechargeSettings.objects.filter(tenant=tenant).delete()  # the lock then finds no row: never a crash
+    attempt = run_on_commit(recharge_process, attempt_id=attempt.pk)
+    assert attempt.status == Status.CANCELED and "Nothing was charged." in attempt.reason
+    assert GatewayCharge.objects.count() == 1  # the first purchase only
+
+
 def test_funds_added_by_hand_while_pending_cancel_the_recharge(tenant, funded, card, billing_admin, pending, run_on_commit):
     funded(300)
     attempt = pending()
