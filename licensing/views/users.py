@@ -108,7 +108,8 @@ def _panel(request, template, context, status=200):
 
 
 def _tenant_user(request, user_id):
-    return get_object_or_404(User.objects.select_related("tenant"), pk=user_id, tenant=request.tenant)
+    return get_object_or_404(User.objects.select_related("tenant"), pk=user_id, tenant=request.tenant,
+                             deleted_at__isnull=True)
 
 
 def _render_user_panel(request, user, *, tab, form=None, errors=(), status=200):
@@ -253,7 +254,7 @@ def _selected_users(request):
             ids.append(uuid.UUID(value))
         except ValueError:
             raise Http404("Not a user id.") from None
-    users = list(User.objects.filter(tenant=request.tenant, pk__in=ids).order_by("display_name"))
+    users = list(User.objects.filter(tenant=request.tenant, deleted_at__isnull=True, pk__in=ids).order_by("display_name"))
     if len(users) != len(set(ids)):
         raise Http404("One or more users are not in your organization.")
     return users
