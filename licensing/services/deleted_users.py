@@ -100,8 +100,8 @@ def user_restore(*, user: User, actor: object, at: datetime | None = None) -> Re
 def deleted_users_purge(*, at: datetime | None = None) -> int:
     """Deletes for good every user deleted more than the retention period ago (the beat task runs it daily).
 
-    A user whose row others still name in append-only records (the ledger's actor) keeps an anonymous row that
-    nothing lists, and their username is freed."""
+    Append-only records keep what the user did (their actor becomes NULL, the actor_label stays). Should a record
+    still refuse the deletion, the row is kept anonymous, listed nowhere, and the username is freed."""
     now = at or timezone.now()
     purged = 0
     for user in User.objects.select_related("tenant").filter(deleted_at__lte=now - retention()).exclude(
