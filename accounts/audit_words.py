@@ -170,6 +170,8 @@ def product_names_for(entries) -> dict[str, str]:
                 parts.update(side)
             elif isinstance(side, dict) and isinstance(side.get("product"), str):
                 parts.add(side["product"])
+            if isinstance(side, dict) and isinstance(side.get("licenses"), list):  # Delete user and Restore
+                parts.update(part for part in side["licenses"] if isinstance(part, str))
     if not parts:
         return {}
     return dict(Product.objects.filter(sku_part_number__in=parts).values_list("sku_part_number", "name"))

@@ -51,7 +51,7 @@ def user_delete(*, user: User, actor: object, at: datetime | None = None) -> Use
         user.deleted_licenses = {str(pid): sorted(disabled.get(pid, ())) for pid in held}
         user.save(update_fields=["deleted_at", "deleted_licenses"])
         audit_record(tenant=user.tenant, actor=actor, action="user.delete", target=user,
-                     before={"licenses": sorted(names.values())}, after={"deleted": True})
+                     before={"licenses": sorted(names.values())}, after={"licenses": []})
     return user
 
 
@@ -92,7 +92,7 @@ def user_restore(*, user: User, actor: object, at: datetime | None = None) -> Re
             except ValidationError as exc:
                 problem = " ".join(exc.messages)
         audit_record(tenant=user.tenant, actor=actor, action="user.restore", target=user,
-                     before={"deleted": True},
+                     before={"licenses": []},
                      after={"licenses": sorted(p.sku_part_number for p in products) if not problem else []})
     return Restored(user=user, licenses_restored=not problem, problem=problem)
 

@@ -48,6 +48,14 @@ def test_deleting_frees_the_licenses_and_hides_the_user(tenant, user_admin, adel
         "user.delete", {"licenses": ["MCOEV", "MCOPSTN1"]})
 
 
+def test_delete_and_restore_read_in_words_in_the_audit_log(client_as, global_admin, user_admin, adele):
+    services.user_delete(user=adele, actor=user_admin)
+    services.user_restore(user=adele, actor=user_admin)
+    page = client_as(global_admin).get("/settings/audit-log/").content.decode()
+    assert "Deleted a user" in page and "Restored a deleted user" in page
+    assert "Microsoft Teams Domestic Calling Plan" in page and "MCOPSTN1" not in page
+
+
 def test_a_deleted_user_cannot_sign_in_or_place_calls(client, tenant, user_admin, adele):
     services.user_delete(user=adele, actor=user_admin)
     adele.refresh_from_db()
