@@ -11,7 +11,7 @@ from accounts.models import AuditLog, User
 from accounts.roles import Role
 from billing.rating.parties import BatchDirectory, LiveDirectory
 from licensing import services
-from licensing.models import LicenseAssignment
+from licensing.models import LicenseAssignment, Product
 from licensing.selectors import active_users, product_lines
 from licensing.tasks import purge_deleted_users
 from tests.factories import PASSWORD, UserFactory
@@ -191,3 +191,11 @@ def test_the_purge_keeps_the_audit_rows_of_what_the_user_did(tenant, user_admin,
     entry = AuditLog.objects.get(action="user.delete", target_id=str(adele.pk))
     assert entry.actor is None and entry.actor_label == "users@contoso.test"
     assert services.deleted_users_purge() == 0
+
+
+def test_a_deleted_user_is_given_no_license(tenant, user_admin, adele):
+    services.user_delete(user=adele, actor=user_admin)
+    with pytest.raises(ValidationError, match="not in your organization"):
+        services.licenses_change(tenant=tenant, actor=user_admin, users=[adele],
+                                 add=[Product.objects.get(sku_part_number="MCOEV")])
+    assert held(adele) == []
