@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog, User
 from accounts.roles import Role
+from accounts.scopes import Scope
 from billing.rating.parties import BatchDirectory, LiveDirectory
 from licensing import services
 from licensing.models import LicenseAssignment, Product
@@ -199,3 +200,11 @@ def test_a_deleted_user_is_given_no_license(tenant, user_admin, adele):
         services.licenses_change(tenant=tenant, actor=user_admin, users=[adele],
                                  add=[Product.objects.get(sku_part_number="MCOEV")])
     assert held(adele) == []
+
+
+
+def test_graph_delete_needs_the_graph_write_scope(tenant, api_client_for, adele):
+    response = api_client_for(tenant, scopes=[Scope.GRAPH_READ.value]).delete(f"/v1.0/users/{adele.pk}")
+    assert response.status_code == 403 and set(response.json()) == {"error"}
+    adele.refresh_from_db()
+    assert adele.deleted_at is None
