@@ -1,14 +1,14 @@
 """Pages of licensing: Users > Active users, Billing > Your products and Billing > Licenses."""
 from django.urls import path, re_path
 
-from .views import add_user, billing, deleted_users, user_list, users
+from .views import add_user, billing, columns, deleted_users, users
 
 app_name = "licensing"
 
 urlpatterns = [
     path("users/active/", users.active_users_page, name="active_users"),
     path("users/active/manage-licenses/", users.manage_licenses, name="manage_licenses"),
-    path("users/active/columns/", user_list.choose_columns, name="choose_columns"),
+    path("users/active/columns/", columns.choose_columns, name="choose_columns"),
     path("users/active/export.csv", users.export_users, name="export_users"),
     path("users/active/add/", add_user.add_user, name="add_user"),
     path("users/active/add/finish/", add_user.add_user_finish, name="add_user_finish"),

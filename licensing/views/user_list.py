@@ -1,13 +1,7 @@
-"""Active users' list additions kept apart from the list view: Choose columns, the row's "…" menu, and selection
-across pages ("Select all N users") for the bulk actions."""
-from django.urls import reverse
-
-from accounts.permissions import admin_required
-from accounts.roles import Cap
-
+"""Active users' list additions kept apart from the list view: the chosen columns' cells, selection across pages
+("Select all N users") for the bulk actions, and the words of the Replace / Unassign all confirmation."""
 from ..selectors import USER_SORTS, USER_VIEWS, active_users, license_names_by_user
-from ..user_columns import USER_COLUMNS, cells, columns_for, columns_save
-from .common import redirect_after_save
+from ..user_columns import USER_COLUMNS, cells, columns_for
 
 FILTER_KEYS = ("q", "view", "product", "sort")
 
@@ -31,18 +25,6 @@ def users_matching_filters(request, params):
     sort = params.get("sort", "display_name") if params.get("sort") in USER_SORTS else "display_name"
     return list(active_users(tenant=request.tenant, search=params.get("q", "").strip(),
                              product=params.get("product", ""), view=view, sort=sort))
-
-
-@admin_required(Cap.USERS_READ)
-def choose_columns(request):
-    """Choose columns: a panel of checkboxes; the choice is remembered for this admin."""
-    if request.method == "POST":
-        columns_save(admin=request.user, keys=request.POST.getlist("column"))
-        return redirect_after_save(request, reverse("licensing:active_users"))
-    from .users import _panel  # the Active users page behind the panel
-    chosen = set(columns_for(request.user))
-    context = {"choices": [{"key": key, "label": label, "checked": key in chosen} for key, label in USER_COLUMNS.items()]}
-    return _panel(request, "licensing/partials/choose_columns_panel.html", context)
 
 
 def confirmation_text(*, mode, users, products):
