@@ -34,6 +34,9 @@ ACTIONS = {
     "user.block_sign_in": "Blocked a user's sign-in",
     "user.unblock_sign_in": "Allowed a user's sign-in",
     "user.reset_password": "Reset a user's password",
+    "user.delete": "Deleted a user",
+    "user.restore": "Restored a deleted user",
+    "user.purge": "A deleted user was deleted for good",
     "subscription.create": "Added a subscription",
     "subscription.activate": "Activated a subscription",
     "subscription.buy": "Bought licenses",
@@ -167,6 +170,8 @@ def product_names_for(entries) -> dict[str, str]:
                 parts.update(side)
             elif isinstance(side, dict) and isinstance(side.get("product"), str):
                 parts.add(side["product"])
+            if isinstance(side, dict) and isinstance(side.get("licenses"), list):  # Delete user and Restore
+                parts.update(part for part in side["licenses"] if isinstance(part, str))
     if not parts:
         return {}
     return dict(Product.objects.filter(sku_part_number__in=parts).values_list("sku_part_number", "name"))

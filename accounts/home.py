@@ -14,7 +14,8 @@ from .roles import Cap
 def cards(request):
     tenant = request.tenant
     user = request.user
-    counts = tenant.users.aggregate(total=Count("id"), blocked=Count("id", filter=Q(sign_in_allowed=False)))
+    counts = tenant.users.filter(deleted_at__isnull=True).aggregate(
+        total=Count("id"), blocked=Count("id", filter=Q(sign_in_allowed=False)))
     directory: dict[str, Any] = {
         "title": "Users",
         "icon": "people",

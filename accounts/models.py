@@ -74,6 +74,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     sign_in_allowed = models.BooleanField(default=True)
     is_staff = models.BooleanField("operator (Django admin)", default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Delete user (Users > Deleted users): set while the user is deleted and restorable; the licenses the user
+    # held then ({product id: [service plans switched off]}) are offered back on restore.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_licenses = models.JSONField(default=dict, blank=True)
+    # The columns this admin chose on Active users ("Choose columns"); empty: the admin centre's defaults.
+    user_list_columns = models.JSONField(default=list, blank=True)
 
     objects = UserManager()
 
@@ -93,7 +99,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def is_active(self):  # type: ignore[override]
-        return self.sign_in_allowed
+        return self.sign_in_allowed and self.deleted_at is None
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
 
     @property
     def initials(self):

@@ -21,6 +21,7 @@ NAVIGATION = (
     NavItem("Home", "accounts:home", icon="home"),
     NavItem("Users", icon="people", children=(
         NavItem("Active users", "licensing:active_users", Cap.USERS_READ),
+        NavItem("Deleted users", "licensing:deleted_users", Cap.USERS_MANAGE),
     )),
     NavItem("Billing", icon="billing", children=(
         NavItem("Your products", "licensing:products", Cap.BILLING_READ),

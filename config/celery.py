@@ -32,8 +32,9 @@ def _collect_beat_schedules(sender, **kwargs):
     from billing.rating.schedule import BEAT_SCHEDULE as rating
     from billing.spend.schedule import BEAT_SCHEDULE as spend
     from billing.webhooks.schedule import BEAT_SCHEDULE as webhooks
+    from licensing.schedule import BEAT_SCHEDULE as licensing
     from ops.schedule import BEAT_SCHEDULE as ops
     from reporting.schedule import BEAT_SCHEDULE as reporting
 
-    for schedule in (credits, rating, invoices, notifications, reporting, webhooks, spend, ops):
+    for schedule in (credits, rating, invoices, notifications, reporting, webhooks, spend, ops, licensing):
         sender.conf.beat_schedule.update(schedule)

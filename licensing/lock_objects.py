@@ -15,4 +15,5 @@ def subscriptions_for_update(*, tenant: Tenant, product_ids: Iterable[UUID]) -> 
 
 def users_for_update(*, tenant: Tenant, user_ids: Iterable[UUID]) -> list[User]:
     """The tenant's users, locked after the subscriptions, in id order."""
-    return list(User.objects.select_for_update().filter(tenant=tenant, pk__in=list(user_ids)).order_by("pk"))
+    return list(User.objects.select_for_update().filter(tenant=tenant, pk__in=list(user_ids), deleted_at__isnull=True)
+                .order_by("pk"))  # a deleted user is given no license

@@ -159,7 +159,7 @@ USER_SORTS = {
 def active_users(*, tenant: Tenant, search: str = "", product: str = "", view: str = "all",
                  sort: str = "display_name") -> QuerySet[User]:
     """The Active users list: search on display name and username, a view, a product (or "unlicensed"), sorted."""
-    users = User.objects.filter(tenant=tenant).filter(USER_VIEWS.get(view, USER_VIEWS["all"])[1])
+    users = User.objects.filter(tenant=tenant, deleted_at__isnull=True).filter(USER_VIEWS.get(view, USER_VIEWS["all"])[1])
     search = search.strip()
     if search:
         users = users.filter(Q(display_name__icontains=search) | Q(upn__icontains=search))

@@ -1,13 +1,14 @@
 """Pages of licensing: Users > Active users, Billing > Your products and Billing > Licenses."""
 from django.urls import path, re_path
 
-from .views import add_user, billing, users
+from .views import add_user, billing, columns, deleted_users, users
 
 app_name = "licensing"
 
 urlpatterns = [
     path("users/active/", users.active_users_page, name="active_users"),
     path("users/active/manage-licenses/", users.manage_licenses, name="manage_licenses"),
+    path("users/active/columns/", columns.choose_columns, name="choose_columns"),
     path("users/active/export.csv", users.export_users, name="export_users"),
     path("users/active/add/", add_user.add_user, name="add_user"),
     path("users/active/add/finish/", add_user.add_user_finish, name="add_user_finish"),
@@ -18,6 +19,9 @@ urlpatterns = [
     path("users/active/<uuid:user_id>/edit/", users.user_edit, name="user_edit"),
     path("users/active/<uuid:user_id>/sign-in/", users.user_sign_in, name="user_sign_in"),
     path("users/active/<uuid:user_id>/reset-password/", users.user_reset_password, name="user_reset_password"),
+    path("users/active/<uuid:user_id>/delete/", deleted_users.user_delete, name="user_delete"),
+    path("users/deleted/", deleted_users.deleted_users_page, name="deleted_users"),
+    path("users/deleted/<uuid:user_id>/restore/", deleted_users.user_restore, name="user_restore"),
     path("billing/products/", billing.products, name="products"),
     path("billing/products/<int:subscription_id>/", billing.product_detail, name="product_detail"),
     re_path(r"^billing/products/(?P<subscription_id>[0-9]+)/(?P<action>buy|remove)/$", billing.product_quantity,

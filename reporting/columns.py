@@ -11,6 +11,7 @@ from django.db.models import Case, CharField, F, Func, Q, Value, When
 from django.db.models.functions import Cast, NullIf
 
 from billing.rating.models.calls import INBOUND_CALL_TYPES
+from core.dates import datetime_text
 from core.spreadsheets import safe_text, safe_text_sql
 
 
@@ -36,8 +37,8 @@ class PageColumn:
         value = row[self.field]
         if value is None or value == "":
             return ""
-        if self.field == "start_at":
-            return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S}"
+        if self.field == "start_at":  # the site's one format on pages; exports and Graph keep ISO 8601 (utc_text)
+            return datetime_text(value)
         if self.field == "duration_seconds":
             return duration_text(value)
         return str(value)

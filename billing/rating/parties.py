@@ -74,7 +74,8 @@ _PERSON_SQL = sql.Statement(lambda: (
     f"LEFT JOIN {sql.table(AssignedPlan)} a ON a.{sql.column(AssignedPlan, 'user')} = u.{sql.column(User, 'id')} "
     f"AND a.{sql.column(AssignedPlan, 'enabled')} = %s "
     f"LEFT JOIN {sql.table(ServicePlan)} p ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')} "
-    f"WHERE u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s"))
+    f"WHERE u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s "
+    f"AND u.{sql.column(User, 'deleted_at')} IS NULL"))  # a deleted user places no calls
 
 
 class LiveDirectory:
@@ -104,7 +105,7 @@ class LiveDirectory:
         if found is None:
             return None
         person = None
-        if found.user is not None:
+        if found.user is not None and found.user.deleted_at is None:
             plans = AssignedPlan.objects.filter(user=found.user, enabled=True).values_list("service_plan__name", flat=True)
             person = _person(found.user, plans)
         return Number(found.pk, found.e164, found.kind, found.country, person)
@@ -120,7 +121,7 @@ class BatchDirectory:
 
     def __init__(self, tenant: Tenant, *, upns: Iterable[str], numbers: Iterable[str]) -> None:
         self.tenant = tenant
-        users = list(User.objects.filter(tenant=tenant, upn__in=list(upns)))
+        users = list(User.objects.filter(tenant=tenant, upn__in=list(upns), deleted_at__isnull=True))
         plans: dict[object, set[str]] = {}
         for user_id, name in AssignedPlan.objects.filter(user__in=users, enabled=True).values_list(
                 "user_id", "service_plan__name"):

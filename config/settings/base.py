@@ -354,3 +354,6 @@ LOGGING = _logging(OPS_LOG_FORMAT)
 OPS_METRICS_TOKEN = env_str("OPS_METRICS_TOKEN", "")
 OPS_BEAT_HEARTBEAT_SECONDS = env_int("OPS_BEAT_HEARTBEAT_SECONDS", 60, minimum=1)
 PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Users > Deleted users: a deleted user can be restored for this many days, then is deleted for good (Microsoft 365: 30).
+DELETED_USER_RETENTION_DAYS = env_int("DELETED_USER_RETENTION_DAYS", 30, minimum=1)

@@ -21,7 +21,14 @@ from core.validation import is_whole
 
 from ..models import LicenseAssignment, Product, ServicePlan
 from ..rules import COUNT_VIOLATION, DEPENDENCY_VIOLATION, USAGE_LOCATION_VIOLATION
-from ..services import INVALID_USAGE_LOCATION, LicenseRulesBroken, licenses_change, user_add, user_profile_update
+from ..services import (
+    INVALID_USAGE_LOCATION,
+    LicenseRulesBroken,
+    licenses_change,
+    user_add,
+    user_delete,
+    user_profile_update,
+)
 from . import odata
 from .permissions import HasAnyCapability
 from .representations import (
@@ -83,7 +90,7 @@ def _not_found(key):
 
 def user_for(tenant, key, queryset=None):
     """The tenant's user named by object id or userPrincipalName; any other user is a 404."""
-    users = queryset if queryset is not None else User.objects.filter(tenant=tenant)
+    users = queryset if queryset is not None else User.objects.filter(tenant=tenant, deleted_at__isnull=True)
     try:
         condition = {"pk": uuid.UUID(key)}
     except ValueError:
@@ -231,7 +238,7 @@ class UsersView(GraphView):
                    responses={200: OpenApiTypes.OBJECT, 400: GRAPH_ERROR})
     def get(self, request):
         query = odata.parse_user_query(request.query_params, request.headers, USER_PROPERTIES)
-        matching = User.objects.filter(tenant=request.user.tenant).filter(query.condition)
+        matching = User.objects.filter(tenant=request.user.tenant, deleted_at__isnull=True).filter(query.condition)
         page = with_license_properties(list(_keyset(matching, query)[:query.top + 1]), query.select)
         body = {"@odata.context": _context(request, "users")}
         if query.count:
@@ -295,7 +302,7 @@ class UsersCountView(GraphView):
                    responses={(200, "text/plain"): OpenApiTypes.STR, 400: GRAPH_ERROR})
     def get(self, request):
         condition = odata.parse_count_query(request.query_params, request.headers)
-        total = User.objects.filter(tenant=request.user.tenant).filter(condition).count()
+        total = User.objects.filter(tenant=request.user.tenant, deleted_at__isnull=True).filter(condition).count()
         return HttpResponse(str(total), content_type="text/plain; charset=utf-8")
 
 
@@ -323,6 +330,18 @@ class UserView(GraphView):
         fields, sign_in = _profile_fields(request.data)
         try:
             user_profile_update(user=user, actor=request.user, sign_in_allowed=sign_in, **fields)
+        except ValidationError as exc:
+            raise graph_errors(exc) from None
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Delete user", operation_id="graph_user_delete", tags=["Graph v1.0"],
+                   description="Graph `DELETE /users/{id}`: the user moves to Deleted users for 30 days, where an "
+                               "admin can restore them; their licenses are freed at once.",
+                   responses={204: None, 403: GRAPH_ERROR, 404: GRAPH_ERROR})
+    def delete(self, request, key):
+        user = user_for(request.user.tenant, key)
+        try:
+            user_delete(user=user, actor=request.user)
         except ValidationError as exc:
             raise graph_errors(exc) from None
         return Response(status=status.HTTP_204_NO_CONTENT)

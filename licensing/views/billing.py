@@ -111,7 +111,7 @@ def license_assign(request, subscription_id):
     """Assign licenses: find people without this license, tick them, Assign."""
     line = _line(request, subscription_id)
     search = (request.POST.get("q") if request.method == "POST" else request.GET.get("q", "")) or ""
-    candidates = (User.objects.filter(tenant=request.tenant)
+    candidates = (User.objects.filter(tenant=request.tenant, deleted_at__isnull=True)
                   .filter(~Exists(LicenseAssignment.objects.filter(user=OuterRef("pk"), product=line.product))))
     if search.strip():
         candidates = candidates.filter(Q(display_name__icontains=search.strip()) | Q(upn__icontains=search.strip()))
@@ -157,7 +157,7 @@ def _users_from(request):
             ids.append(uuid.UUID(value))
         except ValueError:
             raise Http404("Not a user id.") from None
-    users = list(User.objects.filter(tenant=request.tenant, pk__in=ids))
+    users = list(User.objects.filter(tenant=request.tenant, deleted_at__isnull=True, pk__in=ids))
     if len(users) != len(set(ids)):
         raise Http404("One or more users are not in your organization.")
     return users

@@ -25,14 +25,9 @@ from ..forms import EditUserForm, ManageLicensesForm, UserLicensesForm
 from ..models import AssignedPlan, LicenseAssignment, Product
 from ..selectors import UNLICENSED, USER_SORTS, USER_VIEWS, active_users, license_names_by_user, product_lines
 from .common import error_messages, panel_or_page
+from .user_list import confirmation_text, list_extras, selection_carried, users_matching_filters
 
 PAGE_SIZE = 100
-CONFIRMATIONS = {
-    "replace": "Replace removes every license the {count} selected {users} hold now and assigns only the licenses "
-               "you chose. Their apps and calling minutes from the removed licenses stop at once.",
-    "remove_all": "Unassign all removes every license from the {count} selected {users}. They lose the apps, phone "
-                  "numbers' calling and minutes those licenses give, at once.",
-}
 USERS_CHANGED = "licensing-users-changed"  # htmx event: the users table reloads itself
 
 
@@ -59,7 +54,6 @@ def list_context(request):
     return {
         "page": page,
         "sort_columns": sort_columns,
-        "rows": [(user, names.get(user.pk, [])) for user in rows],
         "table_url": f"{list_url}?{urlencode(kept)}" if kept else list_url,
         "export_url": reverse("licensing:export_users") + (f"?{urlencode(kept)}" if kept else ""),
         "can_manage_users": request.user.can(Cap.USERS_MANAGE),
@@ -68,6 +62,7 @@ def list_context(request):
         "views": [(key, label) for key, (label, _) in USER_VIEWS.items()],
         "filter_products": products, "unlicensed": UNLICENSED,
         "list_url": list_url,
+        **list_extras(request, rows=rows, names=names, page=page),
     }
 
 
@@ -108,7 +103,8 @@ def _panel(request, template, context, status=200):
 
 
 def _tenant_user(request, user_id):
-    return get_object_or_404(User.objects.select_related("tenant"), pk=user_id, tenant=request.tenant)
+    return get_object_or_404(User.objects.select_related("tenant"), pk=user_id, tenant=request.tenant,
+                             deleted_at__isnull=True)
 
 
 def _render_user_panel(request, user, *, tab, form=None, errors=(), status=200):
@@ -246,14 +242,17 @@ def user_reset_password(request, user_id):
 
 
 def _selected_users(request):
-    raw = request.POST.getlist("user") if request.method == "POST" else request.GET.getlist("user")
+    params = request.POST if request.method == "POST" else request.GET
+    if params.get("all") == "1":  # "Select all N users": every page of the list as searched and filtered
+        return users_matching_filters(request, params)
+    raw = params.getlist("user")
     ids = []
     for value in raw:
         try:
             ids.append(uuid.UUID(value))
         except ValueError:
             raise Http404("Not a user id.") from None
-    users = list(User.objects.filter(tenant=request.tenant, pk__in=ids).order_by("display_name"))
+    users = list(User.objects.filter(tenant=request.tenant, deleted_at__isnull=True, pk__in=ids).order_by("display_name"))
     if len(users) != len(set(ids)):
         raise Http404("One or more users are not in your organization.")
     return users
@@ -264,14 +263,15 @@ def manage_licenses(request):
     users = _selected_users(request)
     lines = product_lines(tenant=request.tenant, assignable_only=True)
     form = ManageLicensesForm(request.POST or None, lines=lines)
-    context = {"selected": users, "form": form, "lines": lines, "errors": []}
+    context = {"selected": users, "form": form, "lines": lines, "errors": [], **selection_carried(request)}
     if not users:
         context["errors"] = ["Select one or more users in the list first."]
     elif request.method == "POST" and form.is_valid() and form.cleaned_data["mode"] != "add" \
             and request.POST.get("confirmed") != "yes":
         # Replace and Unassign all take licenses away from every selected user: the panel asks first.
-        context["confirm"] = CONFIRMATIONS[form.cleaned_data["mode"]].format(
-            count=len(users), users="user" if len(users) == 1 else "users")
+        by_id = {str(line.product.pk): line.product for line in lines}
+        context["confirm"] = confirmation_text(mode=form.cleaned_data["mode"], users=users,
+                                               products=[by_id[pid] for pid in form.cleaned_data["products"]])
     elif request.method == "POST" and form.is_valid():
         by_id = {str(line.product.pk): line.product for line in lines}
         products = [by_id[pid] for pid in form.cleaned_data["products"]]

@@ -30,9 +30,9 @@ def test_search_matches_display_name_and_username(client_as, user_admin, tenant)
     UserFactory(tenant=tenant, display_name="Alex Wilber", upn="awilber@contoso.test")
     client = client_as(user_admin)
     rows = client.get(URL, {"q": "vance"}).context["rows"]
-    assert [u.display_name for u, _ in rows] == ["Adele Vance"]
+    assert [u.display_name for u, *_ in rows] == ["Adele Vance"]
     rows = client.get(URL, {"q": "AWILBER@"}).context["rows"]
-    assert [u.display_name for u, _ in rows] == ["Alex Wilber"]
+    assert [u.display_name for u, *_ in rows] == ["Alex Wilber"]
 
 
 def test_filter_by_product_unlicensed_and_view(client_as, user_admin, tenant, calling_subscriptions):
@@ -42,7 +42,7 @@ def test_filter_by_product_unlicensed_and_view(client_as, user_admin, tenant, ca
     client = client_as(user_admin)
 
     def names(**params):
-        return [u.display_name for u, _ in client.get(URL, params).context["rows"]]
+        return [u.display_name for u, *_ in client.get(URL, params).context["rows"]]
 
     assert names(product="SPE_E5") == ["Adele Vance"]
     assert "Adele Vance" not in names(product="unlicensed") and "Blocked Bob" in names(product="unlicensed")
@@ -56,7 +56,7 @@ def test_sort_by_username_descending(client_as, user_admin, tenant):
     for local in ["bea", "abe", "cal"]:
         UserFactory(tenant=tenant, upn=f"{local}@contoso.test", display_name=local.title())
     rows = client_as(user_admin).get(URL, {"sort": "-upn", "q": "@contoso.test"}).context["rows"]
-    upns = [u.upn for u, _ in rows]
+    upns = [u.upn for u, *_ in rows]
     assert upns == sorted(upns, reverse=True)
 
 
@@ -147,8 +147,10 @@ def test_manage_licenses_replace_and_unassign_all(client_as, license_admin, peop
 
 
 @pytest.mark.parametrize("mode, parts, words, button", [
-    ("replace", ("SPE_E3",), "Replace removes every license the 2 selected users hold now", "Yes, replace licenses"),
-    ("remove_all", (), "Unassign all removes every license from the 2 selected users", "Yes, unassign all"),
+    ("replace", ("SPE_E3",), "Replace removes the licenses the 2 selected users hold now (Microsoft 365 E5) and assigns "
+                             "only Microsoft 365 E3", "Yes, replace licenses"),
+    ("remove_all", (), "Unassign all removes every license from the 2 selected users: Microsoft 365 E5",
+     "Yes, unassign all"),
 ])
 def test_replace_and_unassign_all_change_nothing_until_confirmed(client_as, license_admin, people, calling_subscriptions,
                                                                  mode, parts, words, button):

@@ -10,6 +10,7 @@ from billing.credits.selectors import credits_balance
 from billing.rating.api_calls import CallAuthorizeView
 from billing.rating.models import BlockedCall, CallAuthorization, CallRecord
 from billing.rating.services import call_authorizations_expire
+from licensing.services import user_delete
 from tests.rating.factories import UK_MOBILE, US_PREMIUM, add_credits, make_caller
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,12 @@ def test_the_calls_api_needs_a_token(client, caller, now):
     response = client.post(AUTHORIZE, authorize_body(now), content_type="application/json")
 
     assert response.status_code == 401
+
+
+def test_a_deleted_user_places_no_calls(api, caller, now):
+    user_delete(user=caller, actor=None)
+    response = api.post(AUTHORIZE, authorize_body(now), format="json")
+
+    assert response.status_code == 400
+    assert "No user 'ada@contoso.test' exists in this organization." in response.json()["error"]["message"]
+    assert not CallAuthorization.objects.exists()

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from billing.credits.models import LedgerEntry
 from billing.rating.models import CallRecord
+from core.dates import datetime_text
+from reporting.columns import utc_text
 from reporting.periods import preset_range
 from tests.factories import UserFactory
 from tests.reporting.factories import CallRecordFactory
@@ -94,10 +96,18 @@ def test_rows_show_the_admin_centre_columns_newest_first(client_as, reports_read
     assert [label for _, label in [(k, c.label) for k, c in response.context["columns"]]] == [
         "Time stamp (UTC)", "Display name", "To country or region", "Charge", "Duration", "Capability"]
     first = [text for text, _ in response.context["rows"][0]]
-    assert first == [f"{now - timedelta(days=1, hours=2):%Y-%m-%d %H:%M:%S}", "Ada Caller", "US", "0.00", "0:05:00",
+    assert first == [datetime_text(now - timedelta(days=1, hours=2)), "Ada Caller", "US", "0.00", "0:05:00",
                      "MCOPSTN1"]
-    starts = [row[0][0] for row in response.context["rows"]]
+    starts = [row["start_at"] for row in response.context["page"].rows]
     assert starts == sorted(starts, reverse=True)
+
+
+def test_time_stamps_read_in_the_sites_date_format_and_the_export_keeps_iso(client_as, reports_reader, tenant, now):
+    CallRecordFactory(tenant=tenant, start_at=datetime(2026, 6, 13, 9, 0, tzinfo=UTC))
+    response = client_as(reports_reader).get(URL, {"range": "28", "col": ["timestamp"]})
+    assert [row[0][0] for row in response.context["rows"]] == ["Jun 13, 2026, 09:00 UTC"]
+    assert b"2026-06-13 09:00:00" not in response.content
+    assert utc_text(datetime(2026, 6, 13, 9, 0, tzinfo=UTC)) == "2026-06-13T09:00:00Z"
 
 
 def test_keyset_pages_walk_every_call_once_and_back(client_as, reports_reader, tenant, now):

@@ -21,6 +21,9 @@ PAGES = {
     "licensing:add_user": {G, U}, "licensing:add_user_finish": {G, U}, "licensing:add_user_cancel": {G, U},
     "licensing:add_user_step": {G, U}, "licensing:user_edit": {G, U}, "licensing:user_sign_in": {G, U},
     "licensing:export_users": {G, U, L}, "licensing:user_reset_password": {G, U},
+    "licensing:choose_columns": {G, U, L},
+    # Delete user and Deleted users with Restore: User admins and Global admins (privileged admins: Global only).
+    "licensing:user_delete": {G, U}, "licensing:deleted_users": {G, U}, "licensing:user_restore": {G, U},
     "licensing:products": {G, B}, "licensing:product_detail": {G, B}, "licensing:product_quantity": {G, B},
     "licensing:licenses": {G, L, U}, "licensing:license_detail": {G, L, U}, "licensing:license_assign": {G, L, U},
     "licensing:license_unassign": {G, L, U},
@@ -57,7 +60,7 @@ API = {
     "api-calls-authorize": TOKEN_ONLY, "api-calls-import": TOKEN_ONLY, "api-calls-complete": TOKEN_ONLY,
     "graph-subscribed-skus": {G, B, L, U}, "graph-subscribed-sku": {G, B, L, U},
     "graph-users": {"GET": {G, U, L}, "POST": {G, U}}, "graph-users-count": {G, U, L},
-    "graph-user": {"GET": {G, U, L}, "PATCH": {G, U}}, "graph-assign-license": {G, L, U},
+    "graph-user": {"GET": {G, U, L}, "PATCH": {G, U}, "DELETE": {G, U}}, "graph-assign-license": {G, L, U},
     "graph-license-details": {G, U, L}, "graph-get-pstn-calls": {G, R, T},
     "api-calls-extend": TOKEN_ONLY,
     "api-webhooks": {G, B}, "api-webhook": {G, B}, "api-webhook-rotate-secret": {G, B},

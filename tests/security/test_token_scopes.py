@@ -34,7 +34,7 @@ EXPECTED = {
     "graph-subscribed-skus": {"GET": Scope.GRAPH_READ}, "graph-subscribed-sku": {"GET": Scope.GRAPH_READ},
     "graph-users": {"GET": Scope.GRAPH_READ, "POST": Scope.GRAPH_WRITE},
     "graph-users-count": {"GET": Scope.GRAPH_READ},
-    "graph-user": {"GET": Scope.GRAPH_READ, "PATCH": Scope.GRAPH_WRITE},
+    "graph-user": {"GET": Scope.GRAPH_READ, "PATCH": Scope.GRAPH_WRITE, "DELETE": Scope.GRAPH_WRITE},
     "graph-assign-license": {"POST": Scope.GRAPH_WRITE}, "graph-license-details": {"GET": Scope.GRAPH_READ},
     "graph-get-pstn-calls": {"GET": Scope.GRAPH_READ},
     "api-calls-extend": {"POST": Scope.CALLS},
