@@ -11,14 +11,19 @@ from billing.credits.models import LedgerEntry, PaymentMethod
 from billing.rating.models import CallRecord
 from licensing.models import Subscription
 from tests.factories import UserFactory
+from tests.licensing.factories import SubscriptionFactory, product
 from tests.rating.factories import UK_MOBILE, add_credits, make_caller
 
 pytestmark = pytest.mark.django_db
 
 NUL = "a\x00b"
-SEARCH_BOXES = [  # (page, its search parameter)
-    ("/users/active/", "q"), ("/users/active/manage-licenses/", "q"), ("/settings/audit-log/", "action"),
-    ("/reports/pstn-usage/", "username"), ("/billing/licenses/", "q"), ("/reports/credits/spend/", "group"),
+SEARCH_BOXES = [  # (page, its search box or filter, the id of the field's error; None: the summary only)
+    ("/users/active/", "q", "user-search-error"), ("/users/active/manage-licenses/", "q", "user-search-error"),
+    ("/settings/audit-log/", "q", "audit-search-error"), ("/reports/pstn-usage/", "username", "filter-username-error"),
+    ("/billing/bills/", "from", "f-from-input-error"), ("/billing/bills/", "status", "f-status-input-error"),
+    ("/billing/credits/transactions/", "type", "tx-type-input-error"),
+    ("/billing/credits/transactions/", "to", "tx-to-input-error"),
+    ("/billing/licenses/", "q", None), ("/reports/credits/spend/", "group", None), ("/settings/audit-log/", "action", None),
 ]
 
 
@@ -40,12 +45,30 @@ def adele(tenant):
 
 # --- NUL bytes ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,name", SEARCH_BOXES)
-def test_nul_in_a_search_box_is_a_400_page_naming_it(client_as, global_admin, path, name):
+@pytest.mark.parametrize("path,name,error_id", SEARCH_BOXES)
+def test_nul_in_a_search_box_re_renders_the_page_with_the_error_at_the_field(client_as, global_admin, path, name,
+                                                                             error_id):
     response = client_as(global_admin).get(path, {name: NUL})
     assert response.status_code == 400
     body = response.content.decode()
-    assert f"<strong>{name}</strong>" in body and "NUL" in body
+    assert 'class="content"' in body and "<form" in body  # the page itself, not the bare error page
+    assert "Check what you entered" in body and f"<strong>{name}</strong>: Must not contain NUL" in body
+    if error_id:
+        assert f'aria-describedby="{error_id}"' in body
+        assert f'<p class="field-error" id="{error_id}" role="alert">Must not contain NUL' in body
+
+
+def test_nul_in_the_license_holders_search_shows_the_error_at_the_box(client_as, global_admin, tenant):
+    subscription = SubscriptionFactory(tenant=tenant, product=product("MCOPSTN1"), enabled_units=5)
+    response = client_as(global_admin).get(f"/billing/licenses/{subscription.pk}/", {"q": NUL})
+    assert response.status_code == 400
+    assert '<p class="field-error" id="holders-search-error" role="alert">Must not contain NUL' in response.content.decode()
+
+
+def test_a_nul_search_keeps_the_other_filters(client_as, global_admin):
+    response = client_as(global_admin).get("/settings/audit-log/", {"q": NUL, "activity": "nonsense"})
+    assert response.status_code == 400
+    assert response.wsgi_request.GET.dict() == {"activity": "nonsense"}
 
 
 @pytest.mark.parametrize("path,params", [
