@@ -84,3 +84,8 @@ def collection(name: str, item: serializers.Field, *, context: bool = False, cou
         fields["@odata.nextLink"] = serializers.URLField(required=False)
     fields["value"] = serializers.ListField(child=item)
     return answer(name, fields)
+
+
+GRAPH_ERROR = answer("GraphError", {"error": answer("GraphErrorBody", {
+    "code": serializers.CharField(), "message": serializers.CharField(help_text="Names the field at fault first.")})()},
+    doc="A Graph-style error (core/graph_errors.py).")
