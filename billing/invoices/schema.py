@@ -13,7 +13,7 @@ _ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='Graph-style error: {"
 _INVOICE_FIELDS = {
     "id": serializers.UUIDField(),
     "invoiceNumber": serializers.CharField(),
-    "type": serializers.ChoiceField(choices=list(TYPES)),
+    "type": serializers.CharField(help_text=", ".join(TYPES)),
     "description": serializers.CharField(),
     "issuedDateTime": serializers.DateTimeField(),
     "invoiceDate": serializers.DateField(),
@@ -25,7 +25,7 @@ _INVOICE_FIELDS = {
     "taxAmount": Money(),
     "totalAmount": Money(),
     "amountDue": Money(),
-    "status": serializers.ChoiceField(choices=list(STATUSES)),
+    "status": serializers.CharField(help_text=", ".join(STATUSES)),
     "paymentMethod": answer("InvoicePaymentMethod", {
         "method": serializers.CharField(), "label": serializers.CharField(),
         "poNumber": serializers.CharField(allow_blank=True)})(),

@@ -75,7 +75,7 @@ ENDPOINT = answer("WebhookEndpoint", {
 ENDPOINT_LIST = collection("WebhookEndpointList", ENDPOINT(), next_link=False)
 DELIVERY = answer("WebhookDelivery", {
     "id": serializers.IntegerField(), "eventId": serializers.CharField(), "eventType": serializers.CharField(),
-    "endpointId": serializers.UUIDField(), "status": serializers.ChoiceField(choices=WebhookDelivery.Status.values),
+    "endpointId": serializers.UUIDField(), "status": serializers.CharField(help_text=", ".join(WebhookDelivery.Status.values)),
     "attempts": serializers.IntegerField(), "lastStatusCode": serializers.IntegerField(allow_null=True),
     "lastError": serializers.CharField(allow_null=True),
     "nextAttemptDateTime": serializers.DateTimeField(allow_null=True),
