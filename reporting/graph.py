@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.core import signing
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +18,7 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.serializers import Number, answer, render
 from core.throttling import TenantThrottle
 
 from .columns import GRAPH_FIELDS, graph_row
@@ -33,6 +34,27 @@ _SKIPTOKEN_SALT = "reporting.graph.getPstnCalls.skiptoken"
 _ARGUMENT = re.compile(r"^\s*(?P<name>[A-Za-z]+)\s*=\s*(?P<quote>'?)(?P<value>[0-9A-Za-z:+\-.]*)(?P=quote)\s*$")
 _FUNCTION_SYNTAX = ("getPstnCalls(fromDateTime=…,toDateTime=…), for example "
                     "getPstnCalls(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)")
+
+
+_TEXT = {"allow_null": True}
+PSTN_CALL_LOG_ROW = answer("GraphPstnCallLogRow", {
+    "id": serializers.CharField(), "callId": serializers.CharField(),
+    "userId": serializers.CharField(**_TEXT), "userPrincipalName": serializers.CharField(**_TEXT),
+    "userDisplayName": serializers.CharField(**_TEXT), "startDateTime": serializers.DateTimeField(),
+    "endDateTime": serializers.DateTimeField(), "duration": serializers.IntegerField(help_text="Seconds"),
+    "charge": Number(help_text="Paid by Communications Credits, connection fee included"),
+    "connectionCharge": Number(), "currency": serializers.CharField(), "callType": serializers.CharField(),
+    "calleeNumber": serializers.CharField(), "callerNumber": serializers.CharField(),
+    "destinationContext": serializers.CharField(), "destinationName": serializers.CharField(**_TEXT),
+    "conferenceId": serializers.CharField(**_TEXT), "licenseCapability": serializers.CharField(),
+    "inventoryType": serializers.CharField(**_TEXT), "usageCountryCode": serializers.CharField(**_TEXT),
+    "tenantCountryCode": serializers.CharField(**_TEXT), "operator": serializers.CharField(),
+    "callDurationSource": serializers.CharField(),
+})
+PSTN_CALLS = answer("GraphPstnCallCollection", {
+    "@odata.context": serializers.URLField(), "@odata.count": serializers.IntegerField(help_text="Rows of this page"),
+    "value": PSTN_CALL_LOG_ROW(many=True), "@odata.nextLink": serializers.URLField(required=False),
+})
 
 
 def _bad(message):
@@ -110,7 +132,7 @@ class PstnCallsView(APIView):
         parameters=[OpenApiParameter("call", str, OpenApiParameter.PATH,
                                      description="(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)"),
                     OpenApiParameter("$skiptoken", str, description="Opaque; follow @odata.nextLink.")],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={200: PSTN_CALLS},
     )
     def get(self, request, call):
         start, end = parse_function_call(call)
@@ -138,4 +160,4 @@ class PstnCallsView(APIView):
             last = page[PAGE_SIZE - 1]
             token = skiptoken_make(last[GRAPH_FIELDS.index("start_at")], last[0])
             body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?$skiptoken={token}")
-        return Response(body)
+        return Response(render(PSTN_CALLS, body))
