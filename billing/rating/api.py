@@ -12,7 +12,7 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
-from core.serializers import Money, answer, render
+from core.serializers import GRAPH_ERROR, Money, answer, render
 
 from .lookup import rating_day
 from .numbers import InvalidNumber, parse_number
@@ -78,7 +78,7 @@ class RateLookupView(APIView):
             OpenApiParameter("at", OpenApiTypes.DATETIME,
                              description="When the call starts (default: now); the deck versions in effect then apply"),
         ],
-        responses={200: RATE},
+        responses={200: RATE, 404: GRAPH_ERROR},
     )
     def get(self, request):
         raw = request.query_params.get("number", "")

@@ -11,7 +11,7 @@ from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
-from core.serializers import Money, answer, render
+from core.serializers import GRAPH_ERROR, Money, answer, render
 
 from ..selectors import today_utc
 from .inputs import clean_days
@@ -105,7 +105,7 @@ class LicenseWhatIfView(APIView):
     @extend_schema(summary="What one user's license change would cost", tags=["Licenses"],
                    parameters=[DAYS, OpenApiParameter("userId", str, required=True),
                                OpenApiParameter("option", str, required=True, enum=list(WHAT_IF_OPTIONS))],
-                   responses={200: WHAT_IF})
+                   responses={200: WHAT_IF, 404: GRAPH_ERROR})
     def get(self, request):
         params, tenant = request.query_params, request.user.tenant
         days = clean_days(params.get("days"))
