@@ -71,7 +71,13 @@ def parse_instant(raw, name):
     except ValueError:
         raise _bad(f"Invalid value '{raw}' for parameter '{name}': an ISO 8601 date-time such as "
                    "2026-01-31T00:00:00Z is expected.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:  # in UTC, with room for the day's arithmetic (0001-01-01T00:00:00+14:00 is before datetime.min in UTC)
+        moment.astimezone(UTC) + timedelta(days=1)
+        moment.astimezone(UTC) - timedelta(days=1)
+    except OverflowError:
+        raise _bad(f"Invalid value '{raw}' for parameter '{name}': outside the supported range of dates.") from None
+    return moment
 
 
 def parse_function_call(call):

@@ -63,7 +63,10 @@ def _parse_at(raw):
         at = None
     if at is None or timezone.is_naive(at):
         raise ApiError(f"at: '{raw}' is not a date and time with a time zone, for example 2026-08-01T09:30:00Z.")
-    return at.astimezone(datetime.UTC)
+    try:
+        return at.astimezone(datetime.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after datetime.max in UTC
+        raise ApiError(f"at: '{raw}' is outside the supported range of dates.") from None
 
 
 class RateLookupView(APIView):

@@ -277,3 +277,52 @@ def test_a_card_number_of_unicode_digits_on_the_page_is_refused_on_its_field(cli
     assert response.status_code in (200, 400)
     assert "Enter a valid card number" in response.content.decode()
     assert not PaymentMethod.objects.filter(tenant=tenant).exists()
+
+
+# --- found walking the list again: each answered a 500 before ---------------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    "(fromDateTime=9999-12-30T00:00:00Z,toDateTime=9999-12-31T23:59:59.999999Z)",
+    "(fromDateTime=0001-01-01T00:00:00+14:00,toDateTime=0001-01-02T00:00:00Z)",
+])
+def test_get_pstn_calls_outside_python_range_is_a_400(api, call):
+    message = _graph_error(api.get(f"/v1.0/communications/callRecords/getPstnCalls{call.replace('+', '%2B')}"))
+    assert "outside the supported range" in message
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_rate_lookup_at_an_instant_outside_python_range_is_a_400(api, at):
+    message = _graph_error(api.get("/api/v1/rates", {"number": UK_MOBILE, "at": at}))
+    assert message.startswith("at:") and "outside the supported range" in message
+
+
+def test_a_spend_report_in_the_year_9999_is_a_400_not_a_500(api):
+    response = api.get("/api/v1/reports/spend", {"range": "custom", "from": "9999-12-31", "to": "9999-12-31"})
+    assert response.status_code == 400 and "to:" in response.json()["error"]["message"]
+
+
+def test_transactions_to_9999_12_31_shows_the_error(client_as, global_admin):
+    response = client_as(global_admin).get("/billing/credits/transactions/", {"from": "9999-12-31", "to": "9999-12-31"})
+    assert response.status_code in (200, 400)
+    assert "Enter a date before 9999-12-31." in response.content.decode()
+
+
+def test_unicode_digits_in_the_slice_minutes_are_a_400(api):
+    assert _graph_error(api.patch("/api/v1/calling-policy", {"sliceMinutes": "²"}, format="json")).startswith(
+        "sliceMinutes:")
+
+
+def test_a_webhook_url_of_the_wrong_type_is_a_400(api):
+    message = _graph_error(api.post("/api/v1/webhooks", {"url": ["https://h.contoso.test/"],
+                                                         "events": ["invoice.issued"]}, format="json"))
+    assert message.startswith("url:")
+
+
+@pytest.mark.parametrize("path,method,body", [
+    ("/api/v1/calling-policy", "patch", '{"callingSpendUserLimit": 1e999}'),
+    ("/api/v1/credits/auto-recharge", "put", '{"enabled": true, "triggerAmount": 1e999, "rechargeAmount": 1e999}'),
+    ("/api/v1/credits/funds", "post", '{"amount": 1e999, "paymentMethodId": "x"}'),
+])
+def test_numbers_beyond_a_float_are_a_400(api, path, method, body):
+    response = getattr(api, method)(path, body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]

@@ -4,7 +4,7 @@ The two panels are ordinary pages (GET opens the panel over the page, POST saves
 without JavaScript; a failed save renders the panel again with the errors beside their fields.
 """
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib import messages
 from django.core import signing
@@ -297,10 +297,14 @@ def _date(value, field, errors):
     if not value:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         errors[field] = "Enter a date as YYYY-MM-DD."
         return None
+    if day == date.max:  # the day after it, where a "to" day ends, is past Python's last date
+        errors[field] = "Enter a date before 9999-12-31."
+        return None
+    return day
 
 
 def _invoices_of(tenant, entries):
