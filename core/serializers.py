@@ -42,7 +42,7 @@ class Answer(serializers.Serializer):
         return names
 
 
-def answer(name: str, fields: dict[str, serializers.Field], *, doc: str = "") -> type[Answer]:
+def answer(name: str, fields: dict[str, Any], *, doc: str = "") -> type[Answer]:
     """An Answer class named `name` (its schema component) with `fields`, which may have names no Python class
     attribute can have ("@odata.context")."""
     return type(name, (Answer,), {**fields, "__doc__": doc or f"The {name} answer."})

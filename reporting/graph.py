@@ -36,19 +36,18 @@ _FUNCTION_SYNTAX = ("getPstnCalls(fromDateTime=…,toDateTime=…), for example 
                     "getPstnCalls(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)")
 
 
-_TEXT = {"allow_null": True}
 PSTN_CALL_LOG_ROW = answer("GraphPstnCallLogRow", {
     "id": serializers.CharField(), "callId": serializers.CharField(),
-    "userId": serializers.CharField(**_TEXT), "userPrincipalName": serializers.CharField(**_TEXT),
-    "userDisplayName": serializers.CharField(**_TEXT), "startDateTime": serializers.DateTimeField(),
+    "userId": serializers.CharField(allow_null=True), "userPrincipalName": serializers.CharField(allow_null=True),
+    "userDisplayName": serializers.CharField(allow_null=True), "startDateTime": serializers.DateTimeField(),
     "endDateTime": serializers.DateTimeField(), "duration": serializers.IntegerField(help_text="Seconds"),
     "charge": Number(help_text="Paid by Communications Credits, connection fee included"),
     "connectionCharge": Number(), "currency": serializers.CharField(), "callType": serializers.CharField(),
     "calleeNumber": serializers.CharField(), "callerNumber": serializers.CharField(),
-    "destinationContext": serializers.CharField(), "destinationName": serializers.CharField(**_TEXT),
-    "conferenceId": serializers.CharField(**_TEXT), "licenseCapability": serializers.CharField(),
-    "inventoryType": serializers.CharField(**_TEXT), "usageCountryCode": serializers.CharField(**_TEXT),
-    "tenantCountryCode": serializers.CharField(**_TEXT), "operator": serializers.CharField(),
+    "destinationContext": serializers.CharField(), "destinationName": serializers.CharField(allow_null=True),
+    "conferenceId": serializers.CharField(allow_null=True), "licenseCapability": serializers.CharField(),
+    "inventoryType": serializers.CharField(allow_null=True), "usageCountryCode": serializers.CharField(allow_null=True),
+    "tenantCountryCode": serializers.CharField(allow_null=True), "operator": serializers.CharField(),
     "callDurationSource": serializers.CharField(),
 })
 PSTN_CALLS = answer("GraphPstnCallCollection", {

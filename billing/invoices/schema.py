@@ -1,5 +1,7 @@
 """The invoice endpoints' answers (output serializers the views render with) and their OpenAPI descriptions
 (drf-spectacular), kept apart from the views they describe."""
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -10,7 +12,7 @@ from .filters import STATUSES, TYPES
 
 _ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='Graph-style error: {"error": {"code", "message"}}')
 
-_INVOICE_FIELDS = {
+_INVOICE_FIELDS: dict[str, Any] = {
     "id": serializers.UUIDField(),
     "invoiceNumber": serializers.CharField(),
     "type": serializers.CharField(help_text=", ".join(TYPES)),

@@ -1,11 +1,13 @@
 """The telephony platform's answers (/api/v1/calls/…) as output serializers. The import's answer is written by its
 serializer; authorize, extend and complete are the hot path and write their dicts directly (api_calls.py), so there
 these serializers are the schema only and tests/security/test_schema_conformance.py checks real answers against it."""
+from typing import Any
+
 from rest_framework import serializers
 
 from core.serializers import Money, answer
 
-_DECISION = {
+_DECISION: dict[str, Any] = {
     "callId": serializers.CharField(),
     "decision": serializers.ChoiceField(choices=["allowed", "blocked"]),
     "reason": serializers.CharField(allow_null=True, help_text="Why the call is blocked; null when allowed"),
