@@ -1,15 +1,16 @@
 """The website's doors before any view: input no view could store (NUL bytes), the Host header, security headers.
 
 Input a view must judge itself (lengths, numbers, dates) is cleaned by the view with core/validation.py; a NUL byte
-is never meaningful in a query string or a form field, and PostgreSQL refuses it in text, so it is refused here for
-every page and API with a 400 naming the parameter.
+is never meaningful in a query string or a form field, and PostgreSQL refuses it in text, so it is refused here with a
+400 naming the parameter: an API answers a Graph-style error; a page asked for with such a query string (a search box,
+a filter) is shown without the parameter, its error next to the field and in the page's error summary.
 """
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
-from .validation import query_nul_field
+from .validation import NUL_MESSAGE, query_nul_field
 
 _API_PREFIXES = ("/api/", "/v1.0/")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -26,6 +27,11 @@ def bad_input_response(request, field, message):
     return render(request, "400.html", {"field": field, "message": message}, status=400)
 
 
+def _nul_fields(params):
+    return [name for name in params if "\x00" in name
+            or any(isinstance(item, str) and "\x00" in item for item in params.getlist(name))]
+
+
 class RejectNulMiddleware:
     """400 for a NUL byte (%00, \\u0000) in the path, a query-string parameter or a form field, naming it."""
 
@@ -36,6 +42,8 @@ class RejectNulMiddleware:
         field = None
         if "\x00" in request.path:
             field = "path"
+        elif request.method in ("GET", "HEAD") and not _is_api(request) and _nul_fields(request.GET):
+            return self._page_without(request, _nul_fields(request.GET))
         else:
             field = query_nul_field(request.GET)
             if field is None and request.method == "POST" and request.content_type in _FORM_TYPES:
@@ -43,6 +51,21 @@ class RejectNulMiddleware:
         if field is not None:
             return bad_input_response(request, field, "must not contain NUL (\\u0000) characters.")
         return self.get_response(request)
+
+    def _page_without(self, request, names):
+        """The page for the query string without its NUL-carrying parameters, as a 400 that names each one
+        (`request.input_errors`, which the search boxes and base.html's error summary show)."""
+        params = QueryDict(mutable=True)
+        for name, values in request.GET.lists():
+            if name not in names:
+                params.setlist(name, values)
+        request.GET = params
+        request.META["QUERY_STRING"] = params.urlencode()
+        request.input_errors = {name.replace("\x00", "\\0"): NUL_MESSAGE for name in names}
+        response = self.get_response(request)
+        if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+            response.status_code = 400
+        return response
 
 
 class HostCheckMiddleware:

@@ -2,7 +2,7 @@
 month, or by the users of one group; for admins who read the Communications Credits dashboard."""
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +11,7 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.money import api_money
+from core.serializers import Money, answer, render
 
 from .periods import DASHBOARD_PRESETS, parse_date_range
 from .selectors import spend
@@ -22,9 +23,19 @@ PARAMETERS = [
     OpenApiParameter("to", description="YYYY-MM-DD, included, with range=custom"),
     OpenApiParameter("group", description="One group's key from a first answer: its users instead of the groups"),
 ]
-SPEND = inline_serializer("Spend", {"groupBy": serializers.CharField(), "fromDate": serializers.DateField(),
-                                    "toDate": serializers.DateField(), "months": serializers.ListField(),
-                                    "value": serializers.ListField(), "totals": serializers.DictField()})
+_MONTHS = serializers.DictField(child=Money(), help_text="Spend per calendar month (UTC), keyed YYYY-MM.")
+SPEND = answer("Spend", {
+    "groupBy": serializers.ChoiceField(choices=list(spend.GROUPINGS)), "fromDate": serializers.DateField(),
+    "toDate": serializers.DateField(), "months": serializers.ListField(child=serializers.CharField(help_text="YYYY-MM")),
+    "value": answer("SpendRow", {
+        "key": serializers.CharField(help_text="Pass as group= for this group's users"), "label": serializers.CharField(),
+        "months": _MONTHS, "total": Money(), "calls": serializers.IntegerField(),
+        "userId": serializers.UUIDField(required=False, help_text="With group= only"),
+        "userPrincipalName": serializers.CharField(required=False, help_text="With group= only")})(many=True),
+    "totals": answer("SpendTotals", {"months": _MONTHS, "total": Money(), "calls": serializers.IntegerField()})(),
+    "group": answer("SpendGroup", {"key": serializers.CharField(), "label": serializers.CharField()})(
+        required=False, help_text="With group= only: the group whose users these are"),
+})
 
 
 def _months(table, amounts):
@@ -66,4 +77,4 @@ class SpendView(APIView):
             table = spend.spend_by_user(tenant=tenant, period=period, by=by, key=group)
         else:
             table = spend.spend_by_group(tenant=tenant, period=period, by=by)
-        return Response(spend_json(table, period, group=group))
+        return Response(render(SPEND, spend_json(table, period, group=group)))

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.core import signing
 from django.db.models import Q
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +18,7 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.serializers import Number, answer, render
 from core.throttling import TenantThrottle
 
 from .columns import GRAPH_FIELDS, graph_row
@@ -35,6 +36,26 @@ _FUNCTION_SYNTAX = ("getPstnCalls(fromDateTime=…,toDateTime=…), for example 
                     "getPstnCalls(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)")
 
 
+PSTN_CALL_LOG_ROW = answer("GraphPstnCallLogRow", {
+    "id": serializers.CharField(), "callId": serializers.CharField(),
+    "userId": serializers.CharField(allow_null=True), "userPrincipalName": serializers.CharField(allow_null=True),
+    "userDisplayName": serializers.CharField(allow_null=True), "startDateTime": serializers.DateTimeField(),
+    "endDateTime": serializers.DateTimeField(), "duration": serializers.IntegerField(help_text="Seconds"),
+    "charge": Number(help_text="Paid by Communications Credits, connection fee included"),
+    "connectionCharge": Number(), "currency": serializers.CharField(), "callType": serializers.CharField(),
+    "calleeNumber": serializers.CharField(), "callerNumber": serializers.CharField(),
+    "destinationContext": serializers.CharField(), "destinationName": serializers.CharField(allow_null=True),
+    "conferenceId": serializers.CharField(allow_null=True), "licenseCapability": serializers.CharField(),
+    "inventoryType": serializers.CharField(allow_null=True), "usageCountryCode": serializers.CharField(allow_null=True),
+    "tenantCountryCode": serializers.CharField(allow_null=True), "operator": serializers.CharField(),
+    "callDurationSource": serializers.CharField(),
+})
+PSTN_CALLS = answer("GraphPstnCallCollection", {
+    "@odata.context": serializers.URLField(), "@odata.count": serializers.IntegerField(help_text="Rows of this page"),
+    "value": PSTN_CALL_LOG_ROW(many=True), "@odata.nextLink": serializers.URLField(required=False),
+})
+
+
 def _bad(message):
     return ApiError(message, code="BadRequest", status_code=400)
 
@@ -49,7 +70,13 @@ def parse_instant(raw, name):
     except ValueError:
         raise _bad(f"Invalid value '{raw}' for parameter '{name}': an ISO 8601 date-time such as "
                    "2026-01-31T00:00:00Z is expected.") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:  # in UTC, with room for the day's arithmetic (0001-01-01T00:00:00+14:00 is before datetime.min in UTC)
+        moment.astimezone(UTC) + timedelta(days=1)
+        moment.astimezone(UTC) - timedelta(days=1)
+    except OverflowError:
+        raise _bad(f"Invalid value '{raw}' for parameter '{name}': outside the supported range of dates.") from None
+    return moment
 
 
 def parse_function_call(call):
@@ -110,7 +137,7 @@ class PstnCallsView(APIView):
         parameters=[OpenApiParameter("call", str, OpenApiParameter.PATH,
                                      description="(fromDateTime=2026-01-01T00:00:00Z,toDateTime=2026-01-31T00:00:00Z)"),
                     OpenApiParameter("$skiptoken", str, description="Opaque; follow @odata.nextLink.")],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={200: PSTN_CALLS},
     )
     def get(self, request, call):
         start, end = parse_function_call(call)
@@ -138,4 +165,4 @@ class PstnCallsView(APIView):
             last = page[PAGE_SIZE - 1]
             token = skiptoken_make(last[GRAPH_FIELDS.index("start_at")], last[0])
             body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?$skiptoken={token}")
-        return Response(body)
+        return Response(render(PSTN_CALLS, body))

@@ -108,7 +108,7 @@ def parse_date_range(data: Mapping[str, Any], *, today: date, presets: Sequence[
         errors["to"] = f"The end date {last:%Y-%m-%d} is in the future; the latest is today, {today:%Y-%m-%d}."
     if first > last:
         errors["from"] = f"The start date {first:%Y-%m-%d} is after the end date {last:%Y-%m-%d}."
-    elif last >= add_months(first, 12):
+    elif first.year < 9999 and last >= add_months(first, 12):  # a year after 9999-01-01 is past date.max
         errors["to"] = "A custom range can be at most one year long."
     if first < oldest:
         errors["from"] = f"Reports reach back one year: the earliest start date is {oldest:%Y-%m-%d}."

@@ -20,6 +20,7 @@ from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
 from core.money import api_money
+from core.serializers import render
 from core.validation import is_whole, nul_path
 
 from . import api_schema as schema
@@ -161,7 +162,7 @@ class CreditsView(CreditsApiView):
         tenant = request.user.tenant
         balance = selectors.credits_balance(tenant=tenant)
         lots = selectors.credits_lots(tenant=tenant).filter(remaining__gt=0).order_by("purchased_at", "id")
-        return Response({
+        return Response(render(schema.CREDITS, {
             "balance": api_money(balance.balance), "currency": balance.currency,
             "availableBalance": api_money(balance.available), "reservedAmount": api_money(balance.reserved),
             "status": balance.status,
@@ -169,7 +170,7 @@ class CreditsView(CreditsApiView):
             "lots": [{"id": lot.pk, "amount": api_money(lot.amount), "remaining": api_money(lot.remaining),
                       "purchasedDateTime": _time(lot.purchased_at), "expiresDateTime": _time(lot.expires_at),
                       "status": lot.status().lower()} for lot in lots],
-        })
+        }))
 
 
 class AutoRechargeView(CreditsApiView):
@@ -179,7 +180,8 @@ class AutoRechargeView(CreditsApiView):
 
     @extend_schema(summary="Auto-recharge settings", tags=["Credits"], responses={200: schema.AUTO_RECHARGE})
     def get(self, request):
-        return Response(_auto_recharge_json(selectors.auto_recharge_settings(tenant=request.user.tenant)))
+        return Response(render(schema.AUTO_RECHARGE, _auto_recharge_json(
+            selectors.auto_recharge_settings(tenant=request.user.tenant))))
 
     @extend_schema(summary="Change auto-recharge settings", tags=["Credits"], request=schema.AUTO_RECHARGE_UPDATE,
                    responses={200: schema.AUTO_RECHARGE, 400: schema.GRAPH_ERROR, 403: schema.GRAPH_ERROR})
@@ -201,7 +203,7 @@ class AutoRechargeView(CreditsApiView):
             raise _api_validation_error(exc) from None
         except PurchaseNotAllowed as exc:
             raise ApiError(exc.message, code="PurchaseNotAllowed", status_code=403) from None
-        return Response(_auto_recharge_json(settings))
+        return Response(render(schema.AUTO_RECHARGE, _auto_recharge_json(settings)))
 
 
 class PaymentMethodsView(CreditsApiView):
@@ -212,7 +214,7 @@ class PaymentMethodsView(CreditsApiView):
                    responses={200: schema.PAYMENT_METHOD_LIST})
     def get(self, request):
         methods = selectors.payment_methods_in_use(tenant=request.user.tenant)
-        return Response({"value": [_method_json(m) for m in methods]})
+        return Response(render(schema.PAYMENT_METHOD_LIST, {"value": [_method_json(m) for m in methods]}))
 
     @extend_schema(summary="Add a payment method", tags=["Payment methods"], request=schema.PAYMENT_METHOD_CREATE,
                    responses={201: schema.PAYMENT_METHOD, 400: schema.GRAPH_ERROR}, examples=[schema.CARD_EXAMPLE])
@@ -233,7 +235,7 @@ class PaymentMethodsView(CreditsApiView):
                 raise ValidationError({"type": "Give type as \"card\" or \"invoice\"."})
         except ValidationError as exc:
             raise _api_validation_error(exc) from None
-        return Response(_method_json(method), status=status.HTTP_201_CREATED)
+        return Response(render(schema.PAYMENT_METHOD, _method_json(method)), status=status.HTTP_201_CREATED)
 
 
 class PaymentMethodView(CreditsApiView):
@@ -249,7 +251,7 @@ class PaymentMethodView(CreditsApiView):
     @extend_schema(summary="Get a payment method", tags=["Payment methods"], operation_id="payment_method_get",
                    responses={200: schema.PAYMENT_METHOD, 404: schema.GRAPH_ERROR})
     def get(self, request, method_id):
-        return Response(_method_json(self._method(request, method_id)))
+        return Response(render(schema.PAYMENT_METHOD, _method_json(self._method(request, method_id))))
 
     @extend_schema(summary="Delete a payment method", tags=["Payment methods"],
                    responses={204: None, 404: schema.GRAPH_ERROR, 409: schema.GRAPH_ERROR})
@@ -289,7 +291,7 @@ class FundsView(CreditsApiView):
             raise ApiError(f"paymentMethodId: {exc.message}", code="PaymentDeclined", status_code=402) from None
         except PurchaseNotAllowed as exc:
             raise ApiError(exc.message, code="PurchaseNotAllowed", status_code=403) from None
-        response = Response(_purchase_json(funding.purchase), status=status.HTTP_201_CREATED)
+        response = Response(render(schema.PURCHASE, _purchase_json(funding.purchase)), status=status.HTTP_201_CREATED)
         if funding.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
@@ -323,4 +325,4 @@ class TransactionsView(CreditsApiView):
             query = params.copy()
             query["$skiptoken"] = str(rows[top - 1].pk)
             body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response(body)
+        return Response(render(schema.TRANSACTION_LIST, body))

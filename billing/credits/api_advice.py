@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from core.money import api_money
+from core.serializers import render
 
 from . import api_schema as schema
 from .advice import CURRENT, FUNDING_TABLE, RECOMMENDED
@@ -51,4 +52,4 @@ class RechargeAdviceView(CreditsApiView):
     def get(self, request):
         cover_days = clean_cover_days(request.query_params.get("daysOfCover"), field="daysOfCover")
         advice = recharge_advice_for(tenant=request.user.tenant, now=timezone.now(), cover_days=cover_days)
-        return Response(advice_json(advice))
+        return Response(render(schema.RECHARGE_ADVICE, advice_json(advice)))

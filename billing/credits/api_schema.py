@@ -1,6 +1,9 @@
-"""OpenAPI shapes of the credits API (drf-spectacular), so /api/docs/ describes every body and answer."""
+"""Shapes of the credits API: the bodies it reads (for the schema) and the answers it writes (output serializers
+the views render with, which drf-spectacular also reads), so /api/docs/ describes every body and answer."""
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, inline_serializer
 from rest_framework import serializers
+
+from core.serializers import answer, collection
 
 MONEY_HELP = "US dollars as a string with two decimals, e.g. \"100.00\""
 
@@ -11,7 +14,7 @@ MODE = serializers.ChoiceField(choices=["fixedAmount", "topUpToTarget"],
                                help_text="fixedAmount: add rechargeAmount; topUpToTarget: add what brings the balance "
                                          "up to targetBalance (whole dollars, rounded up).")
 
-AUTO_RECHARGE = inline_serializer("AutoRecharge", {
+AUTO_RECHARGE = answer("AutoRecharge", {
     "enabled": serializers.BooleanField(),
     "mode": MODE,
     "triggerAmount": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
@@ -39,20 +42,20 @@ AUTO_RECHARGE_UPDATE = inline_serializer("AutoRechargeUpdate", {
     "paymentMethodId": serializers.UUIDField(required=False),
 })
 
-LOT = inline_serializer("CreditLot", {
+LOT = answer("CreditLot", {
     "id": serializers.IntegerField(), "amount": serializers.CharField(help_text=MONEY_HELP),
     "remaining": serializers.CharField(help_text=MONEY_HELP), "purchasedDateTime": serializers.DateTimeField(),
     "expiresDateTime": serializers.DateTimeField(), "status": serializers.CharField(),
 })
 
-CREDITS = inline_serializer("Credits", {
+CREDITS = answer("Credits", {
     "balance": serializers.CharField(help_text=MONEY_HELP), "currency": serializers.CharField(),
     "availableBalance": serializers.CharField(help_text="The balance less reservations for calls in progress."),
     "reservedAmount": serializers.CharField(help_text=MONEY_HELP), "status": serializers.CharField(),
-    "autoRecharge": AUTO_RECHARGE, "lots": serializers.ListField(child=LOT),
+    "autoRecharge": AUTO_RECHARGE(), "lots": serializers.ListField(child=LOT()),
 })
 
-PAYMENT_METHOD = inline_serializer("PaymentMethod", {
+PAYMENT_METHOD = answer("PaymentMethod", {
     "id": serializers.UUIDField(), "type": serializers.ChoiceField(choices=["card", "invoice"]),
     "displayName": serializers.CharField(), "status": serializers.ChoiceField(choices=["active", "expired"]),
     "createdDateTime": serializers.DateTimeField(), "brand": serializers.CharField(required=False),
@@ -74,7 +77,7 @@ FUNDS = inline_serializer("AddFunds", {
     "paymentMethodId": serializers.UUIDField(),
 })
 
-PURCHASE = inline_serializer("CreditPurchase", {
+PURCHASE = answer("CreditPurchase", {
     "id": serializers.IntegerField(), "type": serializers.CharField(), "amount": serializers.CharField(help_text=MONEY_HELP),
     "currency": serializers.CharField(), "paymentMethodId": serializers.UUIDField(),
     "paymentMethod": serializers.CharField(), "poNumber": serializers.CharField(),
@@ -82,7 +85,7 @@ PURCHASE = inline_serializer("CreditPurchase", {
     "balanceAfter": serializers.CharField(help_text=MONEY_HELP), "expiresDateTime": serializers.DateTimeField(),
 })
 
-TRANSACTION = inline_serializer("CreditTransaction", {
+TRANSACTION = answer("CreditTransaction", {
     "id": serializers.IntegerField(), "type": serializers.CharField(), "displayType": serializers.CharField(),
     "amount": serializers.CharField(help_text="Signed: credits positive, debits negative."),
     "balanceAfter": serializers.CharField(help_text=MONEY_HELP), "callId": serializers.CharField(allow_null=True),
@@ -90,14 +93,8 @@ TRANSACTION = inline_serializer("CreditTransaction", {
     "description": serializers.CharField(), "actor": serializers.CharField(), "createdDateTime": serializers.DateTimeField(),
 })
 
-def collection(name, item):
-    """A Graph collection: {"value": [...], "@odata.nextLink": "..."}."""
-    return inline_serializer(name, {"value": serializers.ListField(child=item),
-                                    "@odata.nextLink": serializers.URLField(required=False)})
-
-
-PAYMENT_METHOD_LIST = collection("PaymentMethodList", PAYMENT_METHOD)
-TRANSACTION_LIST = collection("CreditTransactionList", TRANSACTION)
+PAYMENT_METHOD_LIST = collection("PaymentMethodList", PAYMENT_METHOD(), next_link=False)
+TRANSACTION_LIST = collection("CreditTransactionList", TRANSACTION())
 
 IDEMPOTENCY_KEY = OpenApiParameter("Idempotency-Key", location=OpenApiParameter.HEADER, required=True,
                                    description="The same key and body answers with the first result; the same key "
@@ -114,14 +111,14 @@ FUNDS_EXAMPLE = OpenApiExample("Add $100 with a card",
 CARD_EXAMPLE = OpenApiExample("Test Visa", value={"type": "card", "number": "4242 4242 4242 4242", "expMonth": 12,
                                                   "expYear": 2030, "holderName": "Bianca Billing"})
 
-PLAN_OUTCOME = inline_serializer("RechargePlanOutcome", {
+PLAN_OUTCOME = answer("RechargePlanOutcome", {
     "plan": serializers.ChoiceField(choices=["current", "recommended", "fundingTable"]),
     "label": serializers.CharField(),
-    "autoRecharge": inline_serializer("RechargePlanSettings", {
+    "autoRecharge": answer("RechargePlanSettings", {
         "mode": MODE, "triggerAmount": serializers.CharField(help_text=MONEY_HELP),
         "rechargeAmount": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
         "targetBalance": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
-        "monthlyCap": serializers.CharField(allow_null=True, help_text=MONEY_HELP)}, allow_null=True),
+        "monthlyCap": serializers.CharField(allow_null=True, help_text=MONEY_HELP)})(allow_null=True),
     "oneTimeAmount": serializers.CharField(help_text=MONEY_HELP),
     "recharges": serializers.IntegerField(help_text="Auto-recharges in the next 12 months."),
     "charged": serializers.CharField(help_text="Charged to the payment method: the one-time amount and recharges."),
@@ -133,7 +130,7 @@ PLAN_OUTCOME = inline_serializer("RechargePlanOutcome", {
     "cappedMonths": serializers.IntegerField(help_text="Months in which the monthly cap stopped a recharge."),
 })
 
-RECHARGE_ADVICE = inline_serializer("RechargeAdvice", {
+RECHARGE_ADVICE = answer("RechargeAdvice", {
     "status": serializers.CharField(help_text="ok, or notEnoughHistory (the message says what to start with)"),
     "message": serializers.CharField(),
     "daysOfCover": serializers.IntegerField(),
@@ -141,13 +138,13 @@ RECHARGE_ADVICE = inline_serializer("RechargeAdvice", {
     "historyTotal": serializers.CharField(help_text=MONEY_HELP),
     "averageDailyBurn": serializers.CharField(allow_null=True, help_text=MONEY_HELP),
     "coverAmount": serializers.CharField(allow_null=True, help_text="The busiest daysOfCover days of the history."),
-    "recommendation": inline_serializer("RechargeRecommendation", {
+    "recommendation": answer("RechargeRecommendation", {
         "mode": MODE, "triggerAmount": serializers.CharField(help_text=MONEY_HELP),
         "rechargeAmount": serializers.CharField(help_text=MONEY_HELP),
-        "oneTimeAmount": serializers.CharField(help_text="Add now to have the cover at once; 0.00 when you have it.")},
+        "oneTimeAmount": serializers.CharField(help_text="Add now to have the cover at once; 0.00 when you have it.")})(
         allow_null=True),
     "horizonDays": serializers.IntegerField(),
-    "comparison": serializers.ListField(child=PLAN_OUTCOME),
+    "comparison": serializers.ListField(child=PLAN_OUTCOME()),
 })
 ADVICE_PARAMETERS = [OpenApiParameter("daysOfCover", int, description="Days the balance should last when a recharge "
                                                                       "starts, 1 to 90 (default 14)")]

@@ -46,9 +46,12 @@ class TransactionPageFilterForm(_TransactionFilterForm):
         if not raw:
             return None
         try:
-            return datetime.strptime(raw, "%Y-%m-%d").date()
+            day = datetime.strptime(raw, "%Y-%m-%d").date()
         except ValueError:
             raise ValidationError("Enter a date as YYYY-MM-DD.") from None
+        if day == date.max:  # the day after it, where a "to" day ends, is past Python's last date
+            raise ValidationError("Enter a date before 9999-12-31.")
+        return day
 
     def clean_type(self) -> str:
         kind = self._text("type")

@@ -10,11 +10,12 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.serializers import render
 from core.validation import is_whole
 
 from .filters import parse_invoice_filters
 from .models import Invoice
-from .schema import detail_schema, list_schema, pdf_schema
+from .schema import INVOICE_DETAIL, INVOICE_LIST, detail_schema, list_schema, pdf_schema
 from .selectors import invoice_for_tenant, invoices_for_tenant
 from .services import invoice_credited_total, invoice_render_pdf
 from .statements import StatementData
@@ -103,7 +104,7 @@ class InvoiceListView(APIView):
             params["$top"] = str(top)
             params["$skip"] = str(skip + top)
             body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?{params.urlencode(safe='$')}")
-        return Response(body)
+        return Response(render(INVOICE_LIST, body))
 
 
 def _invoice_or_404(request, invoice_id):
@@ -120,7 +121,7 @@ class InvoiceDetailView(APIView):
 
     @detail_schema
     def get(self, request, invoice_id):
-        return Response(invoice_detail_json(_invoice_or_404(request, invoice_id), request))
+        return Response(render(INVOICE_DETAIL, invoice_detail_json(_invoice_or_404(request, invoice_id), request)))
 
 
 class InvoicePdfView(APIView):

@@ -4,6 +4,7 @@ import datetime
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,10 +12,25 @@ from accounts import scopes
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.serializers import GRAPH_ERROR, Money, answer, render
 
 from .lookup import rating_day
 from .numbers import InvalidNumber, parse_number
 from .selectors import rate_for
+
+RATE = answer("Rate", {
+    "prefix": serializers.CharField(), "destination": serializers.CharField(), "country": serializers.CharField(),
+    "numberType": serializers.CharField(), "pricePerMinute": Money(help_text="Per minute, as the deck has it."),
+    "connectionFee": Money(help_text="Per call, as the deck has it."), "currency": serializers.CharField(),
+    "firstIncrement": serializers.IntegerField(help_text="Seconds billed first"),
+    "increment": serializers.IntegerField(help_text="Seconds billed after the first increment"),
+    "deckVersion": serializers.IntegerField(), "deckName": serializers.CharField(),
+    "deckScope": serializers.ChoiceField(choices=["global", "tenant"]), "effectiveFrom": serializers.DateField(),
+    "ratedAt": serializers.DateTimeField(),
+    "number": answer("RatedNumber", {
+        "e164": serializers.CharField(), "international": serializers.CharField(), "country": serializers.CharField(),
+        "countryName": serializers.CharField(), "numberType": serializers.CharField()})(),
+})
 
 
 def rate_json(match, number, at):
@@ -47,7 +63,10 @@ def _parse_at(raw):
         at = None
     if at is None or timezone.is_naive(at):
         raise ApiError(f"at: '{raw}' is not a date and time with a time zone, for example 2026-08-01T09:30:00Z.")
-    return at.astimezone(datetime.UTC)
+    try:
+        return at.astimezone(datetime.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is after datetime.max in UTC
+        raise ApiError(f"at: '{raw}' is outside the supported range of dates.") from None
 
 
 class RateLookupView(APIView):
@@ -62,7 +81,7 @@ class RateLookupView(APIView):
             OpenApiParameter("at", OpenApiTypes.DATETIME,
                              description="When the call starts (default: now); the deck versions in effect then apply"),
         ],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT},
+        responses={200: RATE, 404: GRAPH_ERROR},
     )
     def get(self, request):
         raw = request.query_params.get("number", "")
@@ -77,4 +96,4 @@ class RateLookupView(APIView):
         if match is None:
             raise ApiError(f"No rate matches {number.e164} in the rate decks in effect on {rating_day(at):%Y-%m-%d}; "
                            "calls to it can't be rated.", code="Request_ResourceNotFound", status_code=404)
-        return Response(rate_json(match, number, at))
+        return Response(render(RATE, rate_json(match, number, at)))

@@ -17,7 +17,9 @@ from billing.credits.api import DecimalJSONParser
 from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 from core.graph_errors import ApiError
 from core.money import api_money
+from core.serializers import GRAPH_ERROR, render
 
+from .call_answers import CALL_DECISION, CALL_EXTENSION, CALL_IMPORT, CALL_RECORD
 from .exceptions import CallConflict, UnknownCall
 from .services import call_authorize, call_complete, call_extend, call_records_import
 
@@ -84,7 +86,7 @@ class CallAuthorizeView(APIView):
     parser_classes = [DecimalJSONParser]
 
     @extend_schema(summary="May this call go ahead, and for how long?", request=OpenApiTypes.OBJECT,
-                   responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+                   responses={200: CALL_DECISION, 409: GRAPH_ERROR})
     def post(self, request):
         body = _body(request)
         try:
@@ -119,7 +121,7 @@ class CallExtendView(APIView):
     parser_classes = [DecimalJSONParser]
 
     @extend_schema(summary="Ask for the next slice of a call in progress", request=OpenApiTypes.OBJECT,
-                   responses={200: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT, 409: OpenApiTypes.OBJECT})
+                   responses={200: CALL_EXTENSION, 409: GRAPH_ERROR})
     def post(self, request, call_id):
         try:
             extension = call_extend(tenant=request.user.tenant, call_id=call_id)
@@ -139,8 +141,7 @@ class CallCompleteView(APIView):
     parser_classes = [DecimalJSONParser]
 
     @extend_schema(summary="Rate and charge a finished call", request=OpenApiTypes.OBJECT,
-                   responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 404: OpenApiTypes.OBJECT,
-                              409: OpenApiTypes.OBJECT})
+                   responses={200: CALL_RECORD, 409: GRAPH_ERROR})
     def post(self, request, call_id):
         body = _body(request)
         try:
@@ -166,7 +167,7 @@ class CallImportView(APIView):
     parser_classes = [RowsJSONParser]
 
     @extend_schema(summary="Import up to 10,000 finished call records", request=OpenApiTypes.OBJECT,
-                   responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+                   responses={200: CALL_IMPORT})
     def post(self, request):
         body = _body(request)
         rows = body.get("value")
@@ -178,10 +179,10 @@ class CallImportView(APIView):
             result = call_records_import(tenant=request.user.tenant, rows=renamed, actor=request.user)
         except ValidationError as exc:
             raise _renamed(exc) from None
-        return Response({
+        return Response(render(CALL_IMPORT, {
             "imported": result.imported, "charged": api_money(result.charged), "currency": request.user.tenant.currency,
             "poolMinutes": result.pool_minutes, "creditMinutes": result.credit_minutes,
             "duplicates": [{"index": index, "callId": call_id} for index, call_id in result.duplicates],
             "errors": [{"index": e.index, "callId": e.call_id or None, "field": API_NAMES.get(e.field, e.field) or None,
                         "message": e.message} for e in result.errors],
-        })
+        }))

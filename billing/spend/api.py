@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -17,6 +18,7 @@ from accounts.roles import Cap
 from billing.credits.api import DecimalJSONParser
 from core.graph_errors import ApiError
 from core.money import api_money
+from core.serializers import Money, answer, collection, render
 
 from . import services
 from .models import DestinationPolicy
@@ -58,18 +60,43 @@ def policy_json(policy, tenant):
             "destinationPolicyId": policy.destination_policy_id, "spendAnomalyMultiple": policy.anomaly_multiple}
 
 
-def _schema(operation_id):
-    return extend_schema(operation_id=operation_id, request=OpenApiTypes.OBJECT,
-                         responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT})
+CALLING_POLICY = answer("CallingPolicy", {
+    "enableSpendLimits": serializers.BooleanField(),
+    "callingSpendUserLimit": Money(allow_null=True, help_text="Each user's monthly limit; null: none."),
+    "sliceMinutes": serializers.IntegerField(help_text="Minutes of credit a call holds at a time"),
+    "currency": serializers.CharField(),
+    "destinationPolicyId": serializers.IntegerField(allow_null=True),
+    "spendAnomalyMultiple": serializers.IntegerField(),
+})
+USER_CALLING_POLICY = answer("UserCallingPolicy", {
+    "userId": serializers.UUIDField(), "userPrincipalName": serializers.CharField(),
+    "enableSpendLimits": serializers.BooleanField(),
+    "callingSpendUserLimit": Money(allow_null=True, help_text="The user's own limit; null: the policy's."),
+    "effectiveLimit": Money(allow_null=True), "limitSource": serializers.ChoiceField(choices=["none", "user", "policy"]),
+    "month": serializers.CharField(help_text="YYYY-MM (UTC)"), "spentThisMonth": Money(), "heldNow": Money(),
+    "destinationPolicyId": serializers.IntegerField(allow_null=True), "remaining": Money(allow_null=True),
+})
+DESTINATION_POLICY = answer("DestinationPolicy", {
+    "id": serializers.IntegerField(), "name": serializers.CharField(),
+    "blockedCountries": serializers.ListField(child=serializers.CharField()),
+    "blockedNumberTypes": serializers.ListField(child=serializers.CharField()),
+    "maxConcurrentCalls": serializers.IntegerField(allow_null=True, help_text="Per user; null: no limit"),
+})
+DESTINATION_POLICY_LIST = collection("DestinationPolicyList", DESTINATION_POLICY(), next_link=False)
+
+
+def _schema(operation_id, answer_shape=None, status=200):
+    responses = {status: answer_shape} if answer_shape else {204: None}
+    return extend_schema(operation_id=operation_id, request=OpenApiTypes.OBJECT, responses=responses)
 
 
 class CallingPolicyView(_ReadOrManage):
-    @_schema("calling_policy_get")
+    @_schema("calling_policy_get", CALLING_POLICY)
     def get(self, request):
         tenant = request.user.tenant
-        return Response(policy_json(services.calling_policy_for(tenant=tenant), tenant))
+        return Response(render(CALLING_POLICY, policy_json(services.calling_policy_for(tenant=tenant), tenant)))
 
-    @_schema("calling_policy_patch")
+    @_schema("calling_policy_patch", CALLING_POLICY)
     def patch(self, request):
         tenant = request.user.tenant
         body = _body(request, ("enableSpendLimits", "callingSpendUserLimit", "sliceMinutes", "destinationPolicyId",
@@ -88,7 +115,7 @@ class CallingPolicyView(_ReadOrManage):
                         anomaly_multiple=body.get("spendAnomalyMultiple", services.UNSET))
         except ValidationError as exc:
             raise _renamed(exc) from None
-        return Response(policy_json(policy, tenant))
+        return Response(render(CALLING_POLICY, policy_json(policy, tenant)))
 
 
 def user_policy_json(user, summary):
@@ -109,12 +136,13 @@ class UserCallingPolicyView(_ReadOrManage):
             raise ApiError(f"User '{user_id}' does not exist in this organization.", code="Request_ResourceNotFound",
                            status_code=404) from None
 
-    @_schema("user_calling_policy_get")
+    @_schema("user_calling_policy_get", USER_CALLING_POLICY)
     def get(self, request, user_id):
         user = self._user(request, user_id)
-        return Response(user_policy_json(user, services.user_spend_summary(tenant=request.user.tenant, user=user)))
+        return Response(render(USER_CALLING_POLICY, user_policy_json(
+            user, services.user_spend_summary(tenant=request.user.tenant, user=user))))
 
-    @_schema("user_calling_policy_patch")
+    @_schema("user_calling_policy_patch", USER_CALLING_POLICY)
     def patch(self, request, user_id):
         user = self._user(request, user_id)
         body = _body(request, ("callingSpendUserLimit", "destinationPolicyId"))
@@ -130,7 +158,8 @@ class UserCallingPolicyView(_ReadOrManage):
                                                          destination_policy_id=body["destinationPolicyId"])
         except ValidationError as exc:
             raise _renamed(exc) from None
-        return Response(user_policy_json(user, services.user_spend_summary(tenant=request.user.tenant, user=user)))
+        return Response(render(USER_CALLING_POLICY, user_policy_json(
+            user, services.user_spend_summary(tenant=request.user.tenant, user=user))))
 
 
 def destination_policy_json(policy):
@@ -148,12 +177,12 @@ def _policy_changes(body):
 
 
 class DestinationPolicyListView(_ReadOrManage):
-    @_schema("destination_policy_list_get")
+    @_schema("destination_policy_list_get", DESTINATION_POLICY_LIST)
     def get(self, request):
         rows = DestinationPolicy.objects.filter(tenant=request.user.tenant).order_by("name")
-        return Response({"value": [destination_policy_json(p) for p in rows]})
+        return Response(render(DESTINATION_POLICY_LIST, {"value": [destination_policy_json(p) for p in rows]}))
 
-    @_schema("destination_policy_list_post")
+    @_schema("destination_policy_list_post", DESTINATION_POLICY, status=201)
     def post(self, request):
         body = _body(request, _POLICY_FIELDS)
         try:
@@ -161,7 +190,7 @@ class DestinationPolicyListView(_ReadOrManage):
                                                       **_policy_changes(body))
         except ValidationError as exc:
             raise _renamed(exc) from None
-        return Response(destination_policy_json(policy), status=201)
+        return Response(render(DESTINATION_POLICY, destination_policy_json(policy)), status=201)
 
 
 class DestinationPolicyDetailView(_ReadOrManage):
@@ -172,11 +201,11 @@ class DestinationPolicyDetailView(_ReadOrManage):
             raise ApiError(f"Destination policy '{policy_id}' does not exist in this organization.",
                            code="Request_ResourceNotFound", status_code=404) from None
 
-    @_schema("destination_policy_detail_get")
+    @_schema("destination_policy_detail_get", DESTINATION_POLICY)
     def get(self, request, policy_id):
-        return Response(destination_policy_json(self._policy(request, policy_id)))
+        return Response(render(DESTINATION_POLICY, destination_policy_json(self._policy(request, policy_id))))
 
-    @_schema("destination_policy_detail_patch")
+    @_schema("destination_policy_detail_patch", DESTINATION_POLICY)
     def patch(self, request, policy_id):
         policy = self._policy(request, policy_id)
         body = _body(request, _POLICY_FIELDS)
@@ -185,7 +214,7 @@ class DestinationPolicyDetailView(_ReadOrManage):
                                                       **_policy_changes(body))
         except ValidationError as exc:
             raise _renamed(exc) from None
-        return Response(destination_policy_json(policy))
+        return Response(render(DESTINATION_POLICY, destination_policy_json(policy)))
 
     @_schema("destination_policy_detail_delete")
     def delete(self, request, policy_id):

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.services import audit_record
+from core.validation import is_whole
 
 from .limits import effective_limit, month_start, spent_and_held
 from .models import CallingPolicy, UserCallingPolicy
@@ -36,7 +37,7 @@ def clean_limit(value, *, field):
 
 
 def clean_slice_minutes(value):
-    if isinstance(value, bool) or not str(value).strip().isdigit():
+    if isinstance(value, bool) or not is_whole(str(value).strip()) or len(str(value).strip()) > 9:
         raise ValidationError({"slice_minutes": f"'{value}' isn't a whole number of minutes."})
     minutes = int(str(value).strip())
     longest = settings.RATING_MAX_CALL_MINUTES

@@ -48,6 +48,8 @@ def url_clean(url, *, allow_local=None):
 
 def target_of(url, *, allow_local=None):
     allow_local = settings.WEBHOOK_ALLOW_LOCAL if allow_local is None else allow_local
+    if url is not None and not isinstance(url, str):
+        raise ValidationError({"url": "Give the URL as text, e.g. https://hooks.contoso.com/billing."})
     text = (url or "").strip()
     if not text:
         raise ValidationError({"url": "Enter the endpoint's URL, e.g. https://hooks.contoso.com/billing."})

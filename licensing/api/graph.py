@@ -16,6 +16,7 @@ from accounts.models import User
 from accounts.permissions import HasCapability
 from accounts.roles import Cap
 from core.graph_errors import ApiError
+from core.serializers import GRAPH_ERROR, render
 from core.throttling import TenantThrottle
 from core.validation import is_whole
 
@@ -30,6 +31,7 @@ from ..services import (
     user_profile_update,
 )
 from . import odata
+from .answers import LICENSE_DETAILS, SUBSCRIBED_SKU, SUBSCRIBED_SKUS, USER, USERS
 from .permissions import HasAnyCapability
 from .representations import (
     READ_ONLY_USER_PROPERTIES,
@@ -41,9 +43,8 @@ from .representations import (
     with_license_properties,
 )
 
-GRAPH_ERROR = inline_serializer("GraphError", {"error": inline_serializer("GraphErrorBody", {
-    "code": serializers.CharField(), "message": serializers.CharField()})})
-GRAPH_USER = inline_serializer("GraphUser", {name: serializers.JSONField(required=False) for name in USER_PROPERTIES})
+GRAPH_USER_UPDATE = inline_serializer("GraphUserUpdate", {
+    name: serializers.JSONField(required=False) for name in USER_PROPERTIES if name not in READ_ONLY_USER_PROPERTIES})
 
 
 # Service field names as Graph property names; rule messages (licenses) need no prefix.
@@ -143,12 +144,12 @@ class SubscribedSkusView(GraphView):
     @extend_schema(
         summary="List subscribedSkus", operation_id="graph_subscribedSkus_list", tags=["Graph v1.0"],
         description="The tenant's subscriptions as Graph `subscribedSku` objects (prepaid and consumed units, plans).",
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: SUBSCRIBED_SKUS},
     )
     def get(self, request):
         subscriptions = subscribed_skus(request.user.tenant)
-        return Response({"@odata.context": _context(request, "subscribedSkus"),
-                         "value": [subscribed_sku_json(s) for s in subscriptions]})
+        return Response(render(SUBSCRIBED_SKUS, {"@odata.context": _context(request, "subscribedSkus"),
+                                                 "value": [subscribed_sku_json(s) for s in subscriptions]}))
 
 
 class SubscribedSkuView(GraphView):
@@ -156,13 +157,13 @@ class SubscribedSkuView(GraphView):
 
     @extend_schema(summary="Get subscribedSku", operation_id="graph_subscribedSku_get", tags=["Graph v1.0"],
                    description="One subscribedSku by its id (`{tenant id}_{SKU id}`, as the list gives it).",
-                   responses={200: OpenApiTypes.OBJECT, 404: GRAPH_ERROR})
+                   responses={200: SUBSCRIBED_SKU, 404: GRAPH_ERROR})
     def get(self, request, key):
         found = [s for s in subscribed_skus(request.user.tenant) if subscribed_sku_json(s)["id"] == key]
         if not found:
             raise _not_found(key)
-        return Response({"@odata.context": _context(request, "subscribedSkus/$entity"),
-                         **subscribed_sku_json(found[0])})
+        return Response(render(SUBSCRIBED_SKU, {"@odata.context": _context(request, "subscribedSkus/$entity"),
+                                                **subscribed_sku_json(found[0])}))
 
 
 _USER_QUERY_PARAMETERS = {parameter.name: parameter for parameter in [
@@ -235,7 +236,7 @@ class UsersView(GraphView):
     @extend_schema(summary="List users", operation_id="graph_users_list", tags=["Graph v1.0"],
                    parameters=list(_USER_QUERY_PARAMETERS.values()),
                    description="Graph `GET /users`: a page of users, `@odata.nextLink` when there are more.",
-                   responses={200: OpenApiTypes.OBJECT, 400: GRAPH_ERROR})
+                   responses={200: USERS, 400: GRAPH_ERROR})
     def get(self, request):
         query = odata.parse_user_query(request.query_params, request.headers, USER_PROPERTIES)
         matching = User.objects.filter(tenant=request.user.tenant, deleted_at__isnull=True).filter(query.condition)
@@ -248,11 +249,11 @@ class UsersView(GraphView):
             params["$skiptoken"] = odata.skiptoken_make(query.order, page[query.top - 1])
             body["@odata.nextLink"] = request.build_absolute_uri(f"{request.path}?{params.urlencode(safe='$,()')}")
         body["value"] = [user_json(u, query.select) for u in page[:query.top]]
-        return Response(body)
+        return Response(render(USERS, body))
 
     @extend_schema(
         summary="Create user", operation_id="graph_users_create", tags=["Graph v1.0"],
-        responses={201: GRAPH_USER, 400: GRAPH_ERROR},
+        responses={201: USER, 400: GRAPH_ERROR},
         request=inline_serializer("GraphUserCreate", {
             "accountEnabled": serializers.BooleanField(), "displayName": serializers.CharField(),
             "mailNickname": serializers.CharField(), "userPrincipalName": serializers.CharField(),
@@ -284,7 +285,7 @@ class UsersView(GraphView):
                             sign_in_allowed=sign_in, **fields)
         except ValidationError as exc:
             raise graph_errors(exc) from None
-        return Response({"@odata.context": _context(request, "users/$entity"), **user_json(user)},
+        return Response(render(USER, {"@odata.context": _context(request, "users/$entity"), **user_json(user)}),
                         status=status.HTTP_201_CREATED)
 
 
@@ -317,13 +318,13 @@ class UserView(GraphView):
 
     @extend_schema(summary="Get user", operation_id="graph_user_get", tags=["Graph v1.0"],
                    parameters=[_USER_QUERY_PARAMETERS["$select"]],
-                   responses={200: GRAPH_USER, 404: GRAPH_ERROR})
+                   responses={200: USER, 404: GRAPH_ERROR})
     def get(self, request, key):
         select = odata.parse_select(request.query_params.get("$select"), USER_PROPERTIES)
         user = user_for(request.user.tenant, key)
-        return Response({"@odata.context": _context(request, "users/$entity"), **user_json(user, select)})
+        return Response(render(USER, {"@odata.context": _context(request, "users/$entity"), **user_json(user, select)}))
 
-    @extend_schema(summary="Update user", operation_id="graph_user_update", tags=["Graph v1.0"], request=GRAPH_USER,
+    @extend_schema(summary="Update user", operation_id="graph_user_update", tags=["Graph v1.0"], request=GRAPH_USER_UPDATE,
                    responses={204: None, 400: GRAPH_ERROR, 404: GRAPH_ERROR})
     def patch(self, request, key):
         user = user_for(request.user.tenant, key)
@@ -405,7 +406,7 @@ class AssignLicenseView(GraphView):
 
     @extend_schema(
         summary="user: assignLicense", operation_id="graph_user_assignLicense", tags=["Graph v1.0"],
-        responses={200: GRAPH_USER, 400: GRAPH_ERROR, 404: GRAPH_ERROR},
+        responses={200: USER, 400: GRAPH_ERROR, 404: GRAPH_ERROR},
         request=inline_serializer("AssignLicense", {
             "addLicenses": inline_serializer("AssignedLicense", {
                 "skuId": serializers.UUIDField(), "disabledPlans": serializers.ListField(child=serializers.UUIDField())},
@@ -426,18 +427,18 @@ class AssignLicenseView(GraphView):
         except ValidationError as exc:
             raise graph_errors(exc) from None
         user.refresh_from_db()
-        return Response({"@odata.context": _context(request, "users/$entity"),
-                         **user_json(user, [*USER_PROPERTIES])})
+        return Response(render(USER, {"@odata.context": _context(request, "users/$entity"),
+                                      **user_json(user, [*USER_PROPERTIES])}))
 
 
 class LicenseDetailsView(GraphView):
     permission_classes = [HasCapability.for_(Cap.USERS_READ)]
 
     @extend_schema(summary="List licenseDetails", operation_id="graph_user_licenseDetails_list", tags=["Graph v1.0"],
-                   responses={200: OpenApiTypes.OBJECT, 404: GRAPH_ERROR})
+                   responses={200: LICENSE_DETAILS, 404: GRAPH_ERROR})
     def get(self, request, key):
         user = user_for(request.user.tenant, key)
         assignments = (LicenseAssignment.objects.filter(user=user).select_related("product")
                        .prefetch_related("plans__service_plan"))
-        return Response({"@odata.context": _context(request, f"users('{user.pk}')/licenseDetails"),
-                         "value": [license_details_json(a) for a in assignments]})
+        return Response(render(LICENSE_DETAILS, {"@odata.context": _context(request, f"users('{user.pk}')/licenseDetails"),
+                                                 "value": [license_details_json(a) for a in assignments]}))

@@ -11,14 +11,19 @@ from billing.credits.models import LedgerEntry, PaymentMethod
 from billing.rating.models import CallRecord
 from licensing.models import Subscription
 from tests.factories import UserFactory
+from tests.licensing.factories import SubscriptionFactory, product
 from tests.rating.factories import UK_MOBILE, add_credits, make_caller
 
 pytestmark = pytest.mark.django_db
 
 NUL = "a\x00b"
-SEARCH_BOXES = [  # (page, its search parameter)
-    ("/users/active/", "q"), ("/users/active/manage-licenses/", "q"), ("/settings/audit-log/", "action"),
-    ("/reports/pstn-usage/", "username"), ("/billing/licenses/", "q"), ("/reports/credits/spend/", "group"),
+SEARCH_BOXES = [  # (page, its search box or filter, the id of the field's error; None: the summary only)
+    ("/users/active/", "q", "user-search-error"), ("/users/active/manage-licenses/", "q", "user-search-error"),
+    ("/settings/audit-log/", "q", "audit-search-error"), ("/reports/pstn-usage/", "username", "filter-username-error"),
+    ("/billing/bills/", "from", "f-from-input-error"), ("/billing/bills/", "status", "f-status-input-error"),
+    ("/billing/credits/transactions/", "type", "tx-type-input-error"),
+    ("/billing/credits/transactions/", "to", "tx-to-input-error"),
+    ("/billing/licenses/", "q", None), ("/reports/credits/spend/", "group", None), ("/settings/audit-log/", "action", None),
 ]
 
 
@@ -40,12 +45,30 @@ def adele(tenant):
 
 # --- NUL bytes ------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path,name", SEARCH_BOXES)
-def test_nul_in_a_search_box_is_a_400_page_naming_it(client_as, global_admin, path, name):
+@pytest.mark.parametrize("path,name,error_id", SEARCH_BOXES)
+def test_nul_in_a_search_box_re_renders_the_page_with_the_error_at_the_field(client_as, global_admin, path, name,
+                                                                             error_id):
     response = client_as(global_admin).get(path, {name: NUL})
     assert response.status_code == 400
     body = response.content.decode()
-    assert f"<strong>{name}</strong>" in body and "NUL" in body
+    assert 'class="content"' in body and "<form" in body  # the page itself, not the bare error page
+    assert "Check what you entered" in body and f"<strong>{name}</strong>: Must not contain NUL" in body
+    if error_id:
+        assert f'aria-describedby="{error_id}"' in body
+        assert f'<p class="field-error" id="{error_id}" role="alert">Must not contain NUL' in body
+
+
+def test_nul_in_the_license_holders_search_shows_the_error_at_the_box(client_as, global_admin, tenant):
+    subscription = SubscriptionFactory(tenant=tenant, product=product("MCOPSTN1"), enabled_units=5)
+    response = client_as(global_admin).get(f"/billing/licenses/{subscription.pk}/", {"q": NUL})
+    assert response.status_code == 400
+    assert '<p class="field-error" id="holders-search-error" role="alert">Must not contain NUL' in response.content.decode()
+
+
+def test_a_nul_search_keeps_the_other_filters(client_as, global_admin):
+    response = client_as(global_admin).get("/settings/audit-log/", {"q": NUL, "activity": "nonsense"})
+    assert response.status_code == 400
+    assert response.wsgi_request.GET.dict() == {"activity": "nonsense"}
 
 
 @pytest.mark.parametrize("path,params", [
@@ -254,3 +277,52 @@ def test_a_card_number_of_unicode_digits_on_the_page_is_refused_on_its_field(cli
     assert response.status_code in (200, 400)
     assert "Enter a valid card number" in response.content.decode()
     assert not PaymentMethod.objects.filter(tenant=tenant).exists()
+
+
+# --- found walking the list again: each answered a 500 before ---------------------------------------------------------
+
+@pytest.mark.parametrize("call", [
+    "(fromDateTime=9999-12-30T00:00:00Z,toDateTime=9999-12-31T23:59:59.999999Z)",
+    "(fromDateTime=0001-01-01T00:00:00+14:00,toDateTime=0001-01-02T00:00:00Z)",
+])
+def test_get_pstn_calls_outside_python_range_is_a_400(api, call):
+    message = _graph_error(api.get(f"/v1.0/communications/callRecords/getPstnCalls{call.replace('+', '%2B')}"))
+    assert "outside the supported range" in message
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_rate_lookup_at_an_instant_outside_python_range_is_a_400(api, at):
+    message = _graph_error(api.get("/api/v1/rates", {"number": UK_MOBILE, "at": at}))
+    assert message.startswith("at:") and "outside the supported range" in message
+
+
+def test_a_spend_report_in_the_year_9999_is_a_400_not_a_500(api):
+    response = api.get("/api/v1/reports/spend", {"range": "custom", "from": "9999-12-31", "to": "9999-12-31"})
+    assert response.status_code == 400 and "to:" in response.json()["error"]["message"]
+
+
+def test_transactions_to_9999_12_31_shows_the_error(client_as, global_admin):
+    response = client_as(global_admin).get("/billing/credits/transactions/", {"from": "9999-12-31", "to": "9999-12-31"})
+    assert response.status_code in (200, 400)
+    assert "Enter a date before 9999-12-31." in response.content.decode()
+
+
+def test_unicode_digits_in_the_slice_minutes_are_a_400(api):
+    assert _graph_error(api.patch("/api/v1/calling-policy", {"sliceMinutes": "²"}, format="json")).startswith(
+        "sliceMinutes:")
+
+
+def test_a_webhook_url_of_the_wrong_type_is_a_400(api):
+    message = _graph_error(api.post("/api/v1/webhooks", {"url": ["https://h.contoso.test/"],
+                                                         "events": ["invoice.issued"]}, format="json"))
+    assert message.startswith("url:")
+
+
+@pytest.mark.parametrize("path,method,body", [
+    ("/api/v1/calling-policy", "patch", '{"callingSpendUserLimit": 1e999}'),
+    ("/api/v1/credits/auto-recharge", "put", '{"enabled": true, "triggerAmount": 1e999, "rechargeAmount": 1e999}'),
+    ("/api/v1/credits/funds", "post", '{"amount": 1e999, "paymentMethodId": "x"}'),
+])
+def test_numbers_beyond_a_float_are_a_400(api, path, method, body):
+    response = getattr(api, method)(path, body, content_type="application/json")
+    assert response.status_code == 400, response.content[:300]
