@@ -237,6 +237,8 @@ SUCCESS_AND_SPECIAL = {
                                                     "body": {"jobTitle": "Engineer"}},
     ("POST", "/v1.0/users/{key}/assignLicense", 200): lambda w: {"path_parameters": {"key": str(w.caller.pk)}, "body": {
         "addLicenses": [{"skuId": str(product("SPE_E5").pk), "disabledPlans": []}], "removeLicenses": []}},
+    ("DELETE", "/v1.0/users/{key}", 204): lambda w: {"path_parameters": {
+        "key": str(make_caller(w.caller.tenant, "SPE_E5", upn="leaving@fuzz.test").pk)}},
     ("GET", "/v1.0/users/{key}/licenseDetails", 200): lambda w: {"path_parameters": {"key": str(w.caller.pk)}},
     ("GET", "/v1.0/users/$count", 200): lambda w: {"headers": {"ConsistencyLevel": "eventual"}},
 }
