@@ -480,17 +480,19 @@ def _mark_completed_sql(record_id: str) -> str:
 
 
 _MARK_COMPLETED = sql.Statement(lambda: _mark_completed_sql("%s"))
-_MARK_COMPLETED_WITH_R = sql.Statement(lambda: _mark_completed_sql("(SELECT id FROM r)"))
+_MARK_COMPLETED_WITH_I = sql.Statement(lambda: _mark_completed_sql("(SELECT id FROM i)"))
 
 
 def _settle_without_credit(tenant: Tenant, authorization: CallAuthorization, duration: int, end: datetime.datetime,
                            now: datetime.datetime) -> CallRecord | None:
     """Completes a call that reserved no credit (its pool pays it, or it is free) without the account lock.
 
-    The record and the pool's usage are written first; then the authorization is marked completed only if it
-    is still held (else the general path answers: returns None), and last the pool's minutes move, so the pool's
-    row stays locked for one statement and the commit. 80%/100% emails are decided under that lock.
-    On PostgreSQL the four writes are one statement (_settlement_in_one); elsewhere one statement each.
+    The authorization is marked completed only if it is still held, and only then are its record and pool usage
+    written and the pool's minutes moved (else the general path answers: returns None). On PostgreSQL that is
+    one statement (_settlement_in_one), which commits or fails whole and needs no transaction around it; elsewhere
+    one statement per row in a transaction. The 80%/100% emails are decided with the pool's row locked: on
+    PostgreSQL, when the statement reports a threshold crossed, in a short transaction of their own that reads the
+    pool again under its lock (pool_notify_thresholds sends each once).
     """
     rate, split = _split_of(authorization, duration)
     if split.credit.charge.amount > 0:
@@ -503,48 +505,58 @@ def _settle_without_credit(tenant: Tenant, authorization: CallAuthorization, dur
     settled_at = sql.db_value(CallAuthorization, "settled_at", now)
     release = ([authorization.pool_minutes_held, authorization.pool_minutes_held, split.pool_minutes,
                 sql.db_value(MinutePool, "updated_at", now), authorization.pool_id] if authorization.pool_id else None)
+    in_one = connection.vendor == "postgresql"
     try:
-        with transaction.atomic(durable=True):
-            if connection.vendor == "postgresql":
+        with nullcontext() if in_one else transaction.atomic(durable=True):
+            if in_one:
                 marked, pool_row = _settlement_in_one(record, usage, authorization, settled_at, release)
             else:
                 marked, pool_row = _settlement_stepwise(record, usage, authorization, settled_at, release)
             if not marked:
-                raise _AuthorizationChanged
-            if pool_row is not None:
-                used, capacity, notified_80, notified_100 = pool_row
-                if split.pool_minutes and capacity > 0 and (
-                        (notified_80 is None and used * 100 >= capacity * 80)
-                        or (notified_100 is None and used * 100 >= capacity * 100)):
-                    pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id])
+                return None
+            if pool_row is not None and split.pool_minutes and _crosses_threshold(*pool_row):
+                with transaction.atomic() if in_one else nullcontext():
+                    pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id],
+                                         lock=in_one)
                     pool_notify_thresholds(tenant=tenant, pool=pool, now=now)
     except _AuthorizationChanged:
         return None
     return record
 
 
+def _crosses_threshold(used: int, capacity: int, notified_80: object, notified_100: object) -> bool:
+    """Whether a pool's use has reached 80% or 100% of its capacity without its email sent yet."""
+    return capacity > 0 and ((notified_80 is None and used * 100 >= capacity * 80)
+                             or (notified_100 is None and used * 100 >= capacity * 100))
+
+
 def _settlement_stepwise(record: CallRecord, usage: MinutePoolUsage | None, authorization: CallAuthorization,
                          settled_at: object, release: list[object] | None) -> tuple[bool, tuple[Any, ...] | None]:
-    """The settlement's writes one statement each: (whether the authorization was still held, the pool's row)."""
+    """The settlement's writes one statement each, inside the caller's transaction (rolled back when the
+    authorization was no longer held): (whether it was still held, the pool's row after the release)."""
     sql.insert(record)
     if usage is not None:
         usage.call_record = record
         sql.insert(usage)
     if _MARK_COMPLETED.execute([CallAuthorization.Status.COMPLETED, record.pk, settled_at, authorization.pk,
                                 CallAuthorization.Status.HELD]) != 1:
-        return False, None
+        raise _AuthorizationChanged
     return True, (_POOL_RELEASE.rows(release)[0] if release is not None else None)
 
 
 def _settlement_in_one(record: CallRecord, usage: MinutePoolUsage | None, authorization: CallAuthorization,
                        settled_at: object, release: list[object] | None) -> tuple[bool, tuple[Any, ...] | None]:
-    """The settlement's writes in one PostgreSQL statement, in the order of _settlement_stepwise (each part waits
-    for the one it reads): the record, its pool usage, the authorization marked completed if still held, then
-    the pool's minutes, moved only when it was. Returns what _settlement_stepwise returns."""
+    """The settlement's writes in one PostgreSQL statement: the authorization marked completed if still held
+    (with the record's id, taken from its sequence first), then, each only if it was, the record, its pool usage
+    and the pool's minutes. Returns what _settlement_stepwise returns."""
     columns, values = sql.insert_parts(record)
-    parts = [f"r AS (INSERT INTO {sql.table(CallRecord)} ({', '.join(c for c, _ in columns)}) "
-             f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {sql.column(CallRecord, 'id')})"]
-    params = list(values)
+    record_id = sql.column(CallRecord, "id")
+    parts = ["i AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
+             f"m AS ({_MARK_COMPLETED_WITH_I.sql} RETURNING {sql.column(CallAuthorization, 'id')})",
+             f"r AS (INSERT INTO {sql.table(CallRecord)} ({record_id}, {', '.join(c for c, _ in columns)}) "
+             f"SELECT i.id, {', '.join(['%s'] * len(columns))} FROM i, m RETURNING {record_id})"]
+    params = [CallRecord._meta.db_table, CallAuthorization.Status.COMPLETED, settled_at, authorization.pk,
+              CallAuthorization.Status.HELD, *values]
     if usage is not None:
         usage_columns, usage_values = sql.insert_parts(usage)
         selected = ", ".join("r.id" if attname == "call_record_id" else "%s" for _, attname in usage_columns)
@@ -552,16 +564,15 @@ def _settlement_in_one(record: CallRecord, usage: MinutePoolUsage | None, author
                      f"SELECT {selected} FROM r)")
         params += [value for value, (_, attname) in zip(usage_values, usage_columns, strict=True)
                    if attname != "call_record_id"]
-    parts.append(f"m AS ({_MARK_COMPLETED_WITH_R.sql} RETURNING {sql.column(CallAuthorization, 'id')})")
-    params += [CallAuthorization.Status.COMPLETED, settled_at, authorization.pk, CallAuthorization.Status.HELD]
     if release is not None:
         parts.append(f"p AS ({_POOL_RELEASE.sql.replace(' RETURNING ', ' AND EXISTS (SELECT 1 FROM m) RETURNING ', 1)})")
         params += release
-    row = sql.rows(f"WITH {', '.join(parts)} SELECT (SELECT id FROM r), (SELECT count(*) FROM m)"
+    row = sql.rows(f"WITH {', '.join(parts)} SELECT (SELECT id FROM r)"
                    + (", p.* FROM (SELECT 1) o LEFT JOIN p ON true" if release is not None else ""), params)[0]
+    if row[0] is None:
+        return False, None
     sql.inserted(record, row[0])
-    pool_row = tuple(row[2:]) if release is not None else None
-    return row[1] == 1, pool_row
+    return True, (tuple(row[1:]) if release is not None else None)
 
 
 def _settle(tenant: Tenant, authorization: CallAuthorization, duration: int, end: datetime.datetime,
