@@ -122,6 +122,23 @@ def insert(instance: M) -> M:
     return instance
 
 
+def insert_parts(instance: Model) -> tuple[list[tuple[str, str]], list[Any]]:
+    """What insert(instance) would write, for a statement that inserts it among others (PostgreSQL's
+    WITH ... INSERT ... SELECT): [(quoted column, attname)] and the values in that order; then `inserted()`."""
+    _, fields = _insert_sql(type(instance), connection.vendor)
+    columns = [(quote(_column_name(f)), f.attname) for f in fields]
+    return columns, [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def inserted(instance: M, pk: Any) -> M:
+    """`instance` as insert() leaves it, once a statement built with insert_parts() wrote it with primary key `pk`."""
+    if instance._meta.pk.auto_created:
+        setattr(instance, instance._meta.pk.attname, pk)
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
 def update(instance: Any, names: Sequence[str]) -> None:
     """Writes the fields `names` of a saved `instance` in one UPDATE by primary key (Model.save(update_fields=...))."""
     # Any: the call path hands over a row it has narrowed (a locked pool) where mypy still sees `| None`.

@@ -167,12 +167,12 @@ def _build_table(version: DeckVersionRef) -> PrefixTable:
     )
 
 
-def _generation_token() -> object:
+def _generation_token() -> str | None:
     # Plain SQL: this runs before every lookup, and the ORM's queryset machinery costs ten times the query.
     with connection.cursor() as cursor:
         cursor.execute(_TOKEN_SQL, [RateDeckGeneration.SINGLETON_ID])
         row = cursor.fetchone()
-    return row[0] if row else None
+    return str(row[0]) if row else None  # as text: the call API reads it with CAST(token AS text)
 
 
 class RateCache:
@@ -181,10 +181,13 @@ class RateCache:
     def __init__(self) -> None:
         self._book: RateBook | None = None
 
-    def book(self) -> RateBook:
+    def book(self, *, generation: str | None = None) -> RateBook:
+        """The rate book as of the generation token `generation` (read by the caller in this request, as text),
+        or as of the token read now."""
         # The token is read before the versions: a version committed in between is then either in the
         # list already or announced by a token this cache has not seen, never missed.
-        generation = _generation_token()
+        if generation is None:
+            generation = _generation_token()
         book = self._book
         if book is None or book.generation != generation:
             versions = [DeckVersionRef(**values) for values in RateDeckVersion.objects.values(

@@ -65,7 +65,7 @@ HOLDER_COUNTS_KEPT = 10_000
 _holder_counts: dict[tuple[Any, str, Any], dict[tuple[str, str], int]] = {}
 
 
-def plan_holder_counts(*, tenant: Tenant, plan_name: str) -> dict[tuple[str, str], int]:
+def plan_holder_counts(*, tenant: Tenant, plan_name: str, version: int | None = None) -> dict[tuple[str, str], int]:
     """{(plan_name, usage location): users holding the plan enabled}, as assigned_plan_counts() gives it.
 
     Counting is a scan of the tenant's holders (about 9 ms for 10,000 on PostgreSQL), and every pooled call
@@ -74,7 +74,8 @@ def plan_holder_counts(*, tenant: Tenant, plan_name: str) -> dict[tuple[str, str
     the version is one primary-key lookup, so a call still sees the licenses as they are at its time.
     """
     tenant_id = sql.db_value(Tenant, "id", tenant.pk)
-    version = _LICENSES_VERSION.rows([tenant_id])[0][0]
+    if version is None:  # else the caller read it in this request (the call API, with its first statement)
+        version = _LICENSES_VERSION.rows([tenant_id])[0][0]
     key = (tenant.pk, plan_name, version)
     counts = _holder_counts.get(key)
     if counts is None:
@@ -93,18 +94,19 @@ def pool_month(at: datetime.datetime) -> datetime.date:
 
 
 def pool_capacity(*, tenant: Tenant | None, ref: PoolRef, user_plans: Collection[str] = frozenset(),
-                  counts: dict[tuple[str, str], int] | None = None) -> int:
+                  counts: dict[tuple[str, str], int] | None = None, licenses_version: int | None = None) -> int:
     """Minutes the tenant's licenses give the pool `ref` (a routing.PoolRef) now.
 
     A per-user pool holds the user's own minutes while the user (whose plans are `user_plans`) keeps the plan.
-    `counts` is assigned_plan_counts() for the pool's plan, when the caller read it already (one query).
+    `counts` is assigned_plan_counts() for the pool's plan, when the caller read it already (one query);
+    `licenses_version` the tenant's, when the caller read it already in this request.
     """
     plan = entitlement(ref.plan)
     if ref.kind == MinutePool.Kind.PER_USER:
         return plan.minutes_for(ref.country) if ref.plan in user_plans else 0
     if counts is None:
         assert tenant is not None, "the licenses counted are a tenant's (a caller without one passes counts)"
-        counts = plan_holder_counts(tenant=tenant, plan_name=ref.plan)
+        counts = plan_holder_counts(tenant=tenant, plan_name=ref.plan, version=licenses_version)
     counts = {key: n for key, n in counts.items() if key[0] == ref.plan}
     if ref.kind == MinutePool.Kind.CONFERENCING:
         return sum(counts.values()) * plan.dial_out_minutes

@@ -34,9 +34,9 @@ def policy_of(*, tenant, user_id):
     return call_policy(tenant=tenant, user_id=user_id, default_slice_minutes=settings.SPEND_SLICE_MINUTES)
 
 
-def call_rules(*, tenant, user_id, call_type, rate):
-    """The call's policy and whether its destination policy refuses it."""
-    policy = policy_of(tenant=tenant, user_id=user_id)
+def call_rules(*, tenant, user_id, call_type, rate, policy=None):
+    """The call's policy and whether its destination policy refuses it; `policy`: policy_of() read already."""
+    policy = policy if policy is not None else policy_of(tenant=tenant, user_id=user_id)
     refusal = destination_refusal(tenant=tenant, policy=policy, user_id=user_id, call_type=call_type,
                                   country=rate.country if rate is not None else "",
                                   number_type=rate.number_type if rate is not None else "")

@@ -1,17 +1,20 @@
 """Tamper evidence: a one-cent edit made consistently to an entry, its running balance, the account and a lot, with
 the append-only triggers lifted, is reported by check_ledger naming the account and the entry (issue 14)."""
+import threading
+import time
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from billing.credits.ledger_check import ledger_problems
 from billing.credits.models import CreditAccount, LedgerEntry, Lot
 from billing.credits.services import credits_debit, credits_reserve
 from core import append_only
 from core.sql import column, table
+from tests.concurrency import race
 
 
 def _edit(model, pk, **values):
@@ -57,3 +60,42 @@ def test_every_writer_seals_the_chain(tenant, fund, clock):
     assert kinds == ["purchase", "call_charge", "purchase", "expiry", "call_charge"]
     assert all(LedgerEntry.objects.filter(account__tenant=tenant).values_list("chain_hash", flat=True))
     assert ledger_problems(tenant=tenant) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_debit_that_waited_for_the_lock_chains_onto_the_entry_committed_meanwhile():
+    """The bench_load finding (two hash-chain breaks after a pooled run): the credit state was read in the same
+    statement that waited for the account lock, so under READ COMMITTED it saw the chain's head as of before it
+    waited and sealed its entry onto the entry before the one just committed. The state is now read after the lock.
+    Deterministic: the first debit holds the lock until the second is seen waiting for it."""
+    from billing.credits.services import credits_adjust
+    from tests.factories import TenantFactory
+
+    tenant = TenantFactory()
+    credits_adjust(tenant=tenant, amount=Decimal("10.00"), reason="opening", idempotency_key="opening", actor=None)
+    holding = threading.Event()
+
+    def first():
+        with transaction.atomic():
+            credits_debit(tenant=tenant, amount=Decimal("1.00"), call_id="first")
+            holding.set()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not _waiting_for_a_lock():
+                time.sleep(0.02)
+
+    def second():
+        assert holding.wait(10)
+        credits_debit(tenant=tenant, amount=Decimal("2.00"), call_id="second")
+
+    assert race(2, lambda i: first() if i == 0 else second()).errors == []
+    entries = list(LedgerEntry.objects.filter(account__tenant=tenant).order_by("id").values_list("call_id", flat=True))
+    assert entries == ["", "first", "second"]
+    assert ledger_problems(tenant=tenant) == []
+
+
+def _waiting_for_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        return cursor.fetchone()[0] > 0

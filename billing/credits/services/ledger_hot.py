@@ -22,7 +22,7 @@ from billing.credits import decisions as rules
 from billing.credits.models import AutoRechargeSettings, CreditAccount, LedgerEntry, Lot, Reservation
 from billing.notifications.models import NotificationSettings
 from core.money import db_money
-from core.sql import Columns, Statement, column, db_value, fetch_one, for_update, insert, table
+from core.sql import Columns, Statement, column, db_value, fetch_one, for_update, insert, insert_parts, inserted, rows, table
 
 ZERO = Decimal("0.00")
 # Tests set this to False to run every request through the ORM executor (the differential test).
@@ -88,9 +88,14 @@ _FORFEIT_LOT = Statement(lambda: (f"UPDATE {table(Lot)} SET {column(Lot, 'remain
                                   f"{column(Lot, 'expired_at')} = %s WHERE {column(Lot, 'id')} = %s"))
 _SET_BALANCE = Statement(lambda: (f"UPDATE {table(CreditAccount)} SET {column(CreditAccount, 'balance')} = %s "
                                   f"WHERE {column(CreditAccount, 'id')} = %s"))
-_SETTLE_RESERVATION = Statement(lambda: (
-    f"UPDATE {table(Reservation)} SET {column(Reservation, 'status')} = %s, {column(Reservation, 'entry')} = %s, "
-    f"{column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
+
+
+def _settle_reservation_sql(entry: str) -> str:
+    return (f"UPDATE {table(Reservation)} SET {column(Reservation, 'status')} = %s, {column(Reservation, 'entry')} = "
+            f"{entry}, {column(Reservation, 'settled_at')} = %s WHERE {column(Reservation, 'id')} = %s")
+
+
+_SETTLE_RESERVATION = Statement(lambda: _settle_reservation_sql("%s"))
 
 
 def _amount(value: object) -> Decimal:
@@ -134,7 +139,11 @@ def locked_state(*, tenant: Tenant, call_id: str, now: datetime) -> rules.Accoun
 
 def apply(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, Any],
           by_system: dict[str, Any]) -> tuple[list[LedgerEntry], Reservation | None]:
-    """Writes `plan` (not a replay); returns (the request's own entries, the new reservation or None)."""
+    """Writes `plan` (not a replay); returns (the request's own entries, the new reservation or None).
+
+    On PostgreSQL in one statement (_apply_in_one); elsewhere one statement per row."""
+    if connection.vendor == "postgresql":
+        return _apply_in_one(state, plan, by_actor=by_actor, by_system=by_system)
     for change in plan.lot_changes:
         remaining = db_value(Lot, "remaining", change.remaining)
         if change.expired:
@@ -164,6 +173,75 @@ def apply(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, An
         reservation = insert(Reservation(account_id=state.account_id, call_id=plan.hold.call_id, amount=plan.hold.amount,
                                          expires_at=plan.hold.expires_at, created_at=state.now))
     return own, reservation
+
+
+def _sealed_entries(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, Any],
+                    by_system: dict[str, Any]) -> list[LedgerEntry]:
+    entries: list[LedgerEntry] = []
+    previous = state.chain_head
+    for new in plan.entries:
+        entry = LedgerEntry(
+            account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
+            idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo,
+            lot_id=new.lot_id, purchase_id=new.purchase_id, reference=new.reference,
+            **(by_actor if new.by_actor else by_system))
+        entry.chain_hash = previous = chain.seal(previous, entry)
+        entries.append(entry)
+    return entries
+
+
+def _apply_in_one(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, Any],
+                  by_system: dict[str, Any]) -> tuple[list[LedgerEntry], Reservation | None]:
+    """apply() as one PostgreSQL statement (WITH ... UPDATE/INSERT ...): the same rows as the statements of apply().
+
+    Each entry is inserted by selecting from the one before it, so the entries take their ids, the hash chain's
+    order, in the plan's order."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for index, change in enumerate(plan.lot_changes):
+        remaining = db_value(Lot, "remaining", change.remaining)
+        if change.expired:
+            parts.append(f"l{index} AS ({_FORFEIT_LOT.sql})")
+            params += [remaining, db_value(Lot, "expired_at", state.now), change.lot_id]
+        else:
+            parts.append(f"l{index} AS ({_SPEND_LOT.sql})")
+            params += [remaining, change.lot_id]
+    entries = _sealed_entries(state, plan, by_actor=by_actor, by_system=by_system)
+    for index, entry in enumerate(entries):
+        columns, values = insert_parts(entry)
+        source = f" FROM e{index - 1}" if index else ""
+        parts.append(f"e{index} AS (INSERT INTO {table(LedgerEntry)} ({', '.join(c for c, _ in columns)}) "
+                     f"SELECT {', '.join(['%s'] * len(columns))}{source} RETURNING {column(LedgerEntry, 'id')})")
+        params += values
+    balance_moves = plan.balance_after != state.balance
+    if balance_moves:
+        parts.append(f"b AS ({_SET_BALANCE.sql} RETURNING {column(CreditAccount, 'id')})")
+        params += [db_value(CreditAccount, "balance", plan.balance_after), state.account_id]
+    if plan.reservation_status is not None:
+        converted = plan.reservation_status == rules.CONVERTED
+        parts.append(f"s AS ({_settle_reservation_sql(f'(SELECT id FROM e{len(entries) - 1})' if converted else 'NULL')})")
+        params += [plan.reservation_status, db_value(Reservation, "settled_at", state.now), plan.reservation_id]
+    reservation: Reservation | None = None
+    if plan.hold is not None:
+        reservation = Reservation(account_id=state.account_id, call_id=plan.hold.call_id, amount=plan.hold.amount,
+                                  expires_at=plan.hold.expires_at, created_at=state.now)
+        columns, values = insert_parts(reservation)
+        parts.append(f"h AS (INSERT INTO {table(Reservation)} ({', '.join(c for c, _ in columns)}) "
+                     f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {column(Reservation, 'id')})")
+        params += values
+    if not parts:
+        return [], None
+    selected = [f"(SELECT id FROM e{index})" for index in range(len(entries))]
+    selected.append("(SELECT count(*) FROM b)" if balance_moves else "1")
+    selected.append("(SELECT id FROM h)" if reservation is not None else "NULL")
+    row = rows(f"WITH {', '.join(parts)} SELECT {', '.join(selected)}", params)[0]
+    for entry, entry_id in zip(entries, row, strict=False):
+        inserted(entry, entry_id)
+    if row[len(entries)] != 1:
+        raise RuntimeError(f"Credit account {state.account_id} vanished under its lock.")
+    if reservation is not None:
+        inserted(reservation, row[-1])
+    return entries[plan.forfeits:], reservation
 
 
 def entry_by_id(entry_id: int) -> LedgerEntry | None:

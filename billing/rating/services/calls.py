@@ -9,15 +9,18 @@ call_complete of a call that reserved nothing), so a tenant's calling-plan calls
 The statements run as plain SQL (core/sql.py): this is the API the telephony platform calls for every call.
 """
 import datetime
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
 from billing.credits import lock_objects as credit_locks
+from billing.credits.decisions import AccountState
 from billing.credits.models import LedgerEntry
 from billing.credits.services import (
     credits_available,
@@ -27,13 +30,14 @@ from billing.credits.services import (
     credits_reserve,
 )
 from billing.spend import calls as spend_calls
+from billing.spend.limits import CallPolicy
 from core import sql
 
 from .. import lock_objects
 from ..callinput import clean_call_id, clean_call_type, clean_datetime, clean_duration, clean_start, duration_between
-from ..charging import FREE_CALL, affordable_seconds, charge_for, pool_minutes_for, split_call
+from ..charging import FREE_CALL, CallSplit, affordable_seconds, charge_for, pool_minutes_for, split_call
 from ..exceptions import CallConflict, UnknownCall
-from ..lookup import rate_cache
+from ..lookup import RateMatch, rate_cache
 from ..models import (
     BlockedCall,
     BlockReason,
@@ -43,14 +47,17 @@ from ..models import (
     Capability,
     MinutePool,
     MinutePoolUsage,
+    RateDeckGeneration,
 )
-from ..parties import LiveDirectory, call_party
+from ..parties import CallParty, LiveDirectory, call_party
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
 from ..records import HeldRate, call_details, new_record, rate_ids, record_values
-from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, Route, calling_plan, route_call
-from ..rules import call_limits
+from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, PoolRef, Route, calling_plan, route_call
+from ..rules import CallLimits, call_limits
 
 ZERO = Decimal("0.00")
+# What an authorization is created with, whatever decides it: the call, its parties, its rate (CallAuthorization fields).
+Held: TypeAlias = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -65,44 +72,72 @@ class Decision:
     expires_at: datetime.datetime | None = None
 
     @property
-    def reason_message(self):
+    def reason_message(self) -> str:
         return BlockReason(self.reason).label if self.reason else ""
 
 
-def _decision_of(authorization):
+def _decision_of(authorization: CallAuthorization) -> Decision:
     return Decision(authorization.call_id, True, authorization.max_duration_seconds, authorization.capability,
                     expires_at=authorization.expires_at)
 
 
-# Where a call id was seen before, in one statement (plain SQL: core/sql.py); every authorization asks it.
-_SEEN = sql.Statement(lambda: " UNION ALL ".join(
-    f"SELECT '{label}', {sql.column(model, 'id')} FROM {sql.table(model)} "
-    f"WHERE {sql.column(model, 'tenant')} = %s AND {sql.column(model, 'call_id')} = %s"
-    for label, model in (("held", CallAuthorization), ("blocked", BlockedCall), ("recorded", CallRecord))))
+_SEEN_IN = (("held", CallAuthorization), ("blocked", BlockedCall), ("recorded", CallRecord))
 
 
-def _earlier_decision(tenant, call_id):
-    """The answer given the first time this call id was authorized; CallConflict if it was imported instead."""
+def _first_look_sql() -> str:
+    seen = [f"SELECT '{label}', CAST({sql.column(model, 'id')} AS text) FROM {sql.table(model)} "
+            f"WHERE {sql.column(model, 'tenant')} = %s AND {sql.column(model, 'call_id')} = %s"
+            for label, model in _SEEN_IN]
+    deck = (f"SELECT 'deck', CAST({sql.column(RateDeckGeneration, 'token')} AS text) FROM {sql.table(RateDeckGeneration)} "
+            f"WHERE {sql.column(RateDeckGeneration, 'id')} = %s")
+    licenses = (f"SELECT 'licenses', CAST({sql.column(Tenant, 'licenses_version')} AS text) FROM {sql.table(Tenant)} "
+                f"WHERE {sql.column(Tenant, 'id')} = %s")
+    return " UNION ALL ".join([*seen, deck, licenses])
+
+
+# What every authorization asks first, in one statement (plain SQL: core/sql.py): where the call id was seen
+# before, the rate decks' generation token (lookup.RateCache) and the tenant's licenses version (pools).
+_FIRST_LOOK = sql.Statement(_first_look_sql)
+
+
+@dataclass(frozen=True)
+class _FirstLook:
+    seen: dict[str, int]  # "held" / "blocked" / "recorded" -> the row's id
+    deck_generation: str | None
+    licenses_version: int | None
+
+
+def _first_look(tenant: Tenant, call_id: str) -> _FirstLook:
     tenant_id = sql.db_value(CallAuthorization, "tenant", tenant.pk)
-    seen = dict(_SEEN.rows([tenant_id, call_id] * 3))
-    if "held" in seen:
-        return _decision_of(CallAuthorization.objects.get(pk=seen["held"]))
-    if "blocked" in seen:
-        return Decision(call_id, False, 0, None, reason=BlockedCall.objects.get(pk=seen["blocked"]).reason)
-    if "recorded" in seen:
+    found = dict(_FIRST_LOOK.rows([*[tenant_id, call_id] * len(_SEEN_IN), RateDeckGeneration.SINGLETON_ID,
+                                   sql.db_value(Tenant, "id", tenant.pk)]))
+    licenses = found.pop("licenses", None)
+    deck = found.pop("deck", None)
+    return _FirstLook({label: int(value) for label, value in found.items()}, deck,
+                      int(licenses) if licenses is not None else None)
+
+
+def _earlier_decision(look: _FirstLook, call_id: str) -> Decision | None:
+    """The answer given the first time this call id was authorized; CallConflict if it was imported instead."""
+    if "held" in look.seen:
+        return _decision_of(CallAuthorization.objects.get(pk=look.seen["held"]))
+    if "blocked" in look.seen:
+        return Decision(call_id, False, 0, None, reason=BlockedCall.objects.get(pk=look.seen["blocked"]).reason)
+    if "recorded" in look.seen:
         raise CallConflict(f"Call {call_id} has already been recorded; a finished call cannot be authorized.")
     return None
 
 
-def _clean_conference_id(value):
+def _clean_conference_id(value: object) -> str:
     text = str(value or "").strip()
     if len(text) > 128:
         raise ValidationError({"conference_id": "The conference id is longer than 128 characters."})
     return text
 
 
-def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_principal_name="", caller_number="",
-                   conference_id="", now=None):
+def call_authorize(*, tenant: Tenant, call_id: object, call_type: object, callee_number: object, start_at: object,
+                   user_principal_name: object = "", caller_number: object = "", conference_id: object = "",
+                   now: datetime.datetime | None = None) -> Decision:
     """Decides whether a call may start and for how long, and holds what it may spend.
 
     Outbound calls (user_out*, conf_out, emergency_out) name the user (the organiser for conf_out) by
@@ -116,7 +151,8 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
     call_type = clean_call_type(call_type)
     start_at = clean_start(start_at, now=now)
     conference_id = _clean_conference_id(conference_id)
-    earlier = _earlier_decision(tenant, call_id)
+    look = _first_look(tenant, call_id)
+    earlier = _earlier_decision(look, call_id)
     if earlier is not None:
         return earlier
     party = call_party(directory=LiveDirectory(tenant), call_type=call_type, user_principal_name=user_principal_name,
@@ -124,7 +160,8 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
     plan = calling_plan(party.plans)
     rate = None
     if call_type in RATED_CALL_TYPES:
-        rate = rate_cache.book().rate_for(tenant=tenant, digits=party.callee.digits, at=start_at)
+        rate = rate_cache.book(generation=look.deck_generation).rate_for(tenant=tenant, digits=party.callee.digits,
+                                                                         at=start_at)
     route = route_call(call_type=call_type, plans=party.plans, home_country=party.home_country, destination=party.callee,
                        number_type=rate.number_type if rate is not None else None,
                        service_number_kind=party.tenant_number.kind if party.tenant_number else "",
@@ -141,46 +178,59 @@ def call_authorize(*, tenant, call_id, call_type, callee_number, start_at, user_
             "authorized_at": now, "details": {**call_details(tenant=tenant, party=party, rate=rate),
                                               "rate": HeldRate.of(rate).as_json() if rate is not None else None,
                                               "credits": bool(route.credits)}}  # may extend pay from credits
+    if route.blocked is not None:
+        return _block(tenant, party, held, route.blocked, route.action, now)
+    policy = spend_calls.policy_of(tenant=tenant, user_id=held["user_id"])
     for pool_alone in (True, False):
         try:
-            return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone)
+            return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone, policy=policy,
+                           licenses_version=look.licenses_version)
         except _PoolShort:
-            continue  # its transaction was rolled back, with any lock the pool's UPDATE took
+            continue  # nothing was written, and any lock the pool's UPDATE took is released
         except _SameCallId:
-            return _earlier_decision(tenant, call_id)
+            first = _earlier_decision(_first_look(tenant, call_id), call_id)
+            if first is None:
+                raise RuntimeError(f"Call {call_id} was refused as a duplicate, but no first answer is found.") from None
+            return first
     raise AssertionError("the second attempt never takes the pool-alone path")
 
 
-def _decide(tenant, party, held, route, rate, now, *, pool_alone):
+def _decide(tenant: Tenant, party: CallParty, held: Held, route: Route, rate: RateMatch | None, now: datetime.datetime,
+            *, pool_alone: bool, policy: CallPolicy, licenses_version: int | None) -> Decision:
+    """Holds the call, or blocks it by its calling policy. A transaction is opened only where one is needed: a
+    refusal, a free call or a call its pool pays in full writes one row in one statement (or its own short
+    transaction); a paid call holds the credit account's lock. A concurrent-calls limit locks the caller's row
+    from the check to the commit (billing/spend/destinations.py), so with one the whole decision is one
+    transaction, as it always was."""
     limits = call_limits()
     call_id = held["call_id"]
-    with transaction.atomic(durable=True):
-        if route.is_blocked:
-            return _block(tenant, party, held, route.blocked, route.action, now)
+    with transaction.atomic(durable=True) if policy.max_concurrent_calls else nullcontext():
         # The calling policy (billing/spend): the destination policy's refusal, the slice and the user's spend limit.
-        rules = spend_calls.call_rules(tenant=tenant, user_id=held["user_id"], call_type=held["call_type"], rate=rate)
+        rules = spend_calls.call_rules(tenant=tenant, user_id=held["user_id"], call_type=held["call_type"], rate=rate,
+                                       policy=policy)
         if rules.refusal is not None:
             return _block(tenant, party, held, rules.refusal, route.action, now)
         if route.free:
             expires_at = _hold_ends(now, limits.max_call_seconds, limits)
             return _hold_free(held, route, limits.max_call_seconds, expires_at)
         if route.pool is not None and pool_alone:
-            return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits)
-        # The one locked read of the credit account in this request: its state goes to billing's decisions below.
-        credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now)
-        # A concurrent request for the same call id waited for the lock above: answer it from the first.
-        first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
-        if first is not None:
-            return _decision_of(first)
-        return _hold_paid(tenant, party, held, route, rate, now, limits, credit, rules.policy)
+            return _hold_from_pool_alone(tenant, party, held, route, rate, now, limits, licenses_version)
+        with transaction.atomic(savepoint=False):
+            # The one locked read of the credit account in this request: its state goes to billing's decisions below.
+            credit = credits_locked_state(tenant=tenant, call_id=call_id, now=now)
+            # A concurrent request for the same call id waited for the lock above: answer it from the first.
+            first = lock_objects.call_authorization(tenant=tenant, call_id=call_id)
+            if first is not None:
+                return _decision_of(first)
+            return _hold_paid(tenant, party, held, route, rate, now, limits, credit, rules.policy, licenses_version)
 
 
-def _hold_ends(now, max_seconds, limits):
+def _hold_ends(now: datetime.datetime, max_seconds: int, limits: CallLimits) -> datetime.datetime:
     """When an authorization of `max_seconds` stops holding if it is never completed."""
     return now + datetime.timedelta(seconds=max_seconds + limits.authorization_grace_seconds)
 
 
-def _block(tenant, party, held, reason, action, now):
+def _block(tenant: Tenant, party: CallParty, held: Held, reason: str, action: str, now: datetime.datetime) -> Decision:
     user = party.user
     try:
         with transaction.atomic():
@@ -194,7 +244,7 @@ def _block(tenant, party, held, reason, action, now):
     return Decision(held["call_id"], False, 0, None, reason=reason)
 
 
-def _hold_free(held, route, max_seconds, expires_at):
+def _hold_free(held: Held, route: Route, max_seconds: int, expires_at: datetime.datetime) -> Decision:
     try:
         with transaction.atomic():
             authorization = CallAuthorization.objects.create(capability=route.capability, max_duration_seconds=max_seconds,
@@ -204,14 +254,17 @@ def _hold_free(held, route, max_seconds, expires_at):
     return _decision_of(authorization)
 
 
-def _hold_paid(tenant, party, held, route, rate, now, limits, credit, policy):
+def _hold_paid(tenant: Tenant, party: CallParty, held: Held, route: Route, rate: RateMatch | None,
+               now: datetime.datetime, limits: CallLimits, credit: AccountState, policy: CallPolicy,
+               licenses_version: int | None) -> Decision:
     """Holds pool minutes and credit for a call; `credit` is the credit account's state read under its lock,
     `policy` the call's calling policy (billing/spend)."""
+    assert rate is not None, "a call that pool minutes or credits pay is always rated (route_call)"
     limit = limits.max_call_seconds
     pool, pool_hold = None, 0
     if route.pool is not None:
         pool = lock_objects.minute_pool_for_update(tenant=tenant, month=pool_month(held["start_at"]), ref=route.pool)
-        _refresh_capacity(tenant, pool, route.pool, party.plans, now)
+        _refresh_capacity(tenant, pool, route.pool, party.plans, now, licenses_version)
         pool_hold = min(pool.available_minutes, pool_minutes_for(limit))
     credit_seconds, reserve, allowance = 0, ZERO, None
     left = limit - pool_hold * 60
@@ -248,7 +301,7 @@ def _hold_paid(tenant, party, held, route, rate, now, limits, credit, policy):
     return _decision_of(authorization)
 
 
-def _pool_hold_sql(per_user):
+def _pool_hold_sql(per_user: bool) -> str:
     who = f"{sql.column(MinutePool, 'user')} = %s" if per_user else (
         f"{sql.column(MinutePool, 'user')} IS NULL AND {sql.column(MinutePool, 'country')} = %s")
     return (f"UPDATE {sql.table(MinutePool)} SET {sql.column(MinutePool, 'held_minutes')} = "
@@ -271,45 +324,69 @@ class _PoolShort(Exception):
     """The pool alone can't hold the call's minutes: try again under the account lock, in a new transaction."""
 
 
-def _hold_from_pool_alone(tenant, party, held, route, rate, now, limits):
+def _hold_from_pool_alone(tenant: Tenant, party: CallParty, held: Held, route: Route, rate: RateMatch | None,
+                          now: datetime.datetime, limits: CallLimits, licenses_version: int | None) -> Decision:
     """Holds a call whose pool has minutes for the longest call allowed: no credit is needed, so no account lock.
 
-    Most calls of a calling plan end here. One conditional UPDATE takes the minutes only if the pool has them
-    (it waits only for other writers of the same pool, and holds that row until the commit right after the
-    insert). When it changes nothing (the pool is short, or not made yet for the month) it raises _PoolShort:
-    the transaction is rolled back, since PostgreSQL keeps the row locked when an UPDATE waited for it and then
-    found its condition false, and the caller starts again with the account lock first, in the usual order.
-    A concurrent request for the same call id loses on the authorization's unique key: _SameCallId, after which
-    the whole transaction is rolled back and the first answer is given.
+    Most calls of a calling plan end here. A conditional UPDATE takes the minutes only if the pool has them (it
+    waits only for other writers of the same pool) and the authorization is inserted with them: on PostgreSQL in
+    one statement (WITH ... UPDATE ... RETURNING, INSERT ... SELECT), which commits or fails whole and needs no
+    transaction around it; elsewhere in two, in a transaction of their own. When the UPDATE changes nothing (the
+    pool is short, or not made yet for the month) it raises _PoolShort with nothing written (PostgreSQL keeps the
+    row locked when an UPDATE waited for it and then found its condition false: the statement's own commit, or
+    the enclosing transaction's rollback, releases it) and the caller starts again with the account lock first,
+    in the usual order. A concurrent request for the same call id loses on the authorization's unique key:
+    _SameCallId, with nothing of this request written, after which the first answer is given.
     """
     ref = route.pool
-    capacity = pool_capacity(tenant=tenant, ref=ref, user_plans=party.plans)  # the licenses now
+    assert ref is not None, "the caller checked that a pool pays first"
+    capacity = pool_capacity(tenant=tenant, ref=ref, user_plans=party.plans,  # the licenses now
+                             licenses_version=licenses_version)
     pool_hold = pool_minutes_for(limits.max_call_seconds)
     per_user = ref.user_id is not None
-    found = _POOL_HOLD[per_user].rows([
-        pool_hold, capacity, sql.db_value(MinutePool, "updated_at", now), sql.db_value(MinutePool, "tenant", tenant.pk),
-        sql.db_value(MinutePool, "month", pool_month(held["start_at"])), ref.kind, ref.plan,
-        sql.db_value(MinutePool, "user", ref.user_id) if per_user else ref.country, capacity, pool_hold])
-    if not found:
-        raise _PoolShort
+    take = [pool_hold, capacity, sql.db_value(MinutePool, "updated_at", now), sql.db_value(MinutePool, "tenant", tenant.pk),
+            sql.db_value(MinutePool, "month", pool_month(held["start_at"])), ref.kind, ref.plan,
+            sql.db_value(MinutePool, "user", ref.user_id) if per_user else ref.country, capacity, pool_hold]
     expires_at = _hold_ends(now, limits.max_call_seconds, limits)
     rate_id, _ = rate_ids(rate)
-    try:  # no savepoint: the error ends the whole transaction, the pool's minutes with it
-        authorization = sql.insert(CallAuthorization(
-            capability=route.capability, rate_id=rate_id, pool_id=found[0][0], pool_minutes_held=pool_hold,
-            credit_amount_reserved=ZERO, max_duration_seconds=limits.max_call_seconds, expires_at=expires_at, **held))
+    authorization = CallAuthorization(
+        capability=route.capability, rate_id=rate_id, pool_minutes_held=pool_hold, credit_amount_reserved=ZERO,
+        max_duration_seconds=limits.max_call_seconds, expires_at=expires_at, **held)
+    try:
+        if connection.vendor == "postgresql":
+            columns, values = sql.insert_parts(authorization)
+            selected = ", ".join("p.id" if attname == "pool_id" else "%s" for _, attname in columns)
+            found = sql.rows(f"WITH p AS ({_POOL_HOLD[per_user].sql}) INSERT INTO {sql.table(CallAuthorization)} "
+                             f"({', '.join(column for column, _ in columns)}) SELECT {selected} FROM p "
+                             f"RETURNING {sql.column(CallAuthorization, 'id')}, {sql.column(CallAuthorization, 'pool')}",
+                             [*take, *(value for value, (_, attname) in zip(values, columns, strict=True)
+                                       if attname != "pool_id")])
+            if not found:
+                raise _PoolShort
+            authorization.pool_id = found[0][1]
+            sql.inserted(authorization, found[0][0])
+        else:
+            with transaction.atomic():
+                found = _POOL_HOLD[per_user].rows(take)
+                if not found:
+                    raise _PoolShort
+                authorization.pool_id = found[0][0]
+                sql.insert(authorization)
     except IntegrityError:
         raise _SameCallId from None
     return _decision_of(authorization)
 
 
-def _refresh_capacity(tenant, pool, ref, user_plans, now):
+def _refresh_capacity(tenant: Tenant, pool: MinutePool, ref: PoolRef, user_plans: frozenset[str], now: datetime.datetime,
+                      licenses_version: int | None) -> None:
     """Capacity follows the licenses at the time of the call."""
-    pool.capacity_minutes = pool_capacity(tenant=tenant, ref=ref, user_plans=user_plans)
+    pool.capacity_minutes = pool_capacity(tenant=tenant, ref=ref, user_plans=user_plans,
+                                          licenses_version=licenses_version)
     pool.updated_at = now
 
 
-def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=None):
+def call_complete(*, tenant: Tenant, call_id: object, duration_seconds: object = None, end_at: object = None,
+                  now: datetime.datetime | None = None) -> CallRecord:
     """Rates a finished call: pool minutes first, the rest charged to credits; returns its CallRecord.
 
     Give `duration_seconds` or `end_at`. A call that ran past its authorized maximum is charged for the
@@ -323,7 +400,7 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
     if seen is None:
         raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
     if seen.status == CallAuthorization.Status.COMPLETED:
-        return CallRecord.objects.get(pk=seen.call_record_id)
+        return _record(seen.call_record_id)
     if (duration_seconds is None) == (end_at is None or end_at == ""):
         raise ValidationError({"duration_seconds": "Send either the duration in seconds or the end time of the call."})
     # Only a call that reserved credit can be charged (its reservation never changes); the others never touch
@@ -341,7 +418,7 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
         if authorization is None:
             raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
         if authorization.status == CallAuthorization.Status.COMPLETED:
-            return CallRecord.objects.get(pk=authorization.call_record_id)
+            return _record(authorization.call_record_id)
         if authorization.status == CallAuthorization.Status.EXPIRED:
             raise CallConflict(f"The authorization of call {call_id} expired at "
                                f"{authorization.expires_at:%Y-%m-%d %H:%M:%S} UTC; nothing was charged.")
@@ -349,7 +426,13 @@ def call_complete(*, tenant, call_id, duration_seconds=None, end_at=None, now=No
         return _settle(tenant, authorization, duration, end, now, credit)
 
 
-def _duration_and_end(authorization, duration_seconds, end_at):
+def _record(record_id: int) -> CallRecord:
+    record: CallRecord = CallRecord.objects.get(pk=record_id)
+    return record
+
+
+def _duration_and_end(authorization: CallAuthorization, duration_seconds: object,
+                      end_at: object) -> tuple[int, datetime.datetime]:
     if duration_seconds is not None:
         duration = clean_duration(duration_seconds)
         return duration, authorization.start_at + datetime.timedelta(seconds=duration)
@@ -357,7 +440,7 @@ def _duration_and_end(authorization, duration_seconds, end_at):
     return duration_between(authorization.start_at, end), end
 
 
-def _split_of(authorization, duration):
+def _split_of(authorization: CallAuthorization, duration: int) -> tuple[HeldRate | None, CallSplit]:
     """How the call's seconds are paid: a call that ran past its authorized maximum is charged for the maximum."""
     rate = HeldRate.from_json(authorization.details["rate"]) if authorization.details.get("rate") else None
     if rate is None:  # only free calls are authorized without a rate
@@ -366,19 +449,21 @@ def _split_of(authorization, duration):
                             pool_minutes_available=authorization.pool_minutes_held)
 
 
-def _new_record(tenant, authorization, *, duration, end, split, rate, capability, now):
-    return new_record(record_values(
+def _new_record(tenant: Tenant, authorization: CallAuthorization, *, duration: int, end: datetime.datetime,
+                split: CallSplit, rate: HeldRate | None, capability: str, now: datetime.datetime) -> CallRecord:
+    record: CallRecord = new_record(record_values(
         tenant_id=tenant.pk, call_id=authorization.call_id, call_type=authorization.call_type,
         user_id=authorization.user_id, details=authorization.details, start_at=authorization.start_at, end_at=end,
         duration_seconds=duration, split=split, capability=capability, pool_id=authorization.pool_id, rate=rate,
         source=CallSource.REALTIME, created_at=now, conference_id=authorization.conference_id))
+    return record
 
 
 class _AuthorizationChanged(Exception):
     """Another request completed the call, or the sweep expired it, since it was read."""
 
 
-def _pool_release_sql():
+def _pool_release_sql() -> str:
     held, used = sql.column(MinutePool, "held_minutes"), sql.column(MinutePool, "used_minutes")
     return (f"UPDATE {sql.table(MinutePool)} SET {held} = CASE WHEN {held} > %s THEN {held} - %s ELSE 0 END, "
             f"{used} = {used} + %s, {sql.column(MinutePool, 'updated_at')} = %s WHERE {sql.column(MinutePool, 'id')} = %s "
@@ -387,50 +472,111 @@ def _pool_release_sql():
 
 
 _POOL_RELEASE = sql.Statement(_pool_release_sql)
-_MARK_COMPLETED = sql.Statement(lambda: (
-    f"UPDATE {sql.table(CallAuthorization)} SET {sql.column(CallAuthorization, 'status')} = %s, "
-    f"{sql.column(CallAuthorization, 'call_record')} = %s, {sql.column(CallAuthorization, 'settled_at')} = %s "
-    f"WHERE {sql.column(CallAuthorization, 'id')} = %s AND {sql.column(CallAuthorization, 'status')} = %s"))
+def _mark_completed_sql(record_id: str) -> str:
+    return (f"UPDATE {sql.table(CallAuthorization)} SET {sql.column(CallAuthorization, 'status')} = %s, "
+            f"{sql.column(CallAuthorization, 'call_record')} = {record_id}, "
+            f"{sql.column(CallAuthorization, 'settled_at')} = %s "
+            f"WHERE {sql.column(CallAuthorization, 'id')} = %s AND {sql.column(CallAuthorization, 'status')} = %s")
 
 
-def _settle_without_credit(tenant, authorization, duration, end, now):
+_MARK_COMPLETED = sql.Statement(lambda: _mark_completed_sql("%s"))
+_MARK_COMPLETED_WITH_I = sql.Statement(lambda: _mark_completed_sql("(SELECT id FROM i)"))
+
+
+def _settle_without_credit(tenant: Tenant, authorization: CallAuthorization, duration: int, end: datetime.datetime,
+                           now: datetime.datetime) -> CallRecord | None:
     """Completes a call that reserved no credit (its pool pays it, or it is free) without the account lock.
 
-    The record and the pool's usage are written first; then the authorization is marked completed only if it
-    is still held (else the general path answers: returns None), and last the pool's minutes move, so the pool's
-    row stays locked for one statement and the commit. 80%/100% emails are decided under that lock.
+    The authorization is marked completed only if it is still held, and only then are its record and pool usage
+    written and the pool's minutes moved (else the general path answers: returns None). On PostgreSQL that is
+    one statement (_settlement_in_one), which commits or fails whole and needs no transaction around it; elsewhere
+    one statement per row in a transaction. The 80%/100% emails are decided with the pool's row locked: on
+    PostgreSQL, when the statement reports a threshold crossed, in a short transaction of their own that reads the
+    pool again under its lock (pool_notify_thresholds sends each once).
     """
     rate, split = _split_of(authorization, duration)
     if split.credit.charge.amount > 0:
         raise RuntimeError(f"Call {authorization.call_id} costs ${split.credit.charge.amount} but reserved no credit.")
+    record = _new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,
+                         capability=authorization.capability, now=now)
+    usage = (MinutePoolUsage(tenant=tenant, pool_id=authorization.pool_id, user_id=authorization.user_id,
+                             minutes=split.pool_minutes, used_at=authorization.start_at)
+             if split.pool_minutes and authorization.pool_id is not None else None)
+    settled_at = sql.db_value(CallAuthorization, "settled_at", now)
+    release = ([authorization.pool_minutes_held, authorization.pool_minutes_held, split.pool_minutes,
+                sql.db_value(MinutePool, "updated_at", now), authorization.pool_id] if authorization.pool_id else None)
+    in_one = connection.vendor == "postgresql"
     try:
-        with transaction.atomic(durable=True):
-            record = sql.insert(_new_record(tenant, authorization, duration=duration, end=end, split=split, rate=rate,
-                                            capability=authorization.capability, now=now))
-            if split.pool_minutes:
-                sql.insert(MinutePoolUsage(tenant=tenant, pool_id=authorization.pool_id, call_record=record,
-                                           user_id=authorization.user_id, minutes=split.pool_minutes,
-                                           used_at=authorization.start_at))
-            if _MARK_COMPLETED.execute([CallAuthorization.Status.COMPLETED, record.pk,
-                                        sql.db_value(CallAuthorization, "settled_at", now), authorization.pk,
-                                        CallAuthorization.Status.HELD]) != 1:
-                raise _AuthorizationChanged
-            if authorization.pool_id:
-                held = authorization.pool_minutes_held
-                used, capacity, notified_80, notified_100 = _POOL_RELEASE.rows([
-                    held, held, split.pool_minutes, sql.db_value(MinutePool, "updated_at", now),
-                    authorization.pool_id])[0]
-                if split.pool_minutes and capacity > 0 and (
-                        (notified_80 is None and used * 100 >= capacity * 80)
-                        or (notified_100 is None and used * 100 >= capacity * 100)):
-                    pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id])
+        with nullcontext() if in_one else transaction.atomic(durable=True):
+            if in_one:
+                marked, pool_row = _settlement_in_one(record, usage, authorization, settled_at, release)
+            else:
+                marked, pool_row = _settlement_stepwise(record, usage, authorization, settled_at, release)
+            if not marked:
+                return None
+            if pool_row is not None and split.pool_minutes and _crosses_threshold(*pool_row):
+                with transaction.atomic() if in_one else nullcontext():
+                    pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id],
+                                         lock=in_one)
                     pool_notify_thresholds(tenant=tenant, pool=pool, now=now)
     except _AuthorizationChanged:
         return None
     return record
 
 
-def _settle(tenant, authorization, duration, end, now, credit=None):
+def _crosses_threshold(used: int, capacity: int, notified_80: object, notified_100: object) -> bool:
+    """Whether a pool's use has reached 80% or 100% of its capacity without its email sent yet."""
+    return capacity > 0 and ((notified_80 is None and used * 100 >= capacity * 80)
+                             or (notified_100 is None and used * 100 >= capacity * 100))
+
+
+def _settlement_stepwise(record: CallRecord, usage: MinutePoolUsage | None, authorization: CallAuthorization,
+                         settled_at: object, release: list[object] | None) -> tuple[bool, tuple[Any, ...] | None]:
+    """The settlement's writes one statement each, inside the caller's transaction (rolled back when the
+    authorization was no longer held): (whether it was still held, the pool's row after the release)."""
+    sql.insert(record)
+    if usage is not None:
+        usage.call_record = record
+        sql.insert(usage)
+    if _MARK_COMPLETED.execute([CallAuthorization.Status.COMPLETED, record.pk, settled_at, authorization.pk,
+                                CallAuthorization.Status.HELD]) != 1:
+        raise _AuthorizationChanged
+    return True, (_POOL_RELEASE.rows(release)[0] if release is not None else None)
+
+
+def _settlement_in_one(record: CallRecord, usage: MinutePoolUsage | None, authorization: CallAuthorization,
+                       settled_at: object, release: list[object] | None) -> tuple[bool, tuple[Any, ...] | None]:
+    """The settlement's writes in one PostgreSQL statement: the authorization marked completed if still held
+    (with the record's id, taken from its sequence first), then, each only if it was, the record, its pool usage
+    and the pool's minutes. Returns what _settlement_stepwise returns."""
+    columns, values = sql.insert_parts(record)
+    record_id = sql.column(CallRecord, "id")
+    parts = ["i AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
+             f"m AS ({_MARK_COMPLETED_WITH_I.sql} RETURNING {sql.column(CallAuthorization, 'id')})",
+             f"r AS (INSERT INTO {sql.table(CallRecord)} ({record_id}, {', '.join(c for c, _ in columns)}) "
+             f"SELECT i.id, {', '.join(['%s'] * len(columns))} FROM i, m RETURNING {record_id})"]
+    params = [CallRecord._meta.db_table, CallAuthorization.Status.COMPLETED, settled_at, authorization.pk,
+              CallAuthorization.Status.HELD, *values]
+    if usage is not None:
+        usage_columns, usage_values = sql.insert_parts(usage)
+        selected = ", ".join("r.id" if attname == "call_record_id" else "%s" for _, attname in usage_columns)
+        parts.append(f"u AS (INSERT INTO {sql.table(MinutePoolUsage)} ({', '.join(c for c, _ in usage_columns)}) "
+                     f"SELECT {selected} FROM r)")
+        params += [value for value, (_, attname) in zip(usage_values, usage_columns, strict=True)
+                   if attname != "call_record_id"]
+    if release is not None:
+        parts.append(f"p AS ({_POOL_RELEASE.sql.replace(' RETURNING ', ' AND EXISTS (SELECT 1 FROM m) RETURNING ', 1)})")
+        params += release
+    row = sql.rows(f"WITH {', '.join(parts)} SELECT (SELECT id FROM r)"
+                   + (", p.* FROM (SELECT 1) o LEFT JOIN p ON true" if release is not None else ""), params)[0]
+    if row[0] is None:
+        return False, None
+    sql.inserted(record, row[0])
+    return True, (tuple(row[1:]) if release is not None else None)
+
+
+def _settle(tenant: Tenant, authorization: CallAuthorization, duration: int, end: datetime.datetime,
+            now: datetime.datetime, credit: AccountState | None = None) -> CallRecord:
     pool = None
     if authorization.pool_id:
         pool = sql.fetch_one(MinutePool, f"{sql.column(MinutePool, 'id')} = %s", [authorization.pool_id], lock=True)
@@ -468,7 +614,7 @@ def _settle(tenant, authorization, duration, end, now, credit=None):
     return record
 
 
-def call_authorizations_expire(*, now=None):
+def call_authorizations_expire(*, now: datetime.datetime | None = None) -> int:
     """Ends the holds of calls never completed: pool minutes and reserved credit go back. Returns how many.
 
     Each tenant in its own transaction; safe to run twice (only held authorizations past expiry are touched).
