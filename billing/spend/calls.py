@@ -3,7 +3,8 @@
 At authorize, `call_rules` reads the call's whole policy in one statement and says whether the destination policy
 refuses it; `credit_allowance` (authorize and extend) says how much credit and how many seconds a call may hold now:
 one slice at most, and no more than the user's room under their monthly limit. After a call's charge,
-`after_credit_charge` sends the 80%/100% notices the charge crossed. All run under the authorize/complete transaction.
+`after_credit_charge` sends the 80%/100% notices the charge crossed; `after_import_charges` does the same for a batch
+of imported calls. All run under the caller's transaction, after the call records are written.
 """
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,8 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 
 from .destinations import destination_refusal
-from .limits import CallPolicy, call_policy, credit_budget, spent_and_held
-from .notices import spend_limit_notify, spend_thresholds_crossed
+from .limits import CallPolicy, call_policy, credit_budget, month_spent, month_start, spent_and_held, user_limits
+from .notices import spend_limit_notices, spend_limit_notify
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,27 @@ def after_credit_charge(*, tenant, user_id, charge, at, limit):
     `limit` is what the authorization kept (limit_note), so a call with no limit costs nothing here."""
     if not user_id or charge <= 0 or limit is None:
         return
-    limit = Decimal(limit)
     spent, _ = spent_and_held(tenant=tenant, user_id=user_id, at=at)
-    for percent in spend_thresholds_crossed(limit=limit, before=spent - charge, after=spent):
-        spend_limit_notify(tenant=tenant, user_id=user_id, limit=limit, spent=spent, percent=percent, at=at)
+    spend_limit_notices(tenant=tenant, user_id=user_id, limit=Decimal(limit), spent=spent, charged=charge, at=at)
+
+
+def after_import_charges(*, tenant, charges):
+    """An imported batch's calls now count in their users' months: `charges` is [(user id, start, credit charge)].
+    Each user's month gets the notices the batch's charges to it crossed, as if they had been charged one by one
+    (one notice per threshold: the later charges would only repeat it). Reads the users' limits and the months'
+    spend once for the batch."""
+    charged: dict = {}
+    for user_id, start, charge in charges:
+        if user_id and charge > 0:
+            key = (user_id, month_start(start))
+            charged[key] = charged.get(key, Decimal("0.00")) + charge
+    limits = user_limits(tenant=tenant, user_ids={user_id for user_id, _ in charged})
+    months: dict = {}
+    for user_id, month in charged:
+        if user_id in limits:
+            months.setdefault(month, set()).add(user_id)
+    for month, user_ids in sorted(months.items()):
+        spent = month_spent(tenant=tenant, user_ids=user_ids, month=month)
+        for user_id in sorted(user_ids, key=str):
+            spend_limit_notices(tenant=tenant, user_id=user_id, limit=limits[user_id],
+                                spent=spent.get(user_id, Decimal("0.00")), charged=charged[(user_id, month)], at=month)
