@@ -6,10 +6,15 @@ one slice at most, and no more than the user's room under their monthly limit. A
 `after_credit_charge` sends the 80%/100% notices the charge crossed; `after_import_charges` does the same for a batch
 of imported calls. All run under the caller's transaction, after the call records are written.
 """
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db.models.functions import TruncMonth
+
+from billing.rating.models import CallRecord
+from core.money import MoneySum
 
 from .destinations import destination_refusal
 from .limits import CallPolicy, call_policy, credit_budget, month_spent, month_start, spent_and_held, user_limits
@@ -72,16 +77,15 @@ def after_credit_charge(*, tenant, user_id, charge, at, limit):
     spend_limit_notices(tenant=tenant, user_id=user_id, limit=Decimal(limit), spent=spent, charged=charge, at=at)
 
 
-def after_import_charges(*, tenant, charges):
-    """An imported batch's calls now count in their users' months: `charges` is [(user id, start, credit charge)].
-    Each user's month gets the notices the batch's charges to it crossed, as if they had been charged one by one
-    (one notice per threshold: the later charges would only repeat it). Reads the users' limits and the months'
-    spend once for the batch."""
-    charged: dict = {}
-    for user_id, start, charge in charges:
-        if user_id and charge > 0:
-            key = (user_id, month_start(start))
-            charged[key] = charged.get(key, Decimal("0.00")) + charge
+def after_import_charges(*, tenant, record_ids):
+    """An imported batch's calls (the records `record_ids`, just written) now count in their users' months: each
+    user's month gets the notices the batch's charges to it crossed, through the same rule as a completed call (one
+    notice per threshold: charging the calls one by one would only repeat it). Three reads for the whole batch: the
+    charges by user and month, the users' limits, each month's spend."""
+    charged = {(user_id, month_start(month)): amount for user_id, month, amount in (
+        CallRecord.objects.filter(pk__in=record_ids, tenant=tenant, charge__gt=0, user__isnull=False)
+        .annotate(month=TruncMonth("start_at", tzinfo=datetime.UTC)).values("user_id", "month")
+        .annotate(charged=MoneySum("charge")).values_list("user_id", "month", "charged"))}
     limits = user_limits(tenant=tenant, user_ids={user_id for user_id, _ in charged})
     months: dict = {}
     for user_id, month in charged:

@@ -344,9 +344,7 @@ def _write(tenant, account, accepted, charges, pools, taken, result, actor, now)
     insert_rows(MinutePoolUsage, USAGE_FIELDS, usages)
     result.charged = credits_debit_batch(account=account, charges=charges, actor=actor, at=now)
     # The users' spend-limit notices (80%, 100%), decided as for a completed call (billing/spend/calls.py).
-    spend_calls.after_import_charges(tenant=tenant, charges=[
-        (row.party.user.pk if row.party.user else None, row.start_at, split.credit.charge.amount)
-        for row, split, _, _ in accepted])
+    spend_calls.after_import_charges(tenant=tenant, record_ids=record_ids)
     for key, pool in pools.items():
         if taken[key]:
             pool.used_minutes += taken[key]
