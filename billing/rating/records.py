@@ -2,6 +2,7 @@
 import operator
 import os
 import time
+import typing
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -89,7 +90,7 @@ class HeldRate:
                 "increment": self.increment}
 
     @classmethod
-    def from_json(cls, data):
+    def from_json(cls, data: dict[str, typing.Any]) -> "HeldRate":
         return cls(data["id"], data["deck_version"], data["prefix"], data["destination"], data["number_type"],
                    Money(Decimal(data["price"]), data["currency"]), Money(Decimal(data["fee"]), data["currency"]),
                    data["first"], data["increment"])

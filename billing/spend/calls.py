@@ -7,8 +7,11 @@ one slice at most, and no more than the user's room under their monthly limit. A
 of imported calls. All run under the caller's transaction, after the call records are written.
 """
 import datetime
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models.functions import TruncMonth
@@ -19,6 +22,11 @@ from core.money import MoneySum
 from .destinations import destination_refusal
 from .limits import CallPolicy, call_policy, credit_budget, month_spent, month_start, spent_and_held, user_limits
 from .notices import spend_limit_notices, spend_limit_notify
+
+if TYPE_CHECKING:
+    from accounts.models import Tenant
+
+UserId = uuid.UUID | str  # a user's primary key (a string where plain SQL read it on SQLite)
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,11 @@ class Allowance:
     spent: Decimal = Decimal("0.00")
 
 
-def policy_of(*, tenant, user_id):
+def policy_of(*, tenant: "Tenant", user_id: UserId | None) -> CallPolicy:
     return call_policy(tenant=tenant, user_id=user_id, default_slice_minutes=settings.SPEND_SLICE_MINUTES)
 
 
-def call_rules(*, tenant, user_id, call_type, rate):
+def call_rules(*, tenant: "Tenant", user_id: UserId | None, call_type: str, rate: Any) -> CallRules:
     """The call's policy and whether its destination policy refuses it."""
     policy = policy_of(tenant=tenant, user_id=user_id)
     refusal = destination_refusal(tenant=tenant, policy=policy, user_id=user_id, call_type=call_type,
@@ -49,26 +57,29 @@ def call_rules(*, tenant, user_id, call_type, rate):
     return CallRules(policy=policy, refusal=refusal)
 
 
-def credit_allowance(*, tenant, policy, user_id, available, left_seconds, at):
+def credit_allowance(*, tenant: "Tenant", policy: CallPolicy, user_id: UserId | None, available: Decimal,
+                     left_seconds: int, at: datetime.datetime) -> Allowance:
     """Credit and seconds a call may hold now: at most one slice of `left_seconds`, within the user's room."""
     budget = credit_budget(tenant=tenant, policy=policy, user_id=user_id, available=available, at=at)
     return Allowance(budget=budget.amount, seconds=min(left_seconds, policy.slice_seconds),
                      spend_limited=budget.spend_limited, limit=budget.limit, spent=budget.spent)
 
 
-def spend_limit_refused(*, tenant, user_id, allowance, at):
+def spend_limit_refused(*, tenant: "Tenant", user_id: UserId | None, allowance: Allowance,
+                        at: datetime.datetime) -> None:
     """A call refused at the user's limit: the 100% email and `spend_limit.reached` (each once a month per user)."""
     if allowance.limit is not None and user_id:
         spend_limit_notify(tenant=tenant, user_id=user_id, limit=allowance.limit, spent=allowance.spent, percent=100,
                            at=at)
 
 
-def limit_note(allowance):
+def limit_note(allowance: Allowance | None) -> str | None:
     """What the authorization keeps of the user's limit, so completing needs no policy read: the limit, or None."""
     return None if allowance is None or allowance.limit is None else str(allowance.limit)
 
 
-def after_credit_charge(*, tenant, user_id, charge, at, limit):
+def after_credit_charge(*, tenant: "Tenant", user_id: UserId | None, charge: Decimal, at: datetime.datetime,
+                        limit: str | None) -> None:
     """The user's month now includes `charge` (its record is written): notices of the thresholds it crossed.
     `limit` is what the authorization kept (limit_note), so a call with no limit costs nothing here."""
     if not user_id or charge <= 0 or limit is None:
@@ -77,7 +88,7 @@ def after_credit_charge(*, tenant, user_id, charge, at, limit):
     spend_limit_notices(tenant=tenant, user_id=user_id, limit=Decimal(limit), spent=spent, charged=charge, at=at)
 
 
-def after_import_charges(*, tenant, record_ids):
+def after_import_charges(*, tenant: "Tenant", record_ids: Sequence[int]) -> None:
     """An imported batch's calls (the records `record_ids`, just written) now count in their users' months: each
     user's month gets the notices the batch's charges to it crossed, through the same rule as a completed call (one
     notice per threshold: charging the calls one by one would only repeat it). Three reads for the whole batch: the
