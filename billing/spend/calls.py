@@ -20,7 +20,15 @@ from billing.rating.models import CallRecord
 from core.money import MoneySum
 
 from .destinations import destination_refusal
-from .limits import CallPolicy, call_policy, credit_budget, month_spent, month_start, spent_and_held, user_limits
+from .limits import (
+    CallPolicy,
+    call_policy,
+    credit_budget,
+    month_spent,
+    month_start,
+    user_limits,
+    user_month_spent,
+)
 from .notices import spend_limit_notices, spend_limit_notify
 
 if TYPE_CHECKING:
@@ -84,7 +92,7 @@ def after_credit_charge(*, tenant: "Tenant", user_id: UserId | None, charge: Dec
     `limit` is what the authorization kept (limit_note), so a call with no limit costs nothing here."""
     if not user_id or charge <= 0 or limit is None:
         return
-    spent, _ = spent_and_held(tenant=tenant, user_id=user_id, at=at)
+    spent = user_month_spent(tenant=tenant, user_id=user_id, at=at)
     spend_limit_notices(tenant=tenant, user_id=user_id, limit=Decimal(limit), spent=spent, charged=charge, at=at)
 
 

@@ -132,6 +132,22 @@ def user_limits(*, tenant, user_ids):
     return limits
 
 
+_SPENT = sql.Statement(lambda: (
+    f"SELECT {_sum(CallRecord, 'charge')} FROM {sql.table(CallRecord)} "
+    f"WHERE {sql.column(CallRecord, 'user')} = %s AND {sql.column(CallRecord, 'tenant')} = %s "
+    f"AND {sql.column(CallRecord, 'start_at')} >= %s AND {sql.column(CallRecord, 'start_at')} < %s"))
+
+
+def user_month_spent(*, tenant, user_id, at):
+    """What credits paid for the user's calls that started in `at`'s month (spent_and_held without the holds: a
+    completed call's notices need no more)."""
+    start = month_start(at)
+    end = (start + datetime.timedelta(days=32)).replace(day=1)
+    return _money(_SPENT.rows([
+        sql.db_value(CallRecord, "user", user_id), sql.db_value(CallRecord, "tenant", tenant.pk),
+        sql.db_value(CallRecord, "start_at", start), sql.db_value(CallRecord, "start_at", end)])[0][0])
+
+
 def month_spent(*, tenant, user_ids, month):
     """{user id: what credits paid for their calls that started in the month beginning at `month`}, in one query."""
     end = (month + datetime.timedelta(days=32)).replace(day=1)
