@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models.functions import TruncMonth
@@ -56,7 +56,7 @@ def policy_of(*, tenant: "Tenant", user_id: UserId | None) -> CallPolicy:
     return call_policy(tenant=tenant, user_id=user_id, default_slice_minutes=settings.SPEND_SLICE_MINUTES)
 
 
-def call_rules(*, tenant: "Tenant", user_id: UserId | None, call_type: str, rate: Any) -> CallRules:
+def call_rules(*, tenant, user_id, call_type, rate):
     """The call's policy and whether its destination policy refuses it."""
     policy = policy_of(tenant=tenant, user_id=user_id)
     refusal = destination_refusal(tenant=tenant, policy=policy, user_id=user_id, call_type=call_type,
