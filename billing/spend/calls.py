@@ -20,15 +20,8 @@ from billing.rating.models import CallRecord
 from core.money import MoneySum
 
 from .destinations import destination_refusal
-from .limits import (
-    CallPolicy,
-    call_policy,
-    credit_budget,
-    month_spent,
-    month_start,
-    user_limits,
-    user_month_spent,
-)
+from .limits import CallPolicy, call_policy, credit_budget, month_start
+from .month_spend import month_spent, user_limits, user_month_spent
 from .notices import spend_limit_notices, spend_limit_notify
 
 if TYPE_CHECKING:

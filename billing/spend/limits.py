@@ -13,7 +13,7 @@ from django.db import connection
 
 from billing.rating.models import CallAuthorization, CallRecord
 from core import sql
-from core.money import CENT, MoneySum
+from core.money import CENT
 
 from .models import CallingPolicy, DestinationPolicy, UserCallingPolicy
 
@@ -114,46 +114,6 @@ def spent_and_held(*, tenant, user_id, at):
         sql.db_value(CallAuthorization, "tenant", tenant.pk), sql.db_value(CallAuthorization, "user", user_id),
         CallAuthorization.Status.HELD])[0]
     return _money(spent), _money(held)
-
-
-def user_limits(*, tenant, user_ids):
-    """{user id: monthly limit} of those of `user_ids` whose calls have a limit now, in two queries (the import path
-    reads its whole batch's users at once; a call reads its own policy with `call_policy`)."""
-    policy = CallingPolicy.objects.filter(tenant=tenant).values("enable_spend_limits", "user_spend_limit").first()
-    if not user_ids or policy is None or not policy["enable_spend_limits"]:
-        return {}
-    own = dict(UserCallingPolicy.objects.filter(tenant=tenant, user_id__in=user_ids, spend_limit__isnull=False)
-               .values_list("user_id", "spend_limit"))
-    limits = {}
-    for user_id in user_ids:
-        limit = effective_limit(enabled=True, tenant_limit=policy["user_spend_limit"], user_limit=own.get(user_id))
-        if limit is not None:
-            limits[user_id] = _money(limit)
-    return limits
-
-
-_SPENT = sql.Statement(lambda: (
-    f"SELECT {_sum(CallRecord, 'charge')} FROM {sql.table(CallRecord)} "
-    f"WHERE {sql.column(CallRecord, 'user')} = %s AND {sql.column(CallRecord, 'tenant')} = %s "
-    f"AND {sql.column(CallRecord, 'start_at')} >= %s AND {sql.column(CallRecord, 'start_at')} < %s"))
-
-
-def user_month_spent(*, tenant, user_id, at):
-    """What credits paid for the user's calls that started in `at`'s month (spent_and_held without the holds: a
-    completed call's notices need no more)."""
-    start = month_start(at)
-    end = (start + datetime.timedelta(days=32)).replace(day=1)
-    return _money(_SPENT.rows([
-        sql.db_value(CallRecord, "user", user_id), sql.db_value(CallRecord, "tenant", tenant.pk),
-        sql.db_value(CallRecord, "start_at", start), sql.db_value(CallRecord, "start_at", end)])[0][0])
-
-
-def month_spent(*, tenant, user_ids, month):
-    """{user id: what credits paid for their calls that started in the month beginning at `month`}, in one query."""
-    end = (month + datetime.timedelta(days=32)).replace(day=1)
-    rows = (CallRecord.objects.filter(tenant=tenant, user_id__in=user_ids, start_at__gte=month, start_at__lt=end)
-            .values("user_id").annotate(spent=MoneySum("charge")).values_list("user_id", "spent"))
-    return {user_id: _money(spent) for user_id, spent in rows}
 
 
 @dataclass(frozen=True)
