@@ -46,6 +46,7 @@ CONFLICT = "idempotency_conflict"
 NO_RESERVATION = "no_reservation"
 NOTHING_TO_REFUND = "nothing_to_refund"
 OVER_REFUND = "over_refund"
+HOLD_ENDED = "hold_ended"
 
 # Balance events
 RECHARGE = "recharge"
@@ -205,6 +206,24 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
+class HoldIncrease:
+    """A live reservation grown by a call's next slice: its amount and expiry after."""
+
+    reservation_id: int
+    amount: Decimal
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MorePlan:
+    """A call's next slice: `plan` first (the forfeits; a new hold when the call held nothing yet), then `increase`
+    (None with a new hold). The events are `plan.events`."""
+
+    plan: Plan
+    increase: HoldIncrease | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Refusal:
     """The rules refuse: nothing is written. `error()` is the exception the services raise."""
 
@@ -327,6 +346,27 @@ def decide_hold(state: AccountState, *, amount: Decimal, expires_at: datetime,
     events = balance_events(state.watched, before=state.available, after=state.available - amount)
     return Plan(balance_after=balance, lot_changes=tuple(changes), entries=tuple(entries),
                 hold=NewHold(call_id, amount, expires_at), events=events, forfeits=len(changes))
+
+
+def decide_hold_more(state: AccountState, *, amount: Decimal, expires_at: datetime,
+                     lifetime_months: int = 12) -> MorePlan | Refusal:
+    """The next slice of a call in progress (billing/rating/services/extend.py): `amount` more on its live hold,
+    held until at least `expires_at`; a first hold when it has none. Granted only while what is available covers
+    `amount`, so concurrent calls never hold more than the balance between them; a hold moves only the recharge
+    trigger, as decide_hold's."""
+    reservation = state.reservation
+    if reservation is None:
+        first = decide_hold(state, amount=amount, expires_at=expires_at, lifetime_months=lifetime_months)
+        return first if isinstance(first, Refusal) else MorePlan(first)
+    if not reservation.holding(state.now):
+        return Refusal(HOLD_ENDED, f"The credit held for call {state.call_id} is no longer held.", field="call_id")
+    if amount > state.available:
+        return _insufficient(amount, state.available)
+    changes, entries, balance = _forfeits(state, lifetime_months)
+    events = balance_events(state.watched, before=state.available, after=state.available - amount)
+    return MorePlan(Plan(balance_after=balance, lot_changes=tuple(changes), entries=tuple(entries), events=events,
+                         forfeits=len(changes)),
+                    HoldIncrease(reservation.id, reservation.amount + amount, max(reservation.expires_at, expires_at)))
 
 
 def decide_release(state: AccountState) -> Plan | Refusal:

@@ -17,6 +17,7 @@ class Event(models.TextChoices):
     FUNDS_EXPIRING = "funds_expiring", "Funds expiring"
     SPEND_LIMIT_80 = "spend_limit_80", "User at 80% of spend limit"
     SPEND_LIMIT_100 = "spend_limit_100", "User reached spend limit"
+    SPEND_ANOMALY = "spend_anomaly", "Unusual spend to a country"
     WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled"
     TEST = "test", "Test email"
 
@@ -112,6 +113,13 @@ SPECS = {
     Event.SPEND_LIMIT_100: replace(
         _SPEND_LIMIT,
         description="A user reached their monthly calling spend limit; their paid calls are blocked until next month.",
+    ),
+    Event.SPEND_ANOMALY: EventSpec(
+        required=("country", "country_name", "date", "spent_today", "daily_average", "multiple"),
+        optional=(),
+        default_url_name="reporting:pstn_usage",
+        button="Review PSTN usage",
+        description="A day's calls to one country cost more than the set multiple of that country's 28-day daily average.",
     ),
     Event.WEBHOOK_DISABLED: EventSpec(
         required=("url", "hours"),

@@ -2,7 +2,7 @@
 
 
 class CallError(Exception):
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 

@@ -2,6 +2,7 @@
 import operator
 import os
 import time
+import typing
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -87,7 +88,7 @@ class HeldRate:
     first_increment: int
     increment: int
 
-    def as_json(self):
+    def as_json(self) -> dict[str, Any]:
         return {"id": self.rate_id, "deck_version": self.deck_version_id, "prefix": self.prefix,
                 "destination": self.destination, "number_type": self.number_type,
                 "price": str(self.price_per_minute.amount), "fee": str(self.connection_fee.amount),
@@ -95,18 +96,18 @@ class HeldRate:
                 "increment": self.increment}
 
     @classmethod
-    def from_json(cls, data):
+    def from_json(cls, data: dict[str, typing.Any]) -> "HeldRate":
         return cls(data["id"], data["deck_version"], data["prefix"], data["destination"], data["number_type"],
                    Money(Decimal(data["price"]), data["currency"]), Money(Decimal(data["fee"]), data["currency"]),
                    data["first"], data["increment"])
 
     @classmethod
-    def of(cls, match):
+    def of(cls, match: RateMatch) -> "HeldRate":
         return cls(match.rate_id, match.deck_version.id, match.prefix, match.destination, match.number_type,
                    match.price_per_minute, match.connection_fee, match.first_increment, match.increment)
 
 
-def rate_ids(rate):
+def rate_ids(rate: "RateMatch | HeldRate | None") -> tuple[Any, Any]:
     """(rate id, deck version id) of a RateMatch from the rate book or a HeldRate, without a query."""
     if rate is None:
         return None, None
@@ -115,7 +116,7 @@ def rate_ids(rate):
     return rate.rate_id, rate.deck_version_id
 
 
-def record_values(**arguments):
+def record_values(**arguments: Any) -> dict[str, Any]:
     """The column values of one CallRecord (attribute names: `tenant_id`, `pool_id`, ...), keyed like RECORD_FIELDS.
 
     Takes the arguments of record_row().
@@ -149,6 +150,6 @@ _ATTNAMES = {name: CallRecord._meta.get_field(name).attname  # type: ignore[unio
              for name in RECORD_FIELDS}
 
 
-def new_record(values):
+def new_record(values: dict[str, Any]) -> CallRecord:
     """An unsaved CallRecord from record_values()."""
     return CallRecord(**{_ATTNAMES[name]: value for name, value in values.items() if name != "id" or value is not None})

@@ -1,16 +1,19 @@
 """Spend anomalies: a day's spend to one country above a multiple (default 5x) of that country's daily average over
-the 28 days before raises `spend.anomaly` (a webhook), once per tenant, country and day. Run by a beat task from the
-call records, so the call path pays nothing for it."""
+the 28 days before raises `spend.anomaly` (a webhook) and emails the tenant's billing admins, once per tenant, country
+and day. Run by a beat task from the call records, so the call path pays nothing for it."""
 import datetime
 from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.credits.services.balance_events import notify_safely
+from billing.notifications.events import Event
 from billing.rating.models import CallRecord
 from billing.webhooks.events import EventType
 from billing.webhooks.services import webhook_emit
 from core.money import CENT, MoneySum
+from core.validation import country_name
 
 from .models import CallingPolicy
 
@@ -47,7 +50,8 @@ def spend_anomalies_for(*, tenant, at=None, multiple=5):
 
 
 def spend_anomalies_check(*, at=None):
-    """Raises `spend.anomaly` for every tenant and country above its multiple today. Returns how many were found."""
+    """Raises `spend.anomaly` and emails the admins for every tenant and country above its multiple today (each once
+    per country and day: the webhook's source key and the email's period key name both). Returns how many were found."""
     at = at or timezone.now()
     today = day_start(at)
     tenant_ids = (CallRecord.objects.filter(start_at__gte=today, charge__gt=0).values_list("tenant_id", flat=True)
@@ -62,5 +66,9 @@ def spend_anomalies_check(*, at=None):
             webhook_emit(tenant=tenant, type=EventType.SPEND_ANOMALY, source_key=f"{country}:{today:%Y-%m-%d}",
                          data={"country": country, "date": f"{today:%Y-%m-%d}", "spent_today": spent,
                                "daily_average": average, "multiple": multiple})
+            notify_safely(tenant=tenant, event=Event.SPEND_ANOMALY, period_key=f"anomaly:{country}:{today:%Y-%m-%d}",
+                          context={"country": country, "country_name": country_name(country) or country,
+                                   "date": today.date(), "spent_today": spent, "daily_average": average,
+                                   "multiple": multiple})
             count += 1
     return count

@@ -1,5 +1,6 @@
 """The 80% and 100% notices of a user's monthly spend: an email to the billing admins once a month each, and the
-`spend_limit.reached` webhook. Called after a call's charge (and when a call is refused at the limit)."""
+`spend_limit.reached` webhook. Sent after charges, by the live call path and the batch import alike through
+`spend_limit_notices` (and when a call is refused at the limit)."""
 from accounts.models import User
 from billing.credits.services.balance_events import notify_safely
 from billing.notifications.events import Event
@@ -23,6 +24,13 @@ def spend_thresholds_crossed(*, limit, before, after):
         if before < level <= after or (limit == 0 and percent == 100 and before == 0):
             crossed.append(percent)
     return crossed
+
+
+def spend_limit_notices(*, tenant, user_id, limit, spent, charged, at):
+    """The one rule of both charging paths (a completed call, an imported batch): the user's month now stands at
+    `spent`, `charged` of it just charged; sends the notices of the thresholds that moved it across."""
+    for percent in spend_thresholds_crossed(limit=limit, before=spent - charged, after=spent):
+        spend_limit_notify(tenant=tenant, user_id=user_id, limit=limit, spent=spent, percent=percent, at=at)
 
 
 def spend_limit_notify(*, tenant, user_id, limit, spent, percent, at):

@@ -66,6 +66,11 @@ EVENT_CASES = {
          "limit": Decimal("50.00"), "month": "June 2026"},
         ["avery@contoso.test", "$50.00", "June 2026", "blocked until the next month"],
     ),
+    Event.SPEND_ANOMALY: (
+        {"country": "GB", "country_name": "United Kingdom", "date": date(2026, 6, 17), "spent_today": Decimal("10.25"),
+         "daily_average": Decimal("2.00"), "multiple": 5},
+        ["United Kingdom (GB)", "$10.25", "$2.00", "5×", "Jun 17, 2026"],
+    ),
     Event.WEBHOOK_DISABLED: (
         {"url": "https://hooks.contoso.test/billing", "hours": 24},
         ["https://hooks.contoso.test/billing", "24 hours", "replay"],

@@ -25,6 +25,7 @@ SUBJECTS = {
     Event.FUNDS_EXPIRING: "Contoso Test: $300.00 of Communications Credits expire on Dec 1, 2026",
     Event.SPEND_LIMIT_80: "Contoso Test: Avery Adams has used 80% of their calling spend limit",
     Event.SPEND_LIMIT_100: "Contoso Test: Avery Adams reached their calling spend limit",
+    Event.SPEND_ANOMALY: "Contoso Test: unusual calling spend to United Kingdom on Jun 17, 2026",
     Event.WEBHOOK_DISABLED: "Contoso Test: webhook endpoint https://hooks.contoso.test/billing was disabled",
     Event.TEST: "Test email: Billing notifications for Contoso Test",
     Event.PURCHASE_SUCCEEDED: "Contoso Test: $200.00 of Communications Credits bought, invoice G000000007",

@@ -3,6 +3,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from billing.rating.models import BlockedCall, CallRecord
 from billing.rating.services import call_authorize, call_complete
@@ -136,3 +137,37 @@ def test_a_day_above_five_times_the_28_day_average_raises_spend_anomaly_once(ten
     assert '"country":"GB"' in event.body and '"spentToday":"5.50"' in event.body and '"dailyAverage":"1.00"' in event.body
     calling_policy_set_destination(tenant=tenant, actor=global_admin, anomaly_multiple=6)
     assert spend_anomalies_check(at=at) == 0
+
+
+def test_a_spend_anomaly_emails_the_admins_the_country_todays_spend_the_average_and_the_multiple_once_a_day(
+        tenant, caller, global_admin, billing_admin, clock, django_capture_on_commit_callbacks):
+    at = clock.at(2026, 6, 17, 15, 0)
+    today = at.replace(hour=0)
+    for day in range(1, 29):  # $56.00 to GB over the 28 days before: $2.00 a day
+        _record(tenant, caller, f"h{day}", today - datetime.timedelta(days=day) + datetime.timedelta(hours=9), "2.00",
+                "GB")
+    _record(tenant, caller, "t1", today + datetime.timedelta(hours=9), "10.25", "GB")  # above 5 x $2.00
+    with django_capture_on_commit_callbacks(execute=True):
+        assert spend_anomalies_check(at=at) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([global_admin.email, billing_admin.email])
+    email = mail.outbox[0]
+    assert email.subject == "Contoso Test: unusual calling spend to United Kingdom on Jun 17, 2026"
+    assert ("Calls to United Kingdom (GB) cost $10.25 on Jun 17, 2026 (UTC), more than 5× the daily average of $2.00 "
+            "over the 28 days before.") in email.body
+    for fact in ("Country: United Kingdom (GB)", "Spent today: $10.25", "28-day daily average: $2.00",
+                 "Alert multiple: 5×"):
+        assert fact in email.body
+    html = email.alternatives[0][0]
+    assert "$10.25" in html and "$2.00" in html and "United Kingdom (GB)" in html and "5×" in html
+
+    _record(tenant, caller, "t2", today + datetime.timedelta(hours=11), "3.00", "GB")  # still above: no second email
+    with django_capture_on_commit_callbacks(execute=True):
+        assert spend_anomalies_check(at=at + datetime.timedelta(hours=2)) == 1
+    assert len(mail.outbox) == 2
+
+    tomorrow = at + datetime.timedelta(days=1)  # the next day is its own alert: $12.10 against ($54.00 + $13.25) / 28 = $2.40
+    _record(tenant, caller, "n1", today + datetime.timedelta(days=1, hours=9), "12.10", "GB")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert spend_anomalies_check(at=tomorrow) == 1
+    assert [m.subject for m in mail.outbox][2:] == ["Contoso Test: unusual calling spend to United Kingdom on "
+                                                    "Jun 18, 2026"] * 2

@@ -1,4 +1,5 @@
 """Per-user spend limits with exact figures. UK mobile in the test deck: $0.20 a minute + $0.05 a call."""
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -6,7 +7,7 @@ from django.core import mail
 
 from accounts.models import AuditLog
 from billing.rating.models import BlockedCall
-from billing.rating.services import call_authorize, call_complete, call_extend
+from billing.rating.services import call_authorize, call_complete, call_extend, call_records_import
 from billing.spend.limits import effective_limit, spend_room
 from billing.spend.notices import spend_thresholds_crossed
 from billing.spend.services import calling_policy_update, user_calling_policy_update, user_spend_summary
@@ -222,3 +223,53 @@ def test_the_pstn_usage_report_filters_users_at_or_near_their_limit(tenant, call
     assert "ada@contoso.test" in reached and "near@contoso.test" not in reached
     bad = client.get(reverse("reporting:pstn_usage"), {"report": "usage", "spend_limit": "over"})
     assert bad.status_code == 400 and "is not a spend limit filter (near, reached)" in bad.content.decode()
+
+
+def test_imported_calls_send_the_same_spend_limit_emails_as_live_calls(tenant, funded, now, global_admin,
+                                                                       django_capture_on_commit_callbacks):
+    """Ada's calls go through authorize + complete, Bea's (same name, same limit) through the batch import, one
+    record a request: the same five calls ($1.85, $1.85, $0.25, $0.25, $0.25 against $4.45) give the same emails."""
+    ada = make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", display_name="Ada Lovelace")
+    bea = make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="bea@contoso.test", display_name="Ada Lovelace")
+    calling_policy_update(tenant=tenant, actor=global_admin, enable_spend_limits=True, user_spend_limit="4.45")
+    minutes = [9, 9, 1, 1, 1]  # $3.70 crosses 80% ($3.56); $4.45 reaches 100%
+
+    def emails_of(upn):  # one recipient (the global admin), so one email a notice
+        return [(m.subject, m.to, m.body.replace(upn, "USER")) for m in mail.outbox if upn in m.body]
+
+    for number, length in enumerate(minutes):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert call(tenant, ada, now, f"live-{number}").allowed
+            call_complete(tenant=tenant, call_id=f"live-{number}", duration_seconds=length * 60)
+    for number, length in enumerate(minutes):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = call_records_import(tenant=tenant, rows=[{
+                "call_id": f"import-{number}", "call_type": "user_out", "user_principal_name": bea.upn,
+                "callee_number": UK_MOBILE, "start_at": now - datetime.timedelta(hours=1),
+                "duration_seconds": length * 60}])
+            assert (result.imported, result.errors) == (1, [])
+
+    live, imported = emails_of(ada.upn), emails_of(bea.upn)
+    assert [subject for subject, _, _ in live] == [
+        "Contoso Test: Ada Lovelace has used 80% of their calling spend limit",
+        "Contoso Test: Ada Lovelace reached their calling spend limit"]
+    assert "$3.70" in live[0][2] and "$4.45" in live[-1][2]
+    assert imported == live
+
+
+def test_one_imported_batch_crossing_both_thresholds_sends_both_emails_once(tenant, caller, funded, now, global_admin,
+                                                                           django_capture_on_commit_callbacks):
+    calling_policy_update(tenant=tenant, actor=global_admin, enable_spend_limits=True, user_spend_limit="4.45")
+    start = now - datetime.timedelta(hours=1)
+    rows = [{"call_id": f"r{number}", "call_type": "user_out", "user_principal_name": caller.upn,
+             "callee_number": UK_MOBILE, "start_at": start, "duration_seconds": 540} for number in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert call_records_import(tenant=tenant, rows=rows).imported == 3  # $5.55 in one batch
+    assert sorted({m.subject for m in mail.outbox}) == [
+        "Contoso Test: Ada Lovelace has used 80% of their calling spend limit",
+        "Contoso Test: Ada Lovelace reached their calling spend limit"]
+    assert all("$5.55" in m.body and "$4.45" in m.body for m in mail.outbox)
+    sent = len(mail.outbox)
+    with django_capture_on_commit_callbacks(execute=True):  # more spend in the month: nothing new
+        call_records_import(tenant=tenant, rows=[{**rows[0], "call_id": "r9"}])
+    assert len(mail.outbox) == sent

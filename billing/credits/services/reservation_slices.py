@@ -3,22 +3,40 @@
 A call holds one slice of credit at a time; asking for the next adds to the same reservation, so completing the call
 converts one reservation into one debit as before. Under the tenant's credit-account lock (taken here if the caller
 has not), so concurrent calls of a tenant never hold more than the available balance between them.
+
+The grant is decided once, by billing/credits/decisions.decide_hold_more, on the state either executor reads
+(ledger.credits_locked_state: plain SQL, or the ORM when `ledger_hot.ENABLED` is off); each executor then writes the
+plan and the reservation's new amount its own way. tests/billing/test_reservation_slices_differential.py runs both.
 """
 from datetime import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Tenant
-from billing.credits import lock_objects
-from billing.credits.exceptions import InsufficientCredits
+from billing.credits import decisions as rules
 from billing.credits.models import Reservation
-from billing.credits.rules import clean_charge
+from billing.credits.rules import clean_charge, limits
+from core.sql import Statement, column, db_value, table
 
-from .balance_events import balance_changed
-from .ledger import credits_available, credits_reserve
+from . import ledger_hot as hot
+from .balance_events import fire
+from .ledger import apply_plan, credits_locked_state
+
+_INCREASE = Statement(lambda: (  # the model's own table and column names only
+    f"UPDATE {table(Reservation)} SET {column(Reservation, 'amount')} = %s, "  # noqa: S608
+    f"{column(Reservation, 'expires_at')} = %s WHERE {column(Reservation, 'id')} = %s"))
+
+
+def _increase(increase: rules.HoldIncrease) -> None:
+    """Writes the reservation's new amount and expiry: one statement on the plain path, an ORM update otherwise."""
+    if hot.ENABLED:
+        _INCREASE.execute([db_value(Reservation, "amount", increase.amount),
+                           db_value(Reservation, "expires_at", increase.expires_at), increase.reservation_id])
+    else:
+        Reservation.objects.filter(pk=increase.reservation_id).update(amount=increase.amount,
+                                                                      expires_at=increase.expires_at)
 
 
 def credits_reserve_more(*, tenant: Tenant, call_id: str, amount: Decimal, expires_at: datetime,
@@ -31,18 +49,23 @@ def credits_reserve_more(*, tenant: Tenant, call_id: str, amount: Decimal, expir
     amount = clean_charge(amount)
     now = now or timezone.now()
     with transaction.atomic():
-        account = lock_objects.credit_account_for_update(tenant=tenant)
-        reservation = lock_objects.reservation_for_update(account=account, call_id=call_id)
-        if reservation is None:
-            return credits_reserve(tenant=tenant, amount=amount, call_id=call_id, expires_at=expires_at)
-        if reservation.status != Reservation.Status.HELD or reservation.expires_at <= now:
-            raise ValidationError({"call_id": f"The credit held for call {call_id} is no longer held."})
-        available = credits_available(tenant=tenant, now=now)
-        if amount > available:
-            raise InsufficientCredits(amount=amount, available=available)
-        reservation.amount += amount
-        reservation.expires_at = max(reservation.expires_at, expires_at)
-        reservation.save(update_fields=["amount", "expires_at"])
-        balance_changed(tenant=tenant, before=available, after=available - amount,
-                        key=f"hold-{reservation.pk}-{reservation.amount}", notices=False)
+        state = credits_locked_state(tenant=tenant, call_id=call_id, now=now)
+        decided = rules.decide_hold_more(state, amount=amount, expires_at=expires_at,
+                                         lifetime_months=limits().lot_lifetime_months)
+        if isinstance(decided, rules.Refusal):
+            raise decided.error()
+        created: Reservation | None = None
+        if decided.plan.writes:
+            _, created = apply_plan(state, decided.plan, actor=None)
+        if decided.increase is not None:
+            _increase(decided.increase)
+            reservation_id = decided.increase.reservation_id
+            key = f"hold-{reservation_id}-{decided.increase.amount}"
+        else:
+            assert created is not None  # no increase: the plan made the call's first hold
+            reservation_id = created.pk
+            key = f"hold-{reservation_id}"
+        fire(tenant=tenant, events=decided.plan.events, key=key, watched=state.watched)
+        reservation = hot.reservation_by_id(reservation_id)
+    assert reservation is not None  # written above, under the lock
     return reservation

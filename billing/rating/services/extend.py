@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Tenant
 from billing.credits import lock_objects as credit_locks
 from billing.credits.services import credits_available
 from billing.credits.services.reservation_slices import credits_reserve_more
@@ -45,17 +46,17 @@ class Extension:
     reason: str | None = None
 
     @property
-    def reason_message(self):
+    def reason_message(self) -> str:
         return REASONS.get(self.reason, "") if self.reason else ""
 
 
-def _answer(authorization, *, allowed, reason=None):
+def _answer(authorization: CallAuthorization, *, allowed: bool, reason: str | None = None) -> Extension:
     return Extension(authorization.call_id, allowed, authorization.max_duration_seconds, authorization.capability,
                      ends_at=authorization.start_at + datetime.timedelta(seconds=authorization.max_duration_seconds),
                      expires_at=authorization.expires_at, reason=reason)
 
 
-def call_extend(*, tenant, call_id, now=None):
+def call_extend(*, tenant: Tenant, call_id: str, now: datetime.datetime | None = None) -> Extension:
     """Grants the call one more slice if the balance and the user's limit allow; returns an Extension.
 
     Raises UnknownCall for a call id never authorized, CallConflict when it was completed or its hold expired.

@@ -23,6 +23,7 @@ from billing.credits import lock_objects as credit_locks
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.selectors import credits_balance
 from billing.credits.services import credits_debit_batch
+from billing.spend import calls as spend_calls
 from core.bulk import insert_rows, is_postgresql, reserve_ids
 from core.validation import clean_text
 from licensing.selectors import assigned_plan_counts
@@ -374,6 +375,8 @@ def _write(tenant: Tenant, account: CreditAccount, accepted: list[Accepted], cha
                            split.pool_minutes, call.row.start_at))
     insert_rows(MinutePoolUsage, USAGE_FIELDS, usages)
     result.charged = credits_debit_batch(account=account, charges=charges, actor=actor, at=now)
+    # The users' spend-limit notices (80%, 100%), decided as for a completed call (billing/spend/calls.py).
+    spend_calls.after_import_charges(tenant=tenant, record_ids=record_ids)
     for key, pool in pools.items():
         if taken[key]:
             pool.used_minutes += taken[key]
