@@ -68,6 +68,16 @@ def fill_in_slices(rows, slices):
     return tenant, reader
 
 
+def kept_tenant():
+    """(tenant, reader) of a database kept by an earlier --keep run, or None when there is none."""
+    from accounts.models import Tenant, User
+
+    tenant = Tenant.objects.filter(initial_domain="bench.example").first()
+    if tenant is None or not tenant.call_records.exists():
+        return None
+    return tenant, User.objects.get(tenant=tenant, upn="reports@bench.example")
+
+
 def partitions_read(tenant):
     from django.db import connection
     from django.utils import timezone
@@ -88,6 +98,8 @@ def main():
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_SCALE_ROWS", 10_000_000)))
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--slices", type=int, default=10)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database afterwards, and reuse (migrate, not refill) one kept before")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_scale")
@@ -104,12 +116,18 @@ def main():
         print(f"scale bench needs PostgreSQL (BENCH_DATABASE_URL={database_url}); skipped")
         return 0
     started = time.perf_counter()
-    config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set(),
+                             keepdb=args.keep)
     try:
-        partitions_ensure(now=timezone.now(), months_ahead=3, months_back=13)
-        print(f"scale bench: PostgreSQL database {database_name}, {len(partitions())} monthly partitions; writing "
-              f"{args.rows:,} call records over 364 days in {args.slices} slices", flush=True)
-        tenant, reader = fill_in_slices(args.rows, args.slices)
+        kept = kept_tenant() if args.keep else None
+        if kept is not None:
+            tenant, reader = kept
+            print(f"scale bench: reusing the kept database {database_name} (migrated)", flush=True)
+        else:
+            partitions_ensure(now=timezone.now(), months_ahead=3, months_back=13)
+            print(f"scale bench: PostgreSQL database {database_name}, {len(partitions())} monthly partitions; writing "
+                  f"{args.rows:,} call records over 364 days in {args.slices} slices", flush=True)
+            tenant, reader = fill_in_slices(args.rows, args.slices)
         written = tenant.call_records.count()
         print(f"  {written:,} call records written and analyzed in {time.perf_counter() - started:.0f} s", flush=True)
         read, size = partitions_read(tenant)
@@ -121,7 +139,8 @@ def main():
         if csv_report["status"] == "succeeded":
             bench_reports.check_csv_zip(csv_report["path"], csv_report["rows"])
     finally:
-        teardown_databases(config, verbosity=0)
+        if not args.keep:
+            teardown_databases(config, verbosity=0)
         shutil.rmtree(var_dir, ignore_errors=True)
     print(f"  call records: {written:,} rows, {size} on disk with indexes; the 28-day query reads {len(read)} "
           f"partition(s): {', '.join(read)}")
