@@ -7,6 +7,7 @@ from .calls import (
     CallRecord,
     CallSource,
     CallType,
+    CallUsageDay,
     Capability,
     DestinationContext,
     DurationSource,
@@ -18,6 +19,6 @@ from .pools import MinutePool, MinutePoolUsage
 
 __all__ = [
     "CURRENCY_CHOICES", "BlockAction", "BlockReason", "BlockedCall", "CallAuthorization", "CallRecord", "CallSource",
-    "CallType", "Capability", "DestinationContext", "DurationSource", "MinutePool", "MinutePoolUsage",
+    "CallType", "CallUsageDay", "Capability", "DestinationContext", "DurationSource", "MinutePool", "MinutePoolUsage",
     "NumberInventoryType", "Rate", "RateDeckGeneration", "RateDeckVersion", "TenantPhoneNumber",
 ]
