@@ -17,6 +17,23 @@ from .models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, Recom
 from .models.ledger import LedgerQuerySet
 from .rules import purchase_refusal
 
+# A charge is entered when its call ends, or when the platform's import of it arrives (the next night, or later);
+# never before the call started, give or take the two clocks. Bounds the ledger read of calls_charged.
+CHARGED_BEFORE_START = datetime.timedelta(days=1)
+
+
+def calls_charged(*, tenant: Tenant, start: datetime.datetime, end: datetime.datetime) -> QuerySet[LedgerEntry]:
+    """The call and toll-free charges of calls that started in [start, end), annotated `started_at`: the ledger's
+    amounts on the days of the PSTN usage report (its Time stamp, UTC), whenever each was charged. A charge whose
+    call record is gone (a retired month) keeps the time it was charged. Unordered."""
+    from billing.rating.models import CallRecord  # rating reads credits: imported here, not at the module's top
+
+    record_start = CallRecord.objects.filter(tenant=tenant, call_id=OuterRef("call_id")).values("start_at")[:1]
+    return (LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
+                                       created_at__gte=start - CHARGED_BEFORE_START)
+            .annotate(started_at=Coalesce(Subquery(record_start), "created_at"))
+            .filter(started_at__gte=start, started_at__lt=end).order_by())
+
 
 @dataclass(frozen=True)
 class CreditsBalance:
