@@ -13,6 +13,7 @@ report's days. Rows are upserted in key order, so two imports never wait on each
 # ruff: noqa: S608  (every name in this SQL is a constant of this module; values go as parameters)
 from datetime import UTC, date
 from decimal import Decimal
+from uuid import UUID
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -102,7 +103,7 @@ def _day_sql() -> str:
     return _PG_DAY if connection.vendor == "postgresql" else "date(start_at)"
 
 
-def usage_days_rebuild(*, tenant_id: object = None) -> int:
+def usage_days_rebuild(*, tenant_id: UUID | str | None = None) -> int:
     """Recomputes the daily totals (of one tenant, or all) from the call records; returns the rows written.
     On PostgreSQL the call records are locked against writes meanwhile, so no call slips between the two."""
     where, parameters = (("WHERE tenant_id = %s", [sql.db_value(CallRecord, "tenant", tenant_id)])
@@ -123,7 +124,7 @@ def usage_days_forget(*, start: date, end: date) -> int:
         return cursor.rowcount
 
 
-def usage_days_mismatches(*, tenant_id: object) -> list[tuple[object, ...]]:
+def usage_days_mismatches(*, tenant_id: UUID | str) -> list[tuple[object, ...]]:
     """[(day, call type, context, country, capability, (calls, seconds, charge) kept, the same summed from the
     records)] of the tenant's days whose totals differ from its call records' sums; [] when they agree."""
     fields = KEY[1:]
