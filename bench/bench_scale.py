@@ -7,10 +7,12 @@ then writes --rows call records (default 10,000,000, or BENCH_SCALE_ROWS) over t
 with 1,000 callers, month by month, straight in SQL on the server (INSERT ... SELECT over generate_series: no row
 crosses the wire), and measures:
 - the PSTN usage report for the last 28 days (median server time through Django's whole request stack, and its
-  query count), a page two weeks in, and one user over 90 days;
+  query count), a page two weeks in, and one user over 90 days; its totals (from the daily totals the call records'
+  triggers keep, billing/rating/usage_days.py) beside the same sums over the records;
 - the CSV export of the last whole month (the real export service, in a child process: wall time, peak memory);
 - how many partitions the 28-day query reads (EXPLAIN), and the table's size on disk.
-Goals (issue 21): page median <= 300 ms, one month's CSV <= 30 s. Drops the database at the end.
+Goals (issue 21): page median <= 300 ms, one month's CSV <= 30 s. Drops the database at the end, unless --keep (which
+also reuses a database an earlier --keep run left, migrated, instead of writing the rows again).
 """
 import argparse
 import calendar
@@ -78,6 +80,25 @@ def kept_tenant():
     return tenant, User.objects.get(tenant=tenant, upn="reports@bench.example")
 
 
+def totals_against_records(tenant):
+    """The 28-day page's totals (from the daily totals) beside the same sums over the call records themselves."""
+    from django.db.models import Count, Sum
+    from django.utils import timezone
+
+    from core.money import MoneySum
+    from reporting.parameters import UsageParameters
+    from reporting.periods import preset_range
+    from reporting.selectors.usage import calls_for, pstn_usage_totals
+
+    parameters = UsageParameters(period=preset_range(28, today=timezone.now().date()))
+    started = time.perf_counter()
+    summed = calls_for(tenant=tenant, parameters=parameters).aggregate(
+        calls=Count("id"), seconds=Sum("duration_seconds"), charge=MoneySum("charge"))
+    seconds = time.perf_counter() - started
+    kept = pstn_usage_totals(tenant=tenant, parameters=parameters)
+    return (kept.calls, kept.seconds, kept.charge), (summed["calls"], summed["seconds"], summed["charge"]), seconds
+
+
 def partitions_read(tenant):
     from django.db import connection
     from django.utils import timezone
@@ -132,6 +153,7 @@ def main():
         print(f"  {written:,} call records written and analyzed in {time.perf_counter() - started:.0f} s", flush=True)
         read, size = partitions_read(tenant)
         pages = bench_reports.measure_pages(reader, args.rounds)
+        totals_check = totals_against_records(tenant)
         today = timezone.now().date()
         last_month_end = today.replace(day=1) - timedelta(days=1)
         month = {"range": "custom", "from": last_month_end.replace(day=1).isoformat(), "to": last_month_end.isoformat()}
@@ -146,6 +168,9 @@ def main():
           f"partition(s): {', '.join(read)}")
     for label, median, low, high, queries in pages:
         print(f"  {label}: median {median:.1f} ms (min {low:.1f}, max {high:.1f}), {queries} queries")
+    kept, summed, seconds = totals_check
+    print(f"  28-day totals from the daily totals {kept} {'==' if kept == summed else '!='} the records' sums {summed} "
+          f"(summing the records took {seconds * 1000:.0f} ms)")
     days = calendar.monthrange(last_month_end.year, last_month_end.month)[1]
     print(f"  CSV export of {last_month_end:%B %Y} ({days} days): {csv_report['status']}, {csv_report['rows']:,} rows "
           f"in {csv_report['seconds']:.1f} s, {csv_report['bytes'] / 2**20:.1f} MB file, child peak RSS "

@@ -154,7 +154,10 @@ def _cursor_of(row: dict[str, Any], field: str) -> str:
 def _beyond(field: str, mark: "Cursor", *, later: bool) -> Q:
     """Rows after `mark` in ascending (field, id) order when `later`, else before it."""
     op = "gt" if later else "lt"
-    return Q(**{f"{field}__{op}": mark.value}) | Q(**{field: mark.value, f"id__{op}": mark.id})
+    # The bound on the field alone, implied by the rest, lets the index start at the mark instead of filtering every
+    # row before it (a page two weeks into 28 days skipped 400,000 rows of a busy tenant).
+    return Q(**{f"{field}__{op}e": mark.value}) & (Q(**{f"{field}__{op}": mark.value})
+                                                   | Q(**{field: mark.value, f"id__{op}": mark.id}))
 
 
 def pstn_usage_page(*, tenant: Tenant, parameters: UsageParameters, after: str = "", before: str = "",
