@@ -22,7 +22,8 @@ from django.db import connections
 log = logging.getLogger(__name__)
 
 REPLICA = "replica"
-READ_MODELS = frozenset({("rating", "callrecord"), ("rating", "callusageday"), ("rating", "blockedcall")})
+READ_MODELS = frozenset({("rating", "callrecord"), ("rating", "callusageday"), ("rating", "callusagechange"),
+                         ("rating", "blockedcall")})
 _reads = ContextVar("replica_reads", default=False)
 _state = {"usable": None, "lag_seconds": None, "checked": 0.0, "problem": ""}
 _lock = threading.Lock()

@@ -16,7 +16,7 @@ from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Tenant
-from billing.rating.models import CallRecord, CallUsageDay
+from billing.rating.models import CallRecord, CallUsageChange, CallUsageDay
 from core.money import ZERO, MoneySum
 from core.validation import is_whole
 
@@ -64,31 +64,37 @@ class UsageTotals:
         return (Decimal(self.seconds) / 60).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
-def _usage_days(*, tenant: Tenant, parameters: UsageParameters) -> QuerySet[CallUsageDay]:
-    """The daily totals of the run's days and filters (billing/rating/usage_days.py): a range is whole UTC days."""
+def _usage_days(model: type[CallUsageDay] | type[CallUsageChange], *, tenant: Tenant,
+                parameters: UsageParameters) -> QuerySet[Any]:
+    """The daily totals (or changes not yet folded into them) of the run's days and filters: a range is whole UTC
+    days (billing/rating/usage_days.py)."""
     period, filters = parameters.period, parameters.filters
-    days = CallUsageDay.objects.filter(tenant=tenant, day__gte=period.first_day, day__lte=period.last_day)
+    days = model.objects.filter(tenant=tenant, day__gte=period.first_day, day__lte=period.last_day)
     for field, value in (("call_type", filters.call_type), ("destination_context", filters.context),
                          ("usage_country", filters.country), ("capability", filters.capability)):
         if value:
             days = days.filter(**{field: value})
-    return days.order_by()
+    return days.order_by().values_list("calls", "seconds", "charge")
 
 
 def pstn_usage_totals(*, tenant: Tenant, parameters: UsageParameters) -> UsageTotals:
-    """Calls, talk time and charges of the filtered range (one query): from the daily totals, which the call
-    records' triggers keep equal to their sums, unless the run picks users (one user, users near their spend
-    limit), whose own calls are summed through the user index."""
+    """Calls, talk time and charges of the filtered range (one query): the daily totals plus the changes not yet
+    folded into them, which the call records' triggers keep equal to the records' sums, unless the run picks users
+    (one user, users near their spend limit), whose own calls are summed through the user index."""
     filters = parameters.filters
     if filters.username or filters.user_id or filters.spend_limit:
         found = calls_for(tenant=tenant, parameters=parameters).aggregate(
             calls=Count("id"), seconds=Sum("duration_seconds"), charge=MoneySum("charge"))
-    else:
-        found = _usage_days(tenant=tenant, parameters=parameters).aggregate(
-            calls=Sum("calls"), seconds=Sum("seconds"), charge=MoneySum("charge"))
-    # SQLite sums decimals as floats: back to cents.
-    return UsageTotals(calls=found["calls"] or 0, seconds=found["seconds"] or 0,
-                       charge=(found["charge"] or ZERO).quantize(ZERO))
+        return UsageTotals(calls=found["calls"], seconds=found["seconds"] or 0,
+                           charge=(found["charge"] or ZERO).quantize(ZERO))
+    rows = _usage_days(CallUsageDay, tenant=tenant, parameters=parameters).union(
+        _usage_days(CallUsageChange, tenant=tenant, parameters=parameters), all=True)
+    calls = seconds = 0
+    charge = ZERO
+    for day_calls, day_seconds, day_charge in rows:  # a row per day and filter value: hundreds, not millions
+        calls, seconds, charge = calls + day_calls, seconds + day_seconds, charge + Decimal(str(day_charge))
+    # SQLite keeps decimals as floats: back to cents.
+    return UsageTotals(calls=calls, seconds=seconds, charge=charge.quantize(ZERO))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from .calls import (
     CallRecord,
     CallSource,
     CallType,
+    CallUsageChange,
     CallUsageDay,
     Capability,
     DestinationContext,
@@ -19,6 +20,7 @@ from .pools import MinutePool, MinutePoolUsage
 
 __all__ = [
     "CURRENCY_CHOICES", "BlockAction", "BlockReason", "BlockedCall", "CallAuthorization", "CallRecord", "CallSource",
-    "CallType", "CallUsageDay", "Capability", "DestinationContext", "DurationSource", "MinutePool", "MinutePoolUsage",
+    "CallType", "CallUsageChange", "CallUsageDay",
+    "Capability", "DestinationContext", "DurationSource", "MinutePool", "MinutePoolUsage",
     "NumberInventoryType", "Rate", "RateDeckGeneration", "RateDeckVersion", "TenantPhoneNumber",
 ]
