@@ -85,6 +85,7 @@ def test_every_way_of_writing_call_records_keeps_the_daily_totals_equal_to_the_r
     assert usage_days_mismatches(tenant_id=tenant.pk) == []
     # Changed and removed records move their days too, before a fold and after it.
     first = CallRecord.objects.filter(tenant=tenant, source="import").order_by("start_at").first()
+    assert first is not None
     CallRecord.objects.filter(pk=first.pk).update(charge=first.charge + Decimal("1.25"), duration_seconds=4000,
                                                   start_at=first.start_at - datetime.timedelta(days=1))
     CallRecord.objects.filter(tenant=tenant, call_id__in=["imported-7", "imported-tf"]).delete()
