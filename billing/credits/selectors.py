@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,14 +25,18 @@ CHARGED_BEFORE_START = datetime.timedelta(days=1)
 def calls_charged(*, tenant: Tenant, start: datetime.datetime, end: datetime.datetime) -> QuerySet[LedgerEntry]:
     """The call and toll-free charges of calls that started in [start, end), annotated `started_at`: the ledger's
     amounts on the days of the PSTN usage report (its Time stamp, UTC), whenever each was charged. A charge whose
-    call record is gone (a retired month) keeps the time it was charged. Unordered."""
+    call record is gone (a retired month) or never was counts when it was charged. Unordered."""
     from billing.rating.models import CallRecord  # rating reads credits: imported here, not at the module's top
 
-    record_start = CallRecord.objects.filter(tenant=tenant, call_id=OuterRef("call_id")).values("start_at")[:1]
+    records = CallRecord.objects.filter(tenant=tenant, call_id=OuterRef("call_id"))
+    # Bounded by the range, the lookup opens only its months' partitions, not every month's.
+    started = records.filter(start_at__gte=start, start_at__lt=end).values("start_at")[:1]
     return (LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
                                        created_at__gte=start - CHARGED_BEFORE_START)
-            .annotate(started_at=Coalesce(Subquery(record_start), "created_at"))
-            .filter(started_at__gte=start, started_at__lt=end).order_by())
+            .annotate(record_start=Subquery(started))
+            .filter(Q(record_start__isnull=False)
+                    | Q(created_at__gte=start, created_at__lt=end) & ~Exists(records))
+            .annotate(started_at=Coalesce("record_start", "created_at")).order_by())
 
 
 @dataclass(frozen=True)
