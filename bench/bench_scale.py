@@ -7,10 +7,12 @@ then writes --rows call records (default 10,000,000, or BENCH_SCALE_ROWS) over t
 with 1,000 callers, month by month, straight in SQL on the server (INSERT ... SELECT over generate_series: no row
 crosses the wire), and measures:
 - the PSTN usage report for the last 28 days (median server time through Django's whole request stack, and its
-  query count), a page two weeks in, and one user over 90 days;
+  query count), a page two weeks in, and one user over 90 days; its totals (from the daily totals the call records'
+  triggers keep, billing/rating/usage_days.py) beside the same sums over the records;
 - the CSV export of the last whole month (the real export service, in a child process: wall time, peak memory);
 - how many partitions the 28-day query reads (EXPLAIN), and the table's size on disk.
-Goals (issue 21): page median <= 300 ms, one month's CSV <= 30 s. Drops the database at the end.
+Goals (issue 21): page median <= 300 ms, one month's CSV <= 30 s. Drops the database at the end, unless --keep (which
+also reuses a database an earlier --keep run left, migrated, instead of writing the rows again).
 """
 import argparse
 import calendar
@@ -68,6 +70,35 @@ def fill_in_slices(rows, slices):
     return tenant, reader
 
 
+def kept_tenant():
+    """(tenant, reader) of a database kept by an earlier --keep run, or None when there is none."""
+    from accounts.models import Tenant, User
+
+    tenant = Tenant.objects.filter(initial_domain="bench.example").first()
+    if tenant is None or not tenant.call_records.exists():
+        return None
+    return tenant, User.objects.get(tenant=tenant, upn="reports@bench.example")
+
+
+def totals_against_records(tenant):
+    """The 28-day page's totals (from the daily totals) beside the same sums over the call records themselves."""
+    from django.db.models import Count, Sum
+    from django.utils import timezone
+
+    from core.money import MoneySum
+    from reporting.parameters import UsageParameters
+    from reporting.periods import preset_range
+    from reporting.selectors.usage import calls_for, pstn_usage_totals
+
+    parameters = UsageParameters(period=preset_range(28, today=timezone.now().date()))
+    started = time.perf_counter()
+    summed = calls_for(tenant=tenant, parameters=parameters).aggregate(
+        calls=Count("id"), seconds=Sum("duration_seconds"), charge=MoneySum("charge"))
+    seconds = time.perf_counter() - started
+    kept = pstn_usage_totals(tenant=tenant, parameters=parameters)
+    return (kept.calls, kept.seconds, kept.charge), (summed["calls"], summed["seconds"], summed["charge"]), seconds
+
+
 def partitions_read(tenant):
     from django.db import connection
     from django.utils import timezone
@@ -88,6 +119,8 @@ def main():
     parser.add_argument("--rows", type=int, default=int(os.environ.get("BENCH_SCALE_ROWS", 10_000_000)))
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--slices", type=int, default=10)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database afterwards, and reuse (migrate, not refill) one kept before")
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     database_name = os.environ.get("BENCH_DATABASE_NAME", "bench_scale")
@@ -104,16 +137,23 @@ def main():
         print(f"scale bench needs PostgreSQL (BENCH_DATABASE_URL={database_url}); skipped")
         return 0
     started = time.perf_counter()
-    config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set(),
+                             keepdb=args.keep)
     try:
-        partitions_ensure(now=timezone.now(), months_ahead=3, months_back=13)
-        print(f"scale bench: PostgreSQL database {database_name}, {len(partitions())} monthly partitions; writing "
-              f"{args.rows:,} call records over 364 days in {args.slices} slices", flush=True)
-        tenant, reader = fill_in_slices(args.rows, args.slices)
+        kept = kept_tenant() if args.keep else None
+        if kept is not None:
+            tenant, reader = kept
+            print(f"scale bench: reusing the kept database {database_name} (migrated)", flush=True)
+        else:
+            partitions_ensure(now=timezone.now(), months_ahead=3, months_back=13)
+            print(f"scale bench: PostgreSQL database {database_name}, {len(partitions())} monthly partitions; writing "
+                  f"{args.rows:,} call records over 364 days in {args.slices} slices", flush=True)
+            tenant, reader = fill_in_slices(args.rows, args.slices)
         written = tenant.call_records.count()
         print(f"  {written:,} call records written and analyzed in {time.perf_counter() - started:.0f} s", flush=True)
         read, size = partitions_read(tenant)
         pages = bench_reports.measure_pages(reader, args.rounds)
+        totals_check = totals_against_records(tenant)
         today = timezone.now().date()
         last_month_end = today.replace(day=1) - timedelta(days=1)
         month = {"range": "custom", "from": last_month_end.replace(day=1).isoformat(), "to": last_month_end.isoformat()}
@@ -121,12 +161,16 @@ def main():
         if csv_report["status"] == "succeeded":
             bench_reports.check_csv_zip(csv_report["path"], csv_report["rows"])
     finally:
-        teardown_databases(config, verbosity=0)
+        if not args.keep:
+            teardown_databases(config, verbosity=0)
         shutil.rmtree(var_dir, ignore_errors=True)
     print(f"  call records: {written:,} rows, {size} on disk with indexes; the 28-day query reads {len(read)} "
           f"partition(s): {', '.join(read)}")
     for label, median, low, high, queries in pages:
         print(f"  {label}: median {median:.1f} ms (min {low:.1f}, max {high:.1f}), {queries} queries")
+    kept, summed, seconds = totals_check
+    print(f"  28-day totals from the daily totals {kept} {'==' if kept == summed else '!='} the records' sums {summed} "
+          f"(summing the records took {seconds * 1000:.0f} ms)")
     days = calendar.monthrange(last_month_end.year, last_month_end.month)[1]
     print(f"  CSV export of {last_month_end:%B %Y} ({days} days): {csv_report['status']}, {csv_report['rows']:,} rows "
           f"in {csv_report['seconds']:.1f} s, {csv_report['bytes'] / 2**20:.1f} MB file, child peak RSS "

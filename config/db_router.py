@@ -1,6 +1,6 @@
 """Reads of reports from a streaming replica (DATABASE_REPLICA_URL); money never reads from one.
 
-Only call records and blocked calls (the big tables reports scan) are read from the replica, and only inside
+Only call records, their daily totals and blocked calls (the big tables reports scan) are read from the replica, and only inside
 `replica_reads()`: the PSTN usage, blocked users and spend reports, their exports and Graph getPstnCalls
 (ops.middleware.ReplicaReadsMiddleware and the export task's signal in ops/signals.py). Everything else,
 credits, ledger, invoices, and every write, goes to the primary.
@@ -22,7 +22,8 @@ from django.db import connections
 log = logging.getLogger(__name__)
 
 REPLICA = "replica"
-READ_MODELS = frozenset({("rating", "callrecord"), ("rating", "blockedcall")})
+READ_MODELS = frozenset({("rating", "callrecord"), ("rating", "callusageday"), ("rating", "callusagechange"),
+                         ("rating", "blockedcall")})
 _reads = ContextVar("replica_reads", default=False)
 _state = {"usable": None, "lag_seconds": None, "checked": 0.0, "problem": ""}
 _lock = threading.Lock()

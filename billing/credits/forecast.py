@@ -2,8 +2,9 @@
 are, expiring by the product's rule, and of auto-recharge by its rule. Not a division of the balance by the burn: a
 purchase expires 12 months after it was bought, so money the burn will not reach by then never pays for a call.
 
-- Burn: the call and toll-free charges of the last BURN_WINDOW_DAYS days, today included (the same days the reports
-  call "Last 28 days"), divided by that many days, spent every day from now.
+- Burn: the call and toll-free charges of the calls that started in the last BURN_WINDOW_DAYS days, today included
+  (the reports' "Last 28 days", the same calls and amounts as PSTN usage's charges), divided by that many days, spent
+  every day from now.
 - Days to the trigger: the first replayed day on which auto-recharge adds funds (0 = today); None when auto-recharge
   is off or no recharge comes within the horizon.
 - Days to zero: the first replayed day whose burn the balance can't pay in full (0 = today); with auto-recharge on it
@@ -24,10 +25,11 @@ HORIZON_DAYS = 365
 
 
 def burn_window(today: date) -> tuple[datetime, datetime]:
-    """[start, end) of the last BURN_WINDOW_DAYS whole UTC days, today included."""
-    first = today - timedelta(days=BURN_WINDOW_DAYS - 1)
-    return (datetime.combine(first, time.min, tzinfo=UTC),
-            datetime.combine(today + timedelta(days=1), time.min, tzinfo=UTC))
+    """[start, end) of the last BURN_WINDOW_DAYS whole UTC days, today included: the reports' preset of that name."""
+    from reporting.periods import preset_range  # the one definition of "Last N days"
+
+    period = preset_range(BURN_WINDOW_DAYS, today=today)
+    return period.start_at, period.end_at
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -15,6 +15,27 @@ from core.money import CENT, ZERO
 from .models import AutoRechargeSettings, LedgerEntry, Lot, PaymentMethod, RecommendedFunding, Reservation
 from .models.ledger import LedgerQuerySet
 from .rules import purchase_refusal
+
+# A charge is entered when its call ends, or when the platform's import of it arrives (the next night, or later);
+# never before the call started, give or take the two clocks. Bounds the ledger read of calls_charged.
+CHARGED_BEFORE_START = datetime.timedelta(days=1)
+
+
+def calls_charged(*, tenant: Tenant, start: datetime.datetime, end: datetime.datetime) -> QuerySet[LedgerEntry]:
+    """The call and toll-free charges of calls that started in [start, end), annotated `started_at`: the ledger's
+    amounts on the days of the PSTN usage report (its Time stamp, UTC), whenever each was charged. A charge whose
+    call record is gone (a retired month) or never was counts when it was charged. Unordered."""
+    from billing.rating.models import CallRecord  # rating reads credits: imported here, not at the module's top
+
+    records = CallRecord.objects.filter(tenant=tenant, call_id=OuterRef("call_id"))
+    # Bounded by the range, the lookup opens only its months' partitions, not every month's.
+    started = records.filter(start_at__gte=start, start_at__lt=end).values("start_at")[:1]
+    return (LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
+                                       created_at__gte=start - CHARGED_BEFORE_START)
+            .annotate(record_start=Subquery(started))
+            .filter(Q(record_start__isnull=False)
+                    | Q(created_at__gte=start, created_at__lt=end) & ~Exists(records))
+            .annotate(started_at=Coalesce("record_start", "created_at")).order_by())
 
 
 @dataclass(frozen=True)

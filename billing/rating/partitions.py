@@ -11,7 +11,7 @@ Beat runs `partitions_ensure` daily (ops/tasks.py): the current month and RATING
 exist before any call needs them; rows of a new month found in the default partition move into it.
 `partitions_retire` exports each month older than RATING_RETENTION_MONTHS to `<RATING_ARCHIVE_DIR>/<partition>.csv.gz`
 (every column, with a header), checks the row count, then detaches and drops the partition. The ledger is not
-touched: its call debits stay, with their call ids and amounts.
+touched: its call debits stay, with their call ids and amounts. The month's daily totals (usage_days.py) go with it.
 """
 import datetime
 import gzip
@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import connection, transaction
+
+from .usage_days import usage_days_forget
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +162,7 @@ def partitions_retire(*, now, keep_months, archive_dir):
                 continue
             cursor.execute(f"ALTER TABLE {TABLE} DETACH PARTITION {partition.name}")
             cursor.execute(f"DROP TABLE {partition.name}")
+            usage_days_forget(start=partition.month.date(), end=partition.end.date())  # no trigger sees a DROP
         archived.append(Archived(partition.name, exported, path))
         log.info("Call records: %s archived to %s (%s rows) and dropped", partition.name, path, exported)
     return archived

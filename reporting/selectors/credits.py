@@ -1,12 +1,14 @@
 """The Communications Credits dashboard: balance over time, daily spend, and the forecast at the current burn rate
 (a replay of the lots with their expiry and auto-recharge, billing/credits/forecast.py).
 
-All figures come from the credits ledger (billing.LedgerEntry); spend by country and by user joins the
-charges to their call records by call id.
+All figures come from the credits ledger (billing.LedgerEntry). The balance moves on the day an entry was written;
+spending is dated like PSTN usage, by the day its call started (UTC; `billing.credits.selectors.calls_charged`), so
+"Last 28 days" is the same calls and the same amount on both pages even though an imported day's calls are charged
+the next night. Spend by country and by user joins the charges to their call records by call id.
 """
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +19,7 @@ from accounts.models import Tenant, User
 from billing.credits.forecast import CreditsForecast
 from billing.credits.models import CreditAccount, LedgerEntry
 from billing.credits.recharge.selectors import credits_forecast_for
+from billing.credits.selectors import calls_charged
 from billing.rating.models import CallRecord
 from core.money import ZERO as ZERO  # re-exported: the dashboard view imports it from here
 from core.money import MoneySum
@@ -60,10 +63,10 @@ def balance_by_day(*, tenant: Tenant, period: DateRange) -> list[tuple[date, Dec
 
 
 def spend_by_day(*, tenant: Tenant, period: DateRange) -> list[DailySpend]:
-    """[DailySpend] for every day of `period`: call charges and toll-free charges, as positive amounts (one query)."""
-    rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
-                                    created_at__lt=period.end_at)
-            .annotate(day=TruncDate("created_at")).values("day")
+    """[DailySpend] for every day of `period`: charges of the calls and toll-free calls that started that day, as
+    positive amounts (one query)."""
+    rows = (calls_charged(tenant=tenant, start=period.start_at, end=period.end_at)
+            .annotate(day=TruncDate("started_at", tzinfo=UTC)).values("day")
             .annotate(calls=MoneySum("amount", filter=Q(kind=LedgerEntry.Kind.CALL_CHARGE)),
                       toll_free=MoneySum("amount", filter=Q(kind=LedgerEntry.Kind.TOLL_FREE_CHARGE))))
     by_day = {row["day"]: row for row in rows}
@@ -93,14 +96,14 @@ class SpendShare:
 
 
 def _charges_by(tenant: Tenant, period: DateRange, field: str) -> list[tuple[str, Decimal, int]]:
-    """Charges in `period` grouped by a field of the call record each one paid for, largest first (one query).
+    """Charges of the calls that started in `period` grouped by a field of each one's call record, largest first
+    (one query).
 
     Ledger charges are the truth of what was spent; the call record only says where and who. A charge whose
     call record is missing is grouped under "".
     """
     record = CallRecord.objects.filter(tenant=tenant, call_id=OuterRef("call_id")).values(field)[:1]
-    rows = (_entries(tenant).filter(kind__in=LedgerEntry.CHARGE_KINDS, created_at__gte=period.start_at,
-                                    created_at__lt=period.end_at)
+    rows = (calls_charged(tenant=tenant, start=period.start_at, end=period.end_at)
             .annotate(key=Coalesce(Subquery(record), Value("")))
             .values("key").annotate(spent=MoneySum("amount"), calls=Count("id")).order_by("spent", "key"))
     # Charges are negative, so ascending order puts the largest spend first; SQLite sums them as floats.

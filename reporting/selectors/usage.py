@@ -16,7 +16,7 @@ from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Tenant
-from billing.rating.models import CallRecord
+from billing.rating.models import CallRecord, CallUsageChange, CallUsageDay
 from core.money import ZERO, MoneySum
 from core.validation import is_whole
 
@@ -64,13 +64,37 @@ class UsageTotals:
         return (Decimal(self.seconds) / 60).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
 
 
+def _usage_days(model: type[CallUsageDay] | type[CallUsageChange], *, tenant: Tenant,
+                parameters: UsageParameters) -> QuerySet[Any]:
+    """The daily totals (or changes not yet folded into them) of the run's days and filters: a range is whole UTC
+    days (billing/rating/usage_days.py)."""
+    period, filters = parameters.period, parameters.filters
+    days = model.objects.filter(tenant=tenant, day__gte=period.first_day, day__lte=period.last_day)
+    for field, value in (("call_type", filters.call_type), ("destination_context", filters.context),
+                         ("usage_country", filters.country), ("capability", filters.capability)):
+        if value:
+            days = days.filter(**{field: value})
+    return days.order_by().values_list("calls", "seconds", "charge")
+
+
 def pstn_usage_totals(*, tenant: Tenant, parameters: UsageParameters) -> UsageTotals:
-    """Calls, talk time and charges of the filtered range (one query)."""
-    found = calls_for(tenant=tenant, parameters=parameters).aggregate(
-        calls=Count("id"), seconds=Sum("duration_seconds"), charge=MoneySum("charge"))
-    # SQLite sums decimals as floats: back to cents.
-    return UsageTotals(calls=found["calls"], seconds=found["seconds"] or 0,
-                       charge=(found["charge"] or ZERO).quantize(ZERO))
+    """Calls, talk time and charges of the filtered range (one query): the daily totals plus the changes not yet
+    folded into them, which the call records' triggers keep equal to the records' sums, unless the run picks users
+    (one user, users near their spend limit), whose own calls are summed through the user index."""
+    filters = parameters.filters
+    if filters.username or filters.user_id or filters.spend_limit:
+        found = calls_for(tenant=tenant, parameters=parameters).aggregate(
+            calls=Count("id"), seconds=Sum("duration_seconds"), charge=MoneySum("charge"))
+        return UsageTotals(calls=found["calls"], seconds=found["seconds"] or 0,
+                           charge=(found["charge"] or ZERO).quantize(ZERO))
+    rows = _usage_days(CallUsageDay, tenant=tenant, parameters=parameters).union(
+        _usage_days(CallUsageChange, tenant=tenant, parameters=parameters), all=True)
+    calls = seconds = 0
+    charge = ZERO
+    for day_calls, day_seconds, day_charge in rows:  # a row per day and filter value: hundreds, not millions
+        calls, seconds, charge = calls + day_calls, seconds + day_seconds, charge + Decimal(str(day_charge))
+    # SQLite keeps decimals as floats: back to cents.
+    return UsageTotals(calls=calls, seconds=seconds, charge=charge.quantize(ZERO))
 
 
 @dataclass(frozen=True)
@@ -136,7 +160,10 @@ def _cursor_of(row: dict[str, Any], field: str) -> str:
 def _beyond(field: str, mark: "Cursor", *, later: bool) -> Q:
     """Rows after `mark` in ascending (field, id) order when `later`, else before it."""
     op = "gt" if later else "lt"
-    return Q(**{f"{field}__{op}": mark.value}) | Q(**{field: mark.value, f"id__{op}": mark.id})
+    # The bound on the field alone, implied by the rest, lets the index start at the mark instead of filtering every
+    # row before it (a page two weeks into 28 days skipped 400,000 rows of a busy tenant).
+    return Q(**{f"{field}__{op}e": mark.value}) & (Q(**{f"{field}__{op}": mark.value})
+                                                   | Q(**{field: mark.value, f"id__{op}": mark.id}))
 
 
 def pstn_usage_page(*, tenant: Tenant, parameters: UsageParameters, after: str = "", before: str = "",

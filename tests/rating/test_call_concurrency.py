@@ -11,6 +11,7 @@ from billing.rating.models import CallAuthorization, CallRecord, MinutePool
 from billing.rating.pools import pool_month
 from billing.rating.selectors import today_utc
 from billing.rating.services import call_authorize, call_complete, call_records_import, rate_deck_import
+from billing.rating.usage_days import usage_days_fold, usage_days_mismatches
 from tests.concurrency import race
 from tests.factories import TenantFactory
 from tests.licensing.factories import ensure_catalogue
@@ -168,3 +169,29 @@ def test_completions_racing_the_expiry_sweep_settle_each_pool_minute_once(callin
     statuses = sorted(CallAuthorization.objects.filter(tenant=tenant).values_list("status", flat=True))
     assert statuses.count("completed") == len(records) and statuses.count("expired") == 20 - len(records)
     assert results[20] == 20 - len(records)
+
+
+def test_completions_racing_each_other_and_the_fold_keep_the_daily_totals_exact(calling_tenant):
+    """Pool-paid and credit calls of one tenant and day complete at once while beat's fold runs
+    beside them: nobody deadlocks or waits on a shared day row, and the totals equal the records'."""
+    tenant = calling_tenant
+    users = [make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC") for _ in range(24)]
+    add_credits(tenant, "100.00")
+    now = timezone.now()
+    callees = [US_FIXED, US_FIXED, UK_MOBILE]  # two pool calls for each credit call
+    for i, user in enumerate(users):
+        assert call_authorize(tenant=tenant, call_id=f"day-{i}", call_type="user_out", callee_number=callees[i % 3],
+                              start_at=now, user_principal_name=user.upn).allowed
+
+    def work(i):
+        if i >= len(users):
+            return [usage_days_fold() for _ in range(5)]
+        return call_complete(tenant=tenant, call_id=f"day-{i}", duration_seconds=30 + 17 * i)
+
+    outcome = race(len(users) + 2, work)
+
+    assert outcome.errors == []
+    assert CallRecord.objects.filter(tenant=tenant).count() == len(users)
+    assert usage_days_mismatches(tenant_id=tenant.pk) == []
+    usage_days_fold()
+    assert usage_days_mismatches(tenant_id=tenant.pk) == []

@@ -25,6 +25,7 @@ from billing.credits.replay import StartingLot
 from billing.credits.rules import limits
 from billing.credits.selectors import (
     _sum,  # the same per-account sum credits_balance uses
+    calls_charged,
     recommended_funding,
 )
 from core.money import CENT, ZERO, MoneySum, money_sum
@@ -132,13 +133,13 @@ def recharge_advice_for(*, tenant: Tenant, now: datetime, cover_days: int) -> Ad
 
 
 def credits_forecast_for(*, tenant: Tenant, now: datetime) -> CreditsForecast:
-    """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the last
-    28 days (today included) and its auto-recharge settings, replayed for a year. Four queries at most."""
+    """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the calls
+    that started in the last 28 days (today included; the same amount as PSTN usage's charges of those days) and its
+    auto-recharge settings, replayed for a year. Four queries at most."""
     held = list(Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__gt=now)
                 .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at", "id"))
     start, end = burn_window(now.astimezone(UTC).date())
-    spent = -money_sum(LedgerEntry.objects.filter(account__tenant=tenant, kind__in=LedgerEntry.CHARGE_KINDS,
-                                                  created_at__gte=start, created_at__lt=end), "amount")
+    spent = -money_sum(calls_charged(tenant=tenant, start=start, end=end), "amount")
     settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()
     rule = settings.rule if settings is not None and not settings.paused and not settings.cap_paused(now) else None
     return credits_forecast_replay(

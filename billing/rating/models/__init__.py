@@ -7,6 +7,8 @@ from .calls import (
     CallRecord,
     CallSource,
     CallType,
+    CallUsageChange,
+    CallUsageDay,
     Capability,
     DestinationContext,
     DurationSource,
@@ -18,6 +20,7 @@ from .pools import MinutePool, MinutePoolUsage
 
 __all__ = [
     "CURRENCY_CHOICES", "BlockAction", "BlockReason", "BlockedCall", "CallAuthorization", "CallRecord", "CallSource",
-    "CallType", "Capability", "DestinationContext", "DurationSource", "MinutePool", "MinutePoolUsage",
+    "CallType", "CallUsageChange", "CallUsageDay",
+    "Capability", "DestinationContext", "DurationSource", "MinutePool", "MinutePoolUsage",
     "NumberInventoryType", "Rate", "RateDeckGeneration", "RateDeckVersion", "TenantPhoneNumber",
 ]

@@ -164,6 +164,59 @@ class CallRecord(models.Model):
         return self.pool_minutes + self.credit_minutes
 
 
+class CallUsageDay(models.Model):
+    """The tenant's call records of one UTC day added up per report filter: what the PSTN usage report's totals read.
+
+    Kept by database triggers on the call records table (billing/rating/usage_days.py), so every writer (a call's
+    completion, an import's COPY, a script) counts its rows in the same statement, as a CallUsageChange that beat
+    folds in here; a month's partition retired by `partitions_retire` takes its days with it. The report's user
+    filters (one user, users near their spend limit) sum the call records themselves: a user's calls are few and
+    indexed.
+    """
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(help_text="The calls' start day (UTC)")
+    call_type = models.CharField(max_length=24, choices=CallType.choices)
+    destination_context = models.CharField(max_length=13, choices=DestinationContext.choices)
+    usage_country = models.CharField(max_length=2, blank=True)
+    capability = models.CharField(max_length=16, choices=Capability.choices)
+    calls = models.BigIntegerField(default=0)
+    seconds = models.BigIntegerField(default=0)
+    charge = models.DecimalField(default=0, **MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "day", "call_type", "destination_context", "usage_country",
+                                            "capability"], name="rating_usage_day_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.call_type}: {self.calls} calls"
+
+
+class CallUsageChange(models.Model):
+    """What one statement on the call records added to (or, negative, removed from) a day's totals, not yet folded
+    into CallUsageDay. The triggers only append here: a call's completion never waits on another's day row. Beat
+    folds them in every minute; the report adds both, so the totals are exact between folds too."""
+
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False,
+                               db_constraint=False)
+    day = models.DateField()
+    call_type = models.CharField(max_length=24, choices=CallType.choices)
+    destination_context = models.CharField(max_length=13, choices=DestinationContext.choices)
+    usage_country = models.CharField(max_length=2, blank=True)
+    capability = models.CharField(max_length=16, choices=Capability.choices)
+    calls = models.BigIntegerField()
+    seconds = models.BigIntegerField()
+    charge = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [models.Index(fields=["tenant", "day"], name="rating_usage_change_day")]
+
+    def __str__(self):
+        return f"{self.day} {self.call_type}: {self.calls:+} calls"
+
+
 class CallAuthorization(models.Model):
     """An allowed call in progress: what it may spend, held until the call completes or the hold expires.
 
