@@ -94,6 +94,26 @@ def test_an_empty_statement_pdf_says_there_was_no_activity(tenant):
     assert "Appendix" not in text
 
 
+def test_an_empty_statement_stays_on_one_page_with_full_postal_addresses(tenant, settings):
+    """An empty month fits on one page whatever the addresses: it once filled the page to the last 16 pt, so one
+    more line anywhere (a buyer's five-line address, a seller's tax ID) pushed it onto a second page."""
+    settings.INVOICE_SELLER = {"name": "Microsoft Ireland Operations Ltd", "tax_id": "IE 8256796U",
+                               "address": "One Microsoft Place\nSouth County Business Park\nLeopardstown\nDublin 18\n"
+                                          "D18 P521\nIreland", "email": "commercial-billing-statements@admin.example"}
+    tenant.name = "Contoso Pharmaceuticals International Holdings Ltd"
+    tenant.billing_address = "Attn: Accounts Payable\nContoso Tower, Floor 27\n1200 Harbour Boulevard\nSuite 2700\n" \
+                             "Springfield, IL 62701-1234\nUnited States"
+    tenant.save()
+    report = statement(tenant, date(2026, 2, 1), data=empty_data("250.00"))
+    pages = pdf_pages_text(render_invoice_pdf_bytes(report))
+    assert len(pages) == 1
+    text = _flat(pages[0])
+    for expected in ("D18 P521", "Tax ID IE 8256796U", "Springfield, IL 62701-1234", "No purchases this month.",
+                     "No usage charges this month.", "No funds expired this month.",
+                     "No refunds or adjustments this month.", "Closing balance, Feb 28 $250.00", "Page 1 of 1"):
+        assert expected in text, expected
+
+
 @pytest.mark.parametrize("url", ["http://example.com/logo.png", "https://fonts.example/font.woff2",
                                  "file:///etc/passwd"])
 def test_the_renderer_fetches_nothing(url):
