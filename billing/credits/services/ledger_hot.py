@@ -59,7 +59,7 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _state_sql() -> str:
+def _state_sql(by: str = "id") -> str:
     account, reservation, entry, lot = table(CreditAccount), table(Reservation), table(LedgerEntry), table(Lot)
     return f"""
         SELECT {_STATE_COLUMNS.sql},
@@ -79,7 +79,7 @@ def _state_sql() -> str:
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
           ON n.{column(NotificationSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
-        WHERE a.{column(CreditAccount, 'id')} = %s"""
+        WHERE a.{column(CreditAccount, by)} = %s"""
 
 
 _STATE = Statement(_state_sql)
@@ -106,6 +106,8 @@ def _amount(value: object) -> Decimal:
 
 _LOCK = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
                           f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
+# PostgreSQL: the lock and the read sent together, one round trip (locked_state says why that is still two statements).
+_LOCK_AND_STATE = Statement(lambda: f"{_LOCK.sql};{_state_sql('tenant')}")
 
 
 def locked_state(*, tenant: Tenant, call_id: str, now: datetime) -> rules.AccountState | None:
@@ -115,14 +117,25 @@ def locked_state(*, tenant: Tenant, call_id: str, now: datetime) -> rules.Accoun
     for the lock sees the locked row as committed by the previous holder but every other table (holds, entries,
     the hash chain's head) as of before it waited; the read after the lock sees them all as committed.
     The read brings the funded lots along as one JSON value, so a debit needs no third statement.
+    On PostgreSQL both go in one query string, one round trip: the server still runs them one after the other,
+    each with its own snapshot (a simple query's statements each take a fresh one under READ COMMITTED), so the
+    read starts only once the lock is held.
     """
-    locked = _LOCK.rows([db_value(CreditAccount, "tenant", tenant.pk)])
-    if not locked:
-        return None
-    at = db_value(Reservation, "expires_at", now)
-    found = _STATE.rows([Reservation.Status.HELD, at, call_id, call_id,
-                         *LedgerEntry.CHARGE_KINDS, locked[0][0]])
-    row = found[0]
+    tenant_id = db_value(CreditAccount, "tenant", tenant.pk)
+    params = [Reservation.Status.HELD, db_value(Reservation, "expires_at", now), call_id, call_id,
+              *LedgerEntry.CHARGE_KINDS]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_AND_STATE.sql, [tenant_id, *params, tenant_id])
+            if not cursor.fetchall():
+                return None
+            cursor.nextset()
+            row = cursor.fetchone()
+    else:
+        locked = _LOCK.rows([tenant_id])
+        if not locked:
+            return None
+        row = _STATE.rows([*params, locked[0][0]])[0]
     (account_id, balance, entry_id, entry_kind, entry_amount, reservation_id, reservation_amount, reservation_status,
      reservation_expires, enabled, paused, trigger, levels) = _STATE_COLUMNS.convert(row[:-3])
     held, lots, chain_head = row[-3:]
