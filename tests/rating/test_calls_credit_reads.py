@@ -29,10 +29,12 @@ def _top_level(sql):
 
 
 def _reads(queries, model):
-    """SELECTs that read `model`'s table at the top level (not inside another statement's subquery)."""
+    """SELECTs that read `model`'s table at the top level (not inside another statement's subquery).
+
+    One query string may hold two statements (PostgreSQL's lock and state read go in one round trip)."""
     name = re.escape(table(model))
-    return [q["sql"] for q in queries
-            if re.match(rf"\s*SELECT .*\bFROM {name}(\s|$)", _top_level(q["sql"]), re.S)]
+    return [sql for q in queries for sql in q["sql"].split(";")
+            if re.match(rf"\s*SELECT .*\bFROM {name}(\s|$)", _top_level(sql), re.S)]
 
 
 def test_authorize_and_complete_lock_and_read_the_credit_account_once(api_client_for, tenant, caller, now):
