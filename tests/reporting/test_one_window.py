@@ -40,8 +40,9 @@ def window_ledger(tenant, fund):
     # Imported the next night at 02:00: started the evening before the window, charged inside it.
     call("imported-before", first - timedelta(minutes=10), 300, "0.80", charged_at=first + timedelta(hours=2))
     # Started inside the window at 23:50 the day before today, imported (charged) today at 02:00.
+    # (From a clock at 00:30 UTC, 02:00 is still to come: then it was charged now.)
     call("imported-inside", midnight(today) - timedelta(minutes=10), 240, "2.50",
-         charged_at=midnight(today) + timedelta(hours=2))
+         charged_at=min(midnight(today) + timedelta(hours=2), timezone.now()))
     # Live: started 3 minutes before the window, ended inside it, charged at its end.
     call("live-across-midnight", first - timedelta(minutes=3), 360, "0.60")
     # Live, well inside.
