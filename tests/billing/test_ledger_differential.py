@@ -247,10 +247,11 @@ def recharge_events(monkeypatch):
     return fired
 
 
-def test_the_plain_path_and_the_orm_path_leave_identical_ledgers(db, clock, recharge_events, monkeypatch):
-    monkeypatch.setattr(Differential, "clock", clock)
+def run_differential(machine_class, *, clock, recharge_events, monkeypatch, max_examples):
+    """Runs a Differential state machine on the suite's clock, both sides counting the auto-recharge firings."""
+    monkeypatch.setattr(machine_class, "clock", clock)
 
-    class Machine(Differential):
+    class Machine(machine_class):
         def __init__(self):
             super().__init__()
             recharge_events.clear()
@@ -260,8 +261,13 @@ def test_the_plain_path_and_the_orm_path_leave_identical_ledgers(db, clock, rech
 
     run_state_machine_as_test(Machine, settings=settings(
         phases=[Phase.explicit, Phase.generate] if os.environ.get("NO_SHRINK") else list(Phase),
-        max_examples=30, stateful_step_count=30, deadline=None, database=None,
+        max_examples=max_examples, stateful_step_count=30, deadline=None, database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+
+
+def test_the_plain_path_and_the_orm_path_leave_identical_ledgers(db, clock, recharge_events, monkeypatch):
+    run_differential(Differential, clock=clock, recharge_events=recharge_events, monkeypatch=monkeypatch,
+                     max_examples=30)
 
 
 @pytest.fixture(params=[True, False], ids=["plain", "orm"])

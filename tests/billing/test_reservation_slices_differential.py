@@ -1,24 +1,23 @@
 """A call's next slice (credits_reserve_more) is one decision, decide_hold_more, that the plain-SQL and the ORM
 executors apply alike: the ledger state machine of test_ledger_differential.py with extensions added to its steps,
 then the decision on hand-made states with exact figures."""
-import os
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import rule, run_state_machine_as_test
+from hypothesis.stateful import rule
 
 from billing.credits import decisions as rules
 from billing.credits.exceptions import InsufficientCredits
 from billing.credits.ledger_check import ledger_problems
 from billing.credits.models import Reservation
-from billing.credits.services import credits_debit, credits_reserve, ledger_hot
+from billing.credits.services import credits_debit, credits_reserve
 from billing.credits.services.reservation_slices import credits_reserve_more
-from tests.billing.test_ledger_differential import CENTS, NOW, Differential, _state
+from tests.billing.test_ledger_differential import CENTS, NOW, Differential, _state, run_differential
+from tests.billing.test_ledger_differential import path as path  # noqa: F401 (a fixture)
 from tests.billing.test_ledger_differential import recharge_events as recharge_events  # noqa: F401 (a fixture)
 
 
@@ -40,27 +39,8 @@ class WithSlices(Differential):
 
 
 def test_both_executors_grant_the_same_slices_and_leave_identical_ledgers(db, clock, recharge_events, monkeypatch):
-    monkeypatch.setattr(WithSlices, "clock", clock)
-
-    class Machine(WithSlices):
-        def __init__(self):
-            super().__init__()
-            recharge_events.clear()
-            self.recharges = recharge_events
-            for side in self.sides:
-                side.recharges = recharge_events
-
-    run_state_machine_as_test(Machine, settings=settings(
-        phases=[Phase.explicit, Phase.generate] if os.environ.get("NO_SHRINK") else list(Phase),
-        max_examples=20, stateful_step_count=30, deadline=None, database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
-
-
-@pytest.fixture(params=[True, False], ids=["plain", "orm"])
-def path(request):
-    ledger_hot.ENABLED = request.param
-    yield request.param
-    ledger_hot.ENABLED = True
+    run_differential(WithSlices, clock=clock, recharge_events=recharge_events, monkeypatch=monkeypatch,
+                     max_examples=20)
 
 
 def test_slices_grow_one_reservation_until_the_balance_is_held_on_either_path(path, tenant, fund, clock):

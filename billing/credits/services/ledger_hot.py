@@ -163,16 +163,7 @@ def apply(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, An
             _FORFEIT_LOT.execute([remaining, db_value(Lot, "expired_at", state.now), change.lot_id])
         else:
             _SPEND_LOT.execute([remaining, change.lot_id])
-    entries: list[LedgerEntry] = []
-    previous = state.chain_head
-    for new in plan.entries:
-        entry = LedgerEntry(
-            account_id=state.account_id, kind=new.kind, amount=new.amount, balance_after=new.balance_after,
-            idempotency_key=new.idempotency_key, created_at=new.at, call_id=new.call_id, memo=new.memo,
-            lot_id=new.lot_id, purchase_id=new.purchase_id, reference=new.reference,
-            **(by_actor if new.by_actor else by_system))
-        entry.chain_hash = previous = chain.seal(previous, entry)
-        entries.append(insert(entry))
+    entries = [insert(entry) for entry in _sealed_entries(state, plan, by_actor=by_actor, by_system=by_system)]
     if plan.balance_after != state.balance:
         if _SET_BALANCE.execute([db_value(CreditAccount, "balance", plan.balance_after), state.account_id]) != 1:
             raise RuntimeError(f"Credit account {state.account_id} vanished under its lock.")
