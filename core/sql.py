@@ -6,11 +6,14 @@ from the models' `_meta` (tables, columns, field conversions), so they run on SQ
 and stay right when a model changes. Values go in through each field's `get_db_prep_value` and come back
 through the same converters the ORM applies, so a row read here equals the row the ORM would read.
 """
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
+from types import SimpleNamespace
 from typing import Any, TypeAlias, TypeVar, cast
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
 
@@ -20,6 +23,60 @@ M = TypeVar("M", bound=Model)
 AnyField: TypeAlias = "Field[Any, Any]"
 # A column's converters as the ORM applies them: (its expression, the functions value -> value).
 Converters = list[tuple[Col, list[Callable[..., Any]]]]
+
+
+@cache
+def _prepared_cursor_class() -> type[Any]:
+    from django.db.backends.postgresql import base
+
+    server_binding: Any = base.ServerBindingCursor  # untyped in django-stubs
+
+    class PreparedCursor(server_binding):
+        """Server-side binding, each statement prepared on first use: PostgreSQL plans a hot statement once per
+        connection instead of at every call (planning the credit state's read costs eight times running it)."""
+
+        def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                    binary: bool | None = None) -> Any:
+            try:
+                return super().execute(query, params, prepare=True, binary=binary)
+            finally:
+                # psycopg keeps no query text for a prepared run; Django's query log reads it (last_executed_query),
+                # also when the statement failed.
+                self._query = SimpleNamespace(query=query.encode() if isinstance(query, str) else query,
+                                              params=params)
+
+    return PreparedCursor
+
+
+def _db() -> BaseDatabaseWrapper:
+    """The default database's connection itself: `django.db.connection` is a proxy that looks it up again at every
+    attribute (a few microseconds each, a hundred times in a call request)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+@contextmanager
+def cursor() -> Iterator[Any]:
+    """A cursor for this module's statements. On PostgreSQL they are prepared statements (server-side binding,
+    prepared on first use, kept per connection by psycopg, at most 100 of them), unless the settings turn
+    prepared statements off (DB_PREPARED_STATEMENTS); elsewhere Django's own cursor.
+    Either way Django wraps it, so execute_wrapper(), query logging and assertNumQueries see every statement.
+
+    Constants a partial index names (a status, a kind) are written into the SQL as literals (`literal()`), not
+    passed as parameters: a prepared statement's generic plan can use a partial index only when it sees them."""
+    db = _db()
+    db.ensure_connection()
+    if db.vendor != "postgresql" or db.connection.prepare_threshold is None:
+        with db.cursor() as found:
+            yield found
+        return
+    wrapped = cast(Any, db)._prepare_cursor(_prepared_cursor_class()(db.connection))  # Django's wrapper, as cursor()
+    with wrapped:
+        yield wrapped
+
+
+def literal(value: str) -> str:
+    """A constant of the code (never input) as an SQL string literal; see cursor() for why."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def quote(name: str) -> str:
@@ -41,7 +98,7 @@ def column(model: type[Model], name: str) -> str:
 def db_value(model: type[Model], name: str, value: Any) -> Any:
     """`value` as the database takes it for the field `name` of `model` (UUIDs, datetimes, decimals, JSON)."""
     field = cast(AnyField, model._meta.get_field(name))
-    return field.get_db_prep_save(value, connection) if value is not None else None
+    return field.get_db_prep_save(value, _db()) if value is not None else None
 
 
 def for_update(of: str = "") -> str:
@@ -59,10 +116,11 @@ def for_update(of: str = "") -> str:
 def _convert(row: Sequence[Any], converters: Converters) -> list[Any]:
     """A raw row's values through each column's converters (NULL stays None, as the ORM leaves it)."""
     values = []
+    db = _db()
     for value, (expression, found) in zip(row, converters, strict=True):
         if value is not None:
             for converter in found:
-                value = converter(value, expression, connection)
+                value = converter(value, expression, db)
         values.append(value)
     return values
 
@@ -85,12 +143,13 @@ def _select_sql(model: type[Model], where: str, vendor: str) -> tuple[str, list[
 
 def fetch(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False, limit: int | None = None) -> list[M]:
     """Instances of `model` whose rows match `where` (SQL with %s placeholders), as `Model.objects.filter` gives them."""
-    sql, attnames, converters = _select_sql(model, where, connection.vendor)
+    db = _db()
+    sql, attnames, converters = _select_sql(model, where, db.vendor)
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     if lock:
         sql += for_update()
-    return [model.from_db(connection.alias, attnames, _convert(row, converters)) for row in rows(sql, params)]
+    return [model.from_db(db.alias, attnames, _convert(row, converters)) for row in rows(sql, params)]
 
 
 def fetch_one(model: type[M], where: str, params: Sequence[Any], *, lock: bool = False) -> M | None:
@@ -111,23 +170,36 @@ def _insert_sql(model: type[Model], vendor: str) -> tuple[str, list["Field[Any, 
 def insert(instance: M) -> M:
     """Saves a new `instance` with one INSERT (defaults applied as Model.save applies them); returns it with its pk."""
     model = type(instance)
-    sql, fields = _insert_sql(model, connection.vendor)
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    db = _db()
+    sql, fields = _insert_sql(model, db.vendor)
+    params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
+    with cursor() as found:
+        found.execute(sql, params)
         if model._meta.pk.auto_created:
-            setattr(instance, model._meta.pk.attname, cursor.fetchone()[0])
+            setattr(instance, model._meta.pk.attname, found.fetchone()[0])
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = db.alias
     return instance
+
+
+@cache
+def _insert_columns(model: type[Model], vendor: str) -> list[tuple[str, str]]:
+    _, fields = _insert_sql(model, vendor)
+    return [(quote(_column_name(f)), f.attname) for f in fields]
+
+
+def insert_columns(model: type[Model]) -> list[tuple[str, str]]:
+    """The columns insert() writes for `model`, in its order: [(quoted column, attname)]."""
+    return _insert_columns(model, _db().vendor)
 
 
 def insert_parts(instance: Model) -> tuple[list[tuple[str, str]], list[Any]]:
     """What insert(instance) would write, for a statement that inserts it among others (PostgreSQL's
     WITH ... INSERT ... SELECT): [(quoted column, attname)] and the values in that order; then `inserted()`."""
-    _, fields = _insert_sql(type(instance), connection.vendor)
-    columns = [(quote(_column_name(f)), f.attname) for f in fields]
-    return columns, [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    db = _db()
+    model, vendor = type(instance), db.vendor
+    _, fields = _insert_sql(model, vendor)
+    return _insert_columns(model, vendor), [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
 
 
 def inserted(instance: M, pk: Any) -> M:
@@ -135,7 +207,7 @@ def inserted(instance: M, pk: Any) -> M:
     if instance._meta.pk.auto_created:
         setattr(instance, instance._meta.pk.attname, pk)
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
     return instance
 
 
@@ -147,20 +219,21 @@ def update(instance: Any, names: Sequence[str]) -> None:
     fields = [cast(AnyField, meta.get_field(name)) for name in names]
     sql = (f"UPDATE {table(model)} SET {', '.join(f'{quote(_column_name(f))} = %s' for f in fields)} "
            f"WHERE {quote(_column_name(meta.pk))} = %s")
-    params = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
-    params.append(meta.pk.get_db_prep_value(instance.pk, connection))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount != 1:
+    db = _db()
+    params = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in fields]
+    params.append(meta.pk.get_db_prep_value(instance.pk, db))
+    with cursor() as found:
+        found.execute(sql, params)
+        if found.rowcount != 1:
             # Every concrete model has DoesNotExist; django-stubs' Model has not.
             raise model.DoesNotExist(f"{meta.label} {instance.pk} was not updated (gone?)")  # type: ignore[attr-defined]
 
 
 def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found: list[tuple[Any, ...]] = cursor.fetchall()
-        return found
+    with cursor() as found:
+        found.execute(sql, params)
+        result: list[tuple[Any, ...]] = found.fetchall()
+        return result
 
 
 class Columns:
@@ -175,7 +248,7 @@ class Columns:
         self._built: dict[str, tuple[str, Converters]] = {}
 
     def _build(self) -> tuple[str, Converters]:
-        vendor = connection.vendor
+        vendor = _db().vendor
         if vendor not in self._built:
             parts: list[str] = []
             converters: Converters = []
@@ -203,7 +276,7 @@ class Statement:
 
     @property
     def sql(self) -> str:
-        vendor = connection.vendor
+        vendor = _db().vendor
         if vendor not in self._sql:
             self._sql[vendor] = self._build()
         return self._sql[vendor]
@@ -212,7 +285,7 @@ class Statement:
         return rows(self.sql, params)
 
     def execute(self, params: Sequence[Any]) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            count: int = cursor.rowcount
+        with cursor() as found:
+            found.execute(self.sql, params)
+            count: int = found.rowcount
             return count

@@ -90,6 +90,10 @@ TEMPLATES = [
 ]
 
 
+# psycopg prepares a statement after this many runs unless the cursor asks at once (core/sql.py's do).
+PREPARE_WHEN_ASKED = 2**31 - 1
+
+
 def _database_from_env():
     url = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
     try:
@@ -105,6 +109,11 @@ def _database_from_env():
         }
     elif config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("TEST", {})["NAME"] = env_str("TEST_DATABASE_NAME", "test_commscredits")
+        # The call path's plain statements (core/sql.py) are prepared once per connection; nothing else is (the
+        # ORM's cursors bind client-side and never prepare). Off behind a pooler that cannot keep prepared
+        # statements (PgBouncer before 1.21, or without max_prepared_statements).
+        if env_bool("DB_PREPARED_STATEMENTS", True):
+            config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_WHEN_ASKED
         # psycopg's connection pool in each process (Django 5.2), instead of one connection kept per process
         # (DB_CONN_MAX_AGE); bench/bench_load.py measures both, docs/SCALING.md says which to use where.
         if env_bool("DB_POOL", False):

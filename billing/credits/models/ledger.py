@@ -23,6 +23,9 @@ class CreditAccount(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     balance = models.DecimalField(default=0, **MONEY)
     created_at = models.DateTimeField(default=timezone.now)
+    # Raised by one each time the account lock is taken (billing/credits/lock_objects.py): a read that takes the
+    # lock in its own statement compares it with what its snapshot saw, to know whether anything changed between.
+    lock_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="credit_account_balance_not_negative")]

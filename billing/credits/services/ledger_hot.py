@@ -12,6 +12,7 @@ Lots are read without a row lock: every writer of lots holds the account lock fi
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection
@@ -19,10 +20,24 @@ from django.db import connection
 from accounts.models import Tenant
 from billing.credits import chain
 from billing.credits import decisions as rules
+from billing.credits.lock_objects import LOCK_ACCOUNT
 from billing.credits.models import AutoRechargeSettings, CreditAccount, LedgerEntry, Lot, Reservation
 from billing.notifications.models import NotificationSettings
 from core.money import db_money
-from core.sql import Columns, Statement, column, db_value, fetch_one, for_update, insert, insert_parts, inserted, rows, table
+from core.sql import (
+    Columns,
+    Statement,
+    column,
+    db_value,
+    fetch_one,
+    insert,
+    insert_columns,
+    insert_parts,
+    inserted,
+    literal,
+    rows,
+    table,
+)
 
 ZERO = Decimal("0.00")
 # Tests set this to False to run every request through the ORM executor (the differential test).
@@ -59,27 +74,36 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _state_sql(by: str = "id") -> str:
+def _state_sql(locking: bool = False) -> str:
+    """The state read of the account with id %s; `locking`: of the tenant's account, taking its lock in the same
+    statement (LOCK_ACCOUNT as a WITH, its tenant parameter first) and ending the row with the lock_version the
+    lock left and the one the read's snapshot saw (locked_state says why)."""
     account, reservation, entry, lot = table(CreditAccount), table(Reservation), table(LedgerEntry), table(Lot)
-    return f"""
+    version = column(CreditAccount, "lock_version")
+    lock = f"WITH l AS ({LOCK_ACCOUNT.sql}) " if locking else ""
+    versions = f", (SELECT {version} FROM l), a.{version}" if locking else ""
+    which = "(SELECT id FROM l)" if locking else "%s"
+    return f"""{lock}
         SELECT {_STATE_COLUMNS.sql},
           (SELECT COALESCE(SUM(h.{column(Reservation, 'amount')}), 0) FROM {reservation} h
             WHERE h.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
-              AND h.{column(Reservation, 'status')} = %s AND h.{column(Reservation, 'expires_at')} > %s),
+              AND h.{column(Reservation, 'status')} = {literal(Reservation.Status.HELD)}
+              AND h.{column(Reservation, 'expires_at')} > %s),
           {_lots_json(lot)},
           (SELECT p.{column(LedgerEntry, 'chain_hash')} FROM {entry} p
             WHERE p.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
-            ORDER BY p.{column(LedgerEntry, 'id')} DESC LIMIT 1)
+            ORDER BY p.{column(LedgerEntry, 'id')} DESC LIMIT 1){versions}
         FROM {account} a
         LEFT JOIN {reservation} r ON r.{column(Reservation, 'account')} = a.{column(CreditAccount, 'id')}
           AND r.{column(Reservation, 'call_id')} = %s
         LEFT JOIN {entry} e ON e.{column(LedgerEntry, 'account')} = a.{column(CreditAccount, 'id')}
-          AND e.{column(LedgerEntry, 'call_id')} = %s AND e.{column(LedgerEntry, 'kind')} IN (%s, %s)
+          AND e.{column(LedgerEntry, 'call_id')} = %s
+          AND e.{column(LedgerEntry, 'kind')} IN ({', '.join(literal(kind) for kind in LedgerEntry.CHARGE_KINDS)})
         LEFT JOIN {table(AutoRechargeSettings)} s
           ON s.{column(AutoRechargeSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
         LEFT JOIN {table(NotificationSettings)} n
           ON n.{column(NotificationSettings, 'tenant')} = a.{column(CreditAccount, 'tenant')}
-        WHERE a.{column(CreditAccount, by)} = %s"""
+        WHERE a.{column(CreditAccount, 'id')} = {which}"""
 
 
 _STATE = Statement(_state_sql)
@@ -104,35 +128,32 @@ def _amount(value: object) -> Decimal:
     return ZERO if amount is None else amount
 
 
-_LOCK = Statement(lambda: f"SELECT {column(CreditAccount, 'id')} FROM {table(CreditAccount)} "
-                          f"WHERE {column(CreditAccount, 'tenant')} = %s{for_update()}")
-# PostgreSQL: the lock and the read sent together, one round trip (locked_state says why that is still two statements).
-_LOCK_AND_STATE = Statement(lambda: f"{_LOCK.sql};{_state_sql('tenant')}")
+_LOCK_AND_STATE = Statement(lambda: _state_sql(locking=True))
 
 
 def locked_state(*, tenant: Tenant, call_id: str, now: datetime) -> rules.AccountState | None:
     """Locks the tenant's credit account and reads what a request about `call_id` decides on; None without an account.
 
-    Two statements, on purpose: the lock, then the read. Under READ COMMITTED a SELECT ... FOR UPDATE that waited
-    for the lock sees the locked row as committed by the previous holder but every other table (holds, entries,
-    the hash chain's head) as of before it waited; the read after the lock sees them all as committed.
-    The read brings the funded lots along as one JSON value, so a debit needs no third statement.
-    On PostgreSQL both go in one query string, one round trip: the server still runs them one after the other,
-    each with its own snapshot (a simple query's statements each take a fresh one under READ COMMITTED), so the
-    read starts only once the lock is held.
+    The lock must come before the read: under READ COMMITTED a statement reads every table as of its start, so
+    a lock it then waits for can be released by a transaction whose holds, entries and lots it does not see.
+    On PostgreSQL the lock (an UPDATE that raises lock_version, billing/credits/lock_objects.py) and the read
+    are one statement, and the read checks itself: it sees the lock_version as of its start, and the lock
+    leaves that plus one only if no other holder of the lock committed in between. Otherwise (the lock was
+    waited for, or a holder committed just before) the state is read again by a second statement, which starts
+    with the lock held and sees everything committed. Elsewhere (SQLite serialises writers) the lock, then the
+    read. The read brings the funded lots along as one JSON value, so a debit needs no third statement.
     """
     tenant_id = db_value(CreditAccount, "tenant", tenant.pk)
-    params = [Reservation.Status.HELD, db_value(Reservation, "expires_at", now), call_id, call_id,
-              *LedgerEntry.CHARGE_KINDS]
+    params = [db_value(Reservation, "expires_at", now), call_id, call_id]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_AND_STATE.sql, [tenant_id, *params, tenant_id])
-            if not cursor.fetchall():
-                return None
-            cursor.nextset()
-            row = cursor.fetchone()
+        found = _LOCK_AND_STATE.rows([tenant_id, *params])
+        if not found:
+            return None
+        row, (locked_version, seen_version) = found[0][:-2], found[0][-2:]
+        if locked_version != seen_version + 1:
+            row = _STATE.rows([*params, row[0]])[0]
     else:
-        locked = _LOCK.rows([tenant_id])
+        locked = LOCK_ACCOUNT.rows([tenant_id])
         if not locked:
             return None
         row = _STATE.rows([*params, locked[0][0]])[0]
@@ -194,51 +215,62 @@ def _sealed_entries(state: rules.AccountState, plan: rules.Plan, *, by_actor: di
     return entries
 
 
+@cache
+def _apply_sql(expired: tuple[bool, ...], entry_count: int, balance_moves: bool, settles: bool, converts: bool,
+               holds: bool) -> str:
+    """The statement _apply_in_one() sends for a plan of this shape (PostgreSQL), written once per shape."""
+    parts = [f"l{index} AS ({(_FORFEIT_LOT if gone else _SPEND_LOT).sql})" for index, gone in enumerate(expired)]
+    entry_columns = ", ".join(name for name, _ in insert_columns(LedgerEntry))
+    placeholders = ", ".join(["%s"] * len(insert_columns(LedgerEntry)))
+    for index in range(entry_count):
+        source = f" FROM e{index - 1}" if index else ""
+        parts.append(f"e{index} AS (INSERT INTO {table(LedgerEntry)} ({entry_columns}) "
+                     f"SELECT {placeholders}{source} RETURNING {column(LedgerEntry, 'id')})")
+    if balance_moves:
+        parts.append(f"b AS ({_SET_BALANCE.sql} RETURNING {column(CreditAccount, 'id')})")
+    if settles:
+        parts.append(f"s AS ({_settle_reservation_sql(f'(SELECT id FROM e{entry_count - 1})' if converts else 'NULL')})")
+    if holds:
+        columns = insert_columns(Reservation)
+        parts.append(f"h AS (INSERT INTO {table(Reservation)} ({', '.join(name for name, _ in columns)}) "
+                     f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {column(Reservation, 'id')})")
+    selected = [f"(SELECT id FROM e{index})" for index in range(entry_count)]
+    selected.append("(SELECT count(*) FROM b)" if balance_moves else "1")
+    selected.append("(SELECT id FROM h)" if holds else "NULL")
+    return f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
+
+
 def _apply_in_one(state: rules.AccountState, plan: rules.Plan, *, by_actor: dict[str, Any],
                   by_system: dict[str, Any]) -> tuple[list[LedgerEntry], Reservation | None]:
     """apply() as one PostgreSQL statement (WITH ... UPDATE/INSERT ...): the same rows as the statements of apply().
 
     Each entry is inserted by selecting from the one before it, so the entries take their ids, the hash chain's
-    order, in the plan's order."""
-    parts: list[str] = []
+    order, in the plan's order. The statement's text depends only on the plan's shape, so it is prepared once."""
     params: list[Any] = []
-    for index, change in enumerate(plan.lot_changes):
-        remaining = db_value(Lot, "remaining", change.remaining)
+    for change in plan.lot_changes:
+        params.append(db_value(Lot, "remaining", change.remaining))
         if change.expired:
-            parts.append(f"l{index} AS ({_FORFEIT_LOT.sql})")
-            params += [remaining, db_value(Lot, "expired_at", state.now), change.lot_id]
-        else:
-            parts.append(f"l{index} AS ({_SPEND_LOT.sql})")
-            params += [remaining, change.lot_id]
+            params.append(db_value(Lot, "expired_at", state.now))
+        params.append(change.lot_id)
     entries = _sealed_entries(state, plan, by_actor=by_actor, by_system=by_system)
-    for index, entry in enumerate(entries):
-        columns, values = insert_parts(entry)
-        source = f" FROM e{index - 1}" if index else ""
-        parts.append(f"e{index} AS (INSERT INTO {table(LedgerEntry)} ({', '.join(c for c, _ in columns)}) "
-                     f"SELECT {', '.join(['%s'] * len(columns))}{source} RETURNING {column(LedgerEntry, 'id')})")
-        params += values
+    for entry in entries:
+        params += insert_parts(entry)[1]
     balance_moves = plan.balance_after != state.balance
     if balance_moves:
-        parts.append(f"b AS ({_SET_BALANCE.sql} RETURNING {column(CreditAccount, 'id')})")
         params += [db_value(CreditAccount, "balance", plan.balance_after), state.account_id]
+    converts = plan.reservation_status == rules.CONVERTED
     if plan.reservation_status is not None:
-        converted = plan.reservation_status == rules.CONVERTED
-        parts.append(f"s AS ({_settle_reservation_sql(f'(SELECT id FROM e{len(entries) - 1})' if converted else 'NULL')})")
         params += [plan.reservation_status, db_value(Reservation, "settled_at", state.now), plan.reservation_id]
     reservation: Reservation | None = None
     if plan.hold is not None:
         reservation = Reservation(account_id=state.account_id, call_id=plan.hold.call_id, amount=plan.hold.amount,
                                   expires_at=plan.hold.expires_at, created_at=state.now)
-        columns, values = insert_parts(reservation)
-        parts.append(f"h AS (INSERT INTO {table(Reservation)} ({', '.join(c for c, _ in columns)}) "
-                     f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING {column(Reservation, 'id')})")
-        params += values
-    if not parts:
+        params += insert_parts(reservation)[1]
+    if not params:
         return [], None
-    selected = [f"(SELECT id FROM e{index})" for index in range(len(entries))]
-    selected.append("(SELECT count(*) FROM b)" if balance_moves else "1")
-    selected.append("(SELECT id FROM h)" if reservation is not None else "NULL")
-    row = rows(f"WITH {', '.join(parts)} SELECT {', '.join(selected)}", params)[0]
+    sql = _apply_sql(tuple(change.expired for change in plan.lot_changes), len(entries), balance_moves,
+                     plan.reservation_status is not None, converts, reservation is not None)
+    row = rows(sql, params)[0]
     for entry, entry_id in zip(entries, row, strict=False):
         inserted(entry, entry_id)
     if row[len(entries)] != 1:
