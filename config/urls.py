@@ -15,6 +15,8 @@ admin.site.site_header = "Communications Credits operator console"
 admin.site.site_title = "Operator console"
 
 urlpatterns = [
+    # First: the telephony platform's per-call requests are most of the traffic, and Django tries patterns in order.
+    path("api/v1/calls/", include("billing.rating.call_urls")),
     path("", include("ops.urls")),  # /healthz, /readyz, /metrics
     path("django-admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -27,7 +29,6 @@ urlpatterns = [
     path("api/v1/", include("reporting.api_urls")),  # reports/spend
     path("api/v1/", include("billing.webhooks.api_urls")),  # webhooks…
     path("api/v1/", include("billing.spend.api_urls")),  # calling-policy, users/{id}/calling-policy
-    path("api/v1/calls/", include("billing.rating.call_urls")),
     # Microsoft Graph v1.0: subscribedSkus and users (licensing), getPstnCalls (reporting).
     path("v1.0/", include("licensing.graph_urls")),
     path("v1.0/", include("reporting.graph_urls")),

@@ -32,13 +32,14 @@ def _prepared_cursor_class() -> type[Any]:
     server_binding: Any = base.ServerBindingCursor  # untyped in django-stubs
 
     class PreparedCursor(server_binding):
-        """Server-side binding, each statement prepared on first use: PostgreSQL plans a hot statement once per
-        connection instead of at every call (planning the credit state's read costs eight times running it)."""
+        """Server-side binding, so psycopg prepares a statement once it ran before on the connection
+        (prepare_threshold, config/settings/base.py): PostgreSQL then plans a hot statement once per connection
+        instead of at every call (planning the credit state's read cost eight times running it)."""
 
         def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
                     binary: bool | None = None) -> Any:
             try:
-                return super().execute(query, params, prepare=True, binary=binary)
+                return super().execute(query, params, prepare=prepare, binary=binary)
             finally:
                 # psycopg keeps no query text for a prepared run; Django's query log reads it (last_executed_query),
                 # also when the statement failed.
@@ -56,9 +57,9 @@ def _db() -> BaseDatabaseWrapper:
 
 @contextmanager
 def cursor() -> Iterator[Any]:
-    """A cursor for this module's statements. On PostgreSQL they are prepared statements (server-side binding,
-    prepared on first use, kept per connection by psycopg, at most 100 of them), unless the settings turn
-    prepared statements off (DB_PREPARED_STATEMENTS); elsewhere Django's own cursor.
+    """A cursor for this module's statements. On PostgreSQL they become prepared statements (server-side binding,
+    prepared by psycopg from their second run on a connection and kept there, at most 100 of them), unless the
+    settings turn prepared statements off (DB_PREPARED_STATEMENTS); elsewhere Django's own cursor.
     Either way Django wraps it, so execute_wrapper(), query logging and assertNumQueries see every statement.
 
     Constants a partial index names (a status, a kind) are written into the SQL as literals (`literal()`), not

@@ -90,8 +90,9 @@ TEMPLATES = [
 ]
 
 
-# psycopg prepares a statement after this many runs unless the cursor asks at once (core/sql.py's do).
-PREPARE_WHEN_ASKED = 2**31 - 1
+# psycopg prepares a statement of core/sql.py from its second run on a connection: once is not worth a round
+# trip of its own (a connection opened per request, DB_CONN_MAX_AGE=0, runs most statements once).
+PREPARE_FROM_RUN = 1
 
 
 def _database_from_env():
@@ -113,7 +114,7 @@ def _database_from_env():
         # ORM's cursors bind client-side and never prepare). Off behind a pooler that cannot keep prepared
         # statements (PgBouncer before 1.21, or without max_prepared_statements).
         if env_bool("DB_PREPARED_STATEMENTS", True):
-            config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_WHEN_ASKED
+            config.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_FROM_RUN
         # psycopg's connection pool in each process (Django 5.2), instead of one connection kept per process
         # (DB_CONN_MAX_AGE); bench/bench_load.py measures both, docs/SCALING.md says which to use where.
         if env_bool("DB_POOL", False):

@@ -465,7 +465,8 @@ class _AuthorizationChanged(Exception):
 
 def _pool_release_sql() -> str:
     held, used = sql.column(MinutePool, "held_minutes"), sql.column(MinutePool, "used_minutes")
-    return (f"UPDATE {sql.table(MinutePool)} SET {held} = CASE WHEN {held} > %s THEN {held} - %s ELSE 0 END, "
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite's many-argument max()
+    return (f"UPDATE {sql.table(MinutePool)} SET {held} = {greatest}({held} - %s, 0), "
             f"{used} = {used} + %s, {sql.column(MinutePool, 'updated_at')} = %s WHERE {sql.column(MinutePool, 'id')} = %s "
             f"RETURNING {used}, {sql.column(MinutePool, 'capacity_minutes')}, {sql.column(MinutePool, 'notified_80_at')}, "
             f"{sql.column(MinutePool, 'notified_100_at')}")
@@ -473,10 +474,11 @@ def _pool_release_sql() -> str:
 
 _POOL_RELEASE = sql.Statement(_pool_release_sql)
 def _mark_completed_sql(record_id: str) -> str:
-    return (f"UPDATE {sql.table(CallAuthorization)} SET {sql.column(CallAuthorization, 'status')} = %s, "
+    status = sql.column(CallAuthorization, "status")
+    return (f"UPDATE {sql.table(CallAuthorization)} SET {status} = {sql.literal(CallAuthorization.Status.COMPLETED)}, "
             f"{sql.column(CallAuthorization, 'call_record')} = {record_id}, "
             f"{sql.column(CallAuthorization, 'settled_at')} = %s "
-            f"WHERE {sql.column(CallAuthorization, 'id')} = %s AND {sql.column(CallAuthorization, 'status')} = %s")
+            f"WHERE {sql.column(CallAuthorization, 'id')} = %s AND {status} = {sql.literal(CallAuthorization.Status.HELD)}")
 
 
 _MARK_COMPLETED = sql.Statement(lambda: _mark_completed_sql("%s"))
@@ -503,7 +505,7 @@ def _settle_without_credit(tenant: Tenant, authorization: CallAuthorization, dur
                              minutes=split.pool_minutes, used_at=authorization.start_at)
              if split.pool_minutes and authorization.pool_id is not None else None)
     settled_at = sql.db_value(CallAuthorization, "settled_at", now)
-    release = ([authorization.pool_minutes_held, authorization.pool_minutes_held, split.pool_minutes,
+    release = ([authorization.pool_minutes_held, split.pool_minutes,
                 sql.db_value(MinutePool, "updated_at", now), authorization.pool_id] if authorization.pool_id else None)
     in_one = connection.vendor == "postgresql"
     try:
@@ -538,8 +540,7 @@ def _settlement_stepwise(record: CallRecord, usage: MinutePoolUsage | None, auth
     if usage is not None:
         usage.call_record = record
         sql.insert(usage)
-    if _MARK_COMPLETED.execute([CallAuthorization.Status.COMPLETED, record.pk, settled_at, authorization.pk,
-                                CallAuthorization.Status.HELD]) != 1:
+    if _MARK_COMPLETED.execute([record.pk, settled_at, authorization.pk]) != 1:
         raise _AuthorizationChanged
     return True, (_POOL_RELEASE.rows(release)[0] if release is not None else None)
 
@@ -551,12 +552,13 @@ def _settlement_in_one(record: CallRecord, usage: MinutePoolUsage | None, author
     and the pool's minutes. Returns what _settlement_stepwise returns."""
     columns, values = sql.insert_parts(record)
     record_id = sql.column(CallRecord, "id")
-    parts = ["i AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id)",
+    parts = [f"i AS MATERIALIZED (SELECT nextval(pg_get_serial_sequence({sql.literal(CallRecord._meta.db_table)}, "
+             "'id')) AS id)",
              f"m AS ({_MARK_COMPLETED_WITH_I.sql} RETURNING {sql.column(CallAuthorization, 'id')})",
              f"r AS (INSERT INTO {sql.table(CallRecord)} ({record_id}, {', '.join(c for c, _ in columns)}) "
              f"SELECT i.id, {', '.join(['%s'] * len(columns))} FROM i, m RETURNING {record_id})"]
-    params = [CallRecord._meta.db_table, CallAuthorization.Status.COMPLETED, settled_at, authorization.pk,
-              CallAuthorization.Status.HELD, *values]
+    # Constants are literals: psycopg caches the conversion of a statement of at most 50 parameters only.
+    params = [settled_at, authorization.pk, *values]
     if usage is not None:
         usage_columns, usage_values = sql.insert_parts(usage)
         selected = ", ".join("r.id" if attname == "call_record_id" else "%s" for _, attname in usage_columns)
