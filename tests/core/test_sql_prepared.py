@@ -1,7 +1,7 @@
 """core/sql.py's cursor(): on PostgreSQL the call path's statements are prepared (server-side binding, prepared by
-psycopg from their second run on a connection: prepare_threshold 1); their text still reaches Django's query log; the state read's generic plan can use the partial indexes
-its literals name; a rollback (psycopg deallocates every prepared statement) breaks nothing; and with prepared
-statements turned off the ordinary client-binding cursor is used.
+psycopg from their second run on a connection: prepare_threshold 1); their text still reaches Django's query log;
+the state read's generic plan can use the partial indexes its literals name; a rollback (psycopg deallocates every
+prepared statement) breaks nothing; and with prepared statements turned off the ordinary client-binding cursor is used.
 
 The statements are recognised by fragments (the account locked by its tenant, the state read's held status and
 lots), not by ledger_hot's private names, so these tests hold whether the lock and the read are one statement or two.
