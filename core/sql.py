@@ -6,13 +6,17 @@ from the models' `_meta` (tables, columns, field conversions), so they run on SQ
 and stay right when a model changes. Values go in through each field's `get_db_prep_value` and come back
 through the same converters the ORM applies, so a row read here equals the row the ORM would read.
 """
+import datetime
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from functools import cache
 from types import SimpleNamespace
 from typing import Any, TypeAlias, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
@@ -98,8 +102,20 @@ def column(model: type[Model], name: str) -> str:
 
 def db_value(model: type[Model], name: str, value: Any) -> Any:
     """`value` as the database takes it for the field `name` of `model` (UUIDs, datetimes, decimals, JSON)."""
+    if value is None:
+        return None
+    field, fast, how = _value_plan(model, name)
+    if fast is not None and type(value) is fast:
+        direct = _direct(value, fast, how)
+        if direct is not _SLOW:
+            return direct
+    return field.get_db_prep_save(value, _db())
+
+
+@cache
+def _value_plan(model: type[Model], name: str) -> tuple[AnyField, type[Any] | None, Any]:
     field = cast(AnyField, model._meta.get_field(name))
-    return field.get_db_prep_save(value, _db()) if value is not None else None
+    return (field, *_fast_kind(field, _db()))
 
 
 def for_update(of: str = "") -> str:
@@ -160,7 +176,8 @@ def fetch_one(model: type[M], where: str, params: Sequence[Any], *, lock: bool =
 
 @cache
 def _insert_sql(model: type[Model], vendor: str) -> tuple[str, list["Field[Any, Any]"]]:
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.pk or not model._meta.pk.auto_created]
+    fields = [f for f in model._meta.concrete_fields
+              if (f is not model._meta.pk or not model._meta.pk.auto_created) and not f.generated]
     pk = model._meta.pk
     returning = f" RETURNING {quote(_column_name(pk))}" if pk.auto_created else ""
     sql = (f"INSERT INTO {table(model)} ({', '.join(quote(_column_name(f)) for f in fields)}) "
@@ -168,12 +185,79 @@ def _insert_sql(model: type[Model], vendor: str) -> tuple[str, list["Field[Any, 
     return sql, fields
 
 
+# Fields whose get_db_prep_save() gives PostgreSQL a value of these types unchanged: a str, bool, UUID, finite
+# Decimal or aware datetime goes as it is; an int in the psycopg wrapper Django's PostgreSQL backend puts it in
+# (adapt_integerfield_value), so a prepared statement's parameter types stay the ones Django sends.
+_STR = (models.CharField, models.TextField)
+_INT = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
+        models.PositiveSmallIntegerField, models.PositiveBigIntegerField)
+_AUTO = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+
+
+def _fast_kind(field: AnyField, db: BaseDatabaseWrapper) -> tuple[type[Any] | None, Any]:
+    """(the value type insert() may write without get_db_prep_save, what to do with it), or (None, None)."""
+    if db.vendor != "postgresql" or not settings.USE_TZ:
+        return None, None
+    target = cast(Any, field).target_field if field.is_relation and field.many_to_one else field
+    kind = type(target)
+    if kind in _AUTO and type(field).pre_save is Field.pre_save:
+        return int, None  # an id: AutoFieldMixin.get_db_prep_value leaves it a plain int
+    if kind in _INT and type(field).pre_save is Field.pre_save:
+        wrap = cast(Any, db.ops).integerfield_type_map.get(target.get_internal_type())
+        return (int, wrap) if wrap is not None else (None, None)
+    if type(field).pre_save is not Field.pre_save and kind is not models.DateTimeField:
+        return None, None
+    if kind in _STR or kind is models.EmailField:
+        return str, None
+    if kind is models.DateTimeField:
+        auto = cast(Any, target).auto_now or cast(Any, target).auto_now_add
+        return (None, None) if auto else (datetime.datetime, "aware")
+    return {models.BooleanField: bool, models.UUIDField: uuid.UUID, models.DecimalField: Decimal}.get(kind), "finite"
+
+
+@cache
+def _preppers(model: type[Model], vendor: str) -> list[tuple[str, type[Any] | None, Any, AnyField]]:
+    """For each column insert() writes: (attname, the value type written without get_db_prep_save, how, field)."""
+    _, fields = _insert_sql(model, vendor)
+    db = _db()
+    return [(f.attname, *_fast_kind(f, db), f) for f in fields]
+
+
+_SLOW = object()
+
+
+def _direct(value: Any, fast: type[Any], how: Any) -> Any:
+    """What get_db_prep_save makes of `value` (of type `fast`, see _fast_kind), or _SLOW when only it can say."""
+    if fast is int:
+        return how(value) if how is not None else value
+    if how == "aware" and value.tzinfo is None or fast is Decimal and not value.is_finite():
+        return _SLOW
+    return value
+
+
+def _insert_params(instance: Model, db: BaseDatabaseWrapper) -> list[Any]:
+    """What Model.save() writes for `instance`: each field's get_db_prep_save(pre_save(...)), done here directly
+    for the plain values whose outcome is known (tests/core/test_sql_insert_params.py compares the two)."""
+    params = []
+    for attname, fast, how, field in _preppers(type(instance), db.vendor):
+        if fast is None:
+            params.append(field.get_db_prep_save(field.pre_save(instance, True), db))
+            continue
+        value = getattr(instance, attname)
+        if value is not None:  # None: NULL, as get_db_prep_save makes of it for these fields
+            value = _direct(value, fast, how) if type(value) is fast else _SLOW
+            if value is _SLOW:
+                value = field.get_db_prep_save(field.pre_save(instance, True), db)
+        params.append(value)
+    return params
+
+
 def insert(instance: M) -> M:
     """Saves a new `instance` with one INSERT (defaults applied as Model.save applies them); returns it with its pk."""
     model = type(instance)
     db = _db()
     sql, fields = _insert_sql(model, db.vendor)
-    params = [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
+    params = _insert_params(instance, db)
     with cursor() as found:
         found.execute(sql, params)
         if model._meta.pk.auto_created:
@@ -200,7 +284,7 @@ def insert_parts(instance: Model) -> tuple[list[tuple[str, str]], list[Any]]:
     db = _db()
     model, vendor = type(instance), db.vendor
     _, fields = _insert_sql(model, vendor)
-    return _insert_columns(model, vendor), [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
+    return _insert_columns(model, vendor), _insert_params(instance, db)
 
 
 def inserted(instance: M, pk: Any) -> M:

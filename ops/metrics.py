@@ -111,7 +111,7 @@ class ProductCollector:
 
         now = timezone.now()
         days = settings.CREDITS_EXPIRY_NOTICE_DAYS
-        expiring = Lot.objects.filter(remaining__gt=0, expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
+        expiring = Lot.objects.filter(funded=True, expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
         figures = expiring.aggregate(lots=Count("pk"), amount=Sum("remaining"))
         lots = GaugeMetricFamily("commscredits_lots_expiring", f"Funded lots expiring within {days} days.")
         lots.add_metric([], figures["lots"] or 0)

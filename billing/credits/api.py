@@ -161,7 +161,7 @@ class CreditsView(CreditsApiView):
     def get(self, request):
         tenant = request.user.tenant
         balance = selectors.credits_balance(tenant=tenant)
-        lots = selectors.credits_lots(tenant=tenant).filter(remaining__gt=0).order_by("purchased_at", "id")
+        lots = selectors.credits_lots(tenant=tenant).filter(funded=True).order_by("purchased_at", "id")
         return Response(render(schema.CREDITS, {
             "balance": api_money(balance.balance), "currency": balance.currency,
             "availableBalance": api_money(balance.available), "reservedAmount": api_money(balance.reserved),

@@ -48,7 +48,7 @@ def demo_expire_lots(*, tenant, until):
     """Expires every lot due by `until`, each at its own expiry moment, oldest first (the ledger's order and its
     dates agree). Returns the moment of the last expiry, or None."""
     last = None
-    for due in Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__lte=until).order_by("expires_at"):
+    for due in Lot.objects.filter(account__tenant=tenant, funded=True, expires_at__lte=until).order_by("expires_at"):
         credits_expire_lots(tenant=tenant, now=due.expires_at)
         last = due.expires_at
     return last

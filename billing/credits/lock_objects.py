@@ -47,7 +47,7 @@ def reservation_for_update(*, account: CreditAccount, call_id: str) -> Reservati
 
 def funded_lots_for_update(*, account: CreditAccount) -> list[Lot]:
     """Lots that still hold money, oldest purchase first: the order credits are spent in."""
-    return list(Lot.objects.select_for_update().filter(account=account, remaining__gt=0).order_by("purchased_at", "id"))
+    return list(Lot.objects.select_for_update().filter(account=account, funded=True).order_by("purchased_at", "id"))
 
 
 def lot_for_update(*, lot_id: int) -> Lot:

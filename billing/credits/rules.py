@@ -4,6 +4,7 @@ The numbers are product facts (PRODUCT.md) kept as settings with these defaults,
 change them without a code change; every door and service reads them from here.
 """
 import calendar
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -11,6 +12,8 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 from accounts.models import Tenant
 from core.money import CENT as CENT  # re-exported: the credits services import it from here
@@ -30,8 +33,9 @@ class Limits:
     failures_before_pause: int
 
 
+@functools.cache
 def limits() -> Limits:
-    """Read at call time so tests and operators can change the settings."""
+    """Read once per process, and again when a CREDITS_ setting changes (override_settings sends setting_changed)."""
     return Limits(
         minimum_purchase=Decimal(settings.CREDITS_MINIMUM_PURCHASE),
         # The portal refuses a trigger (and a recharge) under 50: "Please enter a whole number greater than or equal to 50".
@@ -42,6 +46,12 @@ def limits() -> Limits:
         reservation_lifetime=timedelta(minutes=int(settings.CREDITS_RESERVATION_MINUTES)),
         failures_before_pause=int(settings.CREDITS_RECHARGE_FAILURES_BEFORE_PAUSE),
     )
+
+
+@receiver(setting_changed)
+def _forget_limits(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("CREDITS_"):
+        limits.cache_clear()
 
 
 def add_months(moment: When, months: int) -> When:

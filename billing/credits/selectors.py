@@ -88,7 +88,7 @@ def credits_balance(*, tenant: Tenant, now: datetime.datetime | None = None) -> 
             balance=Coalesce("credit_account__balance", Value(ZERO), output_field=DecimalField()),
             reserved=_sum(Reservation.objects.filter(account=OuterRef("credit_account"), status=Reservation.Status.HELD,
                                                      expires_at__gt=now), "amount"),
-            expiring_now=_sum(Lot.objects.filter(account=OuterRef("credit_account"), remaining__gt=0, expires_at__lte=now),
+            expiring_now=_sum(Lot.objects.filter(account=OuterRef("credit_account"), funded=True, expires_at__lte=now),
                               "remaining"),
             funded=Coalesce(Subquery(LedgerEntry.objects.filter(account=OuterRef("credit_account"),
                                                                 kind__in=LedgerEntry.CREDIT_KINDS).values("id")[:1]),

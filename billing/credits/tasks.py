@@ -59,7 +59,7 @@ def expire_reservations():
 def expire_due_credits():
     """Expires the due lots of each tenant in its own transaction; safe to run twice (a lot expires once)."""
     now = timezone.now()
-    tenant_ids = list(Lot.objects.filter(remaining__gt=0, expires_at__lte=now)
+    tenant_ids = list(Lot.objects.filter(funded=True, expires_at__lte=now)
                       .values_list("account__tenant", flat=True).distinct().order_by("account__tenant"))
 
     lots = 0

@@ -58,7 +58,7 @@ def recharge_candidates(*, now: datetime) -> list[UUID]:
             balance=Coalesce("tenant__credit_account__balance", Value(0, output_field=MONEY_FIELD), output_field=MONEY_FIELD),
             reserved=_sum(Reservation.objects.filter(account=account, status=Reservation.Status.HELD,
                                                      expires_at__gt=now), "amount"),
-            expiring=_sum(Lot.objects.filter(account=account, remaining__gt=0, expires_at__lte=now), "remaining"),
+            expiring=_sum(Lot.objects.filter(account=account, funded=True, expires_at__lte=now), "remaining"),
         )
         .alias(available=F("balance") - F("reserved") - F("expiring"))
         .filter(available__lt=F("trigger_amount"))
@@ -113,7 +113,7 @@ def recharge_advice_for(*, tenant: Tenant, now: datetime, cover_days: int) -> Ad
         by_day = _daily_burn(account["id"], first_day, today - ONE_DAY) if first_day < today else {}
         burn = tuple(by_day.get(first_day + timedelta(days=n), ZERO) for n in range((today - first_day).days))
         lots = tuple(StartingLot(remaining=remaining.quantize(CENT), expires_at=expires) for remaining, expires in
-                     Lot.objects.filter(account_id=account["id"], remaining__gt=0).order_by("purchased_at", "id")
+                     Lot.objects.filter(account_id=account["id"], funded=True).order_by("purchased_at", "id")
                      .values_list("remaining", "expires_at"))
     settings = AutoRechargeSettings.objects.filter(tenant=tenant).first()
     rule = settings.rule if settings is not None and not settings.paused else None
@@ -136,7 +136,7 @@ def credits_forecast_for(*, tenant: Tenant, now: datetime) -> CreditsForecast:
     """The credits forecast (billing/credits/forecast.py) of the tenant: its lots held now, the charges of the calls
     that started in the last 28 days (today included; the same amount as PSTN usage's charges of those days) and its
     auto-recharge settings, replayed for a year. Four queries at most."""
-    held = list(Lot.objects.filter(account__tenant=tenant, remaining__gt=0, expires_at__gt=now)
+    held = list(Lot.objects.filter(account__tenant=tenant, funded=True, expires_at__gt=now)
                 .order_by("purchased_at", "id").values_list("remaining", "expires_at", "purchased_at", "id"))
     start, end = burn_window(now.astimezone(UTC).date())
     spent = -money_sum(calls_charged(tenant=tenant, start=start, end=end), "amount")

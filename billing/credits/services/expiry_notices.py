@@ -20,7 +20,7 @@ def funds_expiring_notify(*, now: datetime | None = None) -> int:
     Returns how many lots were announced for the first time."""
     now = now or timezone.now()
     window_end = now + recharge_policy().expiry_notice
-    lots = (Lot.objects.filter(remaining__gt=0, expired_at__isnull=True, expires_at__gt=now, expires_at__lte=window_end)
+    lots = (Lot.objects.filter(funded=True, expired_at__isnull=True, expires_at__gt=now, expires_at__lte=window_end)
             .select_related("account__tenant").order_by("account__tenant_id", "expires_at", "id"))
     announced, balances = 0, dict[UUID, Decimal]()
     for lot in lots:

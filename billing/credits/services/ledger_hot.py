@@ -55,7 +55,7 @@ def _lots_json(lot: str) -> str:
     """The funded lots of account `a` as one JSON array of [id, remaining, purchased_at, expires_at, purchase_id]."""
     columns = [f"l.{column(Lot, name)}" for name in ("id", "remaining", "purchased_at", "expires_at", "purchase")]
     where = (f"FROM {lot} l WHERE l.{column(Lot, 'account')} = a.{column(CreditAccount, 'id')} "
-             f"AND l.{column(Lot, 'remaining')} > 0")
+             f"AND l.{column(Lot, 'funded')}")
     if connection.vendor == "postgresql":
         columns[1] += "::text"  # exact: JSON numbers would come back as floats
         return f"(SELECT COALESCE(json_agg(json_build_array({', '.join(columns)}))::text, '[]') {where})"

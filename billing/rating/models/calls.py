@@ -229,19 +229,26 @@ class CallAuthorization(models.Model):
         COMPLETED = "completed", "Completed"
         EXPIRED = "expired", "Expired"
 
-    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_authorizations")
+    # Every authorization writes each index of this table twice (authorize inserts the row; complete changes its
+    # status, which the held indexes name): the tenant is indexed by rating_auth_unique_call_id (tenant first), and
+    # the service number, rate and pool only where set (a user's call names no service number, a call no pool pays
+    # no pool).
+    tenant = models.ForeignKey("accounts.Tenant", on_delete=models.CASCADE, related_name="call_authorizations",
+                               db_index=False)
     call_id = models.CharField(max_length=CALL_ID_MAX_LENGTH)
     call_type = models.CharField(max_length=24, choices=CallType.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     service_number = models.ForeignKey("rating.TenantPhoneNumber", on_delete=models.SET_NULL, null=True, blank=True,
-                                       related_name="+")
+                                       related_name="+", db_index=False)
     conference_id = models.CharField(max_length=128, blank=True)
     caller_number = models.CharField(max_length=32, blank=True)
     callee_number = models.CharField(max_length=32)
     start_at = models.DateTimeField()
     capability = models.CharField(max_length=16, choices=Capability.choices)
-    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rate = models.ForeignKey("rating.Rate", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_index=False)
+    pool = models.ForeignKey("rating.MinutePool", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             db_index=False)
     pool_minutes_held = models.PositiveIntegerField(default=0)
     credit_amount_reserved = models.DecimalField(default=0, **MONEY)
     max_duration_seconds = models.PositiveIntegerField()
@@ -259,7 +266,11 @@ class CallAuthorization(models.Model):
     class Meta:
         indexes = [models.Index(fields=["expires_at"], condition=Q(status="held"), name="rating_auth_held_expiry"),
                    # what a user's calls in progress hold (spend limits: billing/spend/limits.py)
-                   models.Index(fields=["tenant", "user"], condition=Q(status="held"), name="rating_auth_held_user")]
+                   models.Index(fields=["tenant", "user"], condition=Q(status="held"), name="rating_auth_held_user"),
+                   models.Index(fields=["service_number"], condition=Q(service_number__isnull=False),
+                                name="rating_auth_service_number"),
+                   models.Index(fields=["rate"], condition=Q(rate__isnull=False), name="rating_auth_rate"),
+                   models.Index(fields=["pool"], condition=Q(pool__isnull=False), name="rating_auth_pool")]
         constraints = [
             models.UniqueConstraint(fields=["tenant", "call_id"], name="rating_auth_unique_call_id"),
             models.CheckConstraint(condition=Q(credit_amount_reserved__gte=0), name="rating_auth_reserved_not_negative"),
