@@ -69,8 +69,8 @@ def _race_once():
 
 def test_processes_charging_one_tenant_together_let_exactly_the_limit_through(redis_cache):
     # On a loaded machine the processes may not overlap: every round must let exactly the limit through, and at
-    # least one of up to three rounds must have really raced (two processes each let some, not all, through).
-    for _ in range(3):
+    # least one of up to ten rounds must have really raced (two processes each let some, not all, through).
+    for _ in range(10):
         key, now, allowed = _race_once()
         if sum(0 < n < ATTEMPTS for n in allowed) >= 2:
             break
