@@ -282,9 +282,7 @@ def insert_parts(instance: Model) -> tuple[list[tuple[str, str]], list[Any]]:
     """What insert(instance) would write, for a statement that inserts it among others (PostgreSQL's
     WITH ... INSERT ... SELECT): [(quoted column, attname)] and the values in that order; then `inserted()`."""
     db = _db()
-    model, vendor = type(instance), db.vendor
-    _, fields = _insert_sql(model, vendor)
-    return _insert_columns(model, vendor), _insert_params(instance, db)
+    return _insert_columns(type(instance), db.vendor), _insert_params(instance, db)
 
 
 def inserted(instance: M, pk: Any) -> M:

@@ -17,6 +17,7 @@ from billing.credits.api import DecimalJSONParser
 from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 from core.graph_errors import ApiError
 from core.money import api_money
+from core.negotiation import JsonFirstNegotiation
 from core.serializers import GRAPH_ERROR, render
 
 from .call_answers import CALL_DECISION, CALL_EXTENSION, CALL_IMPORT, CALL_RECORD
@@ -79,6 +80,7 @@ def decision_json(decision):
 
 
 class CallAuthorizeView(APIView):
+    content_negotiation_class = JsonFirstNegotiation
     token_scopes = scopes.only(scopes.Scope.CALLS)
     # The telephony platform's token only: these paths are served without sessions (config/token_api.py).
     authentication_classes = [BearerTokenAuthentication]
@@ -114,6 +116,7 @@ def extension_json(extension):
 
 
 class CallExtendView(APIView):
+    content_negotiation_class = JsonFirstNegotiation
     token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
@@ -135,6 +138,7 @@ class CallExtendView(APIView):
 
 
 class CallCompleteView(APIView):
+    content_negotiation_class = JsonFirstNegotiation
     token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]

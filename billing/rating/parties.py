@@ -3,7 +3,7 @@
 `call_party` checks a call's people and numbers against a Directory: `LiveDirectory` asks the database for
 one call (real time); `BatchDirectory` loads everything a batch of call records names in a few queries.
 """
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,16 +66,30 @@ def _person(user: User, plans: Iterable[str]) -> Person:
 _PERSON = sql.Columns((User, "u", "id"), (User, "u", "upn"), (User, "u", "display_name"), (User, "u", "usage_location"),
                       (User, "u", "phone_number"), (TenantPhoneNumber, "n", "id"), (TenantPhoneNumber, "n", "e164"),
                       (ServicePlan, "p", "name"))
-# The caller, their own number and their enabled plans (a row per plan) in one plain statement, as every outbound
-# call asks (core/sql.py).
-_PERSON_SQL = sql.Statement(lambda: (
-    f"SELECT {_PERSON.sql} FROM {sql.table(User)} u LEFT JOIN {sql.table(TenantPhoneNumber)} n "
-    f"ON n.{sql.column(TenantPhoneNumber, 'user')} = u.{sql.column(User, 'id')} "
-    f"LEFT JOIN {sql.table(AssignedPlan)} a ON a.{sql.column(AssignedPlan, 'user')} = u.{sql.column(User, 'id')} "
-    f"AND a.{sql.column(AssignedPlan, 'enabled')} = %s "
-    f"LEFT JOIN {sql.table(ServicePlan)} p ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')} "
-    f"WHERE u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s "
-    f"AND u.{sql.column(User, 'deleted_at')} IS NULL"))  # a deleted user places no calls
+PERSON_COLUMNS = 8  # the values of person_parts()'s select list
+
+
+def person_parts() -> tuple[str, str, str]:
+    """(select list, joins, the user's id) that read a caller, their own number and their enabled plans (a row per
+    plan; one row of NULLs when there is no such user) in a statement of any FROM. The joins take the tenant's id,
+    the UPN and True as parameters; `LiveDirectory.remember` reads the rows. Every outbound call asks this
+    (LiveDirectory.person, or the call API's first statement: billing/rating/services/calls.py)."""
+    user_id = f"u.{sql.column(User, 'id')}"
+    joins = (f"LEFT JOIN {sql.table(User)} u ON u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s "
+             f"AND u.{sql.column(User, 'deleted_at')} IS NULL "  # a deleted user places no calls
+             f"LEFT JOIN {sql.table(TenantPhoneNumber)} n ON n.{sql.column(TenantPhoneNumber, 'user')} = {user_id} "
+             f"LEFT JOIN {sql.table(AssignedPlan)} a ON a.{sql.column(AssignedPlan, 'user')} = {user_id} "
+             f"AND a.{sql.column(AssignedPlan, 'enabled')} = %s "
+             f"LEFT JOIN {sql.table(ServicePlan)} p "
+             f"ON p.{sql.column(ServicePlan, 'id')} = a.{sql.column(AssignedPlan, 'service_plan')}")
+    return _PERSON.sql, joins, user_id
+
+
+def person_params(tenant: Tenant, upn: str) -> list[object]:
+    return [sql.db_value(User, "tenant", tenant.pk), upn, sql.db_value(AssignedPlan, "enabled", True)]
+
+
+_PERSON_SQL = sql.Statement(lambda: "SELECT {} FROM (SELECT 1 AS one) AS o {}".format(*person_parts()[:2]))
 
 
 class LiveDirectory:
@@ -84,17 +98,23 @@ class LiveDirectory:
     def __init__(self, tenant: Tenant) -> None:
         self.tenant = tenant
         self._own_numbers: dict[object, tuple[int, str] | None] = {}
+        self._people: dict[str, Person | None] = {}
 
     def person(self, upn: str) -> Person | None:
-        found = _PERSON_SQL.rows([sql.db_value(AssignedPlan, "enabled", True), sql.db_value(User, "tenant", self.tenant.pk),
-                                  upn])
-        if not found:
-            return None
-        user_id, upn, display_name, usage_location, phone_number, own_id, own_e164, _ = _PERSON.convert(found[0])
-        plans = frozenset(row[-1] for row in found if row[-1] is not None)
-        person = Person(user_id, upn, display_name, usage_location, phone_number, plans)
+        if upn not in self._people:
+            self.remember(upn, _PERSON_SQL.rows(person_params(self.tenant, upn)))
+        return self._people[upn]
+
+    def remember(self, upn: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Keeps the person `upn` as person_parts()'s select list read them (rows of PERSON_COLUMNS values)."""
+        if not rows or rows[0][0] is None:
+            self._people[upn] = None
+            return
+        user_id, found_upn, display_name, usage_location, phone_number, own_id, own_e164, _ = _PERSON.convert(rows[0])
+        plans = frozenset(row[-1] for row in rows if row[-1] is not None)
+        person = Person(user_id, found_upn, display_name, usage_location, phone_number, plans)
         self._own_numbers[person.pk] = (own_id, own_e164) if own_id is not None else None
-        return person
+        self._people[upn] = person
 
     def own_number(self, person: Person) -> Number | None:
         own = self._own_numbers.get(person.pk)

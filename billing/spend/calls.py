@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models.functions import TruncMonth
@@ -20,7 +20,7 @@ from billing.rating.models import CallRecord
 from core.money import MoneySum
 
 from .destinations import destination_refusal
-from .limits import CallPolicy, call_policy, credit_budget, month_start
+from .limits import CallPolicy, call_policy, credit_budget, month_start, policy_from_row
 from .month_spend import month_spent, user_limits, user_month_spent
 from .notices import spend_limit_notices, spend_limit_notify
 
@@ -48,6 +48,11 @@ class Allowance:
 
 def policy_of(*, tenant: "Tenant", user_id: UserId | None) -> CallPolicy:
     return call_policy(tenant=tenant, user_id=user_id, default_slice_minutes=settings.SPEND_SLICE_MINUTES)
+
+
+def policy_read(values: Sequence[Any], *, user_id: UserId | None) -> CallPolicy:
+    """policy_of() from the values a statement of the caller's read through limits.policy_parts()."""
+    return policy_from_row(values, user_id=user_id, default_slice_minutes=settings.SPEND_SLICE_MINUTES)
 
 
 def call_rules(*, tenant: "Tenant", user_id: UserId | None, call_type: str, rate: "RateMatch | None",

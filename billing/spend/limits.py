@@ -50,20 +50,39 @@ def spend_room(*, limit, spent, held):
     return max(limit - spent - held, ZERO)
 
 
-def _policy_sql():
+def policy_parts(user: str) -> tuple[str, str]:
+    """(select list, joins) of a call's whole policy, for a statement of any FROM: the tenant's policy, the user's
+    own (the user whose id is the SQL expression `user`) and the destination policy that applies (the user's, else
+    the tenant's default). The joins take the tenant's id as two parameters (before and after any in `user`);
+    `policy_from_row` reads the select list's values. The call API reads a caller's policy along with the caller
+    (billing/rating/services/calls.py)."""
     p, u, d = CallingPolicy, UserCallingPolicy, DestinationPolicy
-    return (f"SELECT p.{sql.column(p, 'enable_spend_limits')}, p.{sql.column(p, 'user_spend_limit')}, "
-            f"p.{sql.column(p, 'slice_minutes')}, u.{sql.column(u, 'spend_limit')}, "
-            f"d.{sql.column(d, 'blocked_countries')}, d.{sql.column(d, 'blocked_number_types')}, "
-            f"d.{sql.column(d, 'max_concurrent_calls')} FROM (SELECT 1 AS one) AS o "
-            f"LEFT JOIN {sql.table(p)} AS p ON p.{sql.column(p, 'tenant')} = %s "
-            f"LEFT JOIN {sql.table(u)} AS u ON u.{sql.column(u, 'user')} = %s AND u.{sql.column(u, 'tenant')} = %s "
-            f"LEFT JOIN {sql.table(d)} AS d ON d.{sql.column(d, 'id')} = COALESCE("
-            f"u.{sql.column(u, 'destination_policy')}, p.{sql.column(p, 'destination_policy')})")
+    select = (f"sp.{sql.column(p, 'enable_spend_limits')}, sp.{sql.column(p, 'user_spend_limit')}, "
+              f"sp.{sql.column(p, 'slice_minutes')}, su.{sql.column(u, 'spend_limit')}, "
+              f"sd.{sql.column(d, 'blocked_countries')}, sd.{sql.column(d, 'blocked_number_types')}, "
+              f"sd.{sql.column(d, 'max_concurrent_calls')}")
+    joins = (f"LEFT JOIN {sql.table(p)} AS sp ON sp.{sql.column(p, 'tenant')} = %s "
+             f"LEFT JOIN {sql.table(u)} AS su ON su.{sql.column(u, 'user')} = {user} AND su.{sql.column(u, 'tenant')} = %s "
+             f"LEFT JOIN {sql.table(d)} AS sd ON sd.{sql.column(d, 'id')} = COALESCE("
+             f"su.{sql.column(u, 'destination_policy')}, sp.{sql.column(p, 'destination_policy')})")
+    return select, joins
 
 
-# The whole policy of a call in one statement: the tenant's policy, the user's own, and the destination policy that
-# applies (the user's, else the tenant's default).
+POLICY_COLUMNS = 7  # the values of policy_parts()'s select list
+
+
+def policy_params(tenant, *user):
+    """The parameters of policy_parts()'s joins: the tenant's id around those of `user`'s expression (if any)."""
+    tenant_id = sql.db_value(CallingPolicy, "tenant", tenant.pk)
+    return [tenant_id, *user, tenant_id]
+
+
+def _policy_sql():
+    select, joins = policy_parts("%s")
+    return f"SELECT {select} FROM (SELECT 1 AS one) AS o {joins}"
+
+
+# The whole policy of a call in one statement.
 _POLICY = sql.Statement(_policy_sql)
 
 
@@ -73,10 +92,14 @@ def _set(text):
 
 def call_policy(*, tenant, user_id, default_slice_minutes):
     """The slice, the user's limit and the destination rules of a call, in one statement."""
-    tenant_id = sql.db_value(CallingPolicy, "tenant", tenant.pk)
     user = sql.db_value(UserCallingPolicy, "user", user_id) if user_id else None
-    (enabled, tenant_limit, slice_minutes, user_limit, countries, number_types,
-     max_calls) = _POLICY.rows([tenant_id, user, tenant_id])[0]
+    return policy_from_row(_POLICY.rows(policy_params(tenant, user))[0], user_id=user_id,
+                           default_slice_minutes=default_slice_minutes)
+
+
+def policy_from_row(values, *, user_id, default_slice_minutes):
+    """The CallPolicy of the values policy_parts()'s select list read (for the user `user_id`, or None)."""
+    enabled, tenant_limit, slice_minutes, user_limit, countries, number_types, max_calls = values
     limit = effective_limit(enabled=bool(enabled), tenant_limit=db_money(tenant_limit),
                             user_limit=db_money(user_limit))
     return CallPolicy(slice_seconds=(slice_minutes or default_slice_minutes) * 60,

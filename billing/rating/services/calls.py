@@ -47,13 +47,13 @@ from ..models import (
     Capability,
     MinutePool,
     MinutePoolUsage,
-    RateDeckGeneration,
 )
 from ..parties import CallParty, LiveDirectory, call_party
 from ..pools import not_pooled_plans, pool_capacity, pool_month, pool_notify_thresholds
 from ..records import HeldRate, call_details, new_record, rate_ids, record_values
 from ..routing import RATED_CALL_TYPES, SERVICE_INBOUND, PoolRef, Route, calling_plan, route_call
 from ..rules import CallLimits, call_limits
+from .first_look import FirstLook, first_look
 
 ZERO = Decimal("0.00")
 # What an authorization is created with, whatever decides it: the call, its parties, its rate (CallAuthorization fields).
@@ -81,43 +81,7 @@ def _decision_of(authorization: CallAuthorization) -> Decision:
                     expires_at=authorization.expires_at)
 
 
-_SEEN_IN = (("held", CallAuthorization), ("blocked", BlockedCall), ("recorded", CallRecord))
-
-
-def _first_look_sql() -> str:
-    seen = [f"SELECT '{label}', CAST({sql.column(model, 'id')} AS text) FROM {sql.table(model)} "
-            f"WHERE {sql.column(model, 'tenant')} = %s AND {sql.column(model, 'call_id')} = %s"
-            for label, model in _SEEN_IN]
-    deck = (f"SELECT 'deck', CAST({sql.column(RateDeckGeneration, 'token')} AS text) FROM {sql.table(RateDeckGeneration)} "
-            f"WHERE {sql.column(RateDeckGeneration, 'id')} = %s")
-    licenses = (f"SELECT 'licenses', CAST({sql.column(Tenant, 'licenses_version')} AS text) FROM {sql.table(Tenant)} "
-                f"WHERE {sql.column(Tenant, 'id')} = %s")
-    return " UNION ALL ".join([*seen, deck, licenses])
-
-
-# What every authorization asks first, in one statement (plain SQL: core/sql.py): where the call id was seen
-# before, the rate decks' generation token (lookup.RateCache) and the tenant's licenses version (pools).
-_FIRST_LOOK = sql.Statement(_first_look_sql)
-
-
-@dataclass(frozen=True)
-class _FirstLook:
-    seen: dict[str, int]  # "held" / "blocked" / "recorded" -> the row's id
-    deck_generation: str | None
-    licenses_version: int | None
-
-
-def _first_look(tenant: Tenant, call_id: str) -> _FirstLook:
-    tenant_id = sql.db_value(CallAuthorization, "tenant", tenant.pk)
-    found = dict(_FIRST_LOOK.rows([*[tenant_id, call_id] * len(_SEEN_IN), RateDeckGeneration.SINGLETON_ID,
-                                   sql.db_value(Tenant, "id", tenant.pk)]))
-    licenses = found.pop("licenses", None)
-    deck = found.pop("deck", None)
-    return _FirstLook({label: int(value) for label, value in found.items()}, deck,
-                      int(licenses) if licenses is not None else None)
-
-
-def _earlier_decision(look: _FirstLook, call_id: str) -> Decision | None:
+def _earlier_decision(look: FirstLook, call_id: str) -> Decision | None:
     """The answer given the first time this call id was authorized; CallConflict if it was imported instead."""
     if "held" in look.seen:
         return _decision_of(CallAuthorization.objects.get(pk=look.seen["held"]))
@@ -151,11 +115,12 @@ def call_authorize(*, tenant: Tenant, call_id: object, call_type: object, callee
     call_type = clean_call_type(call_type)
     start_at = clean_start(start_at, now=now)
     conference_id = _clean_conference_id(conference_id)
-    look = _first_look(tenant, call_id)
+    look = first_look(tenant, call_id, call_type=call_type, user_principal_name=user_principal_name)
     earlier = _earlier_decision(look, call_id)
     if earlier is not None:
         return earlier
-    party = call_party(directory=LiveDirectory(tenant), call_type=call_type, user_principal_name=user_principal_name,
+    directory = look.directory or LiveDirectory(tenant)
+    party = call_party(directory=directory, call_type=call_type, user_principal_name=user_principal_name,
                        callee_number=callee_number, caller_number=caller_number)
     plan = calling_plan(party.plans)
     rate = None
@@ -180,7 +145,7 @@ def call_authorize(*, tenant: Tenant, call_id: object, call_type: object, callee
                                               "credits": bool(route.credits)}}  # may extend pay from credits
     if route.blocked is not None:
         return _block(tenant, party, held, route.blocked, route.action, now)
-    policy = spend_calls.policy_of(tenant=tenant, user_id=held["user_id"])
+    policy = look.policy_for(tenant, held["user_id"])
     for pool_alone in (True, False):
         try:
             return _decide(tenant, party, held, route, rate, now, pool_alone=pool_alone, policy=policy,
@@ -188,7 +153,7 @@ def call_authorize(*, tenant: Tenant, call_id: object, call_type: object, callee
         except _PoolShort:
             continue  # nothing was written, and any lock the pool's UPDATE took is released
         except _SameCallId:
-            first = _earlier_decision(_first_look(tenant, call_id), call_id)
+            first = _earlier_decision(first_look(tenant, call_id), call_id)
             if first is None:
                 raise RuntimeError(f"Call {call_id} was refused as a duplicate, but no first answer is found.") from None
             return first
