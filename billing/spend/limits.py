@@ -55,7 +55,7 @@ def policy_parts(user: str) -> tuple[str, str]:
     own (the user whose id is the SQL expression `user`) and the destination policy that applies (the user's, else
     the tenant's default). The joins take the tenant's id as two parameters (before and after any in `user`);
     `policy_from_row` reads the select list's values. The call API reads a caller's policy along with the caller
-    (billing/rating/services/calls.py)."""
+    (billing/rating/services/first_look.py)."""
     p, u, d = CallingPolicy, UserCallingPolicy, DestinationPolicy
     select = (f"sp.{sql.column(p, 'enable_spend_limits')}, sp.{sql.column(p, 'user_spend_limit')}, "
               f"sp.{sql.column(p, 'slice_minutes')}, su.{sql.column(u, 'spend_limit')}, "
