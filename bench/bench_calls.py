@@ -6,6 +6,8 @@
    (bench/calls_server_urls.py). Goal: pairs per second at least half the baseline's requests per second.
    It also measures a floor: a request that comes in like authorize and complete (token, JSON body) and then
    does only the baseline's two statements. Half the floor's rate is the most pairs/s any call path can reach.
+   Then, in this process, CPU per pair against two floor requests: this process's, and its PostgreSQL backend's
+   (read from /proc when the server runs on this machine). Steadier than the rates, and it says which side to cut.
 2. Import: `call_records_import` in 10,000-row batches (realistic rows: most calls domestic within the pools,
    a share abroad paid by credits, inbound and dial-out), in this process. Goal: 1,000,000 rows in 120 s.
 
@@ -409,6 +411,66 @@ def count_pair_commands(token, users, international_share, pairs=200):
     return counts["statements"] / pairs, (2 * counts["ends"] + counts["savepoints"]) / pairs
 
 
+
+def _backend_cpu_seconds(connection):
+    """CPU seconds the PostgreSQL backend of `connection` has used (its /proc entry: the server runs on this machine),
+    or None when it cannot be read."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure_cpu(token, users, international_share, pairs=1000):
+    """CPU per authorize + complete and per two floor requests, in this process (Django's test client, same code and
+    database) and in its PostgreSQL backend: steadier than the HTTP rates, which this machine's load moves by more
+    than most changes. Returns {"pair": (python ms, database ms), "floor": (...)}; database ms is None when the
+    server's /proc is not readable."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    rng = random.Random(SEED + 1)
+
+    def pair(index):
+        user = users[rng.randrange(len(users))]
+        callee = (rng.choice(ABROAD_CONTACTS) if rng.random() < international_share
+                  else rng.choice(HOME_CONTACTS[user.usage_location]))
+        start = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
+        for path, body in (("/api/v1/calls/authorize", {"callId": f"cpu-{index}", "callType": "user_out",
+                                                         "userPrincipalName": user.upn, "calleeNumber": callee,
+                                                         "startDateTime": start}),
+                           (f"/api/v1/calls/cpu-{index}/complete", {"durationSeconds": rng.randint(5, 900)})):
+            answer = client.post(path, body, content_type="application/json")
+            if answer.status_code != 200:
+                raise RuntimeError(f"{path} answered {answer.status_code}: {answer.content[:300]!r}")
+
+    def floor_pair(index):
+        for _ in range(2):
+            answer = client.post("/api/v1/calls/bench-floor", {"callId": f"cpu-floor-{index}"},
+                                 content_type="application/json")
+            if answer.status_code != 200:
+                raise RuntimeError(f"floor answered {answer.status_code}: {answer.content[:300]!r}")
+
+    result = {}
+    with override_settings(ROOT_URLCONF="bench.calls_server_urls"):
+        for kind, work in (("pair", pair), ("floor", floor_pair)):
+            for index in range(50):  # warm: prepared statements, caches
+                work(f"warm-{kind}-{index}")
+            database, python = _backend_cpu_seconds(connection), time.process_time()
+            for index in range(pairs):
+                work(f"{kind}-{index}")
+            python = (time.process_time() - python) / pairs * 1000
+            after = _backend_cpu_seconds(connection)
+            result[kind] = (python, (after - database) / pairs * 1000 if database is not None and after is not None
+                            else None)
+    return result
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
@@ -438,6 +500,7 @@ def main():
         if args.only != "import":
             http = measure_http(args, database_url, database_name, token, users)
             http["statements"], http["transaction_commands"] = count_pair_commands(token, users, args.international)
+            http["cpu"] = measure_cpu(token, users, args.international)
         if args.only != "http":
             imported, skipped, seconds, batches, charged = measure_import(tenant, users, own_numbers, args.import_rows,
                                                                             args.batch)
@@ -463,6 +526,11 @@ def main():
               f"authorize latency p50 {http['authorize_p50_ms']:.1f} ms, p99 {http['authorize_p99_ms']:.1f} ms")
         print(f"  per pair: {http['statements']:.1f} statements, {http['transaction_commands']:.1f} transaction commands "
               f"(BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE)")
+        (pair_python, pair_database), (floor_python, floor_database) = http["cpu"]["pair"], http["cpu"]["floor"]
+        database = (f"; database {pair_database:.2f} ms vs {floor_database:.2f} ms" if pair_database is not None
+                    and floor_database is not None else "; database CPU not readable (server not on this machine)")
+        print(f"  CPU per pair, in process, against two floor requests: Python {pair_python:.2f} ms vs "
+              f"{floor_python:.2f} ms{database} (1,000 each, Django's test client)")
         ok = ok and ratio >= HTTP_GOAL_RATIO
     if args.only != "http":
         rate = imported / seconds if seconds else 0
