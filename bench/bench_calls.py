@@ -210,6 +210,27 @@ def run_clients(clients, seconds, work):
     return sum(done) / elapsed
 
 
+def call_of(rng, users, international_share):
+    """(a caller, the number they dial): a contact at home, or abroad for `international_share` of the calls."""
+    user = users[rng.randrange(len(users))]
+    if rng.random() < international_share:
+        return user, rng.choice(ABROAD_CONTACTS)
+    return user, rng.choice(HOME_CONTACTS[user.usage_location])
+
+
+def client_pair(client, call_id, upn, callee, seconds):
+    """authorize + complete of one call through Django's test client (in this process)."""
+    start = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
+    answer = client.post("/api/v1/calls/authorize", {"callId": call_id, "callType": "user_out",
+                         "userPrincipalName": upn, "calleeNumber": callee, "startDateTime": start},
+                         content_type="application/json")
+    if answer.status_code != 200:
+        raise RuntimeError(f"authorize answered {answer.status_code}: {answer.content[:300]!r}")
+    answer = client.post(f"/api/v1/calls/{call_id}/complete", {"durationSeconds": seconds},
+                         content_type="application/json")
+    if answer.status_code != 200:
+        raise RuntimeError(f"complete answered {answer.status_code}: {answer.content[:300]!r}")
+
 def pair_work(port, token, users, international_share):
     """authorize + complete of one call; `work.authorize_seconds` collects each authorize's latency."""
     auth = {"Authorization": f"Bearer {token}"}
@@ -220,11 +241,7 @@ def pair_work(port, token, users, international_share):
     def work(index, rng):
         with lock:
             call_id = f"bench-{index}-{next(serial)}"
-        user = users[rng.randrange(len(users))]
-        if rng.random() < international_share:
-            callee = rng.choice(ABROAD_CONTACTS)
-        else:
-            callee = rng.choice(HOME_CONTACTS[user.usage_location])
+        user, callee = call_of(rng, users, international_share)
         start = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
         asked = time.perf_counter()
         status, body = request(port, "POST", "/api/v1/calls/authorize",
@@ -382,22 +399,11 @@ def count_pair_commands(token, users, international_share, pairs=200):
     rng = random.Random(SEED)
     work = []
     for index in range(pairs + 20):
-        user = users[rng.randrange(len(users))]
-        abroad = rng.random() < international_share
-        work.append((f"count-{index}", user.upn, rng.choice(ABROAD_CONTACTS) if abroad
-                     else rng.choice(HOME_CONTACTS[user.usage_location]), rng.randint(5, 900)))
+        user, callee = call_of(rng, users, international_share)
+        work.append((f"count-{index}", user.upn, callee, rng.randint(5, 900)))
 
     def pair(call_id, upn, callee, seconds):
-        start = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
-        answer = client.post("/api/v1/calls/authorize", {"callId": call_id, "callType": "user_out",
-                             "userPrincipalName": upn, "calleeNumber": callee, "startDateTime": start},
-                             content_type="application/json")
-        if answer.status_code != 200:
-            raise RuntimeError(f"authorize answered {answer.status_code}: {answer.content[:300]!r}")
-        answer = client.post(f"/api/v1/calls/{call_id}/complete", {"durationSeconds": seconds},
-                             content_type="application/json")
-        if answer.status_code != 200:
-            raise RuntimeError(f"complete answered {answer.status_code}: {answer.content[:300]!r}")
+        client_pair(client, call_id, upn, callee, seconds)
 
     for args in work[:20]:  # warm caches (token, rate deck) as a running server has them
         pair(*args)
@@ -438,17 +444,8 @@ def measure_cpu(token, users, international_share, pairs=1000):
     rng = random.Random(SEED + 1)
 
     def pair(index):
-        user = users[rng.randrange(len(users))]
-        callee = (rng.choice(ABROAD_CONTACTS) if rng.random() < international_share
-                  else rng.choice(HOME_CONTACTS[user.usage_location]))
-        start = datetime.datetime.now(datetime.UTC).isoformat().replace("+00:00", "Z")
-        for path, body in (("/api/v1/calls/authorize", {"callId": f"cpu-{index}", "callType": "user_out",
-                                                         "userPrincipalName": user.upn, "calleeNumber": callee,
-                                                         "startDateTime": start}),
-                           (f"/api/v1/calls/cpu-{index}/complete", {"durationSeconds": rng.randint(5, 900)})):
-            answer = client.post(path, body, content_type="application/json")
-            if answer.status_code != 200:
-                raise RuntimeError(f"{path} answered {answer.status_code}: {answer.content[:300]!r}")
+        user, callee = call_of(rng, users, international_share)
+        client_pair(client, f"cpu-{index}", user.upn, callee, rng.randint(5, 900))
 
     def floor_pair(index):
         for _ in range(2):

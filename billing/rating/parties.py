@@ -73,7 +73,7 @@ def person_parts() -> tuple[str, str, str]:
     """(select list, joins, the user's id) that read a caller, their own number and their enabled plans (a row per
     plan; one row of NULLs when there is no such user) in a statement of any FROM. The joins take the tenant's id,
     the UPN and True as parameters; `LiveDirectory.remember` reads the rows. Every outbound call asks this
-    (LiveDirectory.person, or the call API's first statement: billing/rating/services/calls.py)."""
+    (LiveDirectory.person, or the call API's first statement: billing/rating/services/first_look.py)."""
     user_id = f"u.{sql.column(User, 'id')}"
     joins = (f"LEFT JOIN {sql.table(User)} u ON u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s "
              f"AND u.{sql.column(User, 'deleted_at')} IS NULL "  # a deleted user places no calls

@@ -53,13 +53,16 @@ class FirstLook:
     deck_generation: str | None
     licenses_version: int | None
     directory: LiveDirectory | None = None  # knows the caller, when the caller was read along
-    policy: CallPolicy | None = None  # the caller's calling policy (when the caller exists)
-    policy_user_id: UserId | None = None
+    caller_policy: tuple[UserId, CallPolicy] | None = None  # (the caller's id, their calling policy), if they exist
+
+    @property
+    def policy(self) -> CallPolicy | None:
+        return self.caller_policy[1] if self.caller_policy is not None else None
 
     def policy_for(self, tenant: Tenant, user_id: UserId | None) -> CallPolicy:
         """The calling policy of `user_id`'s call: the one read along when it is the caller's, else read now."""
-        if self.policy is not None and user_id is not None and user_id == self.policy_user_id:
-            return self.policy
+        if self.caller_policy is not None and user_id is not None and user_id == self.caller_policy[0]:
+            return self.caller_policy[1]
         return spend_calls.policy_of(tenant=tenant, user_id=user_id)
 
 
@@ -90,7 +93,7 @@ def first_look(tenant: Tenant, call_id: str, *, call_type: str = "", user_princi
     user_id = cast(UserId, person.pk)  # parties.Person keeps it untyped
     policy = spend_calls.policy_read(rows[0][_LOOK_COLUMNS + PERSON_COLUMNS:_LOOK_COLUMNS + PERSON_COLUMNS + POLICY_COLUMNS],
                                      user_id=user_id)
-    return _look(rows[0], directory=directory, policy=policy, policy_user_id=user_id)
+    return _look(rows[0], directory=directory, caller_policy=(user_id, policy))
 
 
 def _look(row: Sequence[Any], **caller: Any) -> FirstLook:
