@@ -350,6 +350,29 @@ class Columns:
         return _convert(row, self._build()[1])
 
 
+class Row:
+    """Every concrete column of `model` under the table alias `alias`, read as fetch() reads them, for a statement
+    that reads the row among others: `sql` is the select list (`width` values), `instance(values)` the instance
+    the ORM would make of them, or None when the primary key is NULL (a LEFT JOIN that found no row)."""
+
+    def __init__(self, model: type[M], alias: str) -> None:
+        fields = model._meta.concrete_fields
+        self.model = model
+        self.width = len(fields)
+        self._names = [f.attname for f in fields]
+        self._pk = self._names.index(model._meta.pk.attname)
+        self._columns = Columns(*[(model, alias, f.name) for f in fields])
+
+    @property
+    def sql(self) -> str:
+        return self._columns.sql
+
+    def instance(self, values: Sequence[Any]) -> Any:
+        if values[self._pk] is None:
+            return None
+        return self.model.from_db(_db().alias, self._names, self._columns.convert(values))
+
+
 class Statement:
     """SQL written once per database vendor by `build()` (which may use table() and column())."""
 

@@ -21,6 +21,7 @@ from core.negotiation import JsonFirstNegotiation
 from core.serializers import GRAPH_ERROR, render
 
 from .call_answers import CALL_DECISION, CALL_EXTENSION, CALL_IMPORT, CALL_RECORD
+from .call_reads import authorize_along, authorize_look, complete_along, complete_read
 from .exceptions import CallConflict, UnknownCall
 from .services import call_authorize, call_complete, call_extend, call_records_import
 
@@ -84,6 +85,7 @@ class CallAuthorizeView(APIView):
     token_scopes = scopes.only(scopes.Scope.CALLS)
     # The telephony platform's token only: these paths are served without sessions (config/token_api.py).
     authentication_classes = [BearerTokenAuthentication]
+    read_along = staticmethod(authorize_along)  # the token's statement reads the call's first look (call_reads.py)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
 
@@ -96,7 +98,7 @@ class CallAuthorizeView(APIView):
                 tenant=request.user.tenant, call_id=body.get("callId"), call_type=body.get("callType"),
                 user_principal_name=body.get("userPrincipalName", ""), callee_number=body.get("calleeNumber", ""),
                 caller_number=body.get("callerNumber", ""), start_at=body.get("startDateTime"),
-                conference_id=body.get("conferenceId", ""))
+                conference_id=body.get("conferenceId", ""), look=authorize_look(request))
         except ValidationError as exc:
             raise _renamed(exc) from None
         except (CallConflict, IdempotencyConflict) as exc:
@@ -141,6 +143,7 @@ class CallCompleteView(APIView):
     content_negotiation_class = JsonFirstNegotiation
     token_scopes = scopes.only(scopes.Scope.CALLS)
     authentication_classes = [BearerTokenAuthentication]
+    read_along = staticmethod(complete_along)  # the token's statement reads the call's authorization (call_reads.py)
     permission_classes = [HasCapability.for_(Cap.BILLING_MANAGE)]
     parser_classes = [DecimalJSONParser]
 
@@ -150,7 +153,8 @@ class CallCompleteView(APIView):
         body = _body(request)
         try:
             record = call_complete(tenant=request.user.tenant, call_id=call_id,
-                                   duration_seconds=body.get("durationSeconds"), end_at=body.get("endDateTime"))
+                                   duration_seconds=body.get("durationSeconds"), end_at=body.get("endDateTime"),
+                                   read=complete_read(request))
         except ValidationError as exc:
             raise _renamed(exc) from None
         except UnknownCall as exc:

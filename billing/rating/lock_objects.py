@@ -1,8 +1,10 @@
 """Row locks of Rating and charging, in one place so every writer takes them in the same order."""
 import datetime
+from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from core.sql import column, db_value, fetch_one
+from core.sql import Row, column, db_value, fetch_one, table
 
 from .models import CallAuthorization, MinutePool, RateDeckGeneration
 
@@ -54,6 +56,31 @@ def call_authorization(*, tenant: "Tenant", call_id: str) -> Any:
     return fetch_one(CallAuthorization, f"{column(CallAuthorization, 'tenant')} = %s AND "
                                         f"{column(CallAuthorization, 'call_id')} = %s",
                      [db_value(CallAuthorization, "tenant", tenant.pk), call_id])
+
+
+_AUTHORIZATION = Row(CallAuthorization, "ca")
+
+
+@cache
+def call_authorization_parts(tenant: str) -> tuple[str, str]:
+    """call_authorization()'s read within another statement that names the tenant's id as the SQL `tenant` (the
+    bearer token's: call_reads.py): (select list, a LEFT JOIN taking the call id as its parameter). The select
+    list's values go to call_authorization_of()."""
+    joins = (f"LEFT JOIN {table(CallAuthorization)} ca ON ca.{column(CallAuthorization, 'tenant')} = {tenant} "
+             f"AND ca.{column(CallAuthorization, 'call_id')} = %s")
+    return _AUTHORIZATION.sql, joins
+
+
+@dataclass(frozen=True)
+class AuthorizationRead:
+    """What call_authorization() gives for `call_id`, read within another statement (call_authorization_parts)."""
+
+    call_id: str
+    authorization: Any  # as call_authorization
+
+
+def call_authorization_of(call_id: str, values: Any) -> AuthorizationRead:
+    return AuthorizationRead(call_id, _AUTHORIZATION.instance(values))
 
 
 def call_authorization_for_update(*, tenant: "Tenant", call_id: str) -> Any:  # as call_authorization

@@ -69,13 +69,15 @@ _PERSON = sql.Columns((User, "u", "id"), (User, "u", "upn"), (User, "u", "displa
 PERSON_COLUMNS = 8  # the values of person_parts()'s select list
 
 
-def person_parts() -> tuple[str, str, str]:
+def person_parts(tenant: str = "%s") -> tuple[str, str, str]:
     """(select list, joins, the user's id) that read a caller, their own number and their enabled plans (a row per
-    plan; one row of NULLs when there is no such user) in a statement of any FROM. The joins take the tenant's id,
-    the UPN and True as parameters; `LiveDirectory.remember` reads the rows. Every outbound call asks this
-    (LiveDirectory.person, or the call API's first statement: billing/rating/services/first_look.py)."""
+    plan; one row of NULLs when there is no such user) in a statement of any FROM. The joins name the tenant's id as
+    the SQL `tenant` (a parameter unless told) and take person_params() as parameters; `LiveDirectory.remember`
+    reads the rows. Every outbound call asks this (LiveDirectory.person, or the call API's first statement:
+    billing/rating/services/first_look.py)."""
     user_id = f"u.{sql.column(User, 'id')}"
-    joins = (f"LEFT JOIN {sql.table(User)} u ON u.{sql.column(User, 'tenant')} = %s AND u.{sql.column(User, 'upn')} = %s "
+    joins = (f"LEFT JOIN {sql.table(User)} u ON u.{sql.column(User, 'tenant')} = {tenant} "
+             f"AND u.{sql.column(User, 'upn')} = %s "
              f"AND u.{sql.column(User, 'deleted_at')} IS NULL "  # a deleted user places no calls
              f"LEFT JOIN {sql.table(TenantPhoneNumber)} n ON n.{sql.column(TenantPhoneNumber, 'user')} = {user_id} "
              f"LEFT JOIN {sql.table(AssignedPlan)} a ON a.{sql.column(AssignedPlan, 'user')} = {user_id} "
@@ -85,8 +87,10 @@ def person_parts() -> tuple[str, str, str]:
     return _PERSON.sql, joins, user_id
 
 
-def person_params(tenant: Tenant, upn: str) -> list[object]:
-    return [sql.db_value(User, "tenant", tenant.pk), upn, sql.db_value(AssignedPlan, "enabled", True)]
+def person_params(tenant: Tenant | None, upn: str) -> list[object]:
+    """The parameters of person_parts()'s joins; `tenant` None when the joins were given the tenant's id as SQL."""
+    named = [sql.db_value(User, "tenant", tenant.pk)] if tenant is not None else []
+    return [*named, upn, sql.db_value(AssignedPlan, "enabled", True)]
 
 
 _PERSON_SQL = sql.Statement(lambda: "SELECT {} FROM (SELECT 1 AS one) AS o {}".format(*person_parts()[:2]))

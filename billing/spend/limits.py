@@ -50,19 +50,19 @@ def spend_room(*, limit, spent, held):
     return max(limit - spent - held, ZERO)
 
 
-def policy_parts(user: str) -> tuple[str, str]:
+def policy_parts(user: str, tenant: str = "%s") -> tuple[str, str]:
     """(select list, joins) of a call's whole policy, for a statement of any FROM: the tenant's policy, the user's
     own (the user whose id is the SQL expression `user`) and the destination policy that applies (the user's, else
-    the tenant's default). The joins take the tenant's id as two parameters (before and after any in `user`);
-    `policy_from_row` reads the select list's values. The call API reads a caller's policy along with the caller
-    (billing/rating/services/first_look.py)."""
+    the tenant's default). The joins name the tenant's id as the SQL `tenant`, by default a parameter (twice: before
+    and after any in `user`, see policy_params); `policy_from_row` reads the select list's values. The call API reads
+    a caller's policy along with the caller (billing/rating/services/first_look.py)."""
     p, u, d = CallingPolicy, UserCallingPolicy, DestinationPolicy
     select = (f"sp.{sql.column(p, 'enable_spend_limits')}, sp.{sql.column(p, 'user_spend_limit')}, "
               f"sp.{sql.column(p, 'slice_minutes')}, su.{sql.column(u, 'spend_limit')}, "
               f"sd.{sql.column(d, 'blocked_countries')}, sd.{sql.column(d, 'blocked_number_types')}, "
               f"sd.{sql.column(d, 'max_concurrent_calls')}")
-    joins = (f"LEFT JOIN {sql.table(p)} AS sp ON sp.{sql.column(p, 'tenant')} = %s "
-             f"LEFT JOIN {sql.table(u)} AS su ON su.{sql.column(u, 'user')} = {user} AND su.{sql.column(u, 'tenant')} = %s "
+    joins = (f"LEFT JOIN {sql.table(p)} AS sp ON sp.{sql.column(p, 'tenant')} = {tenant} "
+             f"LEFT JOIN {sql.table(u)} AS su ON su.{sql.column(u, 'user')} = {user} AND su.{sql.column(u, 'tenant')} = {tenant} "
              f"LEFT JOIN {sql.table(d)} AS sd ON sd.{sql.column(d, 'id')} = COALESCE("
              f"su.{sql.column(u, 'destination_policy')}, sp.{sql.column(p, 'destination_policy')})")
     return select, joins
@@ -72,7 +72,10 @@ POLICY_COLUMNS = 7  # the values of policy_parts()'s select list
 
 
 def policy_params(tenant, *user):
-    """The parameters of policy_parts()'s joins: the tenant's id around those of `user`'s expression (if any)."""
+    """The parameters of policy_parts()'s joins: the tenant's id around those of `user`'s expression (if any);
+    `tenant` None when the joins were given the tenant's id as SQL."""
+    if tenant is None:
+        return [*user]
     tenant_id = sql.db_value(CallingPolicy, "tenant", tenant.pk)
     return [tenant_id, *user, tenant_id]
 

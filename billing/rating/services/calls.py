@@ -101,21 +101,23 @@ def _clean_conference_id(value: object) -> str:
 
 def call_authorize(*, tenant: Tenant, call_id: object, call_type: object, callee_number: object, start_at: object,
                    user_principal_name: object = "", caller_number: object = "", conference_id: object = "",
-                   now: datetime.datetime | None = None) -> Decision:
+                   now: datetime.datetime | None = None, look: FirstLook | None = None) -> Decision:
     """Decides whether a call may start and for how long, and holds what it may spend.
 
     Outbound calls (user_out*, conf_out, emergency_out) name the user (the organiser for conf_out) by
     `user_principal_name`; inbound calls name the tenant's number that was called in `callee_number`.
     Idempotent by call id: asking again returns the first answer. Returns a Decision; a blocked call is
     recorded for the blocked users report. Raises ValidationError naming the field for bad input (nothing
-    is recorded) and CallConflict when the call id belongs to a call already recorded.
+    is recorded) and CallConflict when the call id belongs to a call already recorded. `look`: the first look as the
+    request read it already (with its token: call_reads.py), used if read for this call id and caller.
     """
     now = now or timezone.now()
     call_id = clean_call_id(call_id)
     call_type = clean_call_type(call_type)
     start_at = clean_start(start_at, now=now)
     conference_id = _clean_conference_id(conference_id)
-    look = first_look(tenant, call_id, call_type=call_type, user_principal_name=user_principal_name)
+    if look is None or not look.read_for(call_id, call_type, user_principal_name):
+        look = first_look(tenant, call_id, call_type=call_type, user_principal_name=user_principal_name)
     earlier = _earlier_decision(look, call_id)
     if earlier is not None:
         return earlier
@@ -351,17 +353,21 @@ def _refresh_capacity(tenant: Tenant, pool: MinutePool, ref: PoolRef, user_plans
 
 
 def call_complete(*, tenant: Tenant, call_id: object, duration_seconds: object = None, end_at: object = None,
-                  now: datetime.datetime | None = None) -> CallRecord:
+                  now: datetime.datetime | None = None,
+                  read: lock_objects.AuthorizationRead | None = None) -> CallRecord:
     """Rates a finished call: pool minutes first, the rest charged to credits; returns its CallRecord.
 
     Give `duration_seconds` or `end_at`. A call that ran past its authorized maximum is charged for the
     maximum (the platform was told to end it there); the record keeps the real duration. Idempotent:
     completing again returns the first record. Raises UnknownCall for a call id never authorized,
-    CallConflict when its hold expired, ValidationError naming a bad duration or end time.
+    CallConflict when its hold expired, ValidationError naming a bad duration or end time. `read`: the call's
+    authorization as the request read it already (with its token: call_reads.py), used if read for this call id.
     """
     now = now or timezone.now()
     call_id = clean_call_id(call_id)
-    seen = lock_objects.call_authorization(tenant=tenant, call_id=call_id)  # not locked: a first look
+    # not locked: a first look
+    seen = (read.authorization if read is not None and read.call_id == call_id
+            else lock_objects.call_authorization(tenant=tenant, call_id=call_id))
     if seen is None:
         raise UnknownCall(f"No call '{call_id}' was authorized for this organization.")
     if seen.status == CallAuthorization.Status.COMPLETED:
