@@ -347,13 +347,16 @@ def analyze(database_url, database_name):
 def measure_http(args, database_url, database_name, token, users):
     """Requests or pairs per second of the raw baseline, the floor and authorize + complete, through one gunicorn.
 
-    The three take turns in three rounds, so a change in the machine's load falls on all of them alike."""
+    The three take turns in `args.rounds` rounds, so a change in the machine's load falls on all of them alike; each
+    round's pairs against its own floor is kept too ("round_ratios"): their median moves less than the ratio of the
+    sums when the machine's speed changes within a run."""
     port = free_port()
     server = start_server(database_url, database_name, port, args.workers)
     kinds = {"baseline": raw_work(port), "floor": floor_work(port, token),
              "pairs": pair_work(port, token, users, args.international)}
     done = dict.fromkeys(kinds, 0.0)
-    rounds = 3
+    rounds = args.rounds
+    done["round_ratios"] = []
     try:
         for work in kinds.values():  # warm every worker
             run_clients(args.clients, 2, work)
@@ -362,8 +365,10 @@ def measure_http(args, database_url, database_name, token, users):
         analyze(database_url, database_name)
         kinds["pairs"].authorize_seconds.clear()
         for _ in range(rounds):
-            for kind, work in kinds.items():
-                done[kind] += run_clients(args.clients, args.seconds / rounds, work) / rounds
+            rates = {kind: run_clients(args.clients, args.seconds / rounds, work) for kind, work in kinds.items()}
+            for kind, rate in rates.items():
+                done[kind] += rate / rounds
+            done["round_ratios"].append(rates["pairs"] / (rates["floor"] / 2))
     finally:
         stop_server(server)
     latencies = sorted(kinds["pairs"].authorize_seconds)
@@ -472,7 +477,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=15, help="per kind, over all rounds")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--international", type=float, default=0.2, help="share of calls abroad (paid by credits)")
     parser.add_argument("--import-rows", type=int, default=IMPORT_GOAL_ROWS)
     parser.add_argument("--batch", type=int, default=10_000)
@@ -512,7 +518,7 @@ def main():
         baseline, floor, pairs = http["baseline"], http["floor"], http["pairs"]
         ratio = pairs / baseline
         print(f"  HTTP: gunicorn {args.workers} workers on 127.0.0.1, {args.clients} client threads, {args.seconds:.0f} s "
-              f"each in 3 alternating rounds, {args.international:.0%} of calls abroad")
+              f"each in {args.rounds} alternating rounds, {args.international:.0%} of calls abroad")
         print(f"  raw baseline (UPDATE ... RETURNING + INSERT): {baseline:,.0f} requests/s")
         print(f"  floor (token check + JSON body + the baseline's statements, via the call endpoints' handler): "
               f"{floor:,.0f} requests/s, so at most {floor / 2:,.0f} pairs/s = {floor / 2 / baseline:.2f} x the baseline")
@@ -521,6 +527,9 @@ def main():
         floor_ratio = pairs / (floor / 2)
         print(f"  pairs/s against the floor in pairs ({floor / 2:,.0f}): {floor_ratio:.2f} (goal >= {FLOOR_GOAL_RATIO}); "
               f"authorize latency p50 {http['authorize_p50_ms']:.1f} ms, p99 {http['authorize_p99_ms']:.1f} ms")
+        rounds = http["round_ratios"]
+        print(f"  the same, round by round (each round's pairs against its own floor): "
+              f"{', '.join(f'{ratio:.2f}' for ratio in rounds)}; median {statistics.median(rounds):.2f}")
         print(f"  per pair: {http['statements']:.1f} statements, {http['transaction_commands']:.1f} transaction commands "
               f"(BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE)")
         (pair_python, pair_database), (floor_python, floor_database) = http["cpu"]["pair"], http["cpu"]["floor"]
