@@ -6,7 +6,7 @@ import pytest
 from billing.rating.lookup import rate_cache
 from billing.rating.selectors import today_utc
 from billing.rating.services import rate_deck_import
-from tests.rating.factories import CALLING_DECK
+from tests.rating.factories import CALLING_DECK, add_credits, make_caller
 
 HEADER = "prefix,destination,country,number_type,price_per_minute,connection_fee,first_increment,increment"
 
@@ -47,6 +47,14 @@ def fresh_rate_cache():
 def calling_deck(tenant, import_deck, day_ahead):
     """The tenant's own rate deck (tests/rating/factories.CALLING_DECK), in effect from today."""
     return import_deck(*CALLING_DECK, effective_from=day_ahead(0), tenant=tenant, name="Calling test deck")
+
+
+@pytest.fixture
+def funded_caller(tenant, calling_deck):
+    """ada@contoso.test with Teams Phone, a Domestic Calling Plan and Communications Credits ($10 of them), and her
+    own number."""
+    add_credits(tenant, "10.00")
+    return make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", number="+14255550111")
 
 
 @pytest.fixture

@@ -24,16 +24,15 @@ from billing.rating.models import CallAuthorization
 from billing.rating.services import call_authorize, call_complete
 from billing.rating.services.first_look import first_look
 from core.sql import table
-from tests.rating.factories import UK_MOBILE, US_FIXED, add_credits, make_caller
+from tests.rating.factories import UK_MOBILE, US_FIXED, make_caller
 from tests.rating.test_first_look import _policies
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ada(tenant, calling_deck):
-    add_credits(tenant, "10.00")
-    return make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", number="+14255550111")
+def ada(funded_caller):
+    return funded_caller
 
 
 def _token(tenant):

@@ -9,15 +9,14 @@ from django.test.utils import CaptureQueriesContext
 
 from billing.credits.models import CreditAccount, LedgerEntry, Lot
 from core.sql import column, table
-from tests.rating.factories import UK_MOBILE, add_credits, make_caller
+from tests.rating.factories import UK_MOBILE
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def caller(tenant, calling_deck):
-    add_credits(tenant, "10.00")
-    return make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", number="+14255550111")
+def caller(funded_caller):
+    return funded_caller
 
 
 def _top_level(sql):

@@ -18,15 +18,14 @@ from billing.rating.services.first_look import first_look
 from billing.spend.calls import policy_of
 from billing.spend.models import CallingPolicy, DestinationPolicy, UserCallingPolicy
 from core.sql import table
-from tests.rating.factories import UK_MOBILE, US_FIXED, add_credits, make_caller
+from tests.rating.factories import UK_MOBILE, US_FIXED, make_caller
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ada(tenant, calling_deck):
-    add_credits(tenant, "10.00")
-    return make_caller(tenant, "MCOEV", "MCOPSTN1", "MCOPSTNC", upn="ada@contoso.test", number="+14255550111")
+def ada(funded_caller):
+    return funded_caller
 
 
 def _statements_reading(queries, model):
