@@ -17,7 +17,7 @@ from billing.credits.api import DecimalJSONParser
 from billing.credits.exceptions import IdempotencyConflict, InsufficientCredits
 from core.graph_errors import ApiError
 from core.money import api_money
-from core.negotiation import JsonFirstNegotiation
+from core.negotiation import JsonFirstNegotiation, json_answer
 from core.serializers import GRAPH_ERROR, render
 
 from .call_answers import CALL_DECISION, CALL_EXTENSION, CALL_IMPORT, CALL_RECORD
@@ -105,7 +105,7 @@ class CallAuthorizeView(APIView):
             raise ApiError(exc.message, code="Request_Conflict", status_code=409) from None
         except InsufficientCredits as exc:  # the balance moved between the check and the hold: try again
             raise ApiError(exc.message, code="Request_Conflict", status_code=409) from None
-        return Response(decision_json(decision))
+        return json_answer(request, decision_json(decision))
 
 
 def extension_json(extension):
@@ -161,7 +161,7 @@ class CallCompleteView(APIView):
             raise ApiError(exc.message, code="Request_ResourceNotFound", status_code=404) from None
         except (CallConflict, IdempotencyConflict, InsufficientCredits) as exc:
             raise ApiError(exc.message, code="Request_Conflict", status_code=409) from None
-        return Response(call_record_json(record))
+        return json_answer(request, call_record_json(record))
 
 
 class RowsJSONParser(DecimalJSONParser):
