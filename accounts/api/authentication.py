@@ -2,8 +2,8 @@
 
 A view whose first reads depend only on the request and the tenant can have them read in the token's own statement
 (one round trip instead of two): its `read_along(request)` returns a `ReadAlong`, and it finds what the joins found
-in `request.read_along`. The telephony platform's call endpoints do (every call makes two
-requests: billing/rating/call_reads.py).
+in `request.read_along`. The telephony platform's call endpoints do: every call makes two requests
+(billing/rating/call_reads.py).
 """
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -4,9 +4,9 @@ Every call the telephony platform carries makes two requests. Authorize first re
 before, the rate decks' generation, the caller and the caller's calling policy (services/first_look.py); complete
 first reads the call's authorization (lock_objects.call_authorization). Both depend only on the request and its
 tenant, so the views have them read in the token's own statement, with the tenant the token names (their
-`read_along`: accounts.api.authentication.ReadAlong): a round trip less per request. The services use what was read only when
-it was read for the call id (and caller) they clean themselves; otherwise they read it again. A request whose body
-or call id cannot be read here is left to the services, which say what is wrong.
+`read_along`: accounts.api.authentication.ReadAlong): a round trip less per request. The services use what was
+read only when it was read for the call id (and caller) they clean themselves; otherwise they read it again. A
+request whose body or call id cannot be read here is left to the services, which say what is wrong.
 """
 import json
 from typing import Any
