@@ -3,9 +3,11 @@
 1. HTTP: starts gunicorn (this repo's .venv) on 127.0.0.1 against its own database, then N client threads
    send authorize + complete pairs for one tenant as fast as the server answers, next to a raw baseline
    measured the same way through the same server: /bench/raw does one UPDATE ... RETURNING and one INSERT
-   (bench/calls_server_urls.py). Goal: pairs per second at least half the baseline's requests per second.
-   It also measures a floor: a request that comes in like authorize and complete (token, JSON body) and then
-   does only the baseline's two statements. Half the floor's rate is the most pairs/s any call path can reach.
+   (bench/calls_server_urls.py). An earlier goal asked for pairs per second at least half the baseline's requests
+   per second. It also measures a floor: a request that comes in like authorize and complete (token, JSON body)
+   and then does only the baseline's two statements. Half the floor's rate is the most pairs/s any call path can
+   reach, and it is below that earlier goal itself (0.44 to 0.49 x the baseline on the 2-core machine). Goal
+   (issue 14), the one the exit status follows: pairs per second at least 0.6 of the floor expressed in pairs.
    Then, in this process, CPU per pair against two floor requests: this process's, and its PostgreSQL backend's
    (read from /proc when the server runs on this machine). Steadier than the rates, and it says which side to cut.
 2. Import: `call_records_import` in 10,000-row batches (realistic rows: most calls domestic within the pools,
@@ -523,7 +525,8 @@ def main():
         print(f"  floor (token check + JSON body + the baseline's statements, via the call endpoints' handler): "
               f"{floor:,.0f} requests/s, so at most {floor / 2:,.0f} pairs/s = {floor / 2 / baseline:.2f} x the baseline")
         print(f"  authorize + complete: {pairs:,.0f} pairs/s ({2 * pairs:,.0f} requests/s), "
-              f"{ratio:.2f} x the baseline (goal >= {HTTP_GOAL_RATIO}); {2 * pairs / floor:.2f} x the floor")
+              f"{ratio:.2f} x the baseline (earlier goal >= {HTTP_GOAL_RATIO}, beyond the floor's own "
+              f"{floor / 2 / baseline:.2f}); {2 * pairs / floor:.2f} x the floor")
         floor_ratio = pairs / (floor / 2)
         print(f"  pairs/s against the floor in pairs ({floor / 2:,.0f}): {floor_ratio:.2f} (goal >= {FLOOR_GOAL_RATIO}); "
               f"authorize latency p50 {http['authorize_p50_ms']:.1f} ms, p99 {http['authorize_p99_ms']:.1f} ms")
@@ -537,7 +540,7 @@ def main():
                     and floor_database is not None else "; database CPU not readable (server not on this machine)")
         print(f"  CPU per pair, in process, against two floor requests: Python {pair_python:.2f} ms vs "
               f"{floor_python:.2f} ms{database} (1,000 each, Django's test client)")
-        ok = ok and ratio >= HTTP_GOAL_RATIO
+        ok = ok and floor_ratio >= FLOOR_GOAL_RATIO
     if args.only != "http":
         rate = imported / seconds if seconds else 0
         print(f"  import: {imported:,} call records in {len(batches)} batches of {args.batch:,}: {seconds:.1f} s "
