@@ -80,5 +80,5 @@ def test_the_answer_rendered_at_once_is_drfs_answer(accept, query):
             if hasattr(response, "render"):
                 response.render()
             answers.append((response.status_code, response.content, response.get("Content-Type"),
-                            response.get("Allow"), response.get("Vary")))
+                            response.get("Allow"), response.get("Vary"), response.data))
         assert answers[0] == answers[1], (accept, query, data)
