@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from core.sql import Row, column, db_value, fetch_one, table
+from core.sql import Row, Statement, column, db_value, fetch_one, table
 
 from .models import CallAuthorization, MinutePool, RateDeckGeneration
 
@@ -52,10 +52,10 @@ def minute_pool_for_update(*, tenant: "Tenant", month: datetime.date, ref: "Pool
 def call_authorization(*, tenant: "Tenant", call_id: str) -> Any:
     """The call's authorization as it is now, without a lock (a first look; writers re-check under a lock).
 
-    A CallAuthorization or None (Any while services/calls.py reads its pool id unnarrowed: issue 14)."""
-    return fetch_one(CallAuthorization, f"{column(CallAuthorization, 'tenant')} = %s AND "
-                                        f"{column(CallAuthorization, 'call_id')} = %s",
-                     [db_value(CallAuthorization, "tenant", tenant.pk), call_id])
+    A CallAuthorization or None (Any while services/calls.py reads its pool id unnarrowed: issue 14). The call API
+    makes the same read in its bearer token's statement (call_authorization_parts)."""
+    return _AUTHORIZATION.instance(_AUTHORIZATION_SQL.rows([db_value(CallAuthorization, "tenant", tenant.pk),
+                                                            call_id])[0])
 
 
 _AUTHORIZATION = Row(CallAuthorization, "ca")
@@ -63,12 +63,16 @@ _AUTHORIZATION = Row(CallAuthorization, "ca")
 
 @cache
 def call_authorization_parts(tenant: str) -> tuple[str, str]:
-    """call_authorization()'s read within another statement that names the tenant's id as the SQL `tenant` (the
-    bearer token's: call_reads.py): (select list, a LEFT JOIN taking the call id as its parameter). The select
-    list's values go to call_authorization_of()."""
+    """call_authorization()'s read for a statement of any FROM that names the tenant's id as the SQL `tenant` (a
+    parameter, or the bearer token's: call_reads.py): (select list, a LEFT JOIN taking the call id as its
+    parameter). The select list's values go to call_authorization_of()."""
     joins = (f"LEFT JOIN {table(CallAuthorization)} ca ON ca.{column(CallAuthorization, 'tenant')} = {tenant} "
              f"AND ca.{column(CallAuthorization, 'call_id')} = %s")
     return _AUTHORIZATION.sql, joins
+
+
+_AUTHORIZATION_SQL = Statement(lambda: "SELECT {} FROM (SELECT 1 AS one) AS o {}".format(
+    *call_authorization_parts("%s")))
 
 
 @dataclass(frozen=True)
